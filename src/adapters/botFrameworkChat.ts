@@ -1,0 +1,141 @@
+import { Activity, ActivityTypes, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
+import type { ConnectorClient } from 'botframework-connector';
+import { cardAttachment } from '../cards/cardTemplates';
+import type { ChatMember, ChatPort, OutgoingMessage, PostedMessage } from '../ports/chat';
+
+/**
+ * The chat port over botbuilder's CloudAdapter. Every outbound call runs inside continueConversationAsync
+ * so that the adapter builds an authenticated connector for the conversation's serviceUrl.
+ */
+export class BotFrameworkChat implements ChatPort {
+  constructor(
+    private readonly adapter: CloudAdapter,
+    private readonly appId: string,
+  ) {}
+
+  async post(reference: Partial<ConversationReference>, message: OutgoingMessage): Promise<PostedMessage> {
+    let posted: PostedMessage | undefined;
+    await this.adapter.continueConversationAsync(this.appId, reference, async (ctx) => {
+      const result = await ctx.sendActivity(toActivity(message));
+      posted = {
+        conversationId: reference.conversation!.id,
+        activityId: result?.id ?? '',
+        serviceUrl: reference.serviceUrl!,
+      };
+    });
+    return posted!;
+  }
+
+  async postToChannel(
+    reference: Partial<ConversationReference>,
+    message: OutgoingMessage,
+  ): Promise<PostedMessage> {
+    const channelId = channelIdOf(reference);
+    return this.withConnector(reference, async (connector) => {
+      const result = await connector.conversations.createConversation({
+        isGroup: true,
+        channelData: { channel: { id: channelId } },
+        activity: toActivity(message) as Activity,
+        bot: reference.bot,
+        members: [],
+        tenantId: reference.conversation?.tenantId,
+      } as never);
+      return {
+        conversationId: result.id,
+        activityId: result.activityId ?? messageIdOf(result.id),
+        serviceUrl: reference.serviceUrl!,
+      };
+    });
+  }
+
+  async postToUser(
+    user: { aadObjectId: string; tenantId: string; serviceUrl: string },
+    message: OutgoingMessage,
+  ): Promise<PostedMessage> {
+    const reference: Partial<ConversationReference> = {
+      channelId: 'msteams',
+      serviceUrl: user.serviceUrl,
+      conversation: { id: 'new', tenantId: user.tenantId } as ConversationReference['conversation'],
+    };
+    const conversationId = await this.withConnector(reference, async (connector) => {
+      const result = await connector.conversations.createConversation({
+        isGroup: false,
+        members: [{ id: user.aadObjectId, name: '' }],
+        tenantId: user.tenantId,
+        channelData: { tenant: { id: user.tenantId } },
+      } as never);
+      return result.id;
+    });
+    return this.post(
+      {
+        ...reference,
+        conversation: {
+          id: conversationId,
+          tenantId: user.tenantId,
+        } as ConversationReference['conversation'],
+      },
+      message,
+    );
+  }
+
+  async update(posted: PostedMessage, message: OutgoingMessage): Promise<void> {
+    const reference: Partial<ConversationReference> = {
+      channelId: 'msteams',
+      serviceUrl: posted.serviceUrl,
+      conversation: { id: posted.conversationId } as ConversationReference['conversation'],
+    };
+    await this.adapter.continueConversationAsync(this.appId, reference, async (ctx) => {
+      await ctx.updateActivity({ ...toActivity(message), id: posted.activityId });
+    });
+  }
+
+  async getMember(
+    reference: Partial<ConversationReference>,
+    aadObjectId: string,
+    teamId?: string,
+  ): Promise<ChatMember | undefined> {
+    const conversationId = teamId ?? reference.conversation!.id.split(';')[0];
+    return this.withConnector(reference, async (connector) => {
+      try {
+        const member = await connector.conversations.getConversationMember(conversationId, aadObjectId);
+        return {
+          id: member.id,
+          aadObjectId: (member as { aadObjectId?: string }).aadObjectId,
+          name: member.name,
+        };
+      } catch (err) {
+        const status = (err as { statusCode?: number }).statusCode;
+        if (status === 404 || status === 403) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  private async withConnector<T>(
+    reference: Partial<ConversationReference>,
+    work: (connector: ConnectorClient) => Promise<T>,
+  ): Promise<T> {
+    let result: T | undefined;
+    await this.adapter.continueConversationAsync(this.appId, reference, async (ctx: TurnContext) => {
+      const connector = ctx.turnState.get<ConnectorClient>(this.adapter.ConnectorClientKey);
+      result = await work(connector);
+    });
+    return result as T;
+  }
+}
+
+function toActivity(message: OutgoingMessage): Partial<Activity> {
+  return {
+    type: ActivityTypes.Message,
+    text: message.text,
+    attachments: message.card ? [cardAttachment(message.card)] : undefined,
+  };
+}
+
+function channelIdOf(reference: Partial<ConversationReference>): string {
+  return reference.conversation!.id.split(';')[0];
+}
+
+function messageIdOf(conversationId: string): string {
+  return /;messageid=(\d+)/.exec(conversationId)?.[1] ?? conversationId;
+}

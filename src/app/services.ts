@@ -1,0 +1,23 @@
+import type { AppConfig } from '../config';
+import type { Logger } from '../log/logger';
+import type { ChatPort } from '../ports/chat';
+import type { Clock } from '../ports/clock';
+import type { DocumentStore } from '../ports/documentStore';
+import type { ConversationDirectory } from './conversations';
+import type { AuditLog } from './auditLog';
+
+/**
+ * Everything a command, card action or route needs, built once in src/app/createApp.ts and passed in.
+ * Features add their use cases here.
+ */
+export interface AppServices {
+  config: AppConfig;
+  store: DocumentStore;
+  clock: Clock;
+  logger: Logger;
+  chat: ChatPort;
+  conversations: ConversationDirectory;
+  audit: AuditLog;
+  /** Admins from ADMIN_IDS. */
+  isAdmin(userId: string): boolean;
+}

@@ -1,0 +1,13 @@
+import { cardAttachment, helpCard } from '../../cards/cardTemplates';
+import type { CommandHandler } from '../types';
+
+export const helpCommand: CommandHandler = {
+  name: 'help',
+  trigger: /^(help|\?|hi|hello)$/i,
+  usage: 'help',
+  summary: 'Show what I can do',
+  async handle({ turn, commands }) {
+    const card = helpCard({ commands: commands.map(({ usage, summary }) => ({ usage, summary })) });
+    await turn.sendActivity({ attachments: [cardAttachment(card)] });
+  },
+};

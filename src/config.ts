@@ -1,0 +1,253 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the app reads, validated once at start. The names are the fixed ones from
+ * shared/DESIGN.md; infra/ sets exactly these. No settings at all is a valid local run.
+ */
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
+const optionalUrl = z.preprocess(emptyToUndefined, z.string().url({ message: 'must be a URL' }).optional());
+const intIn = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: 'must be a whole number' })
+      .int({ message: 'must be a whole number' })
+      .min(min, { message: `must be at least ${min}` })
+      .max(max, { message: `must be at most ${max}` })
+      .default(fallback),
+  );
+const idList = z.preprocess(
+  (v) => (typeof v === 'string' ? v : ''),
+  z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[a-z0-9:_.-]+$/, {
+          message: 'must be Entra object ids separated by commas',
+        }),
+      ),
+    ),
+);
+
+const envShape = z.object({
+  PORT: intIn(0, 65535, 3978),
+  MicrosoftAppId: optionalString,
+  MicrosoftAppPassword: optionalString,
+  MicrosoftAppType: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI'], {
+        message: 'must be MultiTenant, SingleTenant or UserAssignedMSI',
+      })
+      .optional(),
+  ),
+  MicrosoftAppTenantId: optionalString,
+  COSMOS_ENDPOINT: optionalUrl,
+  COSMOS_KEY: optionalString,
+  COSMOS_DATABASE: z.preprocess(emptyToUndefined, z.string().default('rootmail')),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+  GRAPH_BASE_URL: z.preprocess(
+    emptyToUndefined,
+    z.string().url({ message: 'must be a URL' }).default('https://graph.microsoft.com/v1.0'),
+  ),
+  AZURE_TENANT_ID: optionalString,
+  AZURE_CLIENT_ID: optionalString,
+  MAILBOX: optionalString,
+  PUBLIC_BASE_URL: optionalUrl,
+  GRAPH_CLIENT_STATE: optionalString,
+  ADMIN_IDS: idList,
+  APPROVER_IDS: idList,
+  ADDRESS_STRATEGY: z.preprocess(
+    emptyToUndefined,
+    z.enum(['pool', 'plus'], { message: 'must be pool or plus' }).default('pool'),
+  ),
+  PLUS_ADDRESS: optionalString,
+  QUARANTINE_DAYS: intIn(0, 3650, 90),
+  API_AUDIENCE: optionalString,
+  API_ISSUER: optionalString,
+  API_JWKS_URL: optionalUrl,
+  REMINDER_HOURS: intIn(1, 24 * 30, 24),
+  EXPIRY_HOURS: intIn(1, 24 * 90, 72),
+  SECRET_TTL_MINUTES: intIn(1, 24 * 60, 30),
+  SMTP_PORT: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: 'must be a port number' })
+      .int()
+      .min(0, { message: 'must be a port number' })
+      .max(65535, { message: 'must be a port number' })
+      .optional(),
+  ),
+  SMTP_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+  ),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
+});
+
+const envSchema = envShape.superRefine((env, ctx) => {
+  const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (env.MicrosoftAppId && env.MicrosoftAppType !== 'UserAssignedMSI' && !env.MicrosoftAppPassword) {
+    problem(
+      'MicrosoftAppPassword',
+      'is required when MicrosoftAppId is set (unless MicrosoftAppType is UserAssignedMSI)',
+    );
+  }
+  if (env.MicrosoftAppType === 'SingleTenant' || env.MicrosoftAppType === 'UserAssignedMSI') {
+    if (!env.MicrosoftAppTenantId)
+      problem('MicrosoftAppTenantId', `is required when MicrosoftAppType is ${env.MicrosoftAppType}`);
+  }
+  if (env.ADDRESS_STRATEGY === 'plus') {
+    if (!env.PLUS_ADDRESS)
+      problem('PLUS_ADDRESS', 'is required when ADDRESS_STRATEGY is plus (e.g. aws@contoso.com)');
+    else if (!/^[^@\s+]+@[^@\s]+\.[^@\s]+$/.test(env.PLUS_ADDRESS)) {
+      problem('PLUS_ADDRESS', 'must be a plain address like aws@contoso.com, without a "+" part');
+    }
+  }
+  if (env.MAILBOX && !env.GRAPH_CLIENT_STATE) {
+    problem(
+      'GRAPH_CLIENT_STATE',
+      'is required when MAILBOX is set (a secret Graph echoes back on every notification)',
+    );
+  }
+  if (env.GRAPH_CLIENT_STATE && env.GRAPH_CLIENT_STATE.length > 128) {
+    problem('GRAPH_CLIENT_STATE', 'must be at most 128 characters (a Graph limit)');
+  }
+  if (env.MAILBOX && env.PUBLIC_BASE_URL && !/^https:\/\//.test(env.PUBLIC_BASE_URL)) {
+    const loopback = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(env.PUBLIC_BASE_URL);
+    if (!loopback) problem('PUBLIC_BASE_URL', 'must be an https URL that Microsoft Graph can reach');
+  }
+  const apiSet = [env.API_AUDIENCE, env.API_ISSUER, env.API_JWKS_URL].filter(Boolean).length;
+  if (apiSet > 0 && apiSet < 3) {
+    for (const name of ['API_AUDIENCE', 'API_ISSUER', 'API_JWKS_URL'] as const) {
+      if (!env[name]) problem(name, 'is required when any of API_AUDIENCE, API_ISSUER, API_JWKS_URL is set');
+    }
+  }
+  if (env.REMINDER_HOURS >= env.EXPIRY_HOURS) {
+    problem('REMINDER_HOURS', `must be less than EXPIRY_HOURS (${env.EXPIRY_HOURS})`);
+  }
+});
+
+export type AddressStrategy = 'pool' | 'plus';
+
+export interface AppConfig {
+  port: number;
+  bot: {
+    appId: string;
+    appPassword: string;
+    appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+    appTenantId: string;
+    /** Extra botbuilder settings (e.g. OpenID metadata URL) passed through unchanged; used by tests. */
+    extra: Record<string, string>;
+  };
+  storage:
+    | { kind: 'cosmos'; endpoint: string; key?: string; database: string }
+    | { kind: 'embedded'; dataDir: string };
+  graph: { baseUrl: string; tenantId?: string; clientId?: string; isLoopbackFake: boolean };
+  mail: { mailbox?: string; publicBaseUrl?: string; clientState?: string };
+  roles: { adminIds: string[]; approverIds: string[] };
+  addresses: { strategy: AddressStrategy; plusAddress?: string; quarantineDays: number };
+  api?: { audience: string; issuer: string; jwksUrl: string };
+  timers: { reminderHours: number; expiryHours: number; secretTtlMinutes: number };
+  smtp?: { port: number; host: string };
+  logLevel: string;
+  appInsightsConnectionString?: string;
+}
+
+/** Thrown with every problem found, so the operator can fix them all at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `The configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const BOT_EXTRA_SETTINGS = [
+  'ToBotFromChannelOpenIdMetadataUrl',
+  'ToBotFromChannelTokenIssuer',
+  'ToChannelFromBotLoginUrl',
+  'ToChannelFromBotOAuthScope',
+  'OAuthUrl',
+  'ValidateAuthority',
+];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(settings)'} ${describeIssue(i.message)}`),
+    );
+  }
+  const e = parsed.data;
+  const graphIsLoopback = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(e.GRAPH_BASE_URL);
+  const extra: Record<string, string> = {};
+  for (const name of BOT_EXTRA_SETTINGS) {
+    const value = env[name];
+    if (value) extra[name] = value;
+  }
+  return {
+    port: e.PORT,
+    bot: {
+      appId: e.MicrosoftAppId ?? '',
+      appPassword: e.MicrosoftAppPassword ?? '',
+      appType: e.MicrosoftAppType ?? 'MultiTenant',
+      appTenantId: e.MicrosoftAppTenantId ?? '',
+      extra,
+    },
+    storage: e.COSMOS_ENDPOINT
+      ? { kind: 'cosmos', endpoint: e.COSMOS_ENDPOINT, key: e.COSMOS_KEY, database: e.COSMOS_DATABASE }
+      : { kind: 'embedded', dataDir: e.DATA_DIR },
+    graph: {
+      baseUrl: e.GRAPH_BASE_URL.replace(/\/+$/, ''),
+      tenantId: e.AZURE_TENANT_ID,
+      clientId: e.AZURE_CLIENT_ID,
+      isLoopbackFake: graphIsLoopback,
+    },
+    mail: {
+      mailbox: e.MAILBOX,
+      publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+      clientState: e.GRAPH_CLIENT_STATE,
+    },
+    roles: { adminIds: e.ADMIN_IDS, approverIds: e.APPROVER_IDS },
+    addresses: {
+      strategy: e.ADDRESS_STRATEGY,
+      plusAddress: e.PLUS_ADDRESS?.toLowerCase(),
+      quarantineDays: e.QUARANTINE_DAYS,
+    },
+    api:
+      e.API_AUDIENCE && e.API_ISSUER && e.API_JWKS_URL
+        ? { audience: e.API_AUDIENCE, issuer: e.API_ISSUER, jwksUrl: e.API_JWKS_URL }
+        : undefined,
+    timers: {
+      reminderHours: e.REMINDER_HOURS,
+      expiryHours: e.EXPIRY_HOURS,
+      secretTtlMinutes: e.SECRET_TTL_MINUTES,
+    },
+    smtp: e.SMTP_PORT !== undefined ? { port: e.SMTP_PORT, host: e.SMTP_HOST } : undefined,
+    logLevel: e.LOG_LEVEL,
+    appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
+  };
+}
+
+function describeIssue(message: string): string {
+  // zod's own wording for a wrong type reads poorly to an operator; keep ours, soften zod's.
+  return /^Invalid input/.test(message) ? 'has an invalid value' : message;
+}
+
+/** The names of every production setting the app reads; infra tests compare against this. */
+export const SETTING_NAMES: readonly string[] = Object.keys(envShape.shape);

@@ -1,0 +1,15 @@
+/** A person in the directory (Microsoft Graph users). */
+export interface DirectoryUser {
+  /** Entra object id, lower case. */
+  id: string;
+  displayName?: string;
+  userPrincipalName?: string;
+  mail?: string;
+}
+
+/** The directory port: who someone is and who their manager is (Graph /users, /users/{id}/manager). */
+export interface DirectoryPort {
+  getUser(idOrUpn: string): Promise<DirectoryUser | undefined>;
+  /** The user's manager, or undefined when none is set. */
+  getManager(userId: string): Promise<DirectoryUser | undefined>;
+}

@@ -1,0 +1,87 @@
+/**
+ * The one storage port. Every document has a string `id` that is also its partition key, so every
+ * read and write is a point operation; concurrency goes through etags and create-if-absent only.
+ */
+
+export type Scalar = string | number | boolean | null;
+
+/** A document as stored: the caller's fields plus its id and the etag of this version. */
+export type Stored<T> = T & { id: string; _etag: string };
+
+export interface QueryOptions {
+  /** Field to order by (ascending unless `descending`). */
+  orderBy?: string;
+  descending?: boolean;
+  limit?: number;
+}
+
+export interface DocumentStore {
+  readonly kind: 'embedded' | 'cosmos';
+  /** Creates the containers when absent. Safe to call more than once. */
+  init(): Promise<void>;
+  get<T extends object>(container: ContainerName, id: string): Promise<Stored<T> | undefined>;
+  /** Create-if-absent: throws AlreadyExistsError when a document with that id exists. */
+  create<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>>;
+  /** Replace only if the stored etag still matches: throws ConflictError when stale, NotFoundError when gone. */
+  replace<T extends object>(container: ContainerName, id: string, doc: T, etag: string): Promise<Stored<T>>;
+  /** Unconditional write; only for data with last-writer-wins semantics (bot state written with '*'). */
+  upsert<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>>;
+  /** Delete; with an etag only if it still matches (ConflictError). Deleting a missing id is not an error. */
+  delete(container: ContainerName, id: string, etag?: string): Promise<void>;
+  /** Equality filter on top-level or dotted fields, values passed as parameters, never spliced into text. */
+  query<T extends object>(
+    container: ContainerName,
+    filter: Record<string, Scalar>,
+    options?: QueryOptions,
+  ): Promise<Stored<T>[]>;
+  count(container: ContainerName, filter: Record<string, Scalar>): Promise<number>;
+  /** True when the store answers; used by /healthz. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Every container the app uses. Adding a feature's container is one line here; the Cosmos adapter and
+ * infra/ create exactly these (with `/id` as partition key).
+ */
+export const CONTAINERS = [
+  'botState',
+  'conversations',
+  'settings',
+  'audit',
+  'mailboxes',
+  'addresses',
+  'addressKeys',
+  'requests',
+  'work',
+  'mails',
+  'secrets',
+  'subscriptions',
+] as const;
+export type ContainerName = (typeof CONTAINERS)[number];
+
+/** Containers whose documents carry a `ttl` (seconds) that Cosmos DB enforces in production. */
+export const TTL_CONTAINERS: readonly ContainerName[] = ['secrets'];
+
+export class StoreError extends Error {
+  constructor(
+    message: string,
+    readonly container: string,
+    readonly id: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+/** The etag given is no longer the stored one: someone else changed the document first. */
+export class ConflictError extends StoreError {}
+/** A create found a document with that id already there. */
+export class AlreadyExistsError extends StoreError {}
+export class NotFoundError extends StoreError {}
+
+const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** Field names come from our code, but check them anyway: they are the only text put into a query. */
+export function assertFieldPath(field: string): void {
+  if (!FIELD_PATH.test(field)) throw new Error(`Not a valid field path: ${JSON.stringify(field)}`);
+}

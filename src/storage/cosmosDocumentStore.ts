@@ -1,0 +1,196 @@
+import { Container, CosmosClient, Database, ErrorResponse, SqlParameter } from '@azure/cosmos';
+import type { TokenCredential } from '@azure/identity';
+import {
+  AlreadyExistsError,
+  CONTAINERS,
+  ConflictError,
+  ContainerName,
+  DocumentStore,
+  NotFoundError,
+  QueryOptions,
+  Scalar,
+  Stored,
+  TTL_CONTAINERS,
+  assertFieldPath,
+} from '../ports/documentStore';
+
+export interface CosmosStoreOptions {
+  endpoint: string;
+  database: string;
+  /** Account key; without it `credential` (managed identity in Azure) is used. */
+  key?: string;
+  credential?: TokenCredential;
+}
+
+/** Azure Cosmos DB (NoSQL API) adapter. Partition key `/id` everywhere: every read and write is a point operation. */
+export class CosmosDocumentStore implements DocumentStore {
+  readonly kind = 'cosmos' as const;
+  private readonly client: CosmosClient;
+  private readonly database: Database;
+
+  constructor(private readonly options: CosmosStoreOptions) {
+    if (!options.key && !options.credential)
+      throw new Error('Cosmos DB needs COSMOS_KEY or a token credential');
+    this.client = new CosmosClient({
+      endpoint: options.endpoint,
+      ...(options.key ? { key: options.key } : { aadCredentials: options.credential }),
+      connectionPolicy: { enableEndpointDiscovery: false },
+    });
+    this.database = this.client.database(options.database);
+  }
+
+  async init(): Promise<void> {
+    const { database } = await this.client.databases.createIfNotExists({ id: this.options.database });
+    for (const id of CONTAINERS) {
+      await database.containers.createIfNotExists({
+        id,
+        partitionKey: { paths: ['/id'] },
+        ...(TTL_CONTAINERS.includes(id) ? { defaultTtl: -1 } : {}),
+      });
+    }
+  }
+
+  private container(name: ContainerName): Container {
+    if (!(CONTAINERS as readonly string[]).includes(name)) throw new Error(`Unknown container ${name}`);
+    return this.database.container(name);
+  }
+
+  async get<T extends object>(container: ContainerName, id: string): Promise<Stored<T> | undefined> {
+    try {
+      const { resource } = await this.container(container).item(id, id).read();
+      return resource ? clean<T>(resource) : undefined;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async create<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>> {
+    try {
+      const { resource } = await this.container(container).items.create({ ...strip(doc), id });
+      return clean<T>(resource!);
+    } catch (err) {
+      if (statusOf(err) === 409)
+        throw new AlreadyExistsError(`${container}/${id} already exists`, container, id);
+      throw err;
+    }
+  }
+
+  async replace<T extends object>(
+    container: ContainerName,
+    id: string,
+    doc: T,
+    etag: string,
+  ): Promise<Stored<T>> {
+    try {
+      const { resource } = await this.container(container)
+        .item(id, id)
+        .replace({ ...strip(doc), id }, { accessCondition: { type: 'IfMatch', condition: etag } });
+      return clean<T>(resource!);
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 412)
+        throw new ConflictError(`${container}/${id} was changed by someone else`, container, id);
+      if (status === 404) throw new NotFoundError(`${container}/${id} does not exist`, container, id);
+      throw err;
+    }
+  }
+
+  async upsert<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>> {
+    const { resource } = await this.container(container).items.upsert({ ...strip(doc), id });
+    return clean<T>(resource!);
+  }
+
+  async delete(container: ContainerName, id: string, etag?: string): Promise<void> {
+    try {
+      await this.container(container)
+        .item(id, id)
+        .delete(etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : undefined);
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404) return;
+      if (status === 412)
+        throw new ConflictError(`${container}/${id} was changed by someone else`, container, id);
+      throw err;
+    }
+  }
+
+  async query<T extends object>(
+    container: ContainerName,
+    filter: Record<string, Scalar>,
+    options: QueryOptions = {},
+  ): Promise<Stored<T>[]> {
+    const { where, parameters } = whereClause(filter);
+    const top = options.limit !== undefined ? `TOP ${Math.max(0, Math.floor(options.limit))} ` : '';
+    let sql = `SELECT ${top}* FROM c${where}`;
+    if (options.orderBy)
+      sql += ` ORDER BY ${fieldRef(options.orderBy)} ${options.descending ? 'DESC' : 'ASC'}`;
+    const { resources } = await this.container(container).items.query({ query: sql, parameters }).fetchAll();
+    return resources.map((r) => clean<T>(r));
+  }
+
+  async count(container: ContainerName, filter: Record<string, Scalar>): Promise<number> {
+    const { where, parameters } = whereClause(filter);
+    const { resources } = await this.container(container)
+      .items.query<number>({ query: `SELECT VALUE COUNT(1) FROM c${where}`, parameters })
+      .fetchAll();
+    return resources.reduce((a, b) => a + b, 0);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.database.read();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.dispose();
+  }
+}
+
+function fieldRef(field: string): string {
+  assertFieldPath(field);
+  // Bracket notation so that field names which are SQL keywords (value, order, …) still work.
+  return (
+    'c' +
+    field
+      .split('.')
+      .map((p) => `["${p}"]`)
+      .join('')
+  );
+}
+
+function whereClause(filter: Record<string, Scalar>): { where: string; parameters: SqlParameter[] } {
+  const parts: string[] = [];
+  const parameters: SqlParameter[] = [];
+  Object.entries(filter).forEach(([field, value], i) => {
+    const ref = fieldRef(field);
+    if (value === null) {
+      parts.push(`(NOT IS_DEFINED(${ref}) OR IS_NULL(${ref}))`);
+    } else {
+      parts.push(`${ref} = @p${i}`);
+      parameters.push({ name: `@p${i}`, value });
+    }
+  });
+  return { where: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', parameters };
+}
+
+const SYSTEM_FIELDS = ['_rid', '_self', '_ts', '_attachments', '_etag'];
+
+function strip(doc: object): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...(doc as Record<string, unknown>) };
+  for (const f of SYSTEM_FIELDS) delete copy[f];
+  return copy;
+}
+
+function clean<T>(resource: object): Stored<T> {
+  const { _etag, id } = resource as { _etag: string; id: string };
+  return { ...(strip(resource) as T), id, _etag };
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as ErrorResponse)?.code as number | undefined;
+}

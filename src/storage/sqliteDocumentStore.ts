@@ -1,0 +1,184 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import {
+  AlreadyExistsError,
+  CONTAINERS,
+  ConflictError,
+  ContainerName,
+  DocumentStore,
+  NotFoundError,
+  QueryOptions,
+  Scalar,
+  Stored,
+  assertFieldPath,
+} from '../ports/documentStore';
+
+/**
+ * The embedded store for local runs: one SQLite file (WAL) in DATA_DIR, one table per container.
+ * better-sqlite3 is synchronous, so each statement is atomic with respect to our event loop; the etag
+ * checks are still done inside the UPDATE's WHERE so the rule reads the same as in Cosmos DB.
+ */
+export class SqliteDocumentStore implements DocumentStore {
+  readonly kind = 'embedded' as const;
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  static inDirectory(dataDir: string): SqliteDocumentStore {
+    return new SqliteDocumentStore(path.join(dataDir, 'rootmail.sqlite'));
+  }
+
+  async init(): Promise<void> {
+    for (const name of CONTAINERS) {
+      this.db.exec(
+        `CREATE TABLE IF NOT EXISTS "${name}" (id TEXT PRIMARY KEY, etag TEXT NOT NULL, body TEXT NOT NULL)`,
+      );
+    }
+  }
+
+  async get<T extends object>(container: ContainerName, id: string): Promise<Stored<T> | undefined> {
+    const row = this.db.prepare(`SELECT etag, body FROM "${table(container)}" WHERE id = ?`).get(id) as
+      { etag: string; body: string } | undefined;
+    return row ? toStored<T>(id, row.etag, row.body) : undefined;
+  }
+
+  async create<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>> {
+    const etag = newEtag();
+    const body = serialize(id, doc);
+    const result = this.db
+      .prepare(
+        `INSERT INTO "${table(container)}" (id, etag, body) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+      )
+      .run(id, etag, body);
+    if (result.changes === 0)
+      throw new AlreadyExistsError(`${container}/${id} already exists`, container, id);
+    return toStored<T>(id, etag, body);
+  }
+
+  async replace<T extends object>(
+    container: ContainerName,
+    id: string,
+    doc: T,
+    etag: string,
+  ): Promise<Stored<T>> {
+    const next = newEtag();
+    const body = serialize(id, doc);
+    const result = this.db
+      .prepare(`UPDATE "${table(container)}" SET etag = ?, body = ? WHERE id = ? AND etag = ?`)
+      .run(next, body, id, etag);
+    if (result.changes === 0) {
+      const exists = this.db.prepare(`SELECT 1 FROM "${table(container)}" WHERE id = ?`).get(id);
+      if (!exists) throw new NotFoundError(`${container}/${id} does not exist`, container, id);
+      throw new ConflictError(`${container}/${id} was changed by someone else`, container, id);
+    }
+    return toStored<T>(id, next, body);
+  }
+
+  async upsert<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>> {
+    const etag = newEtag();
+    const body = serialize(id, doc);
+    this.db
+      .prepare(
+        `INSERT INTO "${table(container)}" (id, etag, body) VALUES (?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET etag = excluded.etag, body = excluded.body`,
+      )
+      .run(id, etag, body);
+    return toStored<T>(id, etag, body);
+  }
+
+  async delete(container: ContainerName, id: string, etag?: string): Promise<void> {
+    if (etag === undefined) {
+      this.db.prepare(`DELETE FROM "${table(container)}" WHERE id = ?`).run(id);
+      return;
+    }
+    const result = this.db
+      .prepare(`DELETE FROM "${table(container)}" WHERE id = ? AND etag = ?`)
+      .run(id, etag);
+    if (result.changes === 0 && this.db.prepare(`SELECT 1 FROM "${table(container)}" WHERE id = ?`).get(id)) {
+      throw new ConflictError(`${container}/${id} was changed by someone else`, container, id);
+    }
+  }
+
+  async query<T extends object>(
+    container: ContainerName,
+    filter: Record<string, Scalar>,
+    options: QueryOptions = {},
+  ): Promise<Stored<T>[]> {
+    const { where, params } = whereClause(filter);
+    let sql = `SELECT id, etag, body FROM "${table(container)}"${where}`;
+    if (options.orderBy) {
+      assertFieldPath(options.orderBy);
+      sql += ` ORDER BY json_extract(body, '$.${options.orderBy}') ${options.descending ? 'DESC' : 'ASC'}, id`;
+    }
+    if (options.limit !== undefined) {
+      sql += ' LIMIT ?';
+      params.push(Math.max(0, Math.floor(options.limit)));
+    }
+    const rows = this.db.prepare(sql).all(...params) as { id: string; etag: string; body: string }[];
+    return rows.map((r) => toStored<T>(r.id, r.etag, r.body));
+  }
+
+  async count(container: ContainerName, filter: Record<string, Scalar>): Promise<number> {
+    const { where, params } = whereClause(filter);
+    const row = this.db.prepare(`SELECT COUNT(1) AS n FROM "${table(container)}"${where}`).get(...params) as {
+      n: number;
+    };
+    return row.n;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      this.db.prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function table(container: ContainerName): string {
+  if (!(CONTAINERS as readonly string[]).includes(container))
+    throw new Error(`Unknown container ${container}`);
+  return container;
+}
+
+function whereClause(filter: Record<string, Scalar>): { where: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  for (const [field, value] of Object.entries(filter)) {
+    assertFieldPath(field);
+    if (value === null) {
+      parts.push(`json_extract(body, '$.${field}') IS NULL`);
+    } else {
+      // json_extract returns 1/0 for JSON booleans.
+      parts.push(`json_extract(body, '$.${field}') = ?`);
+      params.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
+    }
+  }
+  return { where: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+function serialize(id: string, doc: object): string {
+  const { _etag, ...rest } = doc as Record<string, unknown>;
+  return JSON.stringify({ ...rest, id });
+}
+
+function toStored<T>(id: string, etag: string, body: string): Stored<T> {
+  return { ...(JSON.parse(body) as T), id, _etag: etag };
+}
+
+function newEtag(): string {
+  return `"${randomUUID()}"`;
+}

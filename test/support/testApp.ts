@@ -1,0 +1,154 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { createApp, RootMailApp } from '../../src/app/createApp';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/log/logger';
+import { ManualClock } from '../../src/ports/clock';
+import { startCosmosServer, CosmosTestServer } from './cosmosServer';
+import { FakeBotConnector } from './fakeBotConnector';
+
+export type StoreKind = 'embedded' | 'cosmos';
+
+export interface TestAppOptions {
+  /** Settings as environment variables, exactly as an operator would set them. */
+  env?: Record<string, string>;
+  store?: StoreKind;
+  clock?: ManualClock;
+  /** Reuse a data dir / Cosmos server (restart tests). */
+  dataDir?: string;
+  cosmos?: CosmosTestServer;
+  connector?: FakeBotConnector;
+}
+
+export interface TestApp {
+  url: string;
+  app: RootMailApp;
+  connector: FakeBotConnector;
+  clock: ManualClock;
+  /** Every line the app logged, as JSON text. */
+  logs: string[];
+  dataDir: string;
+  cosmos?: CosmosTestServer;
+  /** Posts an activity to /api/messages over real HTTP, as Teams does. */
+  send(activity: Record<string, unknown>): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  request(
+    method: string,
+    pathAndQuery: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Stops the app only (keeps data, connector and Cosmos server), for restart tests. */
+  stopApp(): Promise<void>;
+  /** Stops everything and removes the data. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real app (real restify, real CloudAdapter, real store) on an ephemeral port, with a fake Bot
+ * Connector on loopback. Anonymous bot authentication unless the env sets MicrosoftAppId.
+ */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const connector = options.connector ?? new FakeBotConnector();
+  if (!connector.url) await connector.start();
+  const clock = options.clock ?? new ManualClock();
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'rootmail-test-'));
+  const storeKind = options.store ?? 'embedded';
+  const cosmos = storeKind === 'cosmos' ? (options.cosmos ?? (await startCosmosServer())) : undefined;
+
+  const env: Record<string, string> = {
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'debug',
+    ...(cosmos
+      ? { COSMOS_ENDPOINT: cosmos.endpoint, COSMOS_KEY: cosmos.key, COSMOS_DATABASE: 'rootmail-test' }
+      : {}),
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const app = await createApp(config, { clock, logger: createLogger('debug', sink), startTimers: false });
+  const url = await app.listen(0, '127.0.0.1');
+
+  let appStopped = false;
+  const stopApp = async () => {
+    if (appStopped) return;
+    appStopped = true;
+    await app.close();
+  };
+
+  const request: TestApp['request'] = async (method, pathAndQuery, body, headers = {}) => {
+    const res = await fetch(url + pathAndQuery, {
+      method,
+      headers: {
+        ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+
+  return {
+    url,
+    app,
+    connector,
+    clock,
+    logs,
+    dataDir,
+    cosmos,
+    send: async (activity) => {
+      const { status, body } = await request('POST', '/api/messages', activity);
+      return { status, body };
+    },
+    request,
+    stopApp,
+    close: async () => {
+      await stopApp();
+      if (!options.connector) await connector.stop();
+      if (cosmos && !options.cosmos) await cosmos.stop();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Text of a message the bot sent (plain text, or the texts inside its card). */
+export function textOf(body: any): string {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
+  const parts: string[] = [];
+  if (body?.text) parts.push(body.text);
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        if ((k === 'text' || k === 'title' || k === 'value') && typeof v === 'string') parts.push(v);
+        else walk(v);
+      }
+    }
+  };
+  walk(body?.attachments ?? body?.activity?.attachments);
+  if (body?.activity?.text) parts.push(body.activity.text);
+  return parts.join('\n');
+}
+
+/** The first Adaptive Card in a message the bot sent. */
+export function cardOf(body: any): any {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
+  const attachments = body?.attachments ?? body?.activity?.attachments ?? [];
+  return attachments.find(
+    (a: { contentType: string }) => a.contentType === 'application/vnd.microsoft.card.adaptive',
+  )?.content;
+}
