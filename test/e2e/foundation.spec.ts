@@ -121,3 +121,30 @@ describe.each(['embedded', 'cosmos'] as const)('foundation over real HTTP (%s st
     expect((await t.request('GET', '/healthz')).status).toBe(200);
   });
 });
+
+describe('setup of the on-call and approvals channels', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { ADMIN_IDS: users.carol.aadObjectId } });
+  });
+  afterAll(async () => t.close());
+  beforeEach(() => t.connector.clear());
+
+  it('lets an admin make a channel the on-call channel and audits it', async () => {
+    await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
+    expect(t.connector.of('reply')[0].body.text).toMatch(/this is now the oncall channel/);
+    const setting = await t.app.services.conversations.channelFor('oncall');
+    expect(setting).toMatchObject({ role: 'oncall', teamId: TEAM_ID, setBy: users.carol.aadObjectId });
+    expect(setting?.reference.serviceUrl).toBe(t.connector.url);
+    const audit = await t.app.services.audit.about('channel:oncall');
+    expect(audit.map((a) => a.action)).toContain('setup');
+  });
+
+  it('refuses a non-admin and a personal chat', async () => {
+    await t.send(channelMessage(t.connector.url, users.eve, 'setup approvals'));
+    expect(t.connector.of('reply')[0].body.text).toMatch(/Only an admin/);
+    expect(await t.app.services.conversations.channelFor('approvals')).toBeUndefined();
+    await t.send(personalMessage(t.connector.url, users.carol, 'setup approvals'));
+    expect(t.connector.of('reply')[1].body.text).toMatch(/in the team channel/);
+  });
+});

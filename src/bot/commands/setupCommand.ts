@@ -1,0 +1,59 @@
+import type { ChannelRole } from '../../app/conversations';
+import type { CommandHandler } from '../types';
+
+const ROLES: Record<string, { role: ChannelRole; describe: string }> = {
+  oncall: {
+    role: 'oncall',
+    describe: 'AWS root-user mails (verification codes, password resets, MFA recovery) will be posted here',
+  },
+  approvals: {
+    role: 'approvals',
+    describe: 'approval cards will be posted here when a manager cannot be reached in a personal chat',
+  },
+};
+
+/** `setup oncall` / `setup approvals`: an admin gives the current channel a role. */
+export const setupCommand: CommandHandler = {
+  name: 'setup',
+  trigger: /^setup$/i,
+  usage: 'setup oncall | setup approvals',
+  summary: 'Admins, in a channel: make this channel the on-call or the approvals channel',
+  async handle({ turn, args, actor, scope, services }) {
+    const choice = ROLES[args.trim().toLowerCase()];
+    if (!choice) {
+      await turn.sendActivity('Say `setup oncall` or `setup approvals`.');
+      return;
+    }
+    if (!services.isAdmin(actor.id)) {
+      await services.audit.record({
+        subject: `channel:${choice.role}`,
+        action: 'setup.refused',
+        actorId: actor.id,
+        actorName: actor.name,
+        detail: 'not an admin',
+      });
+      await turn.sendActivity('Only an admin (listed in ADMIN_IDS) can set up channels.');
+      return;
+    }
+    if (scope !== 'channel') {
+      await turn.sendActivity(
+        `Run \`setup ${choice.role}\` in the team channel you want to use, after @mentioning me.`,
+      );
+      return;
+    }
+    const before = await services.conversations.channelFor(choice.role);
+    const setting = await services.conversations.setChannelRole(choice.role, turn.activity, actor.id);
+    await services.audit.record({
+      subject: `channel:${choice.role}`,
+      action: 'setup',
+      actorId: actor.id,
+      actorName: actor.name,
+      before: before ? { channel: before.reference.conversation?.id } : undefined,
+      after: { channel: setting.reference.conversation?.id, teamId: setting.teamId },
+    });
+    await turn.sendActivity(
+      `Done: this is now the ${choice.role} channel; ${choice.describe}.` +
+        (choice.role === 'oncall' ? ' Keep the team membership restricted to on-call engineers.' : ''),
+    );
+  },
+};
