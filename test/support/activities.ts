@@ -10,7 +10,7 @@ export const TEAM_ID = '19:8j-Mnacwmq2QFDbzykeQH5v55m6cN1X3QJ5viHvGIIQ1@thread.t
 export const ONCALL_CHANNEL_ID = '19:d441d38c655c47a085215b2726e76927@thread.tacv2';
 export const APPROVALS_CHANNEL_ID = '19:a0000000000000000000000000000000@thread.tacv2';
 
-type Activity = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Activity = Record<string, any>;
 
 function from(user: TestUser) {
   return { id: `29:${user.aadObjectId}`, name: user.name, aadObjectId: user.aadObjectId };

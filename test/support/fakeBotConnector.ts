@@ -12,7 +12,7 @@ export interface ConnectorCall {
   activityId?: string;
   /** The activity id the bot's reply answers (reply) or the one it replaces (update). */
   targetActivityId?: string;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
   authorization?: string;
 }
 

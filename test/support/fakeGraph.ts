@@ -6,7 +6,7 @@ export interface GraphCall {
   /** Path after the version, e.g. /users/x/manager */
   path: string;
   query: URLSearchParams;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
   authorization?: string;
 }
 

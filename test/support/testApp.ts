@@ -32,13 +32,13 @@ export interface TestApp {
   dataDir: string;
   cosmos?: CosmosTestServer;
   /** Posts an activity to /api/messages over real HTTP, as Teams does. */
-  send(activity: Record<string, unknown>): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  send(activity: Record<string, unknown>): Promise<{ status: number; body: any }>;
   request(
     method: string,
     pathAndQuery: string,
     body?: unknown,
     headers?: Record<string, string>,
-  ): Promise<{ status: number; body: any; headers: Headers }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   /** Stops the app only (keeps data, connector and Cosmos server), for restart tests. */
   stopApp(): Promise<void>;
   /** Stops everything and removes the data. */
@@ -127,7 +127,6 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 
 /** Text of a message the bot sent (plain text, or the texts inside its card). */
 export function textOf(body: any): string {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const parts: string[] = [];
   if (body?.text) parts.push(body.text);
   const walk = (node: unknown) => {
@@ -146,7 +145,6 @@ export function textOf(body: any): string {
 
 /** The first Adaptive Card in a message the bot sent. */
 export function cardOf(body: any): any {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const attachments = body?.attachments ?? body?.activity?.attachments ?? [];
   return attachments.find(
     (a: { contentType: string }) => a.contentType === 'application/vnd.microsoft.card.adaptive',
