@@ -111,7 +111,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     runJobs: () => runner.runAll(),
     close: async () => {
       runner.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop accepting, let requests in flight finish, and drop idle keep-alive sockets so close() is prompt.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.server.closeIdleConnections();
+      await closed;
       await store.close();
     },
   };
