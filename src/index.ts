@@ -1,5 +1,8 @@
-import { createApp } from './app/createApp';
 import { ConfigError, loadConfig } from './config';
+import { shutdownTelemetry, startTelemetry } from './telemetry';
+
+/** How long turns in flight get to finish after SIGTERM before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Starts RootMail: validates settings, wires the app, listens, and shuts down cleanly on SIGTERM. */
 async function main(): Promise<void> {
@@ -14,6 +17,11 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  // Telemetry first: its instrumentations patch http, restify and the Azure SDKs when they are first
+  // required, so the app is loaded only afterwards.
+  const telemetry = await startTelemetry(config.appInsightsConnectionString);
+  const { createApp } = await import('./app/createApp');
+
   const app = await createApp(config);
   const url = await app.listen(config.port);
   const { logger } = app.services;
@@ -24,7 +32,7 @@ async function main(): Promise<void> {
     config.storage.kind === 'cosmos'
       ? `Cosmos DB ${config.storage.endpoint}`
       : `embedded store in ${config.storage.dataDir}`;
-  logger.info({ url, store: config.storage.kind }, 'RootMail is listening');
+  logger.info({ url, store: config.storage.kind, telemetry }, 'RootMail is listening');
   console.log(
     [
       '',
@@ -32,6 +40,7 @@ async function main(): Promise<void> {
       `  bot endpoint:  ${url}/api/messages  (${auth})`,
       `  health:        ${url}/healthz`,
       `  storage:       ${store}`,
+      `  telemetry:     ${telemetry ? 'Application Insights' : 'off (no APPLICATIONINSIGHTS_CONNECTION_STRING)'}`,
       '  chat with it:  npm run dev  (starts the Microsoft 365 Agents Playground against this bot)',
       '',
     ].join('\n'),
@@ -42,11 +51,22 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down: no new requests, finishing turns in flight');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const force = setTimeout(() => {
+      logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long; exiting with turns unfinished');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
     force.unref();
     app
       .close()
-      .then(() => process.exit(0))
+      .then(() =>
+        // Telemetry that cannot be delivered is lost, but the app itself stopped cleanly.
+        shutdownTelemetry().catch((err) => logger.warn({ err }, 'could not flush telemetry')),
+      )
+      .then(() => {
+        logger.info('shut down cleanly');
+        logger.flush?.();
+        process.exit(0);
+      })
       .catch((err) => {
         logger.error({ err }, 'error during shutdown');
         process.exit(1);

@@ -15,6 +15,7 @@ import { createLogger, Logger } from '../log/logger';
 import { Clock, systemClock } from '../ports/clock';
 import type { DocumentStore } from '../ports/documentStore';
 import { createStore } from '../storage/createStore';
+import { createTurnMetrics } from '../telemetry';
 import { AuditLog } from './auditLog';
 import { BackgroundJob, JobRunner } from './jobs';
 import { ConversationDirectory } from './conversations';
@@ -50,8 +51,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const store = overrides.store ?? createStore(config.storage);
   await store.init();
 
+  const turnMetrics = createTurnMetrics();
   const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(botAuthSettings(config)));
   adapter.onTurnError = async (context, error) => {
+    turnMetrics.turnFailed(context.activity.type);
     logger.error({ err: error, activityType: context.activity.type }, 'unhandled error in a bot turn');
     if (context.activity.type === 'message') {
       await context.sendActivity(
@@ -76,6 +79,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const runner = new JobRunner(jobs, logger);
 
   const bot = new RootMailBot(services, commandHandlers, cardActionHandlers);
+  bot.onTurn(async (turn, next) => {
+    turnMetrics.turn(turn.activity.type);
+    await next();
+  });
   const startedAt = Date.now();
   const server = createHttpServer({
     adapter,
@@ -95,6 +102,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     },
     routes: [],
   });
+  const stopServer = gracefulStopper(server);
 
   return {
     server,
@@ -110,14 +118,32 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       }),
     runJobs: () => runner.runAll(),
     close: async () => {
-      runner.stop();
-      // Stop accepting, let requests in flight finish, and drop idle keep-alive sockets so close() is prompt.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.server.closeIdleConnections();
-      await closed;
+      await stopServer(); // resolves once every request in flight (and so every turn) is answered
+      await runner.stop();
       await store.close();
     },
   };
+}
+
+/**
+ * Graceful stop for the HTTP server: stop listening, then resolve once the last request in flight is
+ * answered. Keep-alive connections would hold the server open for their idle timeout, so idle ones are
+ * closed at once and busy ones as soon as their answer is sent.
+ */
+function gracefulStopper(server: Server): () => Promise<void> {
+  const http = server.server;
+  let stopping = false;
+  http.on('request', (_req, res) =>
+    res.on('finish', () => {
+      if (stopping) setImmediate(() => http.closeIdleConnections());
+    }),
+  );
+  return () =>
+    new Promise<void>((resolve) => {
+      stopping = true;
+      server.close(() => resolve());
+      http.closeIdleConnections();
+    });
 }
 
 function botAuthSettings(config: AppConfig): ConfigurationBotFrameworkAuthenticationOptions {

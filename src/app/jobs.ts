@@ -10,7 +10,7 @@ export interface BackgroundJob {
 /** Runs jobs on timers in production; tests call runAll() after moving their clock. */
 export class JobRunner {
   private timers: NodeJS.Timeout[] = [];
-  private running = new Set<string>();
+  private running = new Map<string, Promise<void>>();
 
   constructor(
     private readonly jobs: BackgroundJob[],
@@ -25,9 +25,11 @@ export class JobRunner {
     }
   }
 
-  stop(): void {
+  /** Stops the timers and waits for runs already started, so shutdown never cuts a job in half. */
+  async stop(): Promise<void> {
     this.timers.forEach(clearInterval);
     this.timers = [];
+    await Promise.all(this.running.values());
   }
 
   async runAll(): Promise<void> {
@@ -36,13 +38,16 @@ export class JobRunner {
 
   private async runOne(job: BackgroundJob): Promise<void> {
     if (this.running.has(job.name)) return; // a slow run is not overlapped by the next tick
-    this.running.add(job.name);
-    try {
-      await job.run();
-    } catch (err) {
-      this.logger.error({ err, job: job.name }, 'background job failed; it will run again on its next tick');
-    } finally {
-      this.running.delete(job.name);
-    }
+    const run = Promise.resolve()
+      .then(() => job.run())
+      .catch((err) => {
+        this.logger.error(
+          { err, job: job.name },
+          'background job failed; it will run again on its next tick',
+        );
+      })
+      .finally(() => this.running.delete(job.name));
+    this.running.set(job.name, run);
+    await run;
   }
 }

@@ -1,0 +1,77 @@
+// Linux App Service running the bot on Node 22 LTS, with the user-assigned identity for Cosmos DB, Graph and
+// Key Vault references, and its console/HTTP logs sent to Log Analytics.
+
+param webAppName string
+param planName string
+param location string
+param tags object
+param sku string
+
+@description('Resource id of the user-assigned managed identity.')
+param identityId string
+
+@description('App settings as { NAME: value }; see `appSettings` in main.bicep.')
+param appSettings object
+
+param logAnalyticsWorkspaceId string
+
+resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'linux'
+  sku: { name: sku }
+  properties: {
+    reserved: true // Linux
+  }
+}
+
+resource webApp 'Microsoft.Web/sites@2023-12-01' = {
+  name: webAppName
+  location: location
+  tags: tags
+  kind: 'app,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientAffinityEnabled: false
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      linuxFxVersion: 'NODE|22-lts'
+      alwaysOn: true // the background jobs (reminders, expiry, subscription renewal) run in-process
+      appCommandLine: 'node dist/src/index.js'
+      healthCheckPath: '/healthz'
+      http20Enabled: true
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      appSettings: [
+        for setting in items(appSettings): {
+          name: setting.key
+          value: setting.value
+        }
+      ]
+    }
+  }
+}
+
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: webApp
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      { category: 'AppServiceConsoleLogs', enabled: true } // the app's pino JSON lines (stdout)
+      { category: 'AppServiceHTTPLogs', enabled: true }
+      { category: 'AppServicePlatformLogs', enabled: true }
+    ]
+  }
+}
+
+output webAppId string = webApp.id
+output defaultHostName string = webApp.properties.defaultHostName
