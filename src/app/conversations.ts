@@ -47,10 +47,14 @@ export class ConversationDirectory {
     return record;
   }
 
-  /** Cheap first-contact write for personal chats: create-if-absent, no write when already known. */
+  /**
+   * Cheap first-contact write for personal chats: a point read on every message, and a create-if-absent
+   * only for a user not yet known (two first messages at once: one create wins, the other is a no-op).
+   */
   async rememberPersonalChat(activity: Partial<Activity>): Promise<void> {
     const record = toRecord(activity, this.clock.now());
     if (record.kind !== 'personal' || !record.userId) return;
+    if (await this.store.get('conversations', personalKey(record.userId))) return;
     try {
       await this.store.create('conversations', personalKey(record.userId), record);
     } catch (err) {

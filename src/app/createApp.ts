@@ -1,11 +1,8 @@
-import {
-  CloudAdapter,
-  ConfigurationBotFrameworkAuthentication,
-  ConfigurationBotFrameworkAuthenticationOptions,
-} from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
 import type { Server } from 'restify';
 import type { AddressInfo } from 'node:net';
 import { BotFrameworkChat } from '../adapters/botFrameworkChat';
+import { ChannelAuthentication } from '../adapters/channelAuthentication';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
 import { RootMailBot } from '../bot/RootMailBot';
@@ -52,7 +49,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   await store.init();
 
   const turnMetrics = createTurnMetrics();
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(botAuthSettings(config)));
+  const adapter = new CloudAdapter(new ChannelAuthentication(botAuthSettings(config)));
   adapter.onTurnError = async (context, error) => {
     turnMetrics.turnFailed(context.activity.type);
     logger.error({ err: error, activityType: context.activity.type }, 'unhandled error in a bot turn');

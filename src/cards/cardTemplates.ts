@@ -11,12 +11,24 @@ export function expandCard(template: object, data: object): AdaptiveCard {
   return new ACData.Template(template).expand({ $root: data }) as AdaptiveCard;
 }
 
+/**
+ * A template parsed once. Parsing its expressions is most of the cost of a card (~0.4 ms against ~0.03 ms
+ * for expanding), so cards sent on every message are prepared when this module loads. expand() is
+ * synchronous and keeps nothing from one call to the next.
+ */
+export function prepareCard<T extends object>(template: object): (data: T) => AdaptiveCard {
+  const prepared = new ACData.Template(template);
+  return (data) => prepared.expand({ $root: data }) as AdaptiveCard;
+}
+
 export interface HelpCardData {
   commands: { usage: string; summary: string }[];
 }
 
+const expandHelpCard = prepareCard<HelpCardData>(helpTemplate);
+
 export function helpCard(data: HelpCardData): AdaptiveCard {
-  return expandCard(helpTemplate, data);
+  return expandHelpCard(data);
 }
 
 export function cardAttachment(card: AdaptiveCard) {

@@ -40,6 +40,11 @@ export function createHttpServer({ adapter, bot, logger, health, routes = [] }: 
     res.send(ok ? 200 : 503, body);
   });
 
+  // The Agents Playground probes the endpoint with HEAD every few seconds; answer instead of logging a 405.
+  server.head('/api/messages', async (_req: Request, res: Response) => {
+    res.send(200);
+  });
+
   server.post('/api/messages', async (req: Request, res: Response) => {
     const body = req.body as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) {

@@ -23,6 +23,8 @@ import {
 export class SqliteDocumentStore implements DocumentStore {
   readonly kind = 'embedded' as const;
   private readonly db: Database.Database;
+  /** Compiled statements by SQL text: compiling costs more than running a point read. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -30,6 +32,15 @@ export class SqliteDocumentStore implements DocumentStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+  }
+
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
   }
 
   static inDirectory(dataDir: string): SqliteDocumentStore {
@@ -45,7 +56,7 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   async get<T extends object>(container: ContainerName, id: string): Promise<Stored<T> | undefined> {
-    const row = this.db.prepare(`SELECT etag, body FROM "${table(container)}" WHERE id = ?`).get(id) as
+    const row = this.sql(`SELECT etag, body FROM "${table(container)}" WHERE id = ?`).get(id) as
       { etag: string; body: string } | undefined;
     return row ? toStored<T>(id, row.etag, row.body) : undefined;
   }
@@ -53,11 +64,9 @@ export class SqliteDocumentStore implements DocumentStore {
   async create<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>> {
     const etag = newEtag();
     const body = serialize(id, doc);
-    const result = this.db
-      .prepare(
-        `INSERT INTO "${table(container)}" (id, etag, body) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING`,
-      )
-      .run(id, etag, body);
+    const result = this.sql(
+      `INSERT INTO "${table(container)}" (id, etag, body) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+    ).run(id, etag, body);
     if (result.changes === 0)
       throw new AlreadyExistsError(`${container}/${id} already exists`, container, id);
     return toStored<T>(id, etag, body);
@@ -71,11 +80,11 @@ export class SqliteDocumentStore implements DocumentStore {
   ): Promise<Stored<T>> {
     const next = newEtag();
     const body = serialize(id, doc);
-    const result = this.db
-      .prepare(`UPDATE "${table(container)}" SET etag = ?, body = ? WHERE id = ? AND etag = ?`)
-      .run(next, body, id, etag);
+    const result = this.sql(
+      `UPDATE "${table(container)}" SET etag = ?, body = ? WHERE id = ? AND etag = ?`,
+    ).run(next, body, id, etag);
     if (result.changes === 0) {
-      const exists = this.db.prepare(`SELECT 1 FROM "${table(container)}" WHERE id = ?`).get(id);
+      const exists = this.sql(`SELECT 1 FROM "${table(container)}" WHERE id = ?`).get(id);
       if (!exists) throw new NotFoundError(`${container}/${id} does not exist`, container, id);
       throw new ConflictError(`${container}/${id} was changed by someone else`, container, id);
     }
@@ -85,24 +94,20 @@ export class SqliteDocumentStore implements DocumentStore {
   async upsert<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>> {
     const etag = newEtag();
     const body = serialize(id, doc);
-    this.db
-      .prepare(
-        `INSERT INTO "${table(container)}" (id, etag, body) VALUES (?, ?, ?)
+    this.sql(
+      `INSERT INTO "${table(container)}" (id, etag, body) VALUES (?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET etag = excluded.etag, body = excluded.body`,
-      )
-      .run(id, etag, body);
+    ).run(id, etag, body);
     return toStored<T>(id, etag, body);
   }
 
   async delete(container: ContainerName, id: string, etag?: string): Promise<void> {
     if (etag === undefined) {
-      this.db.prepare(`DELETE FROM "${table(container)}" WHERE id = ?`).run(id);
+      this.sql(`DELETE FROM "${table(container)}" WHERE id = ?`).run(id);
       return;
     }
-    const result = this.db
-      .prepare(`DELETE FROM "${table(container)}" WHERE id = ? AND etag = ?`)
-      .run(id, etag);
-    if (result.changes === 0 && this.db.prepare(`SELECT 1 FROM "${table(container)}" WHERE id = ?`).get(id)) {
+    const result = this.sql(`DELETE FROM "${table(container)}" WHERE id = ? AND etag = ?`).run(id, etag);
+    if (result.changes === 0 && this.sql(`SELECT 1 FROM "${table(container)}" WHERE id = ?`).get(id)) {
       throw new ConflictError(`${container}/${id} was changed by someone else`, container, id);
     }
   }
@@ -122,13 +127,13 @@ export class SqliteDocumentStore implements DocumentStore {
       sql += ' LIMIT ?';
       params.push(Math.max(0, Math.floor(options.limit)));
     }
-    const rows = this.db.prepare(sql).all(...params) as { id: string; etag: string; body: string }[];
+    const rows = this.sql(sql).all(...params) as { id: string; etag: string; body: string }[];
     return rows.map((r) => toStored<T>(r.id, r.etag, r.body));
   }
 
   async count(container: ContainerName, filter: Record<string, Scalar>): Promise<number> {
     const { where, params } = whereClause(filter);
-    const row = this.db.prepare(`SELECT COUNT(1) AS n FROM "${table(container)}"${where}`).get(...params) as {
+    const row = this.sql(`SELECT COUNT(1) AS n FROM "${table(container)}"${where}`).get(...params) as {
       n: number;
     };
     return row.n;
@@ -136,7 +141,7 @@ export class SqliteDocumentStore implements DocumentStore {
 
   async ping(): Promise<boolean> {
     try {
-      this.db.prepare('SELECT 1').get();
+      this.sql('SELECT 1').get();
       return true;
     } catch {
       return false;

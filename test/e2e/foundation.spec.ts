@@ -28,6 +28,13 @@ describe.each(['embedded', 'cosmos'] as const)('foundation over real HTTP (%s st
     expect(typeof res.body.uptimeSeconds).toBe('number');
   });
 
+  it("answers the Agents Playground's HEAD probe of the bot endpoint without a warning", async () => {
+    const before = t.logs.length;
+    const res = await t.request('HEAD', '/api/messages');
+    expect(res.status).toBe(200);
+    expect(t.logs.slice(before).filter((l) => l.includes('"warn"'))).toEqual([]);
+  });
+
   it('answers help in a personal chat with a card listing the commands, at the serviceUrl', async () => {
     const res = await t.send(personalMessage(t.connector.url, users.alice, 'help'));
     expect(res.status).toBe(200);

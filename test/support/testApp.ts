@@ -126,6 +126,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 }
 
 /** Text of a message the bot sent (plain text, or the texts inside its card). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function textOf(body: any): string {
   const parts: string[] = [];
   if (body?.text) parts.push(body.text);
@@ -144,6 +145,7 @@ export function textOf(body: any): string {
 }
 
 /** The first Adaptive Card in a message the bot sent. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function cardOf(body: any): any {
   const attachments = body?.attachments ?? body?.activity?.attachments ?? [];
   return attachments.find(

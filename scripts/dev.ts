@@ -1,0 +1,102 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+/**
+ * `npm run dev`: starts the bot (as `npm start` does) and the Microsoft 365 Agents Playground against it, a
+ * local Teams-like chat that works offline. Ctrl-C stops both. PORT (default 3978) is the bot's port,
+ * PLAYGROUND_PORT (default 56150) the Playground's; it picks a free one itself when that is taken.
+ */
+
+const root = path.join(__dirname, '..');
+const botPort = Number(process.env.PORT ?? 3978);
+const playgroundPort = Number(process.env.PLAYGROUND_PORT ?? 56150);
+const botUrl = `http://127.0.0.1:${botPort}`;
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`\n${name} stopped (${signal ?? `exit code ${code}`}); stopping the rest.`);
+    stop(code ?? 1);
+  });
+  return child;
+}
+
+function stop(exitCode: number): void {
+  if (stopping) return;
+  stopping = true;
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  let left = running.length;
+  if (!left) process.exit(exitCode);
+  for (const child of running) {
+    child.once('exit', () => --left === 0 && process.exit(exitCode));
+    child.kill('SIGTERM');
+  }
+  setTimeout(() => process.exit(exitCode), 10_000).unref();
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+/** Resolves with the port the Playground says it listens on (it may choose another when ours is taken). */
+function listeningPort(child: ChildProcess, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the Playground did not start in time')), timeoutMs);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      const match = /Listening on (\d+)/.exec(chunk.toString('utf8'));
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
+
+  const bot = start('The bot', process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/index.ts'], {
+    ...process.env,
+    PORT: String(botPort),
+  });
+  bot.stdout!.pipe(process.stdout);
+  await waitForHealth(`${botUrl}/healthz`, 30_000);
+
+  const playground = start(
+    'The Agents Playground',
+    path.join(root, 'node_modules', '.bin', 'agentsplayground'),
+    ['-e', `${botUrl}/api/messages`, '-c', 'msteams', '-p', String(playgroundPort), '--disable-telemetry'],
+    // Headless machines have no browser to open; the URL is printed instead.
+    { ...process.env, TEAMSAPPTESTER_BROWSER: 'none' },
+  );
+  const port = await listeningPort(playground, 60_000);
+  console.log(
+    [
+      '',
+      `Agents Playground: http://localhost:${port}  (open it in a browser and type "help")`,
+      `Bot endpoint:      ${botUrl}/api/messages`,
+      'Ctrl-C stops both.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err: Error) => {
+  console.error(`npm run dev failed: ${err.message}`);
+  stop(1);
+});
