@@ -5,6 +5,7 @@ import type { Clock } from '../ports/clock';
 import type { DocumentStore } from '../ports/documentStore';
 import type { ConversationDirectory } from './conversations';
 import type { AuditLog } from './auditLog';
+import type { AddressRequestService } from './requests/addressRequestService';
 
 /**
  * Everything a command, card action or route needs, built once in src/app/createApp.ts and passed in.
@@ -18,6 +19,8 @@ export interface AppServices {
   chat: ChatPort;
   conversations: ConversationDirectory;
   audit: AuditLog;
+  /** Address requests and their approval: ask, decide, cancel, timers. */
+  requests: AddressRequestService;
   /** Admins from ADMIN_IDS. */
   isAdmin(userId: string): boolean;
 }

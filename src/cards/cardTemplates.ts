@@ -11,6 +11,15 @@ export function expandCard(template: object, data: object): AdaptiveCard {
   return new ACData.Template(template).expand({ $root: data }) as AdaptiveCard;
 }
 
+/**
+ * Parsing a template costs ~70 ms and expanding it ~2 ms, so cards used on busy paths (approval clicks)
+ * compile their template once and expand it per use.
+ */
+export function compileCard<T extends object>(template: object): (data: T) => AdaptiveCard {
+  const compiled = new ACData.Template(template);
+  return (data) => compiled.expand({ $root: data }) as AdaptiveCard;
+}
+
 export interface HelpCardData {
   commands: { usage: string; summary: string }[];
 }
