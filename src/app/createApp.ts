@@ -6,6 +6,8 @@ import {
 import type { Server } from 'restify';
 import type { AddressInfo } from 'node:net';
 import { BotFrameworkChat } from '../adapters/botFrameworkChat';
+import { GraphApi } from '../adapters/graphApi';
+import { GraphDirectory } from '../adapters/graphDirectory';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
 import { RootMailBot } from '../bot/RootMailBot';
@@ -15,6 +17,8 @@ import { createLogger, Logger } from '../log/logger';
 import { Clock, systemClock } from '../ports/clock';
 import type { DocumentStore } from '../ports/documentStore';
 import { createStore } from '../storage/createStore';
+import { AddressPool } from './addressPool';
+import { AddressService } from './addressService';
 import { AuditLog } from './auditLog';
 import { BackgroundJob, JobRunner } from './jobs';
 import { ConversationDirectory } from './conversations';
@@ -61,18 +65,51 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   };
 
   const admins = new Set(config.roles.adminIds);
+  const chat = new BotFrameworkChat(adapter, config.bot.appId);
+  const conversations = new ConversationDirectory(store, clock);
+  const audit = new AuditLog(store, clock);
+  const pool = new AddressPool({
+    store,
+    clock,
+    audit,
+    logger,
+    chat,
+    conversations,
+    strategy: config.addresses.strategy,
+    centralMailbox: config.mail.mailbox,
+  });
+  const addresses = new AddressService({
+    store,
+    clock,
+    audit,
+    logger,
+    settings: config.addresses,
+    afterAllocation: () => pool.checkLevel(),
+  });
   const services: AppServices = {
     config,
     store,
     clock,
     logger,
-    chat: new BotFrameworkChat(adapter, config.bot.appId),
-    conversations: new ConversationDirectory(store, clock),
-    audit: new AuditLog(store, clock),
+    chat,
+    conversations,
+    audit,
+    addresses,
+    pool,
+    directory: new GraphDirectory(new GraphApi(config.graph)),
     isAdmin: (userId) => admins.has(userId.toLowerCase()),
   };
 
-  const jobs: BackgroundJob[] = [];
+  const jobs: BackgroundJob[] = [
+    {
+      name: 'address-quarantine',
+      intervalMs: 60 * 60_000,
+      run: async () => {
+        const returned = await addresses.returnExpiredQuarantine();
+        if (returned) logger.info({ returned }, 'quarantined aliases returned to the pool');
+      },
+    },
+  ];
   const runner = new JobRunner(jobs, logger);
 
   const bot = new RootMailBot(services, commandHandlers, cardActionHandlers);

@@ -3,6 +3,9 @@ import type { Logger } from '../log/logger';
 import type { ChatPort } from '../ports/chat';
 import type { Clock } from '../ports/clock';
 import type { DocumentStore } from '../ports/documentStore';
+import type { DirectoryPort } from '../ports/directory';
+import type { AddressPool } from './addressPool';
+import type { AddressService } from './addressService';
 import type { ConversationDirectory } from './conversations';
 import type { AuditLog } from './auditLog';
 
@@ -18,6 +21,12 @@ export interface AppServices {
   chat: ChatPort;
   conversations: ConversationDirectory;
   audit: AuditLog;
+  /** Address records: allocate, look up, link, transfer, retire. */
+  addresses: AddressService;
+  /** The alias pool: import, levels, low-level alert, `onPoolImported` for work waiting on capacity. */
+  pool: AddressPool;
+  /** Users and managers (Microsoft Graph). */
+  directory: DirectoryPort;
   /** Admins from ADMIN_IDS. */
   isAdmin(userId: string): boolean;
 }
