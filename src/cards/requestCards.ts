@@ -81,6 +81,7 @@ const STATUS_COLOR: Record<AddressRequest['state'], string> = {
   rejected: 'Attention',
   cancelled: 'Default',
   expired: 'Warning',
+  failed: 'Attention',
 };
 
 /** What everyone else sees, and every copy after a decision: "Approved by X at T", "Rejected by X: …". */

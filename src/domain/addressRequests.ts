@@ -5,10 +5,21 @@
  *   pending ─approve→ approved ─allocate→ fulfilled
  *      │                  └─pool empty→ waiting-for-capacity ─allocate→ fulfilled
  *      ├─reject→ rejected      ├─cancel→ cancelled      └─timeout→ expired
+ *   approved ─address service refuses for good→ failed
  */
 
+import { accountNameProblem } from './addressRules';
+
 export type RequestState =
-  'pending' | 'approved' | 'waiting-for-capacity' | 'fulfilled' | 'rejected' | 'cancelled' | 'expired';
+  | 'pending'
+  | 'approved'
+  | 'waiting-for-capacity'
+  | 'fulfilled'
+  | 'rejected'
+  | 'cancelled'
+  | 'expired'
+  /** Approved, but the address service refused for good (e.g. a plus address handed out before). */
+  | 'failed';
 
 export const ENVIRONMENTS = ['prod', 'nonprod', 'sandbox'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -74,6 +85,8 @@ export interface AddressRequest extends RequestInput {
   /** Who ended the request when not a decision (cancel, expiry). */
   closed?: { by: Person; at: string; reason: 'cancelled' | 'expired' };
   address?: string;
+  /** Why allocation failed for good (state `failed`). */
+  failure?: string;
   /** Where the approval card went: the approvers' personal chats, the approvals channel, or nowhere. */
   delivery?: 'personal' | 'channel' | 'undelivered';
   cardCopies: CardCopy[];
@@ -96,7 +109,6 @@ export const isOpen = (state: RequestState): boolean => OPEN_STATES.includes(sta
 export type InputField = 'accountName' | 'purpose' | 'environment' | 'costCentre';
 export type InputErrors = Partial<Record<InputField, string>>;
 
-const ACCOUNT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{1,38})[A-Za-z0-9]$/;
 const COST_CENTRE = /^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,29}$/;
 
 /** Checks what a requester typed or filled in; every problem names the field and what to change. */
@@ -113,8 +125,7 @@ export function validateRequestInput(raw: {
   const costCentre = text(raw.costCentre);
   const errors: InputErrors = {};
   if (!accountName) errors.accountName = 'Give the AWS account a name, e.g. payments-prod.';
-  else if (!ACCOUNT_NAME.test(accountName))
-    errors.accountName = `"${accountName.slice(0, 60)}" is not a valid account name: use letters, digits and hyphens, 3–40 characters, starting and ending with a letter or digit.`;
+  else if (accountNameProblem(accountName)) errors.accountName = accountNameProblem(accountName);
   if (purpose.length > 500) errors.purpose = `The purpose is ${purpose.length} characters; keep it to 500.`;
   if (!(ENVIRONMENTS as readonly string[]).includes(environment))
     errors.environment = `Choose the environment: ${ENVIRONMENTS.join(', ')}.`;
@@ -276,6 +287,10 @@ export function fulfil(request: AddressRequest, address: string): AddressRequest
   return withSteps({ ...request, state: 'fulfilled', address }, 'send-result');
 }
 
+export function failAllocation(request: AddressRequest, problem: string): AddressRequest {
+  return withSteps({ ...request, state: 'failed', failure: problem }, 'update-cards', 'notify-requester');
+}
+
 export function awaitCapacity(request: AddressRequest): AddressRequest {
   return request.state === 'waiting-for-capacity'
     ? request
@@ -321,6 +336,8 @@ export function describeState(request: AddressRequest): string {
       return `cancelled by ${request.closed?.by.name} at ${formatTime(request.closed?.at)}`;
     case 'expired':
       return `expired at ${formatTime(request.closed?.at)} without a decision`;
+    case 'failed':
+      return `approved by ${d?.by.name}, but no address could be allocated: ${request.failure}`;
   }
 }
 

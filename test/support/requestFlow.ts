@@ -1,5 +1,6 @@
 import { cardAction, personalConversationId, personalMessage } from './activities';
 import { FakeGraph } from './fakeGraph';
+import type { ConnectorCall } from './fakeBotConnector';
 import { cardOf, TestApp, textOf } from './testApp';
 import { TestUser, users } from './users';
 
@@ -34,7 +35,9 @@ export async function askFor(t: TestApp, user: TestUser, text: string): Promise<
   const status = t.connector.calls
     .slice(before)
     .map((c) => cardOf(c.body))
-    .find((card) => card && /Request/.test(JSON.stringify(card)) && /req-[0-9a-f]{8}/.test(JSON.stringify(card)));
+    .find(
+      (card) => card && /Request/.test(JSON.stringify(card)) && /req-[0-9a-f]{8}/.test(JSON.stringify(card)),
+    );
   const id = /req-[0-9a-f]{8}/.exec(JSON.stringify(status ?? ''))?.[0];
   if (!id) throw new Error(`no request was created; the bot sent:\n${t.connector.describe()}`);
   return id;
@@ -61,5 +64,12 @@ export function click(
 
 /** The text of the card an invoke answered with. */
 export function invokeCardText(body: { value?: unknown }): string {
-  return textOf({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: body?.value }] });
+  return textOf({
+    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: body?.value }],
+  });
+}
+
+/** Messages the bot sent into one conversation (proactive posts arrive as replies to the continuation). */
+export function sentTo(t: TestApp, conversationId: string): ConnectorCall[] {
+  return t.connector.sentMessages().filter((c) => c.conversationId === conversationId);
 }

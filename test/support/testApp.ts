@@ -133,8 +133,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 }
 
 /** Text of a message the bot sent (plain text, or the texts inside its card). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function textOf(body: any): string {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const parts: string[] = [];
   if (body?.text) parts.push(body.text);
   const walk = (node: unknown) => {
@@ -152,8 +152,8 @@ export function textOf(body: any): string {
 }
 
 /** The first Adaptive Card in a message the bot sent. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function cardOf(body: any): any {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const attachments = body?.attachments ?? body?.activity?.attachments ?? [];
   return attachments.find(
     (a: { contentType: string }) => a.contentType === 'application/vnd.microsoft.card.adaptive',

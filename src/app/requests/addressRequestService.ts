@@ -66,7 +66,11 @@ export class AddressRequestService {
     formCopy?: CardCopy,
   ): Promise<SubmitResult> {
     const { repository, audit, clock, timers } = this.deps;
-    const choice = chooseApprovers(requester.id, await this.managerOf(requester.id), await this.approverGroup());
+    const choice = chooseApprovers(
+      requester.id,
+      await this.managerOf(requester.id),
+      await this.approverGroup(),
+    );
     if ('refusal' in choice) return { kind: 'no-approver', reason: choice.refusal };
 
     const requestId = `req-${randomBytes(4).toString('hex')}`;
@@ -108,7 +112,12 @@ export class AddressRequestService {
     return { kind: 'created', request: (await this.afterChange(requestId)) ?? request };
   }
 
-  async decide(requestId: string, actor: Person, outcome: Outcome, comment?: string): Promise<DecisionResult> {
+  async decide(
+    requestId: string,
+    actor: Person,
+    outcome: Outcome,
+    comment?: string,
+  ): Promise<DecisionResult> {
     const { repository, audit, clock } = this.deps;
     for (;;) {
       const current = await repository.get(requestId);
@@ -138,7 +147,10 @@ export class AddressRequestService {
     }
   }
 
-  async cancel(requestId: string, actor: Person): Promise<{ ok: true; request: AddressRequest } | { ok: false; problem: string }> {
+  async cancel(
+    requestId: string,
+    actor: Person,
+  ): Promise<{ ok: true; request: AddressRequest } | { ok: false; problem: string }> {
     const { repository, audit, clock } = this.deps;
     let problem = '';
     const stored = await repository.update(requestId, (current) => {
@@ -149,7 +161,12 @@ export class AddressRequestService {
     });
     if (!stored) return { ok: false, problem: `There is no request ${requestId}.` };
     if (problem) return { ok: false, problem };
-    await audit.record({ subject: stored.requestId, action: 'request.cancelled', actorId: actor.id, actorName: actor.name });
+    await audit.record({
+      subject: stored.requestId,
+      action: 'request.cancelled',
+      actorId: actor.id,
+      actorName: actor.name,
+    });
     return { ok: true, request: (await this.afterChange(requestId)) ?? stored };
   }
 

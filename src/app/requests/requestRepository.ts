@@ -98,7 +98,11 @@ export class RequestRepository {
   }
 
   withPendingWork(limit = 200): Promise<StoredRequest[]> {
-    return this.store.query<AddressRequest>('requests', { workPending: true }, { orderBy: 'createdAt', limit });
+    return this.store.query<AddressRequest>(
+      'requests',
+      { workPending: true },
+      { orderBy: 'createdAt', limit },
+    );
   }
 }
 

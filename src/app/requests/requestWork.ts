@@ -5,11 +5,13 @@ import {
   CardCopy,
   completeStep,
   describeDelivery,
+  failAllocation,
   formatTime,
   fulfil,
   nextFreeStep,
   WorkStep,
 } from '../../domain/addressRequests';
+import { AddressError } from '../../domain/addressErrors';
 import type { AddressRecord, Owner } from '../../domain/addressRecords';
 import { approvalCard, requestResultCard, requestStatusCard } from '../../cards/requestCards';
 import type { Logger } from '../../log/logger';
@@ -72,7 +74,10 @@ export class RequestWork {
       try {
         outcome = await this.perform(step, claimed);
       } catch (err) {
-        logger.warn({ err, requestId, step }, 'request step failed; it will be retried by the background job');
+        logger.warn(
+          { err, requestId, step },
+          'request step failed; it will be retried by the background job',
+        );
         return claimed;
       }
       await repository.update(requestId, (latest) => completeStep(outcome(latest), step));
@@ -155,7 +160,9 @@ export class RequestWork {
   private async updateCards(request: AddressRequest): Promise<void> {
     const failures: unknown[] = [];
     for (const copy of request.cardCopies) {
-      await this.deps.chat.update(copy, { card: requestStatusCard(request) }).catch((err) => failures.push(err));
+      await this.deps.chat
+        .update(copy, { card: requestStatusCard(request) })
+        .catch((err) => failures.push(err));
     }
     if (failures.length) throw failures[0];
   }
@@ -163,7 +170,11 @@ export class RequestWork {
   private async allocate(request: AddressRequest) {
     const { store, allocator, audit } = this.deps;
     // After a crash between allocating and recording it, the address already names this request.
-    const [earlier] = await store.query<AddressRecord>('addresses', { requestId: request.requestId }, { limit: 1 });
+    const [earlier] = await store.query<AddressRecord>(
+      'addresses',
+      { requestId: request.requestId },
+      { limit: 1 },
+    );
     let address = earlier?.address;
     if (!address) {
       try {
@@ -176,6 +187,16 @@ export class RequestWork {
         });
         address = record.address;
       } catch (err) {
+        if (isRefusedForGood(err)) {
+          const problem = (err as Error).message;
+          await audit.record({
+            subject: request.requestId,
+            action: 'request.failed',
+            actorId: 'system',
+            detail: problem,
+          });
+          return (latest: AddressRequest) => failAllocation(latest, problem);
+        }
         if ((err as Error)?.name !== 'PoolExhaustedError') throw err;
         await audit.record({
           subject: request.requestId,
@@ -207,7 +228,10 @@ export class RequestWork {
     for (const adminId of adminIds.slice(0, 10)) {
       if (!reach) break;
       await chat
-        .postToUser({ aadObjectId: adminId, tenantId: reach.tenantId ?? '', serviceUrl: reach.serviceUrl }, { text })
+        .postToUser(
+          { aadObjectId: adminId, tenantId: reach.tenantId ?? '', serviceUrl: reach.serviceUrl },
+          { text },
+        )
         .then(() => told++)
         .catch((err) => logger.info({ err }, 'capacity alert could not reach an admin in a personal chat'));
     }
@@ -227,10 +251,13 @@ export class RequestWork {
     if (request.delivery === 'personal' && reach) {
       for (const approver of request.approvers.slice(0, 10)) {
         await chat
-          .postToUser({ aadObjectId: approver.id, tenantId: reach.tenantId ?? '', serviceUrl: reach.serviceUrl }, {
-            text,
-            card: approvalCard(request),
-          })
+          .postToUser(
+            { aadObjectId: approver.id, tenantId: reach.tenantId ?? '', serviceUrl: reach.serviceUrl },
+            {
+              text,
+              card: approvalCard(request),
+            },
+          )
           .then(() => told++)
           .catch(() => undefined);
       }
@@ -241,7 +268,10 @@ export class RequestWork {
   }
 
   /** Posts to the requester where they asked, else in their personal chat; undefined when unreachable. */
-  private async tellRequester(request: AddressRequest, message: OutgoingMessage): Promise<PostedMessage | undefined> {
+  private async tellRequester(
+    request: AddressRequest,
+    message: OutgoingMessage,
+  ): Promise<PostedMessage | undefined> {
     const where =
       (request.contact?.conversation as Partial<ConversationReference> | undefined) ??
       (await this.deps.conversations.personalChatOf(request.requester.id))?.reference;
@@ -249,10 +279,19 @@ export class RequestWork {
     return this.deps.chat.post(where, message);
   }
 
-  private async reach(request: AddressRequest): Promise<{ serviceUrl: string; tenantId?: string } | undefined> {
-    if (request.contact?.serviceUrl) return { serviceUrl: request.contact.serviceUrl, tenantId: request.contact.tenantId };
+  private async reach(
+    request: AddressRequest,
+  ): Promise<{ serviceUrl: string; tenantId?: string } | undefined> {
+    if (request.contact?.serviceUrl)
+      return { serviceUrl: request.contact.serviceUrl, tenantId: request.contact.tenantId };
     return this.deps.conversations.anyServiceUrl();
   }
+}
+
+/** The address service's own input and conflict errors (4xx) will not change by retrying. */
+function isRefusedForGood(err: unknown): boolean {
+  const status = (err as { status?: unknown })?.status;
+  return err instanceof AddressError && typeof status === 'number' && status >= 400 && status < 500;
 }
 
 function copyOf(audience: CardCopy['audience'], posted: PostedMessage): CardCopy {
@@ -266,6 +305,8 @@ function requesterNotice(request: AddressRequest): string {
       return `Your request ${request.requestId} for ${request.accountName} was rejected by ${d?.by.name}${d?.comment ? `: "${d.comment}"` : ' (no comment)'}.`;
     case 'expired':
       return `Your request ${request.requestId} for ${request.accountName} expired: nobody decided within the time allowed. Ask again with "request ${request.accountName}".`;
+    case 'failed':
+      return `Your request ${request.requestId} for ${request.accountName} was approved by ${d?.by.name}, but no address could be allocated: ${request.failure} Ask again with another account name.`;
     case 'waiting-for-capacity':
       return `Your request ${request.requestId} for ${request.accountName} was approved by ${d?.by.name}, but the address pool is empty. The admins have been told; the address will arrive here as soon as the pool is topped up.`;
     default:

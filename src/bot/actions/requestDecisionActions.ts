@@ -7,7 +7,12 @@ async function decideFromCard(ctx: CardActionContext, outcome: Outcome): Promise
   const { data, actor, services } = ctx;
   const requestId = typeof data.requestId === 'string' ? data.requestId : '';
   const comment = typeof data.comment === 'string' ? data.comment : undefined;
-  const result = await services.requests.decide(requestId, { id: actor.id, name: actor.name }, outcome, comment);
+  const result = await services.requests.decide(
+    requestId,
+    { id: actor.id, name: actor.name },
+    outcome,
+    comment,
+  );
   switch (result.kind) {
     case 'not-found':
       return { message: `There is no request ${requestId.slice(0, 40)}.` };
@@ -19,7 +24,10 @@ async function decideFromCard(ctx: CardActionContext, outcome: Outcome): Promise
       const what = request.decision?.outcome ?? request.state;
       const when = formatTime(request.decision?.at ?? request.closed?.at);
       return {
-        card: requestStatusCard(request, `Already decided: ${who} ${what} this request at ${when}. Nothing was changed.`),
+        card: requestStatusCard(
+          request,
+          `Already decided: ${who} ${what} this request at ${when}. Nothing was changed.`,
+        ),
       };
     }
     case 'refused':

@@ -29,16 +29,11 @@ export const requestCommand: CommandHandler = {
       );
       return;
     }
-    const result = await services.requests.submit(
-      checked.value,
-      { id: actor.id, name: actor.name },
-      'chat',
-      {
-        tenantId: actor.tenantId,
-        serviceUrl: turn.activity.serviceUrl,
-        conversation: TurnContext.getConversationReference(turn.activity) as Record<string, unknown>,
-      },
-    );
+    const result = await services.requests.submit(checked.value, { id: actor.id, name: actor.name }, 'chat', {
+      tenantId: actor.tenantId,
+      serviceUrl: turn.activity.serviceUrl,
+      conversation: TurnContext.getConversationReference(turn.activity) as Record<string, unknown>,
+    });
     if (result.kind === 'duplicate') {
       await turn.sendActivity(
         `There is already an open request for ${checked.value.accountName}: ${result.existing.requestId} ` +
