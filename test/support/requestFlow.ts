@@ -5,8 +5,8 @@ import { cardOf, TestApp, textOf } from './testApp';
 import { TestUser, users } from './users';
 
 /**
- * The directory of the test tenant as the request feature sees it: Alice and Dave report to Bob; Eve,
- * Frank and Carol have no manager.
+ * The directory of the test tenant as the request feature sees it: Alice reports to Bob; nobody else has
+ * a manager, so their requests go to APPROVER_IDS.
  */
 export async function startDirectory(): Promise<FakeGraph> {
   const graph = new FakeGraph();
