@@ -12,6 +12,7 @@ import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
 import { RootMailBot } from '../bot/RootMailBot';
 import type { AppConfig } from '../config';
+import { addressApiRoutes } from '../http/addressApi';
 import { createHttpServer } from '../http/server';
 import { createLogger, Logger } from '../log/logger';
 import { Clock, systemClock } from '../ports/clock';
@@ -130,7 +131,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         },
       };
     },
-    routes: [],
+    routes: [addressApiRoutes(services)],
   });
 
   return {
