@@ -12,6 +12,8 @@ import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
 import { RootMailBot } from '../bot/RootMailBot';
 import type { AppConfig } from '../config';
+import { addressApiRoutes } from '../http/addressApi';
+import { requestApiRoutes } from '../http/requestApi';
 import { createHttpServer } from '../http/server';
 import { createLogger, Logger } from '../log/logger';
 import { Clock, systemClock } from '../ports/clock';
@@ -155,7 +157,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         },
       };
     },
-    routes: [],
+    routes: [addressApiRoutes(services), requestApiRoutes(services)],
   });
 
   return {

@@ -163,6 +163,32 @@ describe('asking, routing and cancelling requests (embedded store)', () => {
     expect((await t.app.services.audit.about(requestId)).map((e) => e.action)).toContain('request.cancelled');
   });
 
+  it('`list pending` shows the requester and the approver their pending requests; `audit` shows the history', async () => {
+    const requestId = await askFor(t, alice, 'request listed-one prod');
+    t.connector.clear();
+    await t.send(personalMessage(t.connector.url, bob, 'list pending'));
+    expect(t.connector.of('reply')[0].body.text).toMatch(
+      new RegExp(`${requestId}: listed-one \\(prod\\) for Alice Requester, waiting for you`),
+    );
+    await t.send(personalMessage(t.connector.url, eve, 'list pending'));
+    expect(t.connector.of('reply')[1].body.text).not.toContain(requestId);
+
+    await click(t, eve, 'request.reject', requestId);
+    await click(t, bob, 'request.approve', requestId);
+    t.connector.clear();
+    await t.send(personalMessage(t.connector.url, alice, `audit ${requestId}`));
+    const trail = textOf(t.connector.of('reply')[0].body);
+    for (const action of [
+      'request.created',
+      'request.decision-refused',
+      'request.approved',
+      'request.allocated',
+    ])
+      expect(trail).toContain(action);
+    await t.send(personalMessage(t.connector.url, eve, `audit ${requestId}`));
+    expect(t.connector.of('reply')[1].body.text).toMatch(/Only an admin/);
+  });
+
   it('pool exhausted: the request waits, admins are alerted, and the next import completes it', async () => {
     // The pool had three aliases; use them up.
     const taken = await t.app.services.store.count('addresses', { state: 'assigned' });
