@@ -52,7 +52,7 @@ describe('request input', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors.accountName).toMatch(
-      /"prod payments" is not a valid account name: use letters, digits and hyphens/,
+      /.prod payments. is not a valid account name: use letters, digits and hyphens/,
     );
     expect(result.errors.environment).toMatch(/prod, nonprod, sandbox/);
     expect(result.errors.costCentre).toMatch(/cost centre/);
