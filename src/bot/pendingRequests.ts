@@ -12,7 +12,7 @@ export async function pendingRequestsText(services: AppServices, actor: Actor): 
     ? pending
     : pending.filter((r) => r.requester.id === actor.id || isApprover(r, actor.id));
   if (!visible.length)
-    return 'No pending requests for you. Ask for an address with `request <account-name>`.';
+    return 'Pending requests: none for you. Ask for an address with `request <account-name>`.';
   const shown = visible.slice(0, 30);
   return [
     `Pending requests (${visible.length}${visible.length > shown.length ? `, showing ${shown.length}` : ''}):`,

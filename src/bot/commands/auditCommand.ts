@@ -23,7 +23,7 @@ export const auditCommand: CommandHandler = {
       const involved = request && (request.requester.id === actor.id || isApprover(request, actor.id));
       if (record?.owner?.id !== actor.id && !involved) {
         await turn.sendActivity(
-          'Only an admin, the owner of the address, or the requester and approvers of a request can see its history.',
+          'Only an admin, or the owner of the address (for a request: its requester and approvers), can see its history.',
         );
         return;
       }
