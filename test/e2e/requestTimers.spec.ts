@@ -51,6 +51,7 @@ describe.each(['embedded', 'cosmos'] as const)('request timers and restarts (%s 
         ),
       );
 
+      const reminderCard = reminders[0].activityId;
       t.connector.clear();
       t.clock.advanceHours(48);
       await t.app.runJobs();
@@ -66,6 +67,8 @@ describe.each(['embedded', 'cosmos'] as const)('request timers and restarts (%s 
       expect(textOf(t.connector.of('update', personalConversationId(bob))[0].body)).toMatch(
         /Expired at 2026-01-04 09:00 UTC/,
       );
+      // The reminder's copy of the card is updated too, so no stale buttons are left behind.
+      expect(t.connector.of('update').map((u) => u.activityId)).toContain(reminderCard);
       const late = await click(t, bob, 'request.approve', requestId);
       expect(invokeCardText(late.body)).toMatch(/Already decided/);
       const audit = (await t.app.services.audit.about(requestId)).map((e) => e.action);

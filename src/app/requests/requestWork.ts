@@ -109,8 +109,7 @@ export class RequestWork {
         await this.tellRequester(request, { text: requesterNotice(request) });
         return same;
       case 'remind-approver':
-        await this.remindApprovers(request);
-        return same;
+        return this.remindApprovers(request);
     }
   }
 
@@ -241,30 +240,39 @@ export class RequestWork {
     await chat.postToChannel(oncall.reference, { text });
   }
 
-  private async remindApprovers(request: AddressRequest): Promise<void> {
-    const { chat, conversations } = this.deps;
+  /** The reminder carries the card again; its copies are kept so the decision updates them too. */
+  private async remindApprovers(request: AddressRequest) {
+    const { chat, conversations, logger } = this.deps;
     const text =
       `Reminder: ${request.requester.name}'s request ${request.requestId} for ${request.accountName} is waiting ` +
       `for your decision; it expires at ${formatTime(request.expiresAt)}.`;
     const reach = await this.reach(request);
-    let told = 0;
+    const copies: CardCopy[] = [];
     if (request.delivery === 'personal' && reach) {
       for (const approver of request.approvers.slice(0, 10)) {
         await chat
           .postToUser(
             { aadObjectId: approver.id, tenantId: reach.tenantId ?? '', serviceUrl: reach.serviceUrl },
-            {
-              text,
-              card: approvalCard(request),
-            },
+            { text, card: approvalCard(request) },
           )
-          .then(() => told++)
-          .catch(() => undefined);
+          .then((posted) => copies.push(copyOf('approver', posted)))
+          .catch((err) => logger.info({ err }, 'a reminder could not reach an approver in a personal chat'));
       }
     }
-    if (told > 0) return;
-    const channel = await conversations.channelFor('approvals');
-    if (channel) await chat.postToChannel(channel.reference, { text, card: requestStatusCard(request) });
+    if (copies.length === 0) {
+      const channel = await conversations.channelFor('approvals');
+      if (channel)
+        copies.push(
+          copyOf(
+            'channel',
+            await chat.postToChannel(channel.reference, { text, card: requestStatusCard(request) }),
+          ),
+        );
+    }
+    return (latest: AddressRequest): AddressRequest => ({
+      ...latest,
+      cardCopies: [...latest.cardCopies, ...copies],
+    });
   }
 
   /** Posts to the requester where they asked, else in their personal chat; undefined when unreachable. */
