@@ -1,4 +1,4 @@
-import { personalConversationId } from '../support/activities';
+import { channelMessage, personalConversationId } from '../support/activities';
 import type { FakeGraph } from '../support/fakeGraph';
 import { askFor, click, invokeCardText, sentTo, startDirectory } from '../support/requestFlow';
 import { startTestApp, TestApp, TestAppOptions, textOf } from '../support/testApp';
@@ -149,6 +149,50 @@ describe.each(['embedded', 'cosmos'] as const)('request timers and restarts (%s 
       await restarted.close();
       await stopping.close();
       await first.close();
+    }
+  });
+});
+
+describe('work that fails is retried by the job once its claim lapses (embedded store)', () => {
+  it('a capacity alert nobody could receive goes to the on-call channel once one is set up', async () => {
+    const graph = await startDirectory();
+    const t = await startTestApp({
+      env: { GRAPH_BASE_URL: graph.baseUrl, ADMIN_IDS: users.carol.aadObjectId, ADDRESS_STRATEGY: 'pool' },
+    });
+    try {
+      t.connector.personalChatRefused.add(users.carol.aadObjectId);
+      const requestId = await askFor(t, alice, 'request no-capacity');
+      await click(t, bob, 'request.approve', requestId);
+      // The pool is empty and the only admin cannot be reached: the alert stays pending, claimed for a while;
+      // the requester is told anyway.
+      expect(await t.app.services.requests.get(requestId)).toMatchObject({
+        state: 'waiting-for-capacity',
+        steps: ['alert-capacity'],
+      });
+      expect(t.logs.some((l) => l.includes('request step failed'))).toBe(true);
+      expect(
+        sentTo(t, personalConversationId(alice))
+          .map((c) => c.body.text)
+          .join('\n'),
+      ).toMatch(/pool is empty/);
+
+      await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
+      t.connector.clear();
+      await t.app.runJobs(); // still claimed by the failed attempt
+      expect(t.connector.calls).toHaveLength(0);
+
+      t.clock.advanceMinutes(6);
+      await t.app.runJobs();
+      const alerts = t.connector
+        .of('createConversation')
+        .filter((c) => /address pool is empty/.test(textOf(c.body.activity)));
+      expect(alerts).toHaveLength(1);
+      expect(await t.app.services.requests.get(requestId)).toMatchObject({ steps: [], workPending: false });
+      await t.app.runJobs();
+      expect(t.connector.of('createConversation').filter((c) => c.body.activity)).toHaveLength(1);
+    } finally {
+      await t.close();
+      await graph.stop();
     }
   });
 });

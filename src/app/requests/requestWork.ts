@@ -74,11 +74,12 @@ export class RequestWork {
       try {
         outcome = await this.perform(step, claimed);
       } catch (err) {
+        // The step keeps its claim until the lease lapses, then the job tries again; the other steps go on.
         logger.warn(
           { err, requestId, step },
           'request step failed; it will be retried by the background job',
         );
-        return claimed;
+        continue;
       }
       await repository.update(requestId, (latest) => completeStep(outcome(latest), step));
     }
