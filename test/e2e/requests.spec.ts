@@ -119,6 +119,24 @@ describe.each(['embedded', 'cosmos'] as const)(
       );
     });
 
+    it('ten people asking for the same account name at once: one request, nine pointers to it', async () => {
+      const askers = [users.alice, users.dave, users.eve, users.frank, users.carol];
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          t.send(personalMessage(t.connector.url, askers[i % askers.length], 'request contested-name')),
+        ),
+      );
+      const open = (await t.app.services.requests.listPending(200)).filter(
+        (r) => r.accountName === 'contested-name',
+      );
+      expect(open).toHaveLength(1);
+      const pointers = t.connector
+        .of('reply')
+        .filter((c) => /already an open request for contested-name/.test(c.body.text));
+      expect(pointers).toHaveLength(9);
+      for (const p of pointers) expect(p.body.text).toContain(open[0].requestId);
+    });
+
     it('answers what to change for bad text input', async () => {
       await t.send(personalMessage(t.connector.url, alice, 'request prod_payments!'));
       expect(t.connector.of('reply')[0].body.text).toMatch(
