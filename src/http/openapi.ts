@@ -38,6 +38,7 @@ const requestResponse = (description: string) => ({
           accountName: { type: 'string' },
           environment: { enum: ['prod', 'nonprod', 'sandbox'] },
           approvers: { type: 'array', items: { type: 'object' } },
+          delivery: { enum: ['personal', 'channel', 'undelivered'] },
           decision: { type: 'object' },
           address: { type: 'string', format: 'email' },
           statusUrl: { type: 'string' },

@@ -88,6 +88,8 @@ export function requestView(request: AddressRequest) {
     approvers: request.approvers.map(({ id, name }) => ({ id, name })),
     createdAt: request.createdAt,
     expiresAt: request.expiresAt,
+    /** Where the approval card went: personal chats, the approvals channel, or nowhere yet. */
+    delivery: request.delivery,
     decision: request.decision,
     address: request.address,
     failure: request.failure,

@@ -44,6 +44,7 @@ describe.each(['embedded', 'cosmos'] as const)('requests through the API (%s sto
       state: 'pending',
       accountName: 'factory-made',
       approvers: [{ name: 'Bob Manager' }],
+      delivery: 'personal',
     });
     const { requestId, statusUrl } = res.body;
     expect(statusUrl).toBe(`/api/v1/requests/${requestId}`);
