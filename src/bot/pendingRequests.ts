@@ -1,5 +1,6 @@
 import type { AppServices } from '../app/services';
-import { AddressRequest, formatTime, isApprover } from '../domain/addressRequests';
+import { AddressRequest, isApprover } from '../domain/addressRequests';
+import { formatTime } from '../domain/requestWording';
 import type { Actor } from './types';
 
 /**

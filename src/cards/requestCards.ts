@@ -1,10 +1,5 @@
-import {
-  AddressRequest,
-  describeState,
-  formatTime,
-  InputErrors,
-  isApprover,
-} from '../domain/addressRequests';
+import { AddressRequest, InputErrors, isApprover } from '../domain/addressRequests';
+import { describeState, formatTime } from '../domain/requestWording';
 import { AdaptiveCard, compileCard } from './cardTemplates';
 import requestFormTemplate from './requestForm.json';
 import requestApprovalTemplate from './requestApproval.json';

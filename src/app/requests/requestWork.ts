@@ -4,13 +4,12 @@ import {
   awaitCapacity,
   CardCopy,
   completeStep,
-  describeDelivery,
   failAllocation,
-  formatTime,
   fulfil,
   nextFreeStep,
   WorkStep,
 } from '../../domain/addressRequests';
+import { describeDelivery, formatTime, requesterNotice } from '../../domain/requestWording';
 import { AddressError } from '../../domain/addressErrors';
 import type { AddressRecord, Owner } from '../../domain/addressRecords';
 import { approvalCard, requestResultCard, requestStatusCard } from '../../cards/requestCards';
@@ -305,20 +304,4 @@ function isRefusedForGood(err: unknown): boolean {
 
 function copyOf(audience: CardCopy['audience'], posted: PostedMessage): CardCopy {
   return { audience, ...posted };
-}
-
-function requesterNotice(request: AddressRequest): string {
-  const d = request.decision;
-  switch (request.state) {
-    case 'rejected':
-      return `Your request ${request.requestId} for ${request.accountName} was rejected by ${d?.by.name}${d?.comment ? `: "${d.comment}"` : ' (no comment)'}.`;
-    case 'expired':
-      return `Your request ${request.requestId} for ${request.accountName} expired: nobody decided within the time allowed. Ask again with "request ${request.accountName}".`;
-    case 'failed':
-      return `Your request ${request.requestId} for ${request.accountName} was approved by ${d?.by.name}, but no address could be allocated: ${request.failure} Ask again with another account name.`;
-    case 'waiting-for-capacity':
-      return `Your request ${request.requestId} for ${request.accountName} was approved by ${d?.by.name}, but the address pool is empty. The admins have been told; the address will arrive here as soon as the pool is topped up.`;
-    default:
-      return `Your request ${request.requestId} is now ${request.state}.`;
-  }
 }

@@ -1,5 +1,6 @@
 import { requestCardFor, requestStatusCard } from '../../cards/requestCards';
-import { formatTime, Outcome } from '../../domain/addressRequests';
+import { Outcome } from '../../domain/addressRequests';
+import { formatTime } from '../../domain/requestWording';
 import type { CardActionContext, CardActionHandler, CardActionResult } from '../types';
 
 /** Approve / Reject on the approval card: exactly one decision wins, every other click learns who decided. */

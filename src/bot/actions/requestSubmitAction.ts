@@ -1,6 +1,7 @@
 import { TurnContext } from 'botbuilder';
 import { requestFormCard, requestStatusCard } from '../../cards/requestCards';
-import { describeDelivery, describeState, validateRequestInput } from '../../domain/addressRequests';
+import { validateRequestInput } from '../../domain/addressRequests';
+import { describeDelivery, describeState } from '../../domain/requestWording';
 import type { CardActionHandler } from '../types';
 
 /** The request form's button: a bad field brings the form back with the values kept and the problem shown. */

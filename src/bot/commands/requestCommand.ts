@@ -1,7 +1,8 @@
 import { TurnContext } from 'botbuilder';
 import { cardAttachment } from '../../cards/cardTemplates';
 import { requestFormCard } from '../../cards/requestCards';
-import { describeState, ENVIRONMENTS, validateRequestInput } from '../../domain/addressRequests';
+import { ENVIRONMENTS, validateRequestInput } from '../../domain/addressRequests';
+import { describeState } from '../../domain/requestWording';
 import type { CommandHandler } from '../types';
 
 /**
