@@ -14,16 +14,14 @@ export class BotFrameworkChat implements ChatPort {
   ) {}
 
   async post(reference: Partial<ConversationReference>, message: OutgoingMessage): Promise<PostedMessage> {
-    let posted: PostedMessage | undefined;
-    await this.adapter.continueConversationAsync(this.appId, reference, async (ctx) => {
+    return this.within(reference, async (ctx) => {
       const result = await ctx.sendActivity(toActivity(message));
-      posted = {
+      return {
         conversationId: reference.conversation!.id,
         activityId: result?.id ?? '',
         serviceUrl: reference.serviceUrl!,
       };
     });
-    return posted!;
   }
 
   async postToChannel(
@@ -84,7 +82,7 @@ export class BotFrameworkChat implements ChatPort {
       serviceUrl: posted.serviceUrl,
       conversation: { id: posted.conversationId } as ConversationReference['conversation'],
     };
-    await this.adapter.continueConversationAsync(this.appId, reference, async (ctx) => {
+    await this.within(reference, async (ctx) => {
       await ctx.updateActivity({ ...toActivity(message), id: posted.activityId });
     });
   }
@@ -115,12 +113,30 @@ export class BotFrameworkChat implements ChatPort {
     reference: Partial<ConversationReference>,
     work: (connector: ConnectorClient) => Promise<T>,
   ): Promise<T> {
-    let result: T | undefined;
+    return this.within(reference, (ctx) =>
+      work(ctx.turnState.get<ConnectorClient>(this.adapter.ConnectorClientKey)),
+    );
+  }
+
+  /**
+   * Runs `work` in a continued conversation and hands back its result or its error. The adapter would
+   * otherwise pass an error to onTurnError and resolve, so a refused post would look like a success.
+   */
+  private async within<T>(
+    reference: Partial<ConversationReference>,
+    work: (ctx: TurnContext) => Promise<T>,
+  ): Promise<T> {
+    let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
     await this.adapter.continueConversationAsync(this.appId, reference, async (ctx: TurnContext) => {
-      const connector = ctx.turnState.get<ConnectorClient>(this.adapter.ConnectorClientKey);
-      result = await work(connector);
+      try {
+        outcome = { ok: true, value: await work(ctx) };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
     });
-    return result as T;
+    if (!outcome) throw new Error('the Bot Framework adapter did not run the outgoing call');
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
   }
 }
 

@@ -3,19 +3,26 @@ import type { Server } from 'restify';
 import type { AddressInfo } from 'node:net';
 import { BotFrameworkChat } from '../adapters/botFrameworkChat';
 import { ChannelAuthentication } from '../adapters/channelAuthentication';
+import { GraphApi } from '../adapters/graphApi';
+import { GraphDirectory } from '../adapters/graphDirectory';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
 import { RootMailBot } from '../bot/RootMailBot';
 import type { AppConfig } from '../config';
+import { addressApiRoutes } from '../http/addressApi';
+import { requestApiRoutes } from '../http/requestApi';
 import { createHttpServer } from '../http/server';
 import { createLogger, Logger } from '../log/logger';
 import { Clock, systemClock } from '../ports/clock';
 import type { DocumentStore } from '../ports/documentStore';
 import { createStore } from '../storage/createStore';
 import { createTurnMetrics } from '../telemetry';
+import { AddressPool } from './addressPool';
+import { AddressService } from './addressService';
 import { AuditLog } from './auditLog';
 import { BackgroundJob, JobRunner } from './jobs';
 import { ConversationDirectory } from './conversations';
+import { addressRequestJob, createAddressRequests } from './requests/createAddressRequests';
 import type { AppServices } from './services';
 import packageJson from '../../package.json';
 
@@ -26,6 +33,8 @@ export interface AppOverrides {
   store?: DocumentStore;
   /** Start the periodic jobs on timers (production); tests call runJobs() with a manual clock instead. */
   startTimers?: boolean;
+  /** false: leave request work after a decision to the resume step, as a crash right then would (tests). */
+  runRequestWorkInline?: boolean;
 }
 
 export interface RootMailApp {
@@ -61,19 +70,74 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   };
 
   const admins = new Set(config.roles.adminIds);
+  const chat = new BotFrameworkChat(adapter, config.bot.appId);
+  const conversations = new ConversationDirectory(store, clock);
+  const audit = new AuditLog(store, clock);
+  const pool = new AddressPool({
+    store,
+    clock,
+    audit,
+    logger,
+    chat,
+    conversations,
+    strategy: config.addresses.strategy,
+    centralMailbox: config.mail.mailbox,
+  });
+  const addresses = new AddressService({
+    store,
+    clock,
+    audit,
+    logger,
+    settings: config.addresses,
+    afterAllocation: () => pool.checkLevel(),
+  });
+  const directory = new GraphDirectory(new GraphApi(config.graph));
+  const requests = createAddressRequests({
+    config,
+    store,
+    clock,
+    logger,
+    chat,
+    conversations,
+    audit,
+    directory,
+    allocator: addresses,
+    runWorkInline: overrides.runRequestWorkInline,
+  });
+  pool.onPoolImported(() => requests.retryWaitingForCapacity());
   const services: AppServices = {
     config,
     store,
     clock,
     logger,
-    chat: new BotFrameworkChat(adapter, config.bot.appId),
-    conversations: new ConversationDirectory(store, clock),
-    audit: new AuditLog(store, clock),
+    chat,
+    conversations,
+    audit,
+    addresses,
+    pool,
+    directory,
+    requests,
     isAdmin: (userId) => admins.has(userId.toLowerCase()),
   };
 
-  const jobs: BackgroundJob[] = [];
+  const jobs: BackgroundJob[] = [
+    {
+      name: 'address-quarantine',
+      intervalMs: 60 * 60_000,
+      run: async () => {
+        const returned = await addresses.returnExpiredQuarantine();
+        if (returned) logger.info({ returned }, 'quarantined aliases returned to the pool');
+      },
+    },
+    addressRequestJob(requests),
+  ];
   const runner = new JobRunner(jobs, logger);
+  /** Work a previous run left unfinished (e.g. a crash after a decision was stored), resumed at start. */
+  const resumeAtStart = () =>
+    requests
+      .resumeAll()
+      .catch((err) => logger.error({ err }, 'resuming request work failed; the job retries'));
+  let resuming: Promise<void> = Promise.resolve();
 
   const bot = new RootMailBot(services, commandHandlers, cardActionHandlers);
   bot.onTurn(async (turn, next) => {
@@ -97,7 +161,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         },
       };
     },
-    routes: [],
+    routes: [addressApiRoutes(services), requestApiRoutes(services)],
   });
   const stopServer = gracefulStopper(server);
 
@@ -110,6 +174,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         server.listen(port, host, () => {
           const address = server.address() as AddressInfo;
           if (overrides.startTimers ?? true) runner.start();
+          resuming = resumeAtStart();
           resolve(`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`);
         });
       }),
@@ -117,6 +182,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     close: async () => {
       await stopServer(); // resolves once every request in flight (and so every turn) is answered
       await runner.stop();
+      await resuming;
       await store.close();
     },
   };

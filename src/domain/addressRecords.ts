@@ -52,5 +52,8 @@ export interface AddressRecord {
   retiredAt?: string;
   /** Until when a retired pool alias stays out of the pool. */
   quarantineUntil?: string;
+  /** Pool aliases only: a stable spread (0..POOL_BUCKETS-1) so concurrent allocations pick apart. */
+  bucket?: number;
+  createdAt?: string;
   history: AddressHistoryEntry[];
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createApp, RootMailApp } from '../../src/app/createApp';
+import { AppOverrides, createApp, RootMailApp } from '../../src/app/createApp';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log/logger';
 import { ManualClock } from '../../src/ports/clock';
@@ -20,6 +20,8 @@ export interface TestAppOptions {
   dataDir?: string;
   cosmos?: CosmosTestServer;
   connector?: FakeBotConnector;
+  /** Test-only switches of the app (see AppOverrides). */
+  overrides?: Omit<AppOverrides, 'clock' | 'logger' | 'startTimers'>;
 }
 
 export interface TestApp {
@@ -73,7 +75,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       cb();
     },
   });
-  const app = await createApp(config, { clock, logger: createLogger('debug', sink), startTimers: false });
+  const app = await createApp(config, {
+    ...options.overrides,
+    clock,
+    logger: createLogger('debug', sink),
+    startTimers: false,
+  });
   const url = await app.listen(0, '127.0.0.1');
 
   let appStopped = false;

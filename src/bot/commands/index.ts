@@ -1,6 +1,27 @@
 import type { CommandHandler } from '../types';
 import { helpCommand } from './helpCommand';
 import { setupCommand } from './setupCommand';
+import { requestCommand } from './requestCommand';
+import { cancelCommand } from './cancelCommand';
+import { whoisCommand } from './whoisCommand';
+import { listCommand } from './listCommand';
+import { linkCommand } from './linkCommand';
+import { transferCommand } from './transferCommand';
+import { retireCommand } from './retireCommand';
+import { poolCommand } from './poolCommand';
+import { auditCommand } from './auditCommand';
 
 /** Every chat command, in the order `help` lists them. */
-export const commandHandlers: readonly CommandHandler[] = [helpCommand, setupCommand];
+export const commandHandlers: readonly CommandHandler[] = [
+  helpCommand,
+  requestCommand,
+  cancelCommand,
+  setupCommand,
+  whoisCommand,
+  listCommand,
+  linkCommand,
+  transferCommand,
+  retireCommand,
+  poolCommand,
+  auditCommand,
+];

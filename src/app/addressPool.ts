@@ -1,0 +1,264 @@
+import { InvalidAddressInputError } from '../domain/addressErrors';
+import type { AddressRecord, MailboxRecord } from '../domain/addressRecords';
+import { DEFAULT_MAILBOX_CAPACITY, isPoolLow, poolBucketOf } from '../domain/addressRules';
+import { PoolCsvLineProblem, PoolCsvRow, describeLineProblems, parsePoolCsv } from '../domain/poolCsv';
+import type { Logger } from '../log/logger';
+import type { ChatPort } from '../ports/chat';
+import type { Clock } from '../ports/clock';
+import { AlreadyExistsError, ConflictError, DocumentStore } from '../ports/documentStore';
+import type { AddressActor } from './addressService';
+import type { AuditLog } from './auditLog';
+import type { ConversationDirectory } from './conversations';
+
+export interface PoolImportResult {
+  imported: number;
+  alreadyPresent: number;
+  mailboxesCreated: number;
+}
+
+export interface MailboxLevel {
+  mailbox: string;
+  displayName: string;
+  capacity: number;
+  forwardsTo?: string;
+  free: number;
+  assigned: number;
+  quarantined: number;
+}
+
+export interface PoolStatus {
+  strategy: 'pool' | 'plus';
+  mailboxes: MailboxLevel[];
+  totals: { capacity: number; free: number; assigned: number; quarantined: number };
+  low: boolean;
+}
+
+/** Other features resume waiting work here (e.g. requests approved while the pool was empty). */
+export type PoolImportedListener = (result: PoolImportResult) => Promise<void>;
+
+/** Thrown when a pool file has bad lines; nothing of the file was imported. */
+export class PoolImportRejectedError extends InvalidAddressInputError {
+  constructor(readonly lines: PoolCsvLineProblem[]) {
+    super(describeLineProblems(lines));
+  }
+}
+
+export interface AddressPoolDeps {
+  store: DocumentStore;
+  clock: Clock;
+  audit: AuditLog;
+  logger: Logger;
+  chat: ChatPort;
+  conversations: ConversationDirectory;
+  strategy: 'pool' | 'plus';
+  /** The central mailbox the shared mailboxes forward to (MAILBOX), recorded on imported mailboxes. */
+  centralMailbox?: string;
+}
+
+const LOW_ALERT_KEY = 'pool:low-alert';
+const WRITE_CONCURRENCY = 16;
+
+/** The alias pool: importing and topping it up, its level per mailbox, and the low-level alert. */
+export class AddressPool {
+  private readonly importedListeners: PoolImportedListener[] = [];
+
+  constructor(private readonly deps: AddressPoolDeps) {}
+
+  onPoolImported(listener: PoolImportedListener): void {
+    this.importedListeners.push(listener);
+  }
+
+  /** Idempotent: aliases already in the pool are counted, not changed. A file with any bad line imports nothing. */
+  async importCsv(csv: string, actor: AddressActor): Promise<PoolImportResult> {
+    const { rows, problems } = parsePoolCsv(csv);
+    if (problems.length) throw new PoolImportRejectedError(problems);
+    if (!rows.length)
+      throw new InvalidAddressInputError(
+        'The file has no aliases: send lines `mailbox,address`, e.g. `aws-pool-01@contoso.com,aws-k3x9q2@contoso.com`.',
+      );
+    const { fresh, alreadyPresent } = await this.checkAgainstStore(rows);
+    const now = this.deps.clock.now().toISOString();
+
+    let mailboxesCreated = 0;
+    for (const mailbox of new Set(fresh.map((r) => r.mailbox))) {
+      const record: MailboxRecord = {
+        address: mailbox,
+        displayName: mailbox.split('@')[0],
+        capacity: DEFAULT_MAILBOX_CAPACITY,
+        forwardsTo: this.deps.centralMailbox,
+        createdAt: now,
+      };
+      try {
+        await this.deps.store.create('mailboxes', mailbox, record);
+        mailboxesCreated++;
+      } catch (err) {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+      }
+    }
+    let imported = 0;
+    let raced = 0;
+    await forEachLimited(fresh, WRITE_CONCURRENCY, async (row) => {
+      const record: AddressRecord = {
+        address: row.address,
+        mailbox: row.mailbox,
+        strategy: 'pool',
+        state: 'available',
+        bucket: poolBucketOf(row.address),
+        createdAt: now,
+        history: [{ at: now, by: actor.id, action: 'imported' }],
+      };
+      try {
+        await this.deps.store.create('addresses', row.address, record);
+        imported++;
+      } catch (err) {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+        raced++; // a concurrent import of the same file
+      }
+    });
+    const result = { imported, alreadyPresent: alreadyPresent + raced, mailboxesCreated };
+    await this.deps.audit.record({
+      subject: 'pool',
+      action: 'pool.imported',
+      actorId: actor.id,
+      actorName: actor.name,
+      after: result,
+    });
+    await this.checkLevel().catch((err) => this.deps.logger.error({ err }, 'pool level check failed'));
+    for (const listener of this.importedListeners) {
+      await listener(result).catch((err) =>
+        this.deps.logger.error({ err }, 'a pool-imported listener failed; the import itself is complete'),
+      );
+    }
+    return result;
+  }
+
+  /** Aliases already in another mailbox are bad lines; mailboxes must stay within their capacity. */
+  private async checkAgainstStore(rows: PoolCsvRow[]) {
+    const problems: PoolCsvLineProblem[] = [];
+    const fresh: PoolCsvRow[] = [];
+    let alreadyPresent = 0;
+    await forEachLimited(rows, WRITE_CONCURRENCY, async (row) => {
+      if (await this.deps.store.get('mailboxes', row.address)) {
+        problems.push({ line: row.line, problem: `\`${row.address}\` is a pool mailbox, not an alias` });
+        return;
+      }
+      const existing = await this.deps.store.get<AddressRecord>('addresses', row.address);
+      if (!existing) fresh.push(row);
+      else if (existing.mailbox === row.mailbox) alreadyPresent++;
+      else
+        problems.push({
+          line: row.line,
+          problem: `\`${row.address}\` is already in the pool under ${existing.mailbox}`,
+        });
+    });
+    const freshPerMailbox = new Map<string, PoolCsvRow[]>();
+    for (const row of fresh)
+      freshPerMailbox.set(row.mailbox, [...(freshPerMailbox.get(row.mailbox) ?? []), row]);
+    for (const [mailbox, added] of freshPerMailbox) {
+      const record = await this.deps.store.get<MailboxRecord>('mailboxes', mailbox);
+      const capacity = record?.capacity ?? DEFAULT_MAILBOX_CAPACITY;
+      const carried = await this.deps.store.count('addresses', { mailbox });
+      if (carried + added.length > capacity) {
+        const firstOver = added.sort((a, b) => a.line - b.line)[capacity - carried] ?? added[0];
+        problems.push({
+          line: firstOver.line,
+          problem: `${mailbox} would carry ${carried + added.length} aliases, above its capacity of ${capacity}; put the rest on another mailbox`,
+        });
+      }
+    }
+    if (problems.length) throw new PoolImportRejectedError(problems.sort((a, b) => a.line - b.line));
+    return { fresh, alreadyPresent };
+  }
+
+  async status(): Promise<PoolStatus> {
+    const mailboxes = await this.deps.store.query<MailboxRecord>('mailboxes', {}, { orderBy: 'address' });
+    const levels = await Promise.all(
+      mailboxes.map(async (m): Promise<MailboxLevel> => {
+        const [free, assigned, quarantined] = await Promise.all(
+          (['available', 'assigned', 'quarantined'] as const).map((state) =>
+            this.deps.store.count('addresses', { mailbox: m.address, state }),
+          ),
+        );
+        return {
+          mailbox: m.address,
+          displayName: m.displayName,
+          capacity: m.capacity,
+          forwardsTo: m.forwardsTo,
+          free,
+          assigned,
+          quarantined,
+        };
+      }),
+    );
+    const sum = (pick: (l: MailboxLevel) => number) => levels.reduce((n, l) => n + pick(l), 0);
+    const totals = {
+      capacity: sum((l) => l.capacity),
+      free: sum((l) => l.free),
+      assigned: sum((l) => l.assigned),
+      quarantined: sum((l) => l.quarantined),
+    };
+    return {
+      strategy: this.deps.strategy,
+      mailboxes: levels,
+      totals,
+      low: isPoolLow(totals.free, totals.free + totals.assigned + totals.quarantined),
+    };
+  }
+
+  /**
+   * Alerts the on-call channel once per crossing under 10 % free. The flag is written before posting,
+   * create-if-absent or with its etag, so of many concurrent allocations only one posts.
+   */
+  async checkLevel(): Promise<void> {
+    if (this.deps.strategy !== 'pool') return;
+    const [free, total] = await Promise.all([
+      this.deps.store.count('addresses', { strategy: 'pool', state: 'available' }),
+      this.deps.store.count('addresses', { strategy: 'pool' }),
+    ]);
+    const low = isPoolLow(free, total);
+    const flag = await this.deps.store.get<{ low: boolean; at: string }>('settings', LOW_ALERT_KEY);
+    if (!low) {
+      if (flag?.low) await this.setFlag(false, flag._etag);
+      return;
+    }
+    if (flag?.low) return;
+    const oncall = await this.deps.conversations.channelFor('oncall');
+    if (!oncall) {
+      this.deps.logger.warn({ free, total }, 'the pool is low but no on-call channel is set up to tell');
+      return;
+    }
+    const written = await this.setFlag(true, flag?._etag);
+    if (!written) return; // another allocation is sending it
+    try {
+      await this.deps.chat.postToChannel(oncall.reference, {
+        text:
+          `The address pool is running low: ${free} of ${total} aliases are free (under 10 %). ` +
+          'Add aliases: `npm run pool:plan`, run the script in Exchange Online, then `npm run pool:import`.',
+      });
+    } catch (err) {
+      this.deps.logger.error({ err }, 'could not post the low-pool alert; it will be tried again');
+      const current = await this.deps.store.get<{ low: boolean }>('settings', LOW_ALERT_KEY);
+      if (current) await this.setFlag(false, current._etag);
+    }
+  }
+
+  private async setFlag(low: boolean, etag: string | undefined): Promise<boolean> {
+    const doc = { low, at: this.deps.clock.now().toISOString() };
+    try {
+      if (etag) await this.deps.store.replace('settings', LOW_ALERT_KEY, doc, etag);
+      else await this.deps.store.create('settings', LOW_ALERT_KEY, doc);
+      return true;
+    } catch (err) {
+      if (err instanceof ConflictError || err instanceof AlreadyExistsError) return false;
+      throw err;
+    }
+  }
+}
+
+async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]);
+  });
+  await Promise.all(lanes);
+}

@@ -1,0 +1,307 @@
+import type { ConversationReference } from 'botbuilder';
+import {
+  AddressRequest,
+  awaitCapacity,
+  CardCopy,
+  completeStep,
+  failAllocation,
+  fulfil,
+  nextFreeStep,
+  WorkStep,
+} from '../../domain/addressRequests';
+import { describeDelivery, formatTime, requesterNotice } from '../../domain/requestWording';
+import { AddressError } from '../../domain/addressErrors';
+import type { AddressRecord, Owner } from '../../domain/addressRecords';
+import { approvalCard, requestResultCard, requestStatusCard } from '../../cards/requestCards';
+import type { Logger } from '../../log/logger';
+import type { ChatPort, OutgoingMessage, PostedMessage } from '../../ports/chat';
+import type { Clock } from '../../ports/clock';
+import type { DocumentStore } from '../../ports/documentStore';
+import type { AuditLog } from '../auditLog';
+import type { ConversationDirectory } from '../conversations';
+import type { RequestRepository, StoredRequest } from './requestRepository';
+
+/** The address service as this feature uses it (implemented by the addresses feature). */
+export interface AddressAllocator {
+  allocate(args: {
+    accountName: string;
+    owner: Owner;
+    purpose?: string;
+    requestId?: string;
+    actor: { id: string; name?: string };
+  }): Promise<AddressRecord>;
+}
+
+export interface RequestWorkDeps {
+  repository: RequestRepository;
+  store: DocumentStore;
+  clock: Clock;
+  chat: ChatPort;
+  conversations: ConversationDirectory;
+  audit: AuditLog;
+  logger: Logger;
+  allocator: AddressAllocator;
+  adminIds: readonly string[];
+}
+
+/** How long an instance holds a step it claimed; after a crash another instance takes it over. */
+export const STEP_LEASE_MS = 5 * 60_000;
+
+/**
+ * Runs a request's pending steps one by one. Each step is claimed with an etag replace before its side
+ * effect and completed with another, so two instances never do the same step twice, and a step left
+ * behind by a crash is picked up again at start or by the background job.
+ */
+export class RequestWork {
+  constructor(private readonly deps: RequestWorkDeps) {}
+
+  async run(requestId: string): Promise<StoredRequest | undefined> {
+    const { repository, clock, logger } = this.deps;
+    for (let guard = 0; guard < 25; guard++) {
+      const current = await repository.get(requestId);
+      if (!current) return undefined;
+      const now = clock.now();
+      const step = nextFreeStep(current, now);
+      if (!step) return current;
+      const until = new Date(now.getTime() + STEP_LEASE_MS).toISOString();
+      const claimed = await repository.tryReplace(current, {
+        ...current,
+        stepClaims: { ...current.stepClaims, [step]: until },
+      });
+      if (!claimed) continue; // someone else moved first: look again
+      let outcome: (latest: AddressRequest) => AddressRequest;
+      try {
+        outcome = await this.perform(step, claimed);
+      } catch (err) {
+        // The step keeps its claim until the lease lapses, then the job tries again; the other steps go on.
+        logger.warn(
+          { err, requestId, step },
+          'request step failed; it will be retried by the background job',
+        );
+        continue;
+      }
+      await repository.update(requestId, (latest) => completeStep(outcome(latest), step));
+    }
+    return repository.get(requestId);
+  }
+
+  /** Does one step's side effect and answers how the request changes because of it. */
+  private async perform(
+    step: WorkStep,
+    request: AddressRequest,
+  ): Promise<(latest: AddressRequest) => AddressRequest> {
+    const same = (latest: AddressRequest) => latest;
+    switch (step) {
+      case 'deliver-approval':
+        return this.deliverApproval(request);
+      case 'update-cards':
+        await this.updateCards(request);
+        return same;
+      case 'allocate':
+        return this.allocate(request);
+      case 'send-result':
+        await this.tellRequester(request, { card: requestResultCard(request) });
+        return same;
+      case 'alert-capacity':
+        await this.alertAdmins(request);
+        return same;
+      case 'notify-requester':
+        await this.tellRequester(request, { text: requesterNotice(request) });
+        return same;
+      case 'remind-approver':
+        return this.remindApprovers(request);
+    }
+  }
+
+  private async deliverApproval(request: AddressRequest) {
+    const { chat, conversations, logger } = this.deps;
+    const copies: CardCopy[] = [];
+    const reach = await this.reach(request);
+    let unreachable = 0;
+    for (const approver of request.approvers.slice(0, 10)) {
+      try {
+        if (!reach) throw new Error('no serviceUrl known yet');
+        const posted = await chat.postToUser(
+          { aadObjectId: approver.id, tenantId: reach.tenantId ?? '', serviceUrl: reach.serviceUrl },
+          { card: approvalCard(request) },
+        );
+        copies.push(copyOf('approver', posted));
+      } catch (err) {
+        unreachable++;
+        logger.info({ err, requestId: request.requestId }, 'approval card could not go to a personal chat');
+      }
+    }
+    let delivery: AddressRequest['delivery'] = 'personal';
+    if (copies.length === 0 || unreachable > 0) {
+      const channel = await conversations.channelFor('approvals');
+      if (channel) {
+        const posted = await chat.postToChannel(channel.reference, { card: requestStatusCard(request) });
+        if (copies.length === 0) delivery = 'channel';
+        copies.push(copyOf('channel', posted));
+      } else if (copies.length === 0) delivery = 'undelivered';
+    }
+    const told = { ...request, delivery };
+    const status = { card: requestStatusCard(told, describeDelivery(told)) };
+    const form = request.cardCopies.find((c) => c.audience === 'requester');
+    if (form) await chat.update(form, status);
+    else {
+      const mine = await this.tellRequester(request, status);
+      if (mine) copies.push(copyOf('requester', mine));
+    }
+    return (latest: AddressRequest): AddressRequest => ({
+      ...latest,
+      delivery,
+      cardCopies: [...latest.cardCopies, ...copies],
+    });
+  }
+
+  /** Every copy shows the latest state; a copy that cannot be updated makes the step retry. */
+  private async updateCards(request: AddressRequest): Promise<void> {
+    const failures: unknown[] = [];
+    for (const copy of request.cardCopies) {
+      await this.deps.chat
+        .update(copy, { card: requestStatusCard(request) })
+        .catch((err) => failures.push(err));
+    }
+    if (failures.length) throw failures[0];
+  }
+
+  private async allocate(request: AddressRequest) {
+    const { store, allocator, audit } = this.deps;
+    // After a crash between allocating and recording it, the address already names this request.
+    const [earlier] = await store.query<AddressRecord>(
+      'addresses',
+      { requestId: request.requestId },
+      { limit: 1 },
+    );
+    let address = earlier?.address;
+    if (!address) {
+      try {
+        const record = await allocator.allocate({
+          accountName: request.accountName,
+          owner: { id: request.requester.id, name: request.requester.name, upn: request.requester.upn },
+          purpose: request.purpose,
+          requestId: request.requestId,
+          actor: request.decision?.by ?? { id: 'system', name: 'RootMail' },
+        });
+        address = record.address;
+      } catch (err) {
+        if (isRefusedForGood(err)) {
+          const problem = (err as Error).message;
+          await audit.record({
+            subject: request.requestId,
+            action: 'request.failed',
+            actorId: 'system',
+            detail: problem,
+          });
+          return (latest: AddressRequest) => failAllocation(latest, problem);
+        }
+        if ((err as Error)?.name !== 'PoolExhaustedError') throw err;
+        await audit.record({
+          subject: request.requestId,
+          action: 'request.waiting-for-capacity',
+          actorId: 'system',
+          detail: 'the address pool is empty',
+        });
+        return (latest: AddressRequest) => awaitCapacity(latest);
+      }
+    }
+    await audit.record({
+      subject: request.requestId,
+      action: 'request.allocated',
+      actorId: request.decision?.by.id ?? 'system',
+      actorName: request.decision?.by.name,
+      after: { address },
+    });
+    const allocated = address;
+    return (latest: AddressRequest) => fulfil(latest, allocated);
+  }
+
+  private async alertAdmins(request: AddressRequest): Promise<void> {
+    const { chat, conversations, adminIds, logger } = this.deps;
+    const text =
+      `The address pool is empty: request ${request.requestId} (${request.accountName}, approved by ` +
+      `${request.decision?.by.name}) is waiting for capacity. Import more aliases; it completes by itself afterwards.`;
+    const reach = await this.reach(request);
+    let told = 0;
+    for (const adminId of adminIds.slice(0, 10)) {
+      if (!reach) break;
+      await chat
+        .postToUser(
+          { aadObjectId: adminId, tenantId: reach.tenantId ?? '', serviceUrl: reach.serviceUrl },
+          { text },
+        )
+        .then(() => told++)
+        .catch((err) => logger.info({ err }, 'capacity alert could not reach an admin in a personal chat'));
+    }
+    if (told > 0) return;
+    const oncall = await conversations.channelFor('oncall');
+    if (!oncall) throw new Error('no admin reachable and no on-call channel set up for the capacity alert');
+    await chat.postToChannel(oncall.reference, { text });
+  }
+
+  /** The reminder carries the card again; its copies are kept so the decision updates them too. */
+  private async remindApprovers(request: AddressRequest) {
+    const { chat, conversations, logger } = this.deps;
+    const text =
+      `Reminder: ${request.requester.name}'s request ${request.requestId} for ${request.accountName} is waiting ` +
+      `for your decision; it expires at ${formatTime(request.expiresAt)}.`;
+    const reach = await this.reach(request);
+    const copies: CardCopy[] = [];
+    if (request.delivery === 'personal' && reach) {
+      for (const approver of request.approvers.slice(0, 10)) {
+        await chat
+          .postToUser(
+            { aadObjectId: approver.id, tenantId: reach.tenantId ?? '', serviceUrl: reach.serviceUrl },
+            { text, card: approvalCard(request) },
+          )
+          .then((posted) => copies.push(copyOf('approver', posted)))
+          .catch((err) => logger.info({ err }, 'a reminder could not reach an approver in a personal chat'));
+      }
+    }
+    if (copies.length === 0) {
+      const channel = await conversations.channelFor('approvals');
+      if (channel)
+        copies.push(
+          copyOf(
+            'channel',
+            await chat.postToChannel(channel.reference, { text, card: requestStatusCard(request) }),
+          ),
+        );
+    }
+    return (latest: AddressRequest): AddressRequest => ({
+      ...latest,
+      cardCopies: [...latest.cardCopies, ...copies],
+    });
+  }
+
+  /** Posts to the requester where they asked, else in their personal chat; undefined when unreachable. */
+  private async tellRequester(
+    request: AddressRequest,
+    message: OutgoingMessage,
+  ): Promise<PostedMessage | undefined> {
+    const where =
+      (request.contact?.conversation as Partial<ConversationReference> | undefined) ??
+      (await this.deps.conversations.personalChatOf(request.requester.id))?.reference;
+    if (!where) return undefined;
+    return this.deps.chat.post(where, message);
+  }
+
+  private async reach(
+    request: AddressRequest,
+  ): Promise<{ serviceUrl: string; tenantId?: string } | undefined> {
+    if (request.contact?.serviceUrl)
+      return { serviceUrl: request.contact.serviceUrl, tenantId: request.contact.tenantId };
+    return this.deps.conversations.anyServiceUrl();
+  }
+}
+
+/** The address service's own input and conflict errors (4xx) will not change by retrying. */
+function isRefusedForGood(err: unknown): boolean {
+  const status = (err as { status?: unknown })?.status;
+  return err instanceof AddressError && typeof status === 'number' && status >= 400 && status < 500;
+}
+
+function copyOf(audience: CardCopy['audience'], posted: PostedMessage): CardCopy {
+  return { audience, ...posted };
+}

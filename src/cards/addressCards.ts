@@ -1,0 +1,70 @@
+import type { AddressRecord } from '../domain/addressRecords';
+import type { AuditEvent } from '../app/auditLog';
+import type { PoolStatus } from '../app/addressPool';
+import { describeOwner } from '../app/addressService';
+import { AdaptiveCard, expandCard } from './cardTemplates';
+import addressRecordTemplate from './addressRecord.json';
+import addressListTemplate from './addressList.json';
+import poolStatusTemplate from './poolStatus.json';
+import auditTrailTemplate from './auditTrail.json';
+
+/** Cards for address records, lists, the pool and audit trails; compact on purpose (Teams caps ~100 KB). */
+
+export function addressRecordCard(heading: string, record: AddressRecord): AdaptiveCard {
+  const facts = [
+    ['State', describeState(record)],
+    ['Account name', record.accountName],
+    ['AWS account', record.awsAccountId ?? (record.state === 'assigned' ? 'not linked yet' : undefined)],
+    ['Owner', record.owner ? describeOwner(record.owner) : undefined],
+    ['Purpose', record.purpose],
+    ['Mailbox', record.mailbox],
+    ['Request', record.requestId],
+    ['Assigned', record.assignedAt?.slice(0, 10)],
+  ]
+    .filter(([, value]) => value)
+    .map(([title, value]) => ({ title, value }));
+  return expandCard(addressRecordTemplate, { heading, address: record.address, facts });
+}
+
+export function addressListCard(heading: string, records: AddressRecord[], note = ''): AdaptiveCard {
+  const rows = records.map((r) => ({
+    address: r.address,
+    summary: [describeState(r), r.accountName, r.awsAccountId, r.owner?.upn ?? r.owner?.name]
+      .filter(Boolean)
+      .join(' · '),
+  }));
+  return expandCard(addressListTemplate, { heading, rows, note });
+}
+
+export function poolStatusCard(status: PoolStatus): AdaptiveCard {
+  const { totals } = status;
+  const summary =
+    status.strategy === 'plus'
+      ? 'Plus addressing is on: addresses are derived from PLUS_ADDRESS and need no pool.'
+      : `${totals.free} free, ${totals.assigned} assigned, ${totals.quarantined} in quarantine, across ${status.mailboxes.length} mailbox(es).`;
+  const mailboxes = status.mailboxes.map((m) => ({
+    mailbox: m.mailbox,
+    level: `${m.free} free · ${m.assigned} assigned · ${m.quarantined} quarantined · capacity ${m.capacity}`,
+  }));
+  const warning =
+    status.strategy === 'pool' && (status.low || totals.free === 0)
+      ? 'Under 10 % of the aliases are free. Top up: npm run pool:plan, run the script in Exchange Online, then npm run pool:import.'
+      : '';
+  return expandCard(poolStatusTemplate, { summary, mailboxes, warning });
+}
+
+export function auditTrailCard(subject: string, events: AuditEvent[]): AdaptiveCard {
+  return expandCard(auditTrailTemplate, {
+    subject,
+    events: events.map((e) => ({
+      when: e.at.slice(0, 16).replace('T', ' '),
+      what: `${e.action} by ${e.actorName ?? e.actorId}${e.detail ? ` (${e.detail})` : ''}`,
+    })),
+  });
+}
+
+export function describeState(record: AddressRecord): string {
+  if (record.state === 'quarantined' && record.quarantineUntil)
+    return `quarantined until ${record.quarantineUntil.slice(0, 10)}`;
+  return record.state;
+}

@@ -1,0 +1,321 @@
+/**
+ * The address request and its approval, as pure rules: what a valid request is, who may decide it,
+ * which state follows which, and when its timers are due. No I/O; time is passed in.
+ *
+ *   pending ─approve→ approved ─allocate→ fulfilled
+ *      │                  └─pool empty→ waiting-for-capacity ─allocate→ fulfilled
+ *      ├─reject→ rejected      ├─cancel→ cancelled      └─timeout→ expired
+ *   approved ─address service refuses for good→ failed
+ */
+
+import { accountNameProblem } from './addressRules';
+import { describeState } from './requestWording';
+
+export type RequestState =
+  | 'pending'
+  | 'approved'
+  | 'waiting-for-capacity'
+  | 'fulfilled'
+  | 'rejected'
+  | 'cancelled'
+  | 'expired'
+  /** Approved, but the address service refused for good (e.g. a plus address handed out before). */
+  | 'failed';
+
+export const ENVIRONMENTS = ['prod', 'nonprod', 'sandbox'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export interface Person {
+  /** Entra object id, lower case. */
+  id: string;
+  name: string;
+  upn?: string;
+}
+
+export type Outcome = 'approved' | 'rejected';
+
+export interface Decision {
+  outcome: Outcome;
+  by: Person;
+  at: string;
+  comment?: string;
+}
+
+/**
+ * Work left to do after a state change, stored on the request before any side effect so that a crash
+ * loses nothing (see src/app/requests/requestWork.ts).
+ */
+export type WorkStep =
+  | 'deliver-approval'
+  | 'update-cards'
+  | 'allocate'
+  | 'send-result'
+  | 'alert-capacity'
+  | 'notify-requester'
+  | 'remind-approver';
+
+/** A copy of the request's card somewhere in Teams, updated in place after a decision. */
+export interface CardCopy {
+  audience: 'requester' | 'approver' | 'channel';
+  conversationId: string;
+  activityId: string;
+  serviceUrl: string;
+}
+
+export interface RequestInput {
+  accountName: string;
+  purpose?: string;
+  environment: Environment;
+  costCentre?: string;
+}
+
+export interface AddressRequest extends RequestInput {
+  requestId: string;
+  requester: Person;
+  origin: 'chat' | 'api';
+  /** Where the requester can be answered: their tenant, Teams serviceUrl and conversation reference. */
+  contact?: RequestContact;
+  approvers: Person[];
+  approverSource: 'manager' | 'approver-group';
+  state: RequestState;
+  createdAt: string;
+  remindAt: string;
+  expiresAt: string;
+  remindedAt?: string;
+  decision?: Decision;
+  /** Who ended the request when not a decision (cancel, expiry). */
+  closed?: { by: Person; at: string; reason: 'cancelled' | 'expired' };
+  address?: string;
+  /** Why allocation failed for good (state `failed`). */
+  failure?: string;
+  /** Where the approval card went: the approvers' personal chats, the approvals channel, or nowhere. */
+  delivery?: 'personal' | 'channel' | 'undelivered';
+  cardCopies: CardCopy[];
+  /** Pending side effects, in order; `workPending` mirrors `steps.length > 0` so it can be queried. */
+  steps: WorkStep[];
+  workPending: boolean;
+  /** Step → ISO time until which an instance holds it (etag-claimed before the side effect). */
+  stepClaims: Partial<Record<WorkStep, string>>;
+}
+
+export interface RequestContact {
+  tenantId?: string;
+  serviceUrl?: string;
+  conversation?: Record<string, unknown>;
+}
+
+export const OPEN_STATES: readonly RequestState[] = ['pending', 'approved', 'waiting-for-capacity'];
+export const isOpen = (state: RequestState): boolean => OPEN_STATES.includes(state);
+
+export type InputField = 'accountName' | 'purpose' | 'environment' | 'costCentre';
+export type InputErrors = Partial<Record<InputField, string>>;
+
+const COST_CENTRE = /^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,29}$/;
+
+/** Checks what a requester typed or filled in; every problem names the field and what to change. */
+export function validateRequestInput(raw: {
+  accountName?: unknown;
+  purpose?: unknown;
+  environment?: unknown;
+  costCentre?: unknown;
+}): { ok: true; value: RequestInput } | { ok: false; errors: InputErrors } {
+  const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+  const accountName = text(raw.accountName).toLowerCase();
+  const purpose = text(raw.purpose);
+  const environment = text(raw.environment).toLowerCase();
+  const costCentre = text(raw.costCentre);
+  const errors: InputErrors = {};
+  if (!accountName) errors.accountName = 'Give the AWS account a name, e.g. payments-prod.';
+  else if (accountNameProblem(accountName)) errors.accountName = accountNameProblem(accountName);
+  if (purpose.length > 500) errors.purpose = `The purpose is ${purpose.length} characters; keep it to 500.`;
+  if (!(ENVIRONMENTS as readonly string[]).includes(environment))
+    errors.environment = `Choose the environment: ${ENVIRONMENTS.join(', ')}.`;
+  if (costCentre && !COST_CENTRE.test(costCentre))
+    errors.costCentre = 'A cost centre is up to 30 letters, digits, spaces or . _ / - characters.';
+  if (Object.keys(errors).length) return { ok: false, errors };
+  return {
+    ok: true,
+    value: {
+      accountName,
+      purpose: purpose || undefined,
+      environment: environment as Environment,
+      costCentre: costCentre || undefined,
+    },
+  };
+}
+
+/**
+ * Who approves: the manager when the directory has one, else the approver group. The requester never
+ * approves their own request; when that leaves nobody, the answer says why.
+ */
+export function chooseApprovers(
+  requesterId: string,
+  manager: Person | undefined,
+  approverGroup: Person[],
+): { approvers: Person[]; source: AddressRequest['approverSource'] } | { refusal: string } {
+  const requester = requesterId.toLowerCase();
+  if (manager && manager.id.toLowerCase() !== requester) return { approvers: [manager], source: 'manager' };
+  const others = approverGroup.filter((p) => p.id.toLowerCase() !== requester);
+  if (others.length) return { approvers: others, source: 'approver-group' };
+  const why = manager
+    ? 'the directory names you as your own manager'
+    : 'the directory has no manager for you';
+  return {
+    refusal:
+      approverGroup.length > 0
+        ? `Nobody else can approve this request: ${why}, and you are the only approver in APPROVER_IDS. Ask an admin to add another approver.`
+        : `Nobody can approve this request: ${why}, and no approvers are configured (APPROVER_IDS). Ask an admin to set a manager for you in Entra ID or to add approvers.`,
+  };
+}
+
+export function newRequest(args: {
+  requestId: string;
+  input: RequestInput;
+  requester: Person;
+  origin: AddressRequest['origin'];
+  contact?: RequestContact;
+  approvers: Person[];
+  approverSource: AddressRequest['approverSource'];
+  now: Date;
+  reminderHours: number;
+  expiryHours: number;
+}): AddressRequest {
+  const at = (hours: number) => new Date(args.now.getTime() + hours * 3_600_000).toISOString();
+  return {
+    ...args.input,
+    requestId: args.requestId,
+    requester: args.requester,
+    origin: args.origin,
+    contact: args.contact,
+    approvers: args.approvers,
+    approverSource: args.approverSource,
+    state: 'pending',
+    createdAt: args.now.toISOString(),
+    remindAt: at(args.reminderHours),
+    expiresAt: at(args.expiryHours),
+    cardCopies: [],
+    steps: ['deliver-approval'],
+    workPending: true,
+    stepClaims: {},
+  };
+}
+
+export const isApprover = (request: AddressRequest, userId: string): boolean =>
+  request.approvers.some((p) => p.id === userId.toLowerCase());
+
+export type DecideResult =
+  | { kind: 'decided'; request: AddressRequest }
+  | { kind: 'already-decided'; request: AddressRequest }
+  | { kind: 'refused'; reason: 'own-request' | 'not-approver' };
+
+/** One decision per request: the first one stored wins, every later click learns who decided. */
+export function decide(
+  request: AddressRequest,
+  actor: Person,
+  outcome: Outcome,
+  comment: string | undefined,
+  now: Date,
+): DecideResult {
+  const actorId = actor.id.toLowerCase();
+  if (actorId === request.requester.id) return { kind: 'refused', reason: 'own-request' };
+  if (!isApprover(request, actorId)) return { kind: 'refused', reason: 'not-approver' };
+  if (request.state !== 'pending') return { kind: 'already-decided', request };
+  const trimmed = comment?.trim().slice(0, 500) || undefined;
+  const decided: AddressRequest = {
+    ...request,
+    state: outcome === 'approved' ? 'approved' : 'rejected',
+    decision: { outcome, by: { ...actor, id: actorId }, at: now.toISOString(), comment: trimmed },
+  };
+  return {
+    kind: 'decided',
+    request: withSteps(
+      decided,
+      ...(outcome === 'approved'
+        ? (['update-cards', 'allocate'] as const)
+        : (['update-cards', 'notify-requester'] as const)),
+    ),
+  };
+}
+
+/** The requester (only) may withdraw a request nobody has decided yet. */
+export function cancel(
+  request: AddressRequest,
+  actor: Person,
+  now: Date,
+): { ok: true; request: AddressRequest } | { ok: false; problem: string } {
+  if (actor.id.toLowerCase() !== request.requester.id)
+    return {
+      ok: false,
+      problem: `Only ${request.requester.name}, who asked, can cancel ${request.requestId}.`,
+    };
+  if (request.state !== 'pending')
+    return {
+      ok: false,
+      problem: `${request.requestId} is ${describeState(request)}; only a pending request can be cancelled.`,
+    };
+  return {
+    ok: true,
+    request: withSteps(
+      { ...request, state: 'cancelled', closed: { by: actor, at: now.toISOString(), reason: 'cancelled' } },
+      'update-cards',
+    ),
+  };
+}
+
+export type TimerDue = 'expire' | 'remind' | undefined;
+
+export function timerDue(request: AddressRequest, now: Date): TimerDue {
+  if (request.state !== 'pending') return undefined;
+  if (now.getTime() >= Date.parse(request.expiresAt)) return 'expire';
+  if (!request.remindedAt && now.getTime() >= Date.parse(request.remindAt)) return 'remind';
+  return undefined;
+}
+
+export function expire(request: AddressRequest, now: Date): AddressRequest {
+  const system: Person = { id: 'system', name: 'RootMail' };
+  return withSteps(
+    { ...request, state: 'expired', closed: { by: system, at: now.toISOString(), reason: 'expired' } },
+    'update-cards',
+    'notify-requester',
+  );
+}
+
+export function markReminded(request: AddressRequest, now: Date): AddressRequest {
+  return withSteps({ ...request, remindedAt: now.toISOString() }, 'remind-approver');
+}
+
+export function fulfil(request: AddressRequest, address: string): AddressRequest {
+  return withSteps({ ...request, state: 'fulfilled', address }, 'send-result');
+}
+
+export function failAllocation(request: AddressRequest, problem: string): AddressRequest {
+  return withSteps({ ...request, state: 'failed', failure: problem }, 'update-cards', 'notify-requester');
+}
+
+export function awaitCapacity(request: AddressRequest): AddressRequest {
+  return request.state === 'waiting-for-capacity'
+    ? request
+    : withSteps({ ...request, state: 'waiting-for-capacity' }, 'alert-capacity', 'notify-requester');
+}
+
+/** Appends steps not already pending (re-adding a pending step is a no-op, so retries are harmless). */
+export function withSteps(request: AddressRequest, ...steps: WorkStep[]): AddressRequest {
+  const all = [...request.steps];
+  for (const step of steps) if (!all.includes(step)) all.push(step);
+  return { ...request, steps: all, workPending: all.length > 0 };
+}
+
+export function completeStep(request: AddressRequest, step: WorkStep): AddressRequest {
+  const steps = request.steps.filter((s) => s !== step);
+  const stepClaims = { ...request.stepClaims };
+  delete stepClaims[step];
+  return { ...request, steps, stepClaims, workPending: steps.length > 0 };
+}
+
+/** The next step nobody holds (or whose hold has lapsed, e.g. after a crash). */
+export function nextFreeStep(request: AddressRequest, now: Date): WorkStep | undefined {
+  return request.steps.find((s) => {
+    const until = request.stepClaims[s];
+    return !until || Date.parse(until) <= now.getTime();
+  });
+}

@@ -1,0 +1,212 @@
+import type { Request, Response, Server } from 'restify';
+import { PoolImportRejectedError } from '../app/addressPool';
+import type { AddressActor } from '../app/addressService';
+import { resolveOwner } from '../app/resolveOwner';
+import type { AppServices } from '../app/services';
+import { AddressError, InvalidAddressInputError } from '../domain/addressErrors';
+import type { AddressRecord, Owner } from '../domain/addressRecords';
+import { ApiCaller, ApiRole, createApiAuthenticator, hasRole } from './apiAuth';
+import { openApiDocument } from './openapi';
+import { answerWithRequest } from './requestApi';
+import { sendProblem } from './problem';
+import type { RouteModule } from './server';
+
+type ApiHandler = (req: Request, res: Response, caller: ApiCaller) => Promise<void>;
+
+/** The automation API under /api/v1: Entra ID bearer tokens, JSON in and out, RFC 9457 problems. */
+export function addressApiRoutes(services: AppServices): RouteModule {
+  const authenticate = createApiAuthenticator(services.config.api);
+
+  /** Authenticates, checks the role (when one is given), and turns address errors into problems. */
+  const guarded = (role: ApiRole | undefined, handler: ApiHandler) => async (req: Request, res: Response) => {
+    const outcome = await authenticate(req);
+    if (!outcome.ok) {
+      if (outcome.challenge) res.setHeader('WWW-Authenticate', outcome.challenge);
+      const title = outcome.status === 401 ? 'Unauthorized' : 'Service Unavailable';
+      return sendProblem(res, outcome.status, title, outcome.detail);
+    }
+    if (role && !hasRole(outcome.caller, role))
+      return sendProblem(res, 403, 'Forbidden', `This call needs the app role ${role}.`);
+    try {
+      await handler(req, res, outcome.caller);
+    } catch (err) {
+      if (err instanceof PoolImportRejectedError)
+        return sendProblem(res, 400, err.title, err.message, { lines: err.lines });
+      if (err instanceof AddressError) return sendProblem(res, err.status, err.title, err.message);
+      services.logger.error({ err, method: req.method, path: req.path() }, 'address API call failed');
+      sendProblem(
+        res,
+        500,
+        'Internal Server Error',
+        'Something went wrong on our side; nothing was changed.',
+      );
+    }
+  };
+
+  const actorOf = (caller: ApiCaller): AddressActor => ({
+    id: caller.id,
+    name: caller.name ?? `API client ${caller.id}`,
+    admin: hasRole(caller, 'Addresses.Admin'),
+  });
+
+  return (server: Server) => {
+    // restify's body parser would parse text/csv itself and fail a broken line with its own wording; the
+    // import reads the text itself so every bad line is reported by number.
+    server.pre((req: Request, _res: Response, next: () => void) => {
+      if (req.url?.startsWith('/api/v1/pool/import') && /^text\/csv/i.test(req.headers['content-type'] ?? ''))
+        req.headers['content-type'] = 'text/plain';
+      next();
+    });
+
+    server.get('/api/v1/openapi.json', async (_req: Request, res: Response) => {
+      res.send(200, openApiDocument());
+    });
+
+    server.get(
+      '/api/v1/addresses',
+      guarded('Addresses.Read', async (req, res) => {
+        const query = (req.query ?? {}) as Record<string, string>;
+        const given = (['awsAccountId', 'owner', 'address'] as const).filter(
+          (k) => typeof query[k] === 'string',
+        );
+        if (given.length !== 1)
+          throw new InvalidAddressInputError('Filter by exactly one of awsAccountId, owner or address.');
+        const [key] = given;
+        const found =
+          key === 'owner'
+            ? await services.addresses.byOwner(query.owner)
+            : [
+                key === 'address'
+                  ? await services.addresses.get(query.address)
+                  : await services.addresses.byAwsAccountId(query.awsAccountId),
+              ].filter((r): r is AddressRecord => !!r);
+        res.send(200, found.map(recordView));
+      }),
+    );
+
+    server.get(
+      '/api/v1/addresses/:address',
+      guarded('Addresses.Read', async (req, res) => {
+        const address = pathAddress(req);
+        const record = await services.addresses.get(address);
+        if (!record) return sendProblem(res, 404, 'Not Found', `There is no address ${address}.`);
+        res.send(200, recordView(record));
+      }),
+    );
+
+    server.post(
+      '/api/v1/addresses',
+      guarded(undefined, async (req, res, caller) => {
+        // Callers without Addresses.Allocate ask instead: a request through the same approval as in Teams.
+        const body = jsonBody(req);
+        if (!hasRole(caller, 'Addresses.Allocate')) return answerWithRequest(services, caller, body, res);
+        const accountName = stringField(body, 'accountName', true)!;
+        const purpose = stringField(body, 'purpose', false);
+        const owner = await ownerFrom(body.owner);
+        const record = await services.addresses.allocate({
+          accountName,
+          owner,
+          purpose,
+          actor: actorOf(caller),
+        });
+        res.setHeader('Location', `/api/v1/addresses/${encodeURIComponent(record.address)}`);
+        res.send(201, recordView(record));
+      }),
+    );
+
+    server.patch(
+      '/api/v1/addresses/:address',
+      guarded('Addresses.Admin', async (req, res, caller) => {
+        const address = pathAddress(req);
+        const body = jsonBody(req);
+        const awsAccountId = stringField(body, 'awsAccountId', false);
+        if (awsAccountId === undefined && body.owner === undefined)
+          throw new InvalidAddressInputError('Send awsAccountId, owner, or both.');
+        // Everything that can be checked up front is checked before the first change.
+        const owner = body.owner === undefined ? undefined : await ownerFrom(body.owner);
+        const current = await services.addresses.get(address);
+        if (!current) return sendProblem(res, 404, 'Not Found', `There is no address ${address}.`);
+        let record = current;
+        if (awsAccountId !== undefined)
+          record = await services.addresses.linkAwsAccount(address, awsAccountId, actorOf(caller));
+        if (owner && owner.id !== record.owner?.id)
+          record = await services.addresses.transfer(address, owner, actorOf(caller));
+        res.send(200, recordView(record));
+      }),
+    );
+
+    server.del(
+      '/api/v1/addresses/:address',
+      guarded('Addresses.Admin', async (req, res, caller) => {
+        const reason = typeof req.query?.reason === 'string' ? req.query.reason.slice(0, 200) : undefined;
+        const record = await services.addresses.retire(pathAddress(req), reason, actorOf(caller));
+        res.send(200, recordView(record));
+      }),
+    );
+
+    server.get(
+      '/api/v1/pool',
+      guarded('Addresses.Read', async (_req, res) => {
+        res.send(200, await services.pool.status());
+      }),
+    );
+
+    server.post(
+      '/api/v1/pool/import',
+      guarded('Addresses.Admin', async (req, res, caller) => {
+        const csv = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : req.body;
+        if (typeof csv !== 'string' || !/^text\//i.test(req.header('content-type') ?? ''))
+          throw new InvalidAddressInputError('Send the pool file as text/csv with lines `mailbox,address`.');
+        res.send(200, await services.pool.importCsv(csv, actorOf(caller)));
+      }),
+    );
+  };
+
+  async function ownerFrom(value: unknown): Promise<Owner> {
+    if (typeof value === 'string') return resolveOwner(services.directory, value);
+    if (value && typeof value === 'object' && typeof (value as Owner).id === 'string') {
+      const { id, upn, name } = value as Owner;
+      return {
+        id,
+        upn: typeof upn === 'string' ? upn : undefined,
+        name: typeof name === 'string' ? name : undefined,
+      };
+    }
+    throw new InvalidAddressInputError(
+      'Give owner as a UPN or Entra object id, or as {"id", "upn", "name"}.',
+    );
+  }
+}
+
+function jsonBody(req: Request): Record<string, unknown> {
+  const body = req.body as unknown;
+  if (!body || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body))
+    throw new InvalidAddressInputError('Send a JSON object as the body (Content-Type: application/json).');
+  return body as Record<string, unknown>;
+}
+
+function stringField(body: Record<string, unknown>, name: string, required: boolean): string | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) {
+    if (required) throw new InvalidAddressInputError(`The field "${name}" is required.`);
+    return undefined;
+  }
+  if (typeof value !== 'string') throw new InvalidAddressInputError(`The field "${name}" must be a string.`);
+  return value;
+}
+
+function pathAddress(req: Request): string {
+  const raw = String(req.params?.address ?? '');
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** What the API shows of a record: everything but storage internals. */
+export function recordView(record: AddressRecord) {
+  const { bucket, ...view } = record;
+  void bucket;
+  return view;
+}

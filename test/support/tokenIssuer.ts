@@ -1,0 +1,71 @@
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import type { webcrypto } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface TokenOptions {
+  roles?: string[];
+  oid?: string;
+  name?: string;
+  issuer?: string;
+  audience?: string;
+  /** Seconds from now; negative for an expired token. */
+  expiresIn?: number;
+  /** Sign with a key the JWKS does not publish. */
+  foreignKey?: boolean;
+}
+
+/**
+ * A stand-in for Entra ID's token signing: a key generated in the test, its public half served from a
+ * loopback JWKS endpoint, and tokens signed with it, so the app's real jose validation runs.
+ */
+export class TokenIssuer {
+  readonly issuer = 'https://login.microsoftonline.com/test-tenant/v2.0';
+  readonly audience = 'api://rootmail-test';
+  jwksUrl = '';
+  private server?: http.Server;
+  private keys?: { privateKey: webcrypto.CryptoKey; foreign: webcrypto.CryptoKey };
+
+  async start(): Promise<this> {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const { privateKey: foreign } = await generateKeyPair('RS256');
+    this.keys = { privateKey, foreign };
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
+    this.server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.jwksUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/discovery/v2.0/keys`;
+    return this;
+  }
+
+  /** The settings an operator sets for the API. */
+  env(): Record<string, string> {
+    return { API_AUDIENCE: this.audience, API_ISSUER: this.issuer, API_JWKS_URL: this.jwksUrl };
+  }
+
+  async token(options: TokenOptions = {}): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({
+      roles: options.roles ?? [],
+      oid: options.oid ?? 'a0000000-0000-0000-0000-00000000a0a0',
+      ...(options.name ? { name: options.name } : {}),
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' })
+      .setIssuer(options.issuer ?? this.issuer)
+      .setAudience(options.audience ?? this.audience)
+      .setIssuedAt(now - 60)
+      .setExpirationTime(now + (options.expiresIn ?? 3600))
+      .sign(options.foreignKey ? this.keys!.foreign : this.keys!.privateKey);
+  }
+
+  async bearer(options: TokenOptions = {}): Promise<Record<string, string>> {
+    return { authorization: `Bearer ${await this.token(options)}` };
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
