@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'appPackage/build/**', '*.js', '*.mjs'] },
+  { ignores: ['scripts/*.cjs', 'dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'appPackage/build/**', '*.js', '*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

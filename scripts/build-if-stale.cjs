@@ -1,0 +1,32 @@
+// Runs before `npm start`: rebuilds dist/ only when a source file is newer than the last build, so a
+// fresh start costs milliseconds and an edited tree is never started from stale output.
+const { execFileSync } = require('node:child_process');
+const { readdirSync, statSync, existsSync } = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const stamp = path.join(root, 'dist', '.tsbuildinfo');
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
+    else if (/\.(ts|json)$/.test(entry.name)) newest = Math.max(newest, statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+const sources = Math.max(
+  newestSource(path.join(root, 'src')),
+  statSync(path.join(root, 'package.json')).mtimeMs,
+  statSync(path.join(root, 'tsconfig.json')).mtimeMs,
+  statSync(path.join(root, 'tsconfig.build.json')).mtimeMs,
+);
+if (!existsSync(path.join(root, 'dist', 'src', 'index.js')) || !existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
+  console.log('Building dist/ (sources changed since the last build)…');
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+}
