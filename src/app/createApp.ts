@@ -18,6 +18,7 @@ import { createStore } from '../storage/createStore';
 import { AuditLog } from './auditLog';
 import { BackgroundJob, JobRunner } from './jobs';
 import { ConversationDirectory } from './conversations';
+import { createMailRelayModule, MailRelayModule } from './mail/mailRelayModule';
 import type { AppServices } from './services';
 import packageJson from '../../package.json';
 
@@ -34,6 +35,7 @@ export interface RootMailApp {
   readonly server: Server;
   readonly services: AppServices;
   readonly adapter: CloudAdapter;
+  readonly mail: MailRelayModule;
   /** Listens on the port (0 = any free one) and resolves with the base URL. */
   listen(port: number, host?: string): Promise<string>;
   /** Runs every background job once, now (tests, and `status` checks). */
@@ -72,7 +74,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     isAdmin: (userId) => admins.has(userId.toLowerCase()),
   };
 
-  const jobs: BackgroundJob[] = [];
+  const mail = createMailRelayModule(services);
+  const jobs: BackgroundJob[] = [...mail.jobs];
   const runner = new JobRunner(jobs, logger);
 
   const bot = new RootMailBot(services, commandHandlers, cardActionHandlers);
@@ -93,24 +96,29 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         },
       };
     },
-    routes: [],
+    routes: [...mail.routes],
   });
 
   return {
     server,
     services,
     adapter,
-    listen: (port, host = '0.0.0.0') =>
-      new Promise((resolve) => {
+    mail,
+    listen: async (port, host = '0.0.0.0') => {
+      const url = await new Promise<string>((resolve) => {
         server.listen(port, host, () => {
           const address = server.address() as AddressInfo;
           if (overrides.startTimers ?? true) runner.start();
           resolve(`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`);
         });
-      }),
+      });
+      await mail.start({ startTimers: overrides.startTimers ?? true });
+      return url;
+    },
     runJobs: () => runner.runAll(),
     close: async () => {
       runner.stop();
+      await mail.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
     },

@@ -1,5 +1,7 @@
 import * as ACData from 'adaptivecards-templating';
 import helpTemplate from './help.json';
+import mailAlertTemplate from './mailAlert.json';
+import mailSecretTemplate from './mailSecret.json';
 
 /**
  * Cards are JSON templates in this folder, expanded with adaptivecards-templating. Each card has one
@@ -21,4 +23,47 @@ export function helpCard(data: HelpCardData): AdaptiveCard {
 
 export function cardAttachment(card: AdaptiveCard) {
   return { contentType: 'application/vnd.microsoft.card.adaptive', content: card };
+}
+
+export interface MailAlertCardData {
+  mailId: string;
+  title: string;
+  titleColor: 'Default' | 'Attention' | 'Warning' | 'Good';
+  suspicious: boolean;
+  reasons: string;
+  unrouted: boolean;
+  kind: string;
+  accountName: string;
+  awsAccountId: string;
+  address: string;
+  owner: string;
+  from: string;
+  receivedAt: string;
+  secretLabel: string;
+  /** Masked, withheld or expired: never the secret itself. */
+  secretShown: string;
+  claimed: boolean;
+  claimedBy: string;
+  claimedAt: string;
+  showReveal: boolean;
+  showClaim: boolean;
+}
+
+/** The relay's card in the on-call channel (the secret is never in it). */
+export function mailAlertCard(data: MailAlertCardData): AdaptiveCard {
+  return expandCard(mailAlertTemplate, data);
+}
+
+export interface MailSecretCardData {
+  mailId: string;
+  kind: string;
+  accountName: string;
+  isCode: boolean;
+  secret: string;
+  expiresAt: string;
+}
+
+/** What one on-call engineer sees after Reveal (an invoke response: only they get it). */
+export function mailSecretCard(data: MailSecretCardData): AdaptiveCard {
+  return expandCard(mailSecretTemplate, data);
 }
