@@ -26,7 +26,7 @@ export interface GraphWebhookDeps {
  */
 export function graphWebhookRoutes(deps: GraphWebhookDeps): RouteModule {
   return (server: Server) => {
-    server.post('/api/graph/notifications', (req: Request, res: Response) => {
+    server.post('/api/graph/notifications', async (req: Request, res: Response) => {
       if (answerValidation(req, res)) return;
       const notifications = accepted(req, res, deps, 'change');
       if (!notifications) return;
@@ -37,7 +37,7 @@ export function graphWebhookRoutes(deps: GraphWebhookDeps): RouteModule {
       if (ids.length > 0) deps.onCreated([...new Set(ids)]);
     });
 
-    server.post('/api/graph/lifecycle', (req: Request, res: Response) => {
+    server.post('/api/graph/lifecycle', async (req: Request, res: Response) => {
       if (answerValidation(req, res)) return;
       const notifications = accepted(req, res, deps, 'lifecycle');
       if (!notifications) return;
