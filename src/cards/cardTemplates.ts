@@ -21,6 +21,15 @@ export function helpCard(data: HelpCardData): AdaptiveCard {
   return expandCard(helpTemplate, data);
 }
 
+/**
+ * A template prepared once: constructing a Template costs ~10 ms (it pre-processes the whole JSON), expanding
+ * a prepared one well under 1 ms. Expansion is synchronous and leaves the template unchanged, so sharing is safe.
+ */
+export function preparedCard<T extends object>(template: object): (data: T) => AdaptiveCard {
+  const prepared = new ACData.Template(template);
+  return (data) => prepared.expand({ $root: data }) as AdaptiveCard;
+}
+
 export function cardAttachment(card: AdaptiveCard) {
   return { contentType: 'application/vnd.microsoft.card.adaptive', content: card };
 }
@@ -50,9 +59,7 @@ export interface MailAlertCardData {
 }
 
 /** The relay's card in the on-call channel (the secret is never in it). */
-export function mailAlertCard(data: MailAlertCardData): AdaptiveCard {
-  return expandCard(mailAlertTemplate, data);
-}
+export const mailAlertCard = preparedCard<MailAlertCardData>(mailAlertTemplate);
 
 export interface MailSecretCardData {
   mailId: string;
@@ -64,6 +71,4 @@ export interface MailSecretCardData {
 }
 
 /** What one on-call engineer sees after Reveal (an invoke response: only they get it). */
-export function mailSecretCard(data: MailSecretCardData): AdaptiveCard {
-  return expandCard(mailSecretTemplate, data);
-}
+export const mailSecretCard = preparedCard<MailSecretCardData>(mailSecretTemplate);

@@ -32,6 +32,7 @@ export class MailRelay {
     const started = process.hrtime.bigint();
     const { store, clock, logger, config } = this.services;
     const mail = await readMail(raw);
+    const parsedAt = process.hrtime.bigint();
     const claim = await this.claim(mail.mailId, source);
     if (!claim) {
       logger.info({ mailId: mail.mailId, source }, 'mail already relayed; duplicate ignored');
@@ -86,6 +87,7 @@ export class MailRelay {
     }
 
     const channel = await this.services.conversations.channelFor('oncall');
+    const decidedAt = process.hrtime.bigint();
     if (!channel) {
       await store.replace('mails', mail.mailId, { ...doc, state: 'no-channel' }, claim.etag);
       logger.error(
@@ -98,13 +100,20 @@ export class MailRelay {
       card: mailAlertCardFor(doc, now),
     });
     await store.replace('mails', mail.mailId, { ...doc, state: 'posted', posted }, claim.etag);
+    const postedAt = process.hrtime.bigint();
     if (record?.owner && verdict.authenticity === 'trusted') {
       await noteOwner(this.services, record.owner, channel, doc).catch((err) =>
         logger.warn({ err, mailId: mail.mailId }, 'could not send the owner a note'),
       );
     }
-    const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-    logger.info({ ...log, durationMs }, 'mail relayed to the on-call channel');
+    const ms = (from: bigint, to: bigint) => Math.round(Number(to - from) / 1e4) / 100;
+    const durationMs = ms(started, postedAt);
+    const phasesMs = {
+      parse: ms(started, parsedAt),
+      decide: ms(parsedAt, decidedAt),
+      post: ms(decidedAt, postedAt),
+    };
+    logger.info({ ...log, durationMs, phasesMs }, 'mail relayed to the on-call channel');
     return { ...log, outcome: 'posted' };
   }
 

@@ -14,7 +14,13 @@ export interface ReadMail {
 }
 
 export async function readMail(raw: Buffer | string): Promise<ReadMail> {
-  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
+  // Skipping mailparser's html-to-text and link detection: readContent reads the html itself, faster.
+  const parsed = await simpleParser(raw, {
+    skipImageLinks: true,
+    skipTextToHtml: true,
+    skipHtmlToText: true,
+    skipTextLinks: true,
+  });
   const lines = parsed.headerLines ?? [];
   const valuesOf = (key: string) =>
     lines.filter((l) => l.key === key).map((l) => unfold(l.line.slice(l.line.indexOf(':') + 1)));
