@@ -380,12 +380,16 @@ describe.each(['embedded', 'cosmos'] as const)('mail relay over real HTTP (%s st
 
 describe('mail inject endpoint and SMTP listener (local sources)', () => {
   let t: TestApp;
+  let first: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ env: { ADMIN_IDS: users.carol.aadObjectId, SMTP_PORT: '0' } });
+    t = first = await startTestApp({ env: { ADMIN_IDS: users.carol.aadObjectId, SMTP_PORT: '0' } });
     await t.app.services.store.create('addresses', POOL_ADDRESS, poolRecord);
     await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
   });
-  afterAll(async () => t.close());
+  afterAll(async () => {
+    await t.close();
+    if (t !== first) await first.close(); // the connector and data dir belong to the first one
+  });
 
   const body = (file: string) => ({ raw: readFixture(file).toString('base64') });
 
@@ -414,6 +418,38 @@ describe('mail inject endpoint and SMTP listener (local sources)', () => {
     const again = await t.request('POST', '/api/dev/mail', body('verification-code.eml'), headers);
     expect(again.body.outcome).toBe('duplicate');
     expect(t.connector.of('createConversation').filter((c) => c.body.activity)).toHaveLength(1);
+  });
+
+  it('still posts once after a restart, and finishes a mail an instance abandoned mid-way', async () => {
+    await t.stopApp();
+    const restarted = await startTestApp({ dataDir: t.dataDir, connector: t.connector });
+    try {
+      const token = readFileSync(path.join(t.dataDir, 'dev-mail-token'), 'utf8');
+      const headers = { authorization: `Bearer ${token}` };
+      const again = await restarted.request('POST', '/api/dev/mail', body('verification-code.eml'), headers);
+      expect(again.body.outcome).toBe('duplicate');
+
+      const abandoned = await restarted.request(
+        'POST',
+        '/api/dev/mail',
+        body('verify-email-link.eml'),
+        headers,
+      );
+      const mailId = abandoned.body.mailId;
+      const stale = { mailId, state: 'processing', source: 'graph', startedAt: '2025-12-31T00:00:00Z' };
+      const stored = await restarted.app.services.store.get('mails', mailId);
+      await restarted.app.services.store.replace('mails', mailId, stale, stored!._etag);
+      const retried = await restarted.request(
+        'POST',
+        '/api/dev/mail',
+        body('verify-email-link.eml'),
+        headers,
+      );
+      expect(retried.body.outcome).toBe('posted');
+    } finally {
+      await restarted.stopApp();
+    }
+    t = await startTestApp({ dataDir: t.dataDir, connector: t.connector, env: { SMTP_PORT: '0' } });
   });
 
   it('accepts mail over SMTP on loopback and relays it', async () => {
