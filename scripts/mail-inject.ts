@@ -40,9 +40,11 @@ async function main(): Promise<void> {
       continue;
     }
     const { outcome, mailClass, authenticity, routed } = body;
-    console.log(
-      `${file}: ${outcome} (${mailClass ?? '-'}, ${authenticity ?? '-'}, ${routed ? 'routed' : 'unrouted'})`,
-    );
+    const detail =
+      outcome === 'duplicate'
+        ? 'already relayed'
+        : `${mailClass}, ${authenticity}, ${routed ? 'routed' : 'unrouted'}`;
+    console.log(`${file}: ${outcome} (${detail})`);
   }
 }
 

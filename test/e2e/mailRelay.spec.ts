@@ -446,6 +446,18 @@ describe('mail inject endpoint and SMTP listener (local sources)', () => {
         headers,
       );
       expect(retried.body.outcome).toBe('posted');
+
+      // Kept while no on-call channel existed: posted when it comes again (catch-up, re-inject).
+      const kept = await restarted.request('POST', '/api/dev/mail', body('account-notice.eml'), headers);
+      const keptDoc = await restarted.app.services.store.get<{ state: string }>('mails', kept.body.mailId);
+      await restarted.app.services.store.replace(
+        'mails',
+        kept.body.mailId,
+        { ...keptDoc!, state: 'no-channel' },
+        keptDoc!._etag,
+      );
+      const posted = await restarted.request('POST', '/api/dev/mail', body('account-notice.eml'), headers);
+      expect(posted.body.outcome).toBe('posted');
     } finally {
       await restarted.stopApp();
     }

@@ -117,7 +117,7 @@ export class MailRelay {
     return { ...log, outcome: 'posted' };
   }
 
-  /** Create-if-absent on the mail id; a stale 'processing' record left by a crash is taken over by etag. */
+  /** Create-if-absent on the mail id; an abandoned record is taken over by etag (one instance wins). */
   private async claim(
     mailId: string,
     source: MailSource,
@@ -149,6 +149,8 @@ export class MailRelay {
   }
 }
 
+/** Crashed mid-way, or kept while no on-call channel was set up: the next delivery finishes it. */
 function isAbandoned(mail: MailRecord, now: Date): boolean {
+  if (mail.state === 'no-channel') return true;
   return mail.state === 'processing' && now.getTime() - Date.parse(mail.startedAt) > TAKEOVER_AFTER_MS;
 }
