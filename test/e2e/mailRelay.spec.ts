@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressRecord } from '../../src/domain/addressRecords';
-import { cardAction, channelMessage, ONCALL_CHANNEL_ID, TEAM_ID } from '../support/activities';
+import { cardAction, cardSubmit, channelMessage, ONCALL_CHANNEL_ID, TEAM_ID } from '../support/activities';
 import type { ConnectorCall } from '../support/fakeBotConnector';
 import { FakeGraph } from '../support/fakeGraph';
 import { FakeGraphMailbox } from '../support/fakeGraphMailbox';
@@ -197,6 +197,23 @@ describe.each(['embedded', 'cosmos'] as const)('mail relay over real HTTP (%s st
     expect(JSON.stringify(audit)).not.toContain('482913');
     const admin = await click(users.carol, 'mail.reveal', post);
     expect(JSON.stringify(admin.body.value)).toContain('482913');
+  });
+
+  it('sends the secret to a personal chat when Reveal comes through the Action.Submit fallback', async () => {
+    const post = channelPosts(t).find((p) => /payments-sandbox/.test(textOf(p.body.activity)))!;
+    const before = t.connector.calls.length;
+    const submit = cardSubmit(
+      t.connector.url,
+      users.dave,
+      { verb: 'mail.reveal', mailId: mailIdOf(post) },
+      post.activityId!,
+    );
+    await t.send(submit);
+    const sent = t.connector.calls.slice(before).filter((c) => c.kind === 'reply' || c.kind === 'post');
+    const secretCall = sent.find((c) => JSON.stringify(c.body).includes('482913'))!;
+    expect(secretCall.conversationId).toBe(`a:personal-${users.dave.aadObjectId}`);
+    expect(sent.find((c) => /sent it to you in a personal chat/.test(c.body.text ?? ''))).toBeDefined();
+    expect(t.connector.calls.slice(before).filter((c) => c.kind === 'update')).toHaveLength(0);
   });
 
   it('refuses Reveal and Claim to someone outside the on-call team, and audits the attempt', async () => {
@@ -512,3 +529,58 @@ async function sendSmtp(port: number, mail: string): Promise<void> {
   socket.write('QUIT\r\n');
   socket.end();
 }
+
+describe('two instances sharing one Cosmos DB', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let graph: FakeGraph;
+  let mailbox: FakeGraphMailbox;
+  beforeAll(async () => {
+    graph = new FakeGraph();
+    await graph.start();
+    mailbox = new FakeGraphMailbox(graph, MAILBOX);
+    const env = {
+      GRAPH_BASE_URL: graph.baseUrl,
+      MAILBOX,
+      PUBLIC_BASE_URL: 'https://rootmail.contoso.com',
+      GRAPH_CLIENT_STATE: CLIENT_STATE,
+      ADMIN_IDS: users.carol.aadObjectId,
+    };
+    a = await startTestApp({ store: 'cosmos', env });
+    b = await startTestApp({
+      store: 'cosmos',
+      env,
+      cosmos: a.cosmos,
+      clock: a.clock,
+      connector: a.connector,
+    });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await graph?.stop();
+  });
+
+  it('create and renew the inbox subscription once between them (claims by etag)', async () => {
+    await Promise.all([a.app.runJobs(), b.app.runJobs()]);
+    expect(graph.of('POST', /^\/subscriptions$/)).toHaveLength(1);
+    a.clock.advanceHours(24 * 4);
+    await Promise.all([a.app.runJobs(), b.app.runJobs()]);
+    a.clock.advanceMinutes(5); // past any claim left behind
+    await Promise.all([a.app.runJobs(), b.app.runJobs()]);
+    expect(graph.of('PATCH', /^\/subscriptions\//)).toHaveLength(1);
+    expect(mailbox.subscriptions.size).toBe(1);
+  });
+
+  it('post a mail notified to both of them once', async () => {
+    await a.send(channelMessage(a.connector.url, users.carol, 'setup oncall'));
+    const id = mailbox.deliver(readFixture('mfa-recovery.eml'));
+    await Promise.all([
+      a.request('POST', '/api/graph/notifications', mailbox.notification([id])),
+      b.request('POST', '/api/graph/notifications', mailbox.notification([id])),
+    ]);
+    await Promise.all([a.app.mail.idle(), b.app.mail.idle()]);
+    const posts = a.connector.of('createConversation').filter((c) => c.body.activity);
+    expect(posts).toHaveLength(1);
+  });
+});

@@ -47,7 +47,7 @@ export function mailAlertCardFor(mail: MailRecord, now: Date): AdaptiveCard {
     kind: kindOf(mail),
     accountName: mail.accountName ?? '(unknown)',
     awsAccountId: mail.awsAccountId ?? '(not linked)',
-    address: mail.address ?? (mail.recipients ?? []).join(', ') ?? '(none)',
+    address: mail.address ?? ((mail.recipients ?? []).join(', ') || '(none)'),
     owner: mail.owner ? `${mail.owner.name ?? mail.owner.upn ?? mail.owner.id}` : '(none)',
     from: mail.from ?? '(unknown)',
     receivedAt: mail.receivedAt ?? mail.startedAt,
