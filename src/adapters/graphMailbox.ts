@@ -15,7 +15,7 @@ export class GraphMailbox implements MailboxPort {
 
   constructor(
     private readonly graph: GraphApi,
-    mailbox: string,
+    private readonly mailbox: string,
   ) {
     this.user = encodeURIComponent(mailbox);
   }
@@ -27,7 +27,7 @@ export class GraphMailbox implements MailboxPort {
   async createSubscription(request: NewMailSubscription): Promise<MailSubscription> {
     const created = await this.graph.client.api('/subscriptions').post({
       changeType: 'created',
-      resource: `users/${this.user}/mailFolders('inbox')/messages`,
+      resource: `users/${this.mailbox}/mailFolders('inbox')/messages`, // a resource name, not a URL
       notificationUrl: request.notificationUrl,
       lifecycleNotificationUrl: request.lifecycleNotificationUrl,
       clientState: request.clientState,

@@ -150,7 +150,7 @@ describe.each(['embedded', 'cosmos'] as const)('mail relay over real HTTP (%s st
     const subscription = mailbox.current()!;
     expect(subscription).toMatchObject({
       changeType: 'created',
-      resource: `users/${encodeURIComponent(MAILBOX)}/mailFolders('inbox')/messages`,
+      resource: `users/${MAILBOX}/mailFolders('inbox')/messages`,
       notificationUrl: 'https://rootmail.contoso.com/api/graph/notifications',
       lifecycleNotificationUrl: 'https://rootmail.contoso.com/api/graph/lifecycle',
       clientState: CLIENT_STATE,
