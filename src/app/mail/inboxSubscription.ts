@@ -95,8 +95,9 @@ export class InboxSubscription {
 
   /** Fetches and relays messages in the background (the webhook has already answered). */
   relayInBackground(messageIds: string[]): void {
+    const handedOver = process.hrtime.bigint();
     const work = (async () => {
-      for (const id of messageIds) await this.relayMessage(id);
+      for (const id of messageIds) await this.relayMessage(id, handedOver);
     })();
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
@@ -124,10 +125,10 @@ export class InboxSubscription {
     ];
   }
 
-  private async relayMessage(id: string): Promise<void> {
+  private async relayMessage(id: string, since = process.hrtime.bigint()): Promise<void> {
     try {
       const raw = await this.mailbox.fetchRawMessage(id);
-      await this.relay.relay(raw, 'graph');
+      await this.relay.relay(raw, 'graph', since);
     } catch (err) {
       this.services.logger.error({ err, graphMessageId: id }, 'could not relay a mailbox message');
     }

@@ -28,8 +28,14 @@ type RelayServices = Pick<AppServices, 'store' | 'clock' | 'logger' | 'chat' | '
 export class MailRelay {
   constructor(private readonly services: RelayServices) {}
 
-  async relay(raw: Buffer | string, source: MailSource): Promise<RelayOutcome> {
-    const started = process.hrtime.bigint();
+  /** `since`: when the mail was handed to us (a notification), so the logged time includes the fetch. */
+  async relay(
+    raw: Buffer | string,
+    source: MailSource,
+    since = process.hrtime.bigint(),
+  ): Promise<RelayOutcome> {
+    const started = since;
+    const fetchedAt = process.hrtime.bigint();
     const { store, clock, logger, config } = this.services;
     const mail = await readMail(raw);
     const parsedAt = process.hrtime.bigint();
@@ -109,7 +115,8 @@ export class MailRelay {
     const ms = (from: bigint, to: bigint) => Math.round(Number(to - from) / 1e4) / 100;
     const durationMs = ms(started, postedAt);
     const phasesMs = {
-      parse: ms(started, parsedAt),
+      fetch: ms(started, fetchedAt),
+      parse: ms(fetchedAt, parsedAt),
       decide: ms(parsedAt, decidedAt),
       post: ms(decidedAt, postedAt),
     };
