@@ -584,3 +584,17 @@ describe('two instances sharing one Cosmos DB', () => {
     expect(posts).toHaveLength(1);
   });
 });
+
+describe('a deployed instance (Cosmos DB store)', () => {
+  it('offers no mail inject endpoint at all', async () => {
+    const t = await startTestApp({ store: 'cosmos' });
+    try {
+      const res = await t.request('POST', '/api/dev/mail', {
+        raw: readFixture('verification-code.eml').toString('base64'),
+      });
+      expect(res.status).toBe(404);
+    } finally {
+      await t.close();
+    }
+  });
+});

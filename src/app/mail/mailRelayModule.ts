@@ -36,11 +36,12 @@ export interface MailRelayModule {
 export function createMailRelayModule(services: AppServices): MailRelayModule {
   const { config, logger } = services;
   const relay = new MailRelay(services);
+  // The inject endpoint exists on local runs only (embedded store): a deployed instance never offers it.
   const token = randomBytes(32).toString('base64url');
-  const tokenDir = config.storage.kind === 'embedded' ? config.storage.dataDir : './data';
-  const routes: RouteModule[] = [
-    devMailRoutes({ logger, token, relay: (raw) => relay.relay(raw, 'inject') }),
-  ];
+  const tokenDir = config.storage.kind === 'embedded' ? config.storage.dataDir : undefined;
+  const routes: RouteModule[] = tokenDir
+    ? [devMailRoutes({ logger, token, relay: (raw) => relay.relay(raw, 'inject') })]
+    : [];
   const jobs: BackgroundJob[] = [secretExpiryJob(services)];
 
   let inbox: InboxSubscription | undefined;
@@ -72,8 +73,10 @@ export function createMailRelayModule(services: AppServices): MailRelayModule {
     routes,
     jobs,
     async start({ startTimers }) {
-      mkdirSync(tokenDir, { recursive: true });
-      writeFileSync(path.join(tokenDir, DEV_MAIL_TOKEN_FILE), token, { mode: 0o600 });
+      if (tokenDir) {
+        mkdirSync(tokenDir, { recursive: true });
+        writeFileSync(path.join(tokenDir, DEV_MAIL_TOKEN_FILE), token, { mode: 0o600 });
+      }
       if (smtp) module.smtpPort = await smtp.listen();
       if (startTimers && inbox) {
         const first = jobs.find((j) => j.name === 'mail-inbox-subscription');
