@@ -23,7 +23,11 @@ const sources = Math.max(
   statSync(path.join(root, 'tsconfig.json')).mtimeMs,
   statSync(path.join(root, 'tsconfig.build.json')).mtimeMs,
 );
-if (!existsSync(path.join(root, 'dist', 'src', 'index.js')) || !existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
+if (
+  !existsSync(path.join(root, 'dist', 'src', 'index.js')) ||
+  !existsSync(stamp) ||
+  statSync(stamp).mtimeMs < sources
+) {
   console.log('Building dist/ (sources changed since the last build)…');
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.build.json'], {
     cwd: root,

@@ -23,6 +23,7 @@ import { AuditLog } from './auditLog';
 import { BackgroundJob, JobRunner } from './jobs';
 import { ConversationDirectory } from './conversations';
 import { addressRequestJob, createAddressRequests } from './requests/createAddressRequests';
+import { createMailRelayModule, MailRelayModule } from './mail/mailRelayModule';
 import type { AppServices } from './services';
 import packageJson from '../../package.json';
 
@@ -41,6 +42,7 @@ export interface RootMailApp {
   readonly server: Server;
   readonly services: AppServices;
   readonly adapter: CloudAdapter;
+  readonly mail: MailRelayModule;
   /** Listens on the port (0 = any free one) and resolves with the base URL. */
   listen(port: number, host?: string): Promise<string>;
   /** Runs every background job once, now (tests, and `status` checks). */
@@ -120,6 +122,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     isAdmin: (userId) => admins.has(userId.toLowerCase()),
   };
 
+  const mail = createMailRelayModule(services);
   const jobs: BackgroundJob[] = [
     {
       name: 'address-quarantine',
@@ -130,6 +133,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       },
     },
     addressRequestJob(requests),
+    ...mail.jobs,
   ];
   const runner = new JobRunner(jobs, logger);
   /** Work a previous run left unfinished (e.g. a crash after a decision was stored), resumed at start. */
@@ -161,7 +165,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         },
       };
     },
-    routes: [addressApiRoutes(services), requestApiRoutes(services)],
+    routes: [addressApiRoutes(services), requestApiRoutes(services), ...mail.routes],
   });
   const stopServer = gracefulStopper(server);
 
@@ -169,19 +173,24 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     server,
     services,
     adapter,
-    listen: (port, host = '0.0.0.0') =>
-      new Promise((resolve) => {
+    mail,
+    listen: async (port, host = '0.0.0.0') => {
+      const url = await new Promise<string>((resolve) => {
         server.listen(port, host, () => {
           const address = server.address() as AddressInfo;
           if (overrides.startTimers ?? true) runner.start();
           resuming = resumeAtStart();
           resolve(`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`);
         });
-      }),
+      });
+      await mail.start({ startTimers: overrides.startTimers ?? true });
+      return url;
+    },
     runJobs: () => runner.runAll(),
     close: async () => {
       await stopServer(); // resolves once every request in flight (and so every turn) is answered
       await runner.stop();
+      await mail.stop();
       await resuming;
       await store.close();
     },

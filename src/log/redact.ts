@@ -32,7 +32,9 @@ const AWS_LINK = /\bhttps?:\/\/[^\s"'<>]*(signin\.aws|amazon\.com|amazonaws\.com
 const BEARER = /\bBearer\s+[A-Za-z0-9\-_.~+/=]+/g;
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const ACCOUNT_KEY = /\bAccountKey=[^;\s]+/gi;
-const CODE_PHRASE = /\b((?:verification|security|one-time|reset)?\s*code\s*(?:is|:)?\s*)([A-Za-z0-9]{6})\b/gi;
+// "code" then the 6-character code, also with HTML markup in between (mail bodies: <b>code</b><p><b>123456).
+const CODE_PHRASE =
+  /\b((?:verification|security|one-time|reset)?\s*code\s*(?:is|:)?\s*(?:<[^<>]{0,200}>\s*){0,8})([A-Za-z0-9]{6})\b/gi;
 
 /** Masks secrets inside free text: links with queries, AWS links, bearer tokens, JWTs, keys, "code: XXXXXX". */
 export function redactText(text: string): string {

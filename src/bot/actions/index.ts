@@ -1,6 +1,7 @@
 import type { CardActionHandler } from '../types';
 import { requestApproveAction, requestRefreshAction, requestRejectAction } from './requestDecisionActions';
 import { requestSubmitAction } from './requestSubmitAction';
+import { claimMailAction, hideMailAction, revealMailAction } from './mailActions';
 
 /** Every card verb (Action.Execute verb, or `verb` in an Action.Submit's data). */
 export const cardActionHandlers: readonly CardActionHandler[] = [
@@ -8,4 +9,7 @@ export const cardActionHandlers: readonly CardActionHandler[] = [
   requestApproveAction,
   requestRejectAction,
   requestRefreshAction,
+  revealMailAction,
+  hideMailAction,
+  claimMailAction,
 ];

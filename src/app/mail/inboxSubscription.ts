@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { AlreadyExistsError, ConflictError, Stored } from '../../ports/documentStore';
+import { MailboxPort, SubscriptionGoneError } from '../../ports/mailbox';
+import type { BackgroundJob } from '../jobs';
+import type { AppServices } from '../services';
+import type { MailRelay } from './mailRelay';
+
+/** Graph allows at most 10,080 minutes for message subscriptions; stay under it. */
+export const SUBSCRIPTION_MINUTES = 10_000;
+/** Renew once less than this is left: days of margin for outages, many job runs to try in. */
+const RENEW_WHEN_LEFT_MS = 3 * 24 * 3_600_000;
+/** How long an instance's claim on renewing stays valid if it dies mid-way. */
+const CLAIM_MS = 2 * 60_000;
+
+interface SubscriptionDoc {
+  subscriptionId?: string;
+  expiresAt?: string;
+  /** The instance renewing or creating right now; others leave it alone until `until`. */
+  claim?: { by: string; until: string };
+}
+
+interface DeltaDoc {
+  deltaLink: string;
+}
+
+type Services = Pick<AppServices, 'store' | 'clock' | 'logger' | 'config'>;
+
+/**
+ * Keeps one change-notification subscription on the central mailbox's inbox alive across instances
+ * (claims via etags), and catches up with a delta query at start and after `missed`.
+ */
+export class InboxSubscription {
+  private readonly instanceId = randomUUID();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly services: Services,
+    private readonly mailbox: MailboxPort,
+    private readonly relay: MailRelay,
+  ) {}
+
+  /** Creates the subscription when there is none, renews it when it nears expiry. */
+  async maintain(): Promise<void> {
+    const doc = await this.services.store.get<SubscriptionDoc>('subscriptions', 'inbox');
+    const left = doc?.expiresAt ? Date.parse(doc.expiresAt) - this.services.clock.now().getTime() : 0;
+    if (doc?.subscriptionId && left > RENEW_WHEN_LEFT_MS) return;
+    await this.renew();
+  }
+
+  /** Renews now (reauthorizationRequired); recreates when Graph no longer knows it. */
+  async renew(): Promise<void> {
+    await this.exclusively(async (doc) => {
+      if (!doc.subscriptionId) return this.create();
+      try {
+        const renewed = await this.mailbox.renewSubscription(doc.subscriptionId, this.expiry());
+        this.services.logger.info({ subscriptionId: renewed.id }, 'inbox subscription renewed');
+        return renewed;
+      } catch (err) {
+        if (!(err instanceof SubscriptionGoneError)) throw err;
+        this.services.logger.warn(
+          { subscriptionId: doc.subscriptionId },
+          'inbox subscription gone; recreating',
+        );
+        return this.create();
+      }
+    });
+  }
+
+  /** subscriptionRemoved: make a new one (and catch up on what arrived meanwhile). */
+  async recreate(): Promise<void> {
+    await this.exclusively(() => this.create());
+    await this.catchUp();
+  }
+
+  /** Relays what arrived since the last delta link; the first run only looks back SECRET_TTL_MINUTES. */
+  async catchUp(): Promise<void> {
+    const { store, clock, logger, config } = this.services;
+    const saved = await store.get<DeltaDoc>('subscriptions', 'inbox-delta');
+    const delta = await this.mailbox.delta(saved?.deltaLink);
+    const since = clock.now().getTime() - config.timers.secretTtlMinutes * 60_000;
+    const fresh = saved
+      ? delta.messages
+      : delta.messages.filter((m) => !m.receivedAt || Date.parse(m.receivedAt) >= since);
+    for (const message of fresh) await this.relayMessage(message.id);
+    try {
+      if (saved)
+        await store.replace('subscriptions', 'inbox-delta', { deltaLink: delta.deltaLink }, saved._etag);
+      else await store.create('subscriptions', 'inbox-delta', { deltaLink: delta.deltaLink });
+    } catch (err) {
+      // Another instance caught up at the same time; its link is as good as ours.
+      if (!(err instanceof ConflictError || err instanceof AlreadyExistsError)) throw err;
+    }
+    logger.info({ messages: fresh.length }, 'inbox caught up with a delta query');
+  }
+
+  /** Fetches and relays messages in the background (the webhook has already answered). */
+  relayInBackground(messageIds: string[]): void {
+    const handedOver = process.hrtime.bigint();
+    const work = (async () => {
+      for (const id of messageIds) await this.relayMessage(id, handedOver);
+    })();
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  /** Resolves when every background relay started so far has finished (shutdown, tests, bench). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  jobs(): BackgroundJob[] {
+    let caughtUp = false;
+    return [
+      {
+        name: 'mail-inbox-subscription',
+        intervalMs: 15 * 60_000,
+        run: async () => {
+          await this.maintain();
+          if (!caughtUp) {
+            await this.catchUp(); // once per process start: mails that came while we were down
+            caughtUp = true;
+          }
+        },
+      },
+    ];
+  }
+
+  private async relayMessage(id: string, since = process.hrtime.bigint()): Promise<void> {
+    try {
+      const raw = await this.mailbox.fetchRawMessage(id);
+      await this.relay.relay(raw, 'graph', since);
+    } catch (err) {
+      this.services.logger.error({ err, graphMessageId: id }, 'could not relay a mailbox message');
+    }
+  }
+
+  private async create() {
+    const { publicBaseUrl, clientState } = this.services.config.mail;
+    if (!publicBaseUrl || !clientState) throw new Error('PUBLIC_BASE_URL and GRAPH_CLIENT_STATE are needed');
+    const created = await this.mailbox.createSubscription({
+      notificationUrl: `${publicBaseUrl}/api/graph/notifications`,
+      lifecycleNotificationUrl: `${publicBaseUrl}/api/graph/lifecycle`,
+      clientState,
+      expiration: this.expiry(),
+    });
+    this.services.logger.info({ subscriptionId: created.id }, 'inbox subscription created');
+    return created;
+  }
+
+  private expiry(): Date {
+    return new Date(this.services.clock.now().getTime() + SUBSCRIPTION_MINUTES * 60_000);
+  }
+
+  /** Runs `work` only if this instance wins the claim on the subscription document. */
+  private async exclusively(
+    work: (doc: SubscriptionDoc) => Promise<{ id: string; expirationDateTime: string }>,
+  ): Promise<void> {
+    const { store, clock } = this.services;
+    const now = clock.now();
+    const claim = { by: this.instanceId, until: new Date(now.getTime() + CLAIM_MS).toISOString() };
+    let claimed: Stored<SubscriptionDoc>;
+    const current = await store.get<SubscriptionDoc>('subscriptions', 'inbox');
+    try {
+      if (!current) {
+        claimed = await store.create<SubscriptionDoc>('subscriptions', 'inbox', { claim });
+      } else {
+        if (current.claim && Date.parse(current.claim.until) > now.getTime()) return; // someone is on it
+        claimed = await store.replace('subscriptions', 'inbox', { ...current, claim }, current._etag);
+      }
+    } catch (err) {
+      if (err instanceof ConflictError || err instanceof AlreadyExistsError) return; // lost the race
+      throw err;
+    }
+    try {
+      const result = await work(claimed);
+      await store.replace<SubscriptionDoc>(
+        'subscriptions',
+        'inbox',
+        { subscriptionId: result.id, expiresAt: result.expirationDateTime },
+        claimed._etag,
+      );
+    } catch (err) {
+      // Release the claim so the next run retries at once instead of after CLAIM_MS.
+      const released: SubscriptionDoc = {
+        subscriptionId: claimed.subscriptionId,
+        expiresAt: claimed.expiresAt,
+      };
+      await store.replace('subscriptions', 'inbox', released, claimed._etag).catch(() => undefined);
+      throw err;
+    }
+  }
+}
