@@ -20,6 +20,8 @@ import { createTurnMetrics } from '../telemetry';
 import { AddressPool } from './addressPool';
 import { AddressService } from './addressService';
 import { AuditLog } from './auditLog';
+import { OnCallAlerts } from './onCallAlerts';
+import { readOperationalStatus } from './operationalStatus';
 import { BackgroundJob, JobRunner } from './jobs';
 import { ConversationDirectory } from './conversations';
 import { addressRequestJob, createAddressRequests } from './requests/createAddressRequests';
@@ -75,6 +77,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const chat = new BotFrameworkChat(adapter, config.bot.appId);
   const conversations = new ConversationDirectory(store, clock);
   const audit = new AuditLog(store, clock);
+  const alerts = new OnCallAlerts({ store, clock, logger, chat, conversations });
   const pool = new AddressPool({
     store,
     clock,
@@ -115,6 +118,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     chat,
     conversations,
     audit,
+    alerts,
     addresses,
     pool,
     directory,
@@ -154,14 +158,14 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     bot,
     logger,
     health: async () => {
-      const reachable = await store.ping();
+      const status = await readOperationalStatus(services);
       return {
-        ok: reachable,
+        ok: status.store.reachable,
         body: {
-          status: reachable ? 'ok' : 'degraded',
+          status: !status.store.reachable ? 'unavailable' : status.warnings.length ? 'degraded' : 'ok',
           version: APP_VERSION,
           uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
-          store: { kind: store.kind, reachable },
+          ...status,
         },
       };
     },

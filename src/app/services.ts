@@ -8,6 +8,7 @@ import type { AddressPool } from './addressPool';
 import type { AddressService } from './addressService';
 import type { ConversationDirectory } from './conversations';
 import type { AuditLog } from './auditLog';
+import type { OnCallAlerts } from './onCallAlerts';
 import type { AddressRequestService } from './requests/addressRequestService';
 
 /**
@@ -22,6 +23,8 @@ export interface AppServices {
   chat: ChatPort;
   conversations: ConversationDirectory;
   audit: AuditLog;
+  /** Operational alerts to the on-call channel, posted once per occurrence. */
+  alerts: OnCallAlerts;
   /** Address records: allocate, look up, link, transfer, retire. */
   addresses: AddressService;
   /** The alias pool: import, levels, low-level alert, `onPoolImported` for work waiting on capacity. */

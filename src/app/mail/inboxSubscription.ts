@@ -9,6 +9,8 @@ import type { MailRelay } from './mailRelay';
 export const SUBSCRIPTION_MINUTES = 10_000;
 /** Renew once less than this is left: days of margin for outages, many job runs to try in. */
 const RENEW_WHEN_LEFT_MS = 3 * 24 * 3_600_000;
+/** The on-call alert raised while renewals fail (read by the operational status too). */
+export const SUBSCRIPTION_ALERT = 'subscription-renewal';
 /** How long an instance's claim on renewing stays valid if it dies mid-way. */
 const CLAIM_MS = 2 * 60_000;
 
@@ -23,7 +25,7 @@ interface DeltaDoc {
   deltaLink: string;
 }
 
-type Services = Pick<AppServices, 'store' | 'clock' | 'logger' | 'config'>;
+type Services = Pick<AppServices, 'store' | 'clock' | 'logger' | 'config' | 'alerts'>;
 
 /**
  * Keeps one change-notification subscription on the central mailbox's inbox alive across instances
@@ -115,7 +117,7 @@ export class InboxSubscription {
         name: 'mail-inbox-subscription',
         intervalMs: 15 * 60_000,
         run: async () => {
-          await this.maintain();
+          await this.maintainWithAlert();
           if (!caughtUp) {
             await this.catchUp(); // once per process start: mails that came while we were down
             caughtUp = true;
@@ -123,6 +125,23 @@ export class InboxSubscription {
         },
       },
     ];
+  }
+
+  /** A renewal that fails is told to on-call once, and cleared when a later run succeeds. */
+  private async maintainWithAlert(): Promise<void> {
+    const { alerts, config } = this.services;
+    try {
+      await this.maintain();
+    } catch (err) {
+      await alerts.raise(
+        SUBSCRIPTION_ALERT,
+        `Renewing the Microsoft Graph subscription on ${config.mail.mailbox} failed; AWS mails may stop ` +
+          `arriving here when it expires. Check the app's Graph permissions and the logs, then see ` +
+          `docs/runbook.md ("Renew a subscription by hand"). I keep retrying every 15 minutes.`,
+      );
+      throw err;
+    }
+    await alerts.clear(SUBSCRIPTION_ALERT);
   }
 
   private async relayMessage(id: string, since = process.hrtime.bigint()): Promise<void> {

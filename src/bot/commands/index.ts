@@ -10,18 +10,20 @@ import { transferCommand } from './transferCommand';
 import { retireCommand } from './retireCommand';
 import { poolCommand } from './poolCommand';
 import { auditCommand } from './auditCommand';
+import { statusCommand } from './statusCommand';
 
 /** Every chat command, in the order `help` lists them. */
 export const commandHandlers: readonly CommandHandler[] = [
   helpCommand,
   requestCommand,
-  cancelCommand,
-  setupCommand,
   whoisCommand,
   listCommand,
   linkCommand,
   transferCommand,
   retireCommand,
   poolCommand,
+  statusCommand,
   auditCommand,
+  cancelCommand,
+  setupCommand,
 ];

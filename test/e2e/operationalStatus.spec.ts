@@ -1,0 +1,180 @@
+import type { AddressRecord } from '../../src/domain/addressRecords';
+import {
+  channelMessage,
+  ONCALL_CHANNEL_ID,
+  personalConversationId,
+  personalMessage,
+  TEAM_ID,
+} from '../support/activities';
+import { poolCsv } from '../support/addressFixtures';
+import { FakeGraph } from '../support/fakeGraph';
+import { FakeGraphMailbox } from '../support/fakeGraphMailbox';
+import { POOL_ADDRESS, readFixture } from '../support/mailFixtures';
+import { startTestApp, TestApp, textOf } from '../support/testApp';
+import { users } from '../support/users';
+
+const MAILBOX = 'rootmail@contoso.com';
+const CLIENT_STATE = 'status-test-client-state';
+
+describe.each(['embedded', 'cosmos'] as const)(
+  'status and /healthz report the five figures (%s store)',
+  (store) => {
+    let t: TestApp;
+    let graph: FakeGraph;
+    let mailbox: FakeGraphMailbox;
+    let failRenewals = false;
+
+    const alertsPosted = () =>
+      t.connector
+        .of('createConversation')
+        .filter(
+          (c) =>
+            c.body?.channelData?.channel?.id === ONCALL_CHANNEL_ID &&
+            /Renewing the Microsoft Graph/.test(textOf(c.body)),
+        );
+
+    beforeAll(async () => {
+      graph = new FakeGraph();
+      await graph.start();
+      graph.addUser({
+        id: users.bob.aadObjectId,
+        displayName: users.bob.name,
+        userPrincipalName: users.bob.upn,
+      });
+      graph.addUser({
+        id: users.alice.aadObjectId,
+        displayName: users.alice.name,
+        userPrincipalName: users.alice.upn,
+        managerId: users.bob.aadObjectId,
+      });
+      mailbox = new FakeGraphMailbox(graph, MAILBOX);
+      // Renewals fail while the test says so (a Graph outage or a revoked permission).
+      graph.on('PATCH', /^\/subscriptions\/([^/]+)$/, (call, m) => {
+        if (failRenewals)
+          return { status: 500, body: { error: { code: 'InternalServerError', message: 'boom' } } };
+        const subscription = mailbox.subscriptions.get(decodeURIComponent(m[1]))!;
+        subscription.expirationDateTime = call.body.expirationDateTime;
+        return { body: subscription };
+      });
+      t = await startTestApp({
+        store,
+        env: {
+          GRAPH_BASE_URL: graph.baseUrl,
+          MAILBOX,
+          PUBLIC_BASE_URL: 'https://rootmail.contoso.com',
+          GRAPH_CLIENT_STATE: CLIENT_STATE,
+          ADMIN_IDS: users.carol.aadObjectId,
+        },
+      });
+      await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
+      t.connector.addMembers(TEAM_ID, users.dave.aadObjectId);
+      await t.app.services.pool.importCsv(poolCsv(2, 10), { id: 'setup', name: 'test setup', admin: true });
+      await t.app.runJobs(); // creates the Graph subscription
+    });
+    afterAll(async () => {
+      await t?.close();
+      await graph?.stop();
+    });
+
+    it('starts with a subscription, a full pool, nothing pending and no mail', async () => {
+      const health = await t.request('GET', '/healthz');
+      expect(health.status).toBe(200);
+      expect(health.body).toMatchObject({
+        status: 'ok',
+        store: { kind: store, reachable: true },
+        subscription: { configured: true },
+        pool: { strategy: 'pool', free: 20, low: false },
+        pendingApprovals: 0,
+        warnings: [],
+      });
+      expect(health.body.subscription.hoursLeft).toBeGreaterThan(160);
+      expect(health.body.pool.mailboxes).toEqual([
+        { mailbox: 'pool-1@contoso.com', capacity: 300, free: 10, assigned: 0, quarantined: 0 },
+        { mailbox: 'pool-2@contoso.com', capacity: 300, free: 10, assigned: 0, quarantined: 0 },
+      ]);
+      expect(health.body.lastRelayedMail).toBeUndefined();
+    });
+
+    it('counts a pending approval and shows the last relayed mail', async () => {
+      await t.send(personalMessage(t.connector.url, users.alice, 'request payments-prod prod card payments'));
+      const record: AddressRecord = {
+        address: POOL_ADDRESS,
+        mailbox: 'pool-1@contoso.com',
+        strategy: 'pool',
+        state: 'assigned',
+        accountName: 'payments-sandbox',
+        owner: { id: users.alice.aadObjectId, upn: users.alice.upn, name: users.alice.name },
+        history: [],
+      };
+      await t.app.services.store.create('addresses', POOL_ADDRESS, record);
+      const id = mailbox.deliver(readFixture('verification-code.eml'), t.clock.now().toISOString());
+      expect((await t.request('POST', '/api/graph/notifications', mailbox.notification([id]))).status).toBe(
+        202,
+      );
+      await t.connector.waitFor(() =>
+        t.connector
+          .of('createConversation')
+          .some(
+            (c) =>
+              c.body?.channelData?.channel?.id === ONCALL_CHANNEL_ID && /verification/i.test(textOf(c.body)),
+          ),
+      );
+      await t.app.mail.idle();
+
+      const health = await t.request('GET', '/healthz');
+      expect(health.body.pendingApprovals).toBe(1);
+      expect(health.body.lastRelayedMail).toMatchObject({
+        mailClass: 'verification',
+        accountName: 'payments-sandbox',
+      });
+    });
+
+    it('answers `status` for admins with the same figures, and refuses others', async () => {
+      t.connector.clear();
+      await t.send(personalMessage(t.connector.url, users.carol, 'status'));
+      const [reply] = t.connector.of('reply', personalConversationId(users.carol));
+      const text = textOf(reply.body);
+      expect(text).toMatch(/all good/);
+      expect(text).toMatch(/embedded|Cosmos DB/);
+      expect(text).toMatch(/expires .* \(\d+(\.\d)? h left\)/);
+      expect(text).toMatch(/pool-1@contoso\.com/);
+      expect(text).toMatch(/10 free, 0 assigned/);
+      expect(text).toMatch(/verification for payments-sandbox/);
+      expect(reply.body.attachments[0].content.body[1].facts[2]).toEqual({
+        title: 'Pending approvals',
+        value: '1',
+      });
+
+      t.connector.clear();
+      await t.send(personalMessage(t.connector.url, users.eve, 'status'));
+      expect(t.connector.of('reply')[0].body.text).toMatch(/for admins/);
+    });
+
+    it('alerts the on-call channel once when renewal fails, reports it, and clears when it works again', async () => {
+      failRenewals = true;
+      t.clock.advanceHours(24 * 5); // inside the renewal window
+      t.connector.clear();
+      await t.app.runJobs();
+      await t.app.runJobs(); // still failing: no second alert
+      expect(alertsPosted()).toHaveLength(1);
+
+      const failing = await t.request('GET', '/healthz');
+      expect(failing.status).toBe(200);
+      expect(failing.body.status).toBe('degraded');
+      expect(failing.body.subscription.renewalFailingSince).toBeDefined();
+      expect(failing.body.warnings.join(' ')).toMatch(/renewal failing/);
+
+      failRenewals = false;
+      await t.app.runJobs();
+      const healthy = await t.request('GET', '/healthz');
+      expect(healthy.body.subscription.renewalFailingSince).toBeUndefined();
+      expect(healthy.body.subscription.hoursLeft).toBeGreaterThan(160);
+
+      failRenewals = true;
+      t.clock.advanceHours(24 * 5);
+      await t.app.runJobs();
+      expect(alertsPosted()).toHaveLength(2); // a new failure is told again
+      failRenewals = false;
+    });
+  },
+);
