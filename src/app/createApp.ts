@@ -21,6 +21,7 @@ import { createStore } from '../storage/createStore';
 import { AddressPool } from './addressPool';
 import { AddressService } from './addressService';
 import { AuditLog } from './auditLog';
+import { PoolBuckets } from './poolBuckets';
 import { BackgroundJob, JobRunner } from './jobs';
 import { ConversationDirectory } from './conversations';
 import type { AppServices } from './services';
@@ -69,6 +70,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const chat = new BotFrameworkChat(adapter, config.bot.appId);
   const conversations = new ConversationDirectory(store, clock);
   const audit = new AuditLog(store, clock);
+  const buckets = new PoolBuckets(store);
   const pool = new AddressPool({
     store,
     clock,
@@ -77,6 +79,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     chat,
     conversations,
     strategy: config.addresses.strategy,
+    buckets,
     centralMailbox: config.mail.mailbox,
   });
   const addresses = new AddressService({
@@ -85,7 +88,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     audit,
     logger,
     settings: config.addresses,
-    afterAllocation: () => pool.checkLevel(),
+    buckets,
+    afterAllocation: () => pool.noteAllocation(),
   });
   const services: AppServices = {
     config,
@@ -108,6 +112,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       run: async () => {
         const returned = await addresses.returnExpiredQuarantine();
         if (returned) logger.info({ returned }, 'quarantined aliases returned to the pool');
+        await pool.checkLevel();
       },
     },
   ];
