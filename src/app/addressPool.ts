@@ -1,6 +1,6 @@
 import { InvalidAddressInputError } from '../domain/addressErrors';
 import type { AddressRecord, MailboxRecord } from '../domain/addressRecords';
-import { DEFAULT_MAILBOX_CAPACITY, isPoolLow, poolBucketOf } from '../domain/addressRules';
+import { capacityForNewMailbox, isPoolLow, poolBucketOf } from '../domain/addressRules';
 import { PoolCsvLineProblem, PoolCsvRow, describeLineProblems, parsePoolCsv } from '../domain/poolCsv';
 import type { Logger } from '../log/logger';
 import type { ChatPort } from '../ports/chat';
@@ -9,6 +9,7 @@ import { AlreadyExistsError, ConflictError, DocumentStore } from '../ports/docum
 import type { AddressActor } from './addressService';
 import type { AuditLog } from './auditLog';
 import type { ConversationDirectory } from './conversations';
+import type { PoolBuckets } from './poolBuckets';
 
 export interface PoolImportResult {
   imported: number;
@@ -51,11 +52,19 @@ export interface AddressPoolDeps {
   chat: ChatPort;
   conversations: ConversationDirectory;
   strategy: 'pool' | 'plus';
+  buckets: PoolBuckets;
   /** The central mailbox the shared mailboxes forward to (MAILBOX), recorded on imported mailboxes. */
   centralMailbox?: string;
 }
 
-const LOW_ALERT_KEY = 'pool:low-alert';
+const LEVEL_KEY = 'pool:level';
+const LEVEL_CHECK_INTERVAL_MS = 60_000;
+
+/** Whether the low-pool alert is out, and when the level was last counted. */
+interface PoolLevelFlag {
+  low: boolean;
+  checkedAt: string;
+}
 const WRITE_CONCURRENCY = 16;
 
 /** The alias pool: importing and topping it up, its level per mailbox, and the low-level alert. */
@@ -76,15 +85,15 @@ export class AddressPool {
       throw new InvalidAddressInputError(
         'The file has no aliases: send lines `mailbox,address`, e.g. `aws-pool-01@contoso.com,aws-k3x9q2@contoso.com`.',
       );
-    const { fresh, alreadyPresent } = await this.checkAgainstStore(rows);
+    const { fresh, alreadyPresent, newMailboxCapacity } = await this.checkAgainstStore(rows);
     const now = this.deps.clock.now().toISOString();
 
     let mailboxesCreated = 0;
-    for (const mailbox of new Set(fresh.map((r) => r.mailbox))) {
+    for (const [mailbox, capacity] of newMailboxCapacity) {
       const record: MailboxRecord = {
         address: mailbox,
         displayName: mailbox.split('@')[0],
-        capacity: DEFAULT_MAILBOX_CAPACITY,
+        capacity,
         forwardsTo: this.deps.centralMailbox,
         createdAt: now,
       };
@@ -95,7 +104,7 @@ export class AddressPool {
         if (!(err instanceof AlreadyExistsError)) throw err;
       }
     }
-    let imported = 0;
+    const created: string[] = [];
     let raced = 0;
     await forEachLimited(fresh, WRITE_CONCURRENCY, async (row) => {
       const record: AddressRecord = {
@@ -109,13 +118,14 @@ export class AddressPool {
       };
       try {
         await this.deps.store.create('addresses', row.address, record);
-        imported++;
+        created.push(row.address);
       } catch (err) {
         if (!(err instanceof AlreadyExistsError)) throw err;
         raced++; // a concurrent import of the same file
       }
     });
-    const result = { imported, alreadyPresent: alreadyPresent + raced, mailboxesCreated };
+    await this.deps.buckets.add(created);
+    const result = { imported: created.length, alreadyPresent: alreadyPresent + raced, mailboxesCreated };
     await this.deps.audit.record({
       subject: 'pool',
       action: 'pool.imported',
@@ -154,10 +164,12 @@ export class AddressPool {
     const freshPerMailbox = new Map<string, PoolCsvRow[]>();
     for (const row of fresh)
       freshPerMailbox.set(row.mailbox, [...(freshPerMailbox.get(row.mailbox) ?? []), row]);
+    const newMailboxCapacity = new Map<string, number>();
     for (const [mailbox, added] of freshPerMailbox) {
       const record = await this.deps.store.get<MailboxRecord>('mailboxes', mailbox);
-      const capacity = record?.capacity ?? DEFAULT_MAILBOX_CAPACITY;
       const carried = await this.deps.store.count('addresses', { mailbox });
+      const capacity = record?.capacity ?? capacityForNewMailbox(carried + added.length);
+      if (!record) newMailboxCapacity.set(mailbox, capacity);
       if (carried + added.length > capacity) {
         const firstOver = added.sort((a, b) => a.line - b.line)[capacity - carried] ?? added[0];
         problems.push({
@@ -167,7 +179,7 @@ export class AddressPool {
       }
     }
     if (problems.length) throw new PoolImportRejectedError(problems.sort((a, b) => a.line - b.line));
-    return { fresh, alreadyPresent };
+    return { fresh, alreadyPresent, newMailboxCapacity };
   }
 
   async status(): Promise<PoolStatus> {
@@ -206,8 +218,24 @@ export class AddressPool {
   }
 
   /**
-   * Alerts the on-call channel once per crossing under 10 % free. The flag is written before posting,
-   * create-if-absent or with its etag, so of many concurrent allocations only one posts.
+   * After an allocation: a full check at most once a minute across all instances (the check is claimed by
+   * writing `checkedAt` with the etag), so a burst of allocations does not count the pool on every call.
+   */
+  async noteAllocation(): Promise<void> {
+    if (this.deps.strategy !== 'pool') return;
+    const now = this.deps.clock.now();
+    const level = await this.deps.store.get<PoolLevelFlag>('settings', LEVEL_KEY);
+    if (level && now.getTime() - new Date(level.checkedAt).getTime() < LEVEL_CHECK_INTERVAL_MS) return;
+    const claimed = await this.writeLevel(
+      { low: level?.low ?? false, checkedAt: now.toISOString() },
+      level?._etag,
+    );
+    if (claimed) await this.checkLevel();
+  }
+
+  /**
+   * Alerts the on-call channel once per crossing under 10 % free. The `low` flag is written with its etag
+   * before posting, so of many concurrent checks only one posts; a top-up clears it.
    */
   async checkLevel(): Promise<void> {
     if (this.deps.strategy !== 'pool') return;
@@ -216,19 +244,19 @@ export class AddressPool {
       this.deps.store.count('addresses', { strategy: 'pool' }),
     ]);
     const low = isPoolLow(free, total);
-    const flag = await this.deps.store.get<{ low: boolean; at: string }>('settings', LOW_ALERT_KEY);
+    const level = await this.deps.store.get<PoolLevelFlag>('settings', LEVEL_KEY);
+    const checkedAt = this.deps.clock.now().toISOString();
     if (!low) {
-      if (flag?.low) await this.setFlag(false, flag._etag);
+      if (!level || level.low) await this.writeLevel({ low: false, checkedAt }, level?._etag);
       return;
     }
-    if (flag?.low) return;
+    if (level?.low) return;
     const oncall = await this.deps.conversations.channelFor('oncall');
     if (!oncall) {
       this.deps.logger.warn({ free, total }, 'the pool is low but no on-call channel is set up to tell');
       return;
     }
-    const written = await this.setFlag(true, flag?._etag);
-    if (!written) return; // another allocation is sending it
+    if (!(await this.writeLevel({ low: true, checkedAt }, level?._etag))) return; // another check posts it
     try {
       await this.deps.chat.postToChannel(oncall.reference, {
         text:
@@ -237,16 +265,15 @@ export class AddressPool {
       });
     } catch (err) {
       this.deps.logger.error({ err }, 'could not post the low-pool alert; it will be tried again');
-      const current = await this.deps.store.get<{ low: boolean }>('settings', LOW_ALERT_KEY);
-      if (current) await this.setFlag(false, current._etag);
+      const current = await this.deps.store.get<PoolLevelFlag>('settings', LEVEL_KEY);
+      if (current) await this.writeLevel({ low: false, checkedAt }, current._etag);
     }
   }
 
-  private async setFlag(low: boolean, etag: string | undefined): Promise<boolean> {
-    const doc = { low, at: this.deps.clock.now().toISOString() };
+  private async writeLevel(doc: PoolLevelFlag, etag: string | undefined): Promise<boolean> {
     try {
-      if (etag) await this.deps.store.replace('settings', LOW_ALERT_KEY, doc, etag);
-      else await this.deps.store.create('settings', LOW_ALERT_KEY, doc);
+      if (etag) await this.deps.store.replace('settings', LEVEL_KEY, doc, etag);
+      else await this.deps.store.create('settings', LEVEL_KEY, doc);
       return true;
     } catch (err) {
       if (err instanceof ConflictError || err instanceof AlreadyExistsError) return false;
@@ -254,7 +281,6 @@ export class AddressPool {
     }
   }
 }
-
 async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {

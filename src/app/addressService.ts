@@ -29,6 +29,7 @@ import {
   Stored,
 } from '../ports/documentStore';
 import type { AuditLog } from './auditLog';
+import type { PoolBuckets } from './poolBuckets';
 
 /** Who asks for a change. Admins (ADMIN_IDS, or the API role Addresses.Admin) may change any record. */
 export interface AddressActor {
@@ -51,12 +52,17 @@ export interface AddressServiceDeps {
   audit: AuditLog;
   logger: Logger;
   settings: AppConfig['addresses'];
+  /** Which aliases hash to which bucket, for sampling by point reads. */
+  buckets: PoolBuckets;
   /** Runs after every allocation (the pool's low-level alert); its failures are logged, never thrown. */
   afterAllocation?: () => Promise<void>;
   random?: () => number;
 }
 
-const MAX_CLAIM_ATTEMPTS = 200;
+const SAMPLES_PER_BUCKET = 6;
+const MAX_SAMPLES = 24;
+const MAX_BUCKETS_VISITED = 8;
+const MAX_FALLBACK_ATTEMPTS = 50;
 const MAX_HISTORY = 50;
 
 /**
@@ -131,46 +137,73 @@ export class AddressService {
     }
   }
 
+  /**
+   * Samples aliases at random, bucket by bucket, and claims the first free one by replacing its record with
+   * the etag just read; concurrent callers mostly look at different aliases. When sampling keeps missing
+   * (a nearly empty pool), a query decides, so "pool exhausted" is only said when nothing is free.
+   */
   private async allocateFromPool(input: AllocateInput): Promise<Stored<AddressRecord>> {
-    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
-      const candidates = await this.freeCandidates(attempt);
-      if (candidates.length === 0) throw new PoolExhaustedError();
-      const pick = candidates[Math.floor(this.random() * candidates.length)];
-      const now = this.deps.clock.now().toISOString();
-      const claimed: AddressRecord = {
-        ...withoutStoreFields(pick),
-        ...assignment(input, now),
-        history: trimHistory([
-          ...(pick.history ?? []),
-          historyEntry(now, input.actor, 'allocated', input.requestId),
-        ]),
-      };
-      try {
-        return await this.deps.store.replace('addresses', pick.address, claimed, pick._etag);
-      } catch (err) {
-        if (err instanceof ConflictError || err instanceof NotFoundError) continue; // someone was faster
-        throw err;
+    let sampled = 0;
+    let bucket = Math.floor(this.random() * POOL_BUCKETS);
+    for (
+      let step = 0;
+      step < MAX_BUCKETS_VISITED && sampled < MAX_SAMPLES;
+      step++, bucket = (bucket + 1) % POOL_BUCKETS
+    ) {
+      const aliases = await this.deps.buckets.aliasesIn(bucket);
+      for (const address of this.sample(aliases, SAMPLES_PER_BUCKET)) {
+        sampled++;
+        const claimed = await this.claim(address, input);
+        if (claimed) return claimed;
       }
     }
-    throw new AddressError('Too many people are asking for addresses at the same moment; try again.');
+    for (let attempt = 0; attempt < MAX_FALLBACK_ATTEMPTS; attempt++) {
+      const candidates = await this.deps.store.query<AddressRecord>(
+        'addresses',
+        { strategy: 'pool', state: 'available' },
+        { limit: 32 },
+      );
+      if (!candidates.length) throw new PoolExhaustedError();
+      const claimed = await this.claim(
+        candidates[Math.floor(this.random() * candidates.length)].address,
+        input,
+      );
+      if (claimed) return claimed;
+    }
+    throw new AddressConflictError('Too many people are asking for addresses at the same moment; try again.');
   }
 
-  /** A few free aliases from a random bucket first (low contention), the whole pool when that is empty. */
-  private async freeCandidates(attempt: number): Promise<Stored<AddressRecord>[]> {
-    if (attempt < 4) {
-      const bucket = Math.floor(this.random() * POOL_BUCKETS);
-      const inBucket = await this.deps.store.query<AddressRecord>(
-        'addresses',
-        { strategy: 'pool', state: 'available', bucket },
-        { limit: 16 },
-      );
-      if (inBucket.length) return inBucket;
+  private sample(items: string[], count: number): string[] {
+    const pool = [...items];
+    const picked: string[] = [];
+    while (picked.length < count && pool.length) {
+      const i = Math.floor(this.random() * pool.length);
+      picked.push(pool[i]);
+      pool[i] = pool[pool.length - 1];
+      pool.pop();
     }
-    return this.deps.store.query<AddressRecord>(
-      'addresses',
-      { strategy: 'pool', state: 'available' },
-      { limit: 32 },
-    );
+    return picked;
+  }
+
+  /** Claims one alias if it is still free; undefined when it is taken or someone was faster. */
+  private async claim(address: string, input: AllocateInput): Promise<Stored<AddressRecord> | undefined> {
+    const current = await this.deps.store.get<AddressRecord>('addresses', address);
+    if (current?.state !== 'available' || current.strategy !== 'pool') return undefined;
+    const now = this.deps.clock.now().toISOString();
+    const next: AddressRecord = {
+      ...withoutStoreFields(current),
+      ...assignment(input, now),
+      history: trimHistory([
+        ...(current.history ?? []),
+        historyEntry(now, input.actor, 'allocated', input.requestId),
+      ]),
+    };
+    try {
+      return await this.deps.store.replace('addresses', address, next, current._etag);
+    } catch (err) {
+      if (err instanceof ConflictError || err instanceof NotFoundError) return undefined;
+      throw err;
+    }
   }
 
   async get(addressInput: string): Promise<AddressRecord | undefined> {

@@ -22,6 +22,7 @@ import { AddressService } from './addressService';
 import { AuditLog } from './auditLog';
 import { OnCallAlerts } from './onCallAlerts';
 import { readOperationalStatus } from './operationalStatus';
+import { PoolBuckets } from './poolBuckets';
 import { BackgroundJob, JobRunner } from './jobs';
 import { ConversationDirectory } from './conversations';
 import { addressRequestJob, createAddressRequests } from './requests/createAddressRequests';
@@ -78,6 +79,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const conversations = new ConversationDirectory(store, clock);
   const audit = new AuditLog(store, clock);
   const alerts = new OnCallAlerts({ store, clock, logger, chat, conversations });
+  const buckets = new PoolBuckets(store);
   const pool = new AddressPool({
     store,
     clock,
@@ -86,6 +88,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     chat,
     conversations,
     strategy: config.addresses.strategy,
+    buckets,
     centralMailbox: config.mail.mailbox,
   });
   const addresses = new AddressService({
@@ -94,7 +97,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     audit,
     logger,
     settings: config.addresses,
-    afterAllocation: () => pool.checkLevel(),
+    buckets,
+    afterAllocation: () => pool.noteAllocation(),
   });
   const directory = new GraphDirectory(new GraphApi(config.graph));
   const requests = createAddressRequests({
@@ -134,6 +138,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       run: async () => {
         const returned = await addresses.returnExpiredQuarantine();
         if (returned) logger.info({ returned }, 'quarantined aliases returned to the pool');
+        await pool.checkLevel();
       },
     },
     addressRequestJob(requests),

@@ -6,6 +6,14 @@
 /** Exchange Online was seen to refuse more than 333 proxy addresses per mailbox; plan ~300 aliases. */
 export const MAX_ADDRESSES_PER_MAILBOX = 333;
 export const DEFAULT_MAILBOX_CAPACITY = 300;
+/** Exchange gives a shared mailbox its primary address and a tenant.onmicrosoft.com address; both count. */
+export const OWN_ADDRESSES_PER_MAILBOX = 2;
+export const MAX_ALIASES_PER_MAILBOX = MAX_ADDRESSES_PER_MAILBOX - OWN_ADDRESSES_PER_MAILBOX;
+
+/** A new mailbox may carry what its first file gives it (a plan can ask for more than 300), never above the cap. */
+export function capacityForNewMailbox(aliases: number): number {
+  return Math.min(Math.max(DEFAULT_MAILBOX_CAPACITY, aliases), MAX_ALIASES_PER_MAILBOX);
+}
 
 const FORBIDDEN_LOCAL_CHARS = /["'()<>[\]:;,\\|%&]/;
 

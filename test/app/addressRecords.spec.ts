@@ -57,10 +57,16 @@ describe('pool import', () => {
     );
   });
 
-  it('refuses to put more aliases on a mailbox than its capacity', async () => {
-    const { pool } = await setup();
-    await expect(pool.importCsv(poolCsv(1, 301), admin)).rejects.toThrow(
-      /line 302: pool-1@contoso.com would carry 301 aliases, above its capacity of 300/,
+  it('refuses to put more aliases on a mailbox than its capacity, and never above Exchange’s cap', async () => {
+    const { pool, store } = await setup();
+    await expect(pool.importCsv(poolCsv(1, 332), admin)).rejects.toThrow(
+      /line 333: pool-1@contoso.com would carry 332 aliases, above its capacity of 331/,
+    );
+    expect(await store.count('addresses', {})).toBe(0);
+    await pool.importCsv(poolCsv(1, 310), admin); // a plan may ask for more than 300 on a new mailbox
+    expect((await pool.status()).mailboxes[0].capacity).toBe(310);
+    await expect(pool.importCsv('pool-1@contoso.com,extra-1@contoso.com', admin)).rejects.toThrow(
+      /line 1: pool-1@contoso.com would carry 311 aliases, above its capacity of 310/,
     );
   });
 

@@ -2,6 +2,7 @@ import { AddressPool } from '../../src/app/addressPool';
 import { AddressService } from '../../src/app/addressService';
 import { AuditLog } from '../../src/app/auditLog';
 import { ConversationDirectory } from '../../src/app/conversations';
+import { PoolBuckets } from '../../src/app/poolBuckets';
 import type { AppConfig } from '../../src/config';
 import { createLogger } from '../../src/log/logger';
 import type { ChatPort } from '../../src/ports/chat';
@@ -29,6 +30,7 @@ export function addressUseCases(
   const audit = new AuditLog(store, clock);
   const settings = { strategy: 'pool' as const, quarantineDays: 90, ...options.settings };
   const noChat = {} as ChatPort; // no on-call channel is set up in these tests, so the pool never posts
+  const buckets = new PoolBuckets(store);
   const pool = new AddressPool({
     store,
     clock,
@@ -37,6 +39,7 @@ export function addressUseCases(
     chat: noChat,
     conversations: new ConversationDirectory(store, clock),
     strategy: settings.strategy,
+    buckets,
   });
   const addresses = new AddressService({
     store,
@@ -44,7 +47,8 @@ export function addressUseCases(
     audit,
     logger,
     settings,
-    afterAllocation: () => pool.checkLevel(),
+    buckets,
+    afterAllocation: () => pool.noteAllocation(),
     random: options.random,
   });
   return { clock, audit, pool, addresses };

@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { loadConfig } from '../../src/config';
+import { createApp } from '../../src/app/createApp';
+import { createLogger } from '../../src/log/logger';
+
+const run = promisify(execFile);
+const root = path.join(__dirname, '../..');
+const npmRun = (script: string, args: string[], env: Record<string, string>) =>
+  run('node', ['-r', 'ts-node/register/transpile-only', script, ...args], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+  });
+
+describe('pool:plan and pool:import scripts', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'rootmail-pool-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('plans a top-up, imports its CSV into the configured store, twice without harm, and refuses a bad file', async () => {
+    const plan = await npmRun(
+      'scripts/pool-plan.ts',
+      [
+        '--mailboxes',
+        '2',
+        '--per-mailbox',
+        '5',
+        '--domain',
+        'contoso.com',
+        '--central',
+        'root@contoso.com',
+        '--out',
+        dir,
+      ],
+      {},
+    );
+    expect(plan.stdout).toMatch(/Planned 2 mailbox\(es\) with 10 aliases/);
+    const csvFile = path.join(
+      dir,
+      readdirSync(dir).find((f) => f.endsWith('.csv'))!,
+    );
+    expect(readFileSync(csvFile.replace(/\.csv$/, '.ps1'), 'utf8')).toContain('New-Mailbox -Shared');
+
+    const env = { DATA_DIR: path.join(dir, 'data') };
+    const first = await npmRun('scripts/pool-import.ts', [csvFile], env);
+    expect(first.stdout).toMatch(/Imported 10 alias\(es\); 0 were already in the pool; 2 new mailbox\(es\)/);
+    const second = await npmRun('scripts/pool-import.ts', [csvFile], env);
+    expect(second.stdout).toMatch(/Imported 0 alias\(es\); 10 were already in the pool/);
+
+    const badFile = path.join(dir, 'bad.csv');
+    writeFileSync(
+      badFile,
+      'mailbox,address\npool-9@contoso.com,fresh-1@contoso.com\npool-9@contoso.com,bad address\n',
+    );
+    const bad = await npmRun('scripts/pool-import.ts', [badFile], env).catch((e) => e);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/Nothing was imported: fix this line[\s\S]*line 3: /);
+
+    const app = await createApp(loadConfig(env), { logger: createLogger('silent'), startTimers: false });
+    try {
+      const status = await app.services.pool.status();
+      expect(status.totals.free).toBe(10);
+      expect(await app.services.addresses.get('fresh-1@contoso.com')).toBeUndefined();
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
+});
