@@ -3,12 +3,11 @@ import type { AddressRecord, MailboxRecord } from '../domain/addressRecords';
 import { capacityForNewMailbox, isPoolLow, poolBucketOf } from '../domain/addressRules';
 import { PoolCsvLineProblem, PoolCsvRow, describeLineProblems, parsePoolCsv } from '../domain/poolCsv';
 import type { Logger } from '../log/logger';
-import type { ChatPort } from '../ports/chat';
 import type { Clock } from '../ports/clock';
 import { AlreadyExistsError, ConflictError, DocumentStore } from '../ports/documentStore';
 import type { AddressActor } from './addressService';
 import type { AuditLog } from './auditLog';
-import type { ConversationDirectory } from './conversations';
+import type { OnCallAlerts } from './onCallAlerts';
 import type { PoolBuckets } from './poolBuckets';
 
 export interface PoolImportResult {
@@ -49,8 +48,7 @@ export interface AddressPoolDeps {
   clock: Clock;
   audit: AuditLog;
   logger: Logger;
-  chat: ChatPort;
-  conversations: ConversationDirectory;
+  alerts: OnCallAlerts;
   strategy: 'pool' | 'plus';
   buckets: PoolBuckets;
   /** The central mailbox the shared mailboxes forward to (MAILBOX), recorded on imported mailboxes. */
@@ -59,10 +57,10 @@ export interface AddressPoolDeps {
 
 const LEVEL_KEY = 'pool:level';
 const LEVEL_CHECK_INTERVAL_MS = 60_000;
+export const POOL_LOW_ALERT = 'pool-low';
 
-/** Whether the low-pool alert is out, and when the level was last counted. */
+/** When the level was last counted (the low-pool alert itself is an OnCallAlerts flag). */
 interface PoolLevelFlag {
-  low: boolean;
   checkedAt: string;
 }
 const WRITE_CONCURRENCY = 16;
@@ -226,48 +224,26 @@ export class AddressPool {
     const now = this.deps.clock.now();
     const level = await this.deps.store.get<PoolLevelFlag>('settings', LEVEL_KEY);
     if (level && now.getTime() - new Date(level.checkedAt).getTime() < LEVEL_CHECK_INTERVAL_MS) return;
-    const claimed = await this.writeLevel(
-      { low: level?.low ?? false, checkedAt: now.toISOString() },
-      level?._etag,
-    );
+    const claimed = await this.writeLevel({ checkedAt: now.toISOString() }, level?._etag);
     if (claimed) await this.checkLevel();
   }
 
-  /**
-   * Alerts the on-call channel once per crossing under 10 % free. The `low` flag is written with its etag
-   * before posting, so of many concurrent checks only one posts; a top-up clears it.
-   */
+  /** Alerts the on-call channel once per crossing under 10 % free (OnCallAlerts); a top-up clears it. */
   async checkLevel(): Promise<void> {
     if (this.deps.strategy !== 'pool') return;
     const [free, total] = await Promise.all([
       this.deps.store.count('addresses', { strategy: 'pool', state: 'available' }),
       this.deps.store.count('addresses', { strategy: 'pool' }),
     ]);
-    const low = isPoolLow(free, total);
-    const level = await this.deps.store.get<PoolLevelFlag>('settings', LEVEL_KEY);
-    const checkedAt = this.deps.clock.now().toISOString();
-    if (!low) {
-      if (!level || level.low) await this.writeLevel({ low: false, checkedAt }, level?._etag);
+    if (!isPoolLow(free, total)) {
+      await this.deps.alerts.clear(POOL_LOW_ALERT);
       return;
     }
-    if (level?.low) return;
-    const oncall = await this.deps.conversations.channelFor('oncall');
-    if (!oncall) {
-      this.deps.logger.warn({ free, total }, 'the pool is low but no on-call channel is set up to tell');
-      return;
-    }
-    if (!(await this.writeLevel({ low: true, checkedAt }, level?._etag))) return; // another check posts it
-    try {
-      await this.deps.chat.postToChannel(oncall.reference, {
-        text:
-          `The address pool is running low: ${free} of ${total} aliases are free (under 10 %). ` +
-          'Add aliases: `npm run pool:plan`, run the script in Exchange Online, then `npm run pool:import`.',
-      });
-    } catch (err) {
-      this.deps.logger.error({ err }, 'could not post the low-pool alert; it will be tried again');
-      const current = await this.deps.store.get<PoolLevelFlag>('settings', LEVEL_KEY);
-      if (current) await this.writeLevel({ low: false, checkedAt }, current._etag);
-    }
+    await this.deps.alerts.raise(
+      POOL_LOW_ALERT,
+      `The address pool is running low: ${free} of ${total} aliases are free (under 10 %). ` +
+        'Add aliases: `npm run pool:plan`, run the script in Exchange Online, then `npm run pool:import`.',
+    );
   }
 
   private async writeLevel(doc: PoolLevelFlag, etag: string | undefined): Promise<boolean> {

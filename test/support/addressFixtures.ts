@@ -1,6 +1,7 @@
 import { AddressPool } from '../../src/app/addressPool';
 import { AddressService } from '../../src/app/addressService';
 import { AuditLog } from '../../src/app/auditLog';
+import { OnCallAlerts } from '../../src/app/onCallAlerts';
 import { ConversationDirectory } from '../../src/app/conversations';
 import { PoolBuckets } from '../../src/app/poolBuckets';
 import type { AppConfig } from '../../src/config';
@@ -36,8 +37,13 @@ export function addressUseCases(
     clock,
     audit,
     logger,
-    chat: noChat,
-    conversations: new ConversationDirectory(store, clock),
+    alerts: new OnCallAlerts({
+      store,
+      clock,
+      logger,
+      chat: noChat,
+      conversations: new ConversationDirectory(store, clock),
+    }),
     strategy: settings.strategy,
     buckets,
   });
