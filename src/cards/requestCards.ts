@@ -56,7 +56,10 @@ function facts(request: AddressRequest) {
 }
 
 function refreshUserIds(request: AddressRequest): string[] {
-  return request.state === 'pending' ? request.approvers.slice(0, MAX_REFRESH_USERS).map((p) => p.id) : [];
+  // Teams matches refresh.userIds against user MRIs; the Entra id stands in until the MRI is known.
+  return request.state === 'pending'
+    ? request.approvers.slice(0, MAX_REFRESH_USERS).map((p) => p.teamsUserId ?? p.id)
+    : [];
 }
 
 /** What an approver sees while the request is pending: the facts, a comment box, Approve and Reject. */

@@ -30,6 +30,8 @@ export interface Person {
   id: string;
   name: string;
   upn?: string;
+  /** The Teams user id (`29:…`, the MRI cards' refresh.userIds need), once learnt from the member API. */
+  teamsUserId?: string;
 }
 
 export type Outcome = 'approved' | 'rejected';

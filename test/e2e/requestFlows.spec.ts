@@ -1,5 +1,6 @@
 import {
   APPROVALS_CHANNEL_ID,
+  TEAM_ID,
   cardAction,
   cardSubmit,
   channelMessage,
@@ -134,11 +135,13 @@ describe('asking, routing and cancelling requests (embedded store)', () => {
     );
     t.connector.clear();
     t.connector.personalChatRefused.add(bob.aadObjectId);
+    t.connector.addMembers(TEAM_ID, bob.aadObjectId); // Bob is in the approvals channel's team
     const requestId = await askFor(t, alice, 'request payroll-prod prod');
     const [thread] = t.connector.of('createConversation').filter((c) => c.body?.activity);
     expect(thread.body.channelData.channel.id).toBe(APPROVALS_CHANNEL_ID);
     const channelCard = cardOf(thread.body);
-    expect(channelCard.refresh.userIds).toEqual([bob.aadObjectId]);
+    // refresh.userIds takes Teams user ids (MRIs), learnt from the member API
+    expect(channelCard.refresh.userIds).toEqual([`29:${bob.aadObjectId}`]);
     expect(channelCard.actions).toBeUndefined(); // the buttons come with Bob's refresh, not for the channel
     expect(textOf(sentTo(t, personalConversationId(alice)).at(-1)?.body)).toMatch(
       /could not be reached in a personal chat, so the approval card was posted in the approvals channel/,

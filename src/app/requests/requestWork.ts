@@ -7,18 +7,24 @@ import {
   failAllocation,
   fulfil,
   nextFreeStep,
+  Person,
   WorkStep,
 } from '../../domain/addressRequests';
 import { describeDelivery, formatTime, requesterNotice } from '../../domain/requestWording';
 import { AddressError } from '../../domain/addressErrors';
 import type { AddressRecord, Owner } from '../../domain/addressRecords';
-import { approvalCard, requestResultCard, requestStatusCard } from '../../cards/requestCards';
+import {
+  approvalCard,
+  MAX_REFRESH_USERS,
+  requestResultCard,
+  requestStatusCard,
+} from '../../cards/requestCards';
 import type { Logger } from '../../log/logger';
 import type { ChatPort, OutgoingMessage, PostedMessage } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { DocumentStore } from '../../ports/documentStore';
 import type { AuditLog } from '../auditLog';
-import type { ConversationDirectory } from '../conversations';
+import type { ChannelSetting, ConversationDirectory } from '../conversations';
 import type { RequestRepository, StoredRequest } from './requestRepository';
 
 /** The address service as this feature uses it (implemented by the addresses feature). */
@@ -132,10 +138,15 @@ export class RequestWork {
       }
     }
     let delivery: AddressRequest['delivery'] = 'personal';
+    let approvers = request.approvers;
     if (copies.length === 0 || unreachable > 0) {
       const channel = await conversations.channelFor('approvals');
       if (channel) {
-        const posted = await chat.postToChannel(channel.reference, { card: requestStatusCard(request) });
+        // The channel copy shows approvers their buttons through refresh.userIds, which takes Teams user ids.
+        approvers = await this.withTeamsUserIds(request.approvers, channel);
+        const posted = await chat.postToChannel(channel.reference, {
+          card: requestStatusCard({ ...request, approvers }),
+        });
         if (copies.length === 0) delivery = 'channel';
         copies.push(copyOf('channel', posted));
       } else if (copies.length === 0) delivery = 'undelivered';
@@ -150,9 +161,29 @@ export class RequestWork {
     }
     return (latest: AddressRequest): AddressRequest => ({
       ...latest,
+      approvers,
       delivery,
       cardCopies: [...latest.cardCopies, ...copies],
     });
+  }
+
+  /** Looks each approver up in the channel's team (Bot Connector member API); non-members keep their Entra id. */
+  private async withTeamsUserIds(people: Person[], channel: ChannelSetting): Promise<Person[]> {
+    return Promise.all(
+      people.map(async (person, index) => {
+        if (person.teamsUserId || index >= MAX_REFRESH_USERS) return person;
+        const member = await this.deps.chat
+          .getMember(channel.reference, person.id, channel.teamId)
+          .catch((err) => {
+            this.deps.logger.warn(
+              { err, approver: person.id },
+              'could not look an approver up in the approvals team',
+            );
+            return undefined;
+          });
+        return member ? { ...person, teamsUserId: member.id } : person;
+      }),
+    );
   }
 
   /** Every copy shows the latest state; a copy that cannot be updated makes the step retry. */
