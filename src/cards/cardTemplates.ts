@@ -30,7 +30,9 @@ export interface HelpCardData {
 const expandHelpCard = prepareCard<HelpCardData>(helpTemplate);
 
 export function helpCard(data: HelpCardData): AdaptiveCard {
-  return expandHelpCard(data);
+  // Teams renders `<address>` as an unknown HTML tag and drops it; angle quotes read the same and survive.
+  const commands = data.commands.map((c) => ({ ...c, usage: c.usage.replace(/</g, '‹').replace(/>/g, '›') }));
+  return expandHelpCard({ commands });
 }
 
 export function cardAttachment(card: AdaptiveCard) {

@@ -43,6 +43,9 @@ describe.each(['embedded', 'cosmos'] as const)('foundation over real HTTP (%s st
     const card = cardOf(reply.body);
     expect(card.type).toBe('AdaptiveCard');
     expect(textOf(reply.body)).toMatch(/help/);
+    // placeholders survive Teams' HTML sanitising: no `<address>`-like tags in the card
+    expect(textOf(reply.body)).toContain('link ‹address› ‹aws-account-id›');
+    expect(JSON.stringify(card)).not.toMatch(/<[a-z-]+>/);
   });
 
   it('treats commands case-insensitively', async () => {
