@@ -99,7 +99,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     buckets,
     afterAllocation: () => pool.noteAllocation(),
   });
-  const directory = new GraphDirectory(new GraphApi(config.graph));
+  const graph = new GraphApi(config.graph); // one Graph client (and credential) for directory and mailbox
+  const directory = new GraphDirectory(graph);
   const requests = createAddressRequests({
     config,
     store,
@@ -129,7 +130,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     isAdmin: (userId) => admins.has(userId.toLowerCase()),
   };
 
-  const mail = createMailRelayModule(services);
+  const mail = createMailRelayModule(services, graph);
   const jobs: BackgroundJob[] = [
     {
       name: 'address-quarantine',

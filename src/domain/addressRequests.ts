@@ -154,6 +154,8 @@ export function chooseApprovers(
   requesterId: string,
   manager: Person | undefined,
   approverGroup: Person[],
+  /** The directory could not be asked (as opposed to: it has no manager for the requester). */
+  managerUnknown = false,
 ): { approvers: Person[]; source: AddressRequest['approverSource'] } | { refusal: string } {
   const requester = requesterId.toLowerCase();
   if (manager && manager.id.toLowerCase() !== requester) return { approvers: [manager], source: 'manager' };
@@ -161,7 +163,9 @@ export function chooseApprovers(
   if (others.length) return { approvers: others, source: 'approver-group' };
   const why = manager
     ? 'the directory names you as your own manager'
-    : 'the directory has no manager for you';
+    : managerUnknown
+      ? 'the directory could not be asked for your manager just now'
+      : 'the directory has no manager for you';
   return {
     refusal:
       approverGroup.length > 0

@@ -84,6 +84,10 @@ describe('who approves', () => {
     expect(chooseApprovers('alice', alice, [])).toEqual({
       refusal: expect.stringMatching(/your own manager/),
     });
+    // an unreachable directory is not the same as "no manager"
+    expect(chooseApprovers('alice', undefined, [alice], true)).toEqual({
+      refusal: expect.stringMatching(/could not be asked for your manager/),
+    });
   });
 });
 

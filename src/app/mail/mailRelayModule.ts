@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { GraphApi } from '../../adapters/graphApi';
+import type { GraphApi } from '../../adapters/graphApi';
 import { GraphMailbox } from '../../adapters/graphMailbox';
 import { SmtpMailSource } from '../../adapters/smtpMailSource';
 import { devMailRoutes } from '../../http/devMailRoutes';
@@ -33,7 +33,7 @@ export interface MailRelayModule {
  * The mail relay's parts, wired from configuration: the pipeline, the Graph mailbox (only with MAILBOX),
  * the inject endpoint, the optional SMTP listener and the jobs.
  */
-export function createMailRelayModule(services: AppServices): MailRelayModule {
+export function createMailRelayModule(services: AppServices, graph: GraphApi): MailRelayModule {
   const { config, logger } = services;
   const relay = new MailRelay(services);
   // The inject endpoint exists on local runs only (embedded store): a deployed instance never offers it.
@@ -46,7 +46,7 @@ export function createMailRelayModule(services: AppServices): MailRelayModule {
 
   let inbox: InboxSubscription | undefined;
   if (config.mail.mailbox && config.mail.clientState) {
-    const mailbox = new GraphMailbox(new GraphApi(config.graph), config.mail.mailbox);
+    const mailbox = new GraphMailbox(graph, config.mail.mailbox);
     const subscription = new InboxSubscription(services, mailbox, relay);
     inbox = subscription;
     routes.push(

@@ -66,11 +66,8 @@ export class AddressRequestService {
     formCopy?: CardCopy,
   ): Promise<SubmitResult> {
     const { repository, audit, clock, timers } = this.deps;
-    const choice = chooseApprovers(
-      requester.id,
-      await this.managerOf(requester.id),
-      await this.approverGroup(),
-    );
+    const manager = await this.managerOf(requester.id);
+    const choice = chooseApprovers(requester.id, manager.person, await this.approverGroup(), manager.unknown);
     if ('refusal' in choice) return { kind: 'no-approver', reason: choice.refusal };
 
     const requestId = `req-${randomBytes(4).toString('hex')}`;
@@ -222,12 +219,12 @@ export class AddressRequestService {
     return this.deps.work.run(requestId);
   }
 
-  private async managerOf(userId: string): Promise<Person | undefined> {
+  private async managerOf(userId: string): Promise<{ person?: Person; unknown: boolean }> {
     try {
-      return toPerson(await this.deps.directory.getManager(userId));
+      return { person: toPerson(await this.deps.directory.getManager(userId)), unknown: false };
     } catch (err) {
       this.deps.logger.warn({ err }, 'could not ask the directory for a manager; using the approver group');
-      return undefined;
+      return { unknown: true };
     }
   }
 
