@@ -7,7 +7,8 @@
 //   App Service (Linux, Node 22) ── runs `node dist/src/index.js`, settings = `appSettings` below
 //   Application Insights + Log Analytics ── traces/metrics (OpenTelemetry) and stdout JSON logs
 //
-// Deploy: `az deployment group create -g <rg> -f infra/main.bicep -p infra/main.parameters.json ...`
+// Deploy: `az deployment group create -g <rg> -f infra/main.bicep -p @infra/main.parameters.prod.json -p graphClientState=...`
+// (a copy of main.parameters.json with its ${{...}} placeholders filled; see docs/deployment.md, step 3)
 // or `provision` in the Microsoft 365 Agents Toolkit (m365agents.yml). See docs/deployment.md.
 
 targetScope = 'resourceGroup'

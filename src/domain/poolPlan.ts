@@ -94,9 +94,7 @@ function powershellFor(mailboxes: PoolPlan['mailboxes'], o: PoolPlanOptions): st
       '}',
     );
     if (o.central)
-      lines.push(
-        `Set-Mailbox -Identity ${id} -ForwardingSmtpAddress "smtp:$central" -DeliverToMailboxAndForward $true`,
-      );
+      lines.push(`Set-Mailbox -Identity ${id} -ForwardingAddress $central -DeliverToMailboxAndForward $true`);
     for (let i = 0; i < m.aliases.length; i += ALIASES_PER_COMMAND) {
       const batch = m.aliases.slice(i, i + ALIASES_PER_COMMAND).map((a) => quote(`smtp:${a}`));
       lines.push(`Set-Mailbox -Identity ${id} -EmailAddresses @{Add=${batch.join(',')}}`);

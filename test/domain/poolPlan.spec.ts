@@ -24,7 +24,7 @@ describe('pool plan', () => {
     const ps = plan.powershell;
     expect(ps).toContain("New-Mailbox -Shared -Name 'aws-pool-01'");
     expect(ps).toContain(
-      `Set-Mailbox -Identity 'aws-pool-02@contoso.com' -ForwardingSmtpAddress "smtp:$central" -DeliverToMailboxAndForward $true`,
+      `Set-Mailbox -Identity 'aws-pool-02@contoso.com' -ForwardingAddress $central -DeliverToMailboxAndForward $true`,
     );
     expect(ps).toContain("$central = 'root@contoso.com'");
     const addLines = ps.split('\r\n').filter((l) => l.includes('-EmailAddresses @{Add='));

@@ -137,7 +137,7 @@ export class InboxSubscription {
         SUBSCRIPTION_ALERT,
         `Renewing the Microsoft Graph subscription on ${config.mail.mailbox} failed; AWS mails may stop ` +
           `arriving here when it expires. Check the app's Graph permissions and the logs, then see ` +
-          `docs/runbook.md ("Renew a subscription by hand"). I keep retrying every 15 minutes.`,
+          `docs/runbook.md ("Renew the mail subscription by hand"). I keep retrying every 15 minutes.`,
       );
       throw err;
     }
