@@ -59,7 +59,7 @@ export const APP_VERSION: string = packageJson.version;
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<RootMailApp> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
-  const store = overrides.store ?? createStore(config.storage);
+  const store = overrides.store ?? (await createStore(config.storage));
   await store.init();
 
   const turnMetrics = createTurnMetrics();

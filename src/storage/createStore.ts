@@ -1,12 +1,15 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AppConfig } from '../config';
 import type { DocumentStore } from '../ports/documentStore';
-import { CosmosDocumentStore } from './cosmosDocumentStore';
 import { SqliteDocumentStore } from './sqliteDocumentStore';
 
-/** Picks the adapter from configuration: Cosmos DB when COSMOS_ENDPOINT is set, else the embedded store. */
-export function createStore(storage: AppConfig['storage']): DocumentStore {
+/**
+ * Picks the adapter from configuration: Cosmos DB when COSMOS_ENDPOINT is set, else the embedded store.
+ * The Cosmos SDK is loaded only when it is used (~0.2 s of start-up a local run does not need).
+ */
+export async function createStore(storage: AppConfig['storage']): Promise<DocumentStore> {
   if (storage.kind === 'cosmos') {
+    const { CosmosDocumentStore } = await import('./cosmosDocumentStore');
     return new CosmosDocumentStore({
       endpoint: storage.endpoint,
       database: storage.database,
