@@ -22,7 +22,6 @@ describe.each(['embedded', 'cosmos'] as const)(
     let t: TestApp;
     let graph: FakeGraph;
     let mailbox: FakeGraphMailbox;
-    let failRenewals = false;
 
     const alertsPosted = () =>
       t.connector
@@ -48,14 +47,6 @@ describe.each(['embedded', 'cosmos'] as const)(
         managerId: users.bob.aadObjectId,
       });
       mailbox = new FakeGraphMailbox(graph, MAILBOX);
-      // Renewals fail while the test says so (a Graph outage or a revoked permission).
-      graph.on('PATCH', /^\/subscriptions\/([^/]+)$/, (call, m) => {
-        if (failRenewals)
-          return { status: 500, body: { error: { code: 'InternalServerError', message: 'boom' } } };
-        const subscription = mailbox.subscriptions.get(decodeURIComponent(m[1]))!;
-        subscription.expirationDateTime = call.body.expirationDateTime;
-        return { body: subscription };
-      });
       t = await startTestApp({
         store,
         env: {
@@ -151,7 +142,7 @@ describe.each(['embedded', 'cosmos'] as const)(
     });
 
     it('alerts the on-call channel once when renewal fails, reports it, and clears when it works again', async () => {
-      failRenewals = true;
+      mailbox.failRenewals = true;
       t.clock.advanceHours(24 * 5); // inside the renewal window
       t.connector.clear();
       await t.app.runJobs();
@@ -164,17 +155,17 @@ describe.each(['embedded', 'cosmos'] as const)(
       expect(failing.body.subscription.renewalFailingSince).toBeDefined();
       expect(failing.body.warnings.join(' ')).toMatch(/renewal failing/);
 
-      failRenewals = false;
+      mailbox.failRenewals = false;
       await t.app.runJobs();
       const healthy = await t.request('GET', '/healthz');
       expect(healthy.body.subscription.renewalFailingSince).toBeUndefined();
       expect(healthy.body.subscription.hoursLeft).toBeGreaterThan(160);
 
-      failRenewals = true;
+      mailbox.failRenewals = true;
       t.clock.advanceHours(24 * 5);
       await t.app.runJobs();
       expect(alertsPosted()).toHaveLength(2); // a new failure is told again
-      failRenewals = false;
+      mailbox.failRenewals = false;
     });
   },
 );

@@ -18,6 +18,8 @@ export class FakeGraphMailbox {
   readonly subscriptions = new Map<string, FakeSubscription>();
   private readonly messages: { id: string; raw: string; receivedDateTime: string }[] = [];
   private counter = 0;
+  /** While true, renewals (PATCH) fail with 500, as in a Graph outage or after a revoked permission. */
+  failRenewals = false;
 
   constructor(
     private readonly graph: FakeGraph,
@@ -32,6 +34,9 @@ export class FakeGraphMailbox {
       return { status: 201, body: subscription };
     });
     graph.on('PATCH', /^\/subscriptions\/([^/]+)$/, (call, m) => {
+      if (this.failRenewals) {
+        return { status: 500, body: { error: { code: 'InternalServerError', message: 'renewal failed' } } };
+      }
       const subscription = this.subscriptions.get(decodeURIComponent(m[1]));
       if (!subscription) return notFound();
       subscription.expirationDateTime = call.body.expirationDateTime;

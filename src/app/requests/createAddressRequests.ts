@@ -1,28 +1,16 @@
-import type { AppConfig } from '../../config';
-import type { Logger } from '../../log/logger';
-import type { ChatPort } from '../../ports/chat';
-import type { Clock } from '../../ports/clock';
-import type { DirectoryPort } from '../../ports/directory';
-import type { DocumentStore } from '../../ports/documentStore';
-import type { AuditLog } from '../auditLog';
-import type { ConversationDirectory } from '../conversations';
+import type { AppServices } from '../services';
 import type { BackgroundJob } from '../jobs';
 import { AddressRequestService } from './addressRequestService';
 import { RequestRepository } from './requestRepository';
 import { AddressAllocator, RequestWork } from './requestWork';
 
-export interface AddressRequestWiring {
-  config: AppConfig;
-  store: DocumentStore;
-  clock: Clock;
-  logger: Logger;
-  chat: ChatPort;
-  conversations: ConversationDirectory;
-  audit: AuditLog;
-  directory: DirectoryPort;
+export type AddressRequestWiring = Pick<
+  AppServices,
+  'config' | 'store' | 'clock' | 'logger' | 'chat' | 'conversations' | 'audit' | 'directory'
+> & {
   allocator: AddressAllocator;
   runWorkInline?: boolean;
-}
+};
 
 /** Builds the request feature from the app's parts (called once, from createApp). */
 export function createAddressRequests(w: AddressRequestWiring): AddressRequestService {
