@@ -26,7 +26,7 @@ async function main() {
     started = performance.now();
     const results = await Promise.allSettled(
       Array.from({ length: CONCURRENT }, (_, i) =>
-        addresses.allocate({ accountName: `bench-${i}`, owner: { id: `owner-${i % 50}` }, actor: admin }),
+        addresses.allocate({ accountName: `bench-${i}`, owner: { id: `owner-${i % 50}` }, by: admin }),
       ),
     );
     const elapsed = performance.now() - started;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import restify from 'restify';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../src/app/createApp';
+import { createApp } from '../src/main/createApp';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/log/logger';
 import { personalMessage } from '../test/support/activities';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createApp } from '../src/app/createApp';
+import { createApp } from '../src/main/createApp';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/log/logger';
 import { channelMessage, TEAM_ID } from '../test/support/activities';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   });
   const app = await createApp(config, { logger: createLogger('info', sink), startTimers: false });
   const url = await app.listen(0, '127.0.0.1');
-  await app.services.store.create('addresses', POOL_ADDRESS, {
+  await app.store.create('addresses', POOL_ADDRESS, {
     address: POOL_ADDRESS,
     mailbox: 'aws-pool-01@contoso.com',
     strategy: 'pool',
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     await Promise.all(acks);
     const deadline = Date.now() + 30_000;
     while (posts() < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    await app.mail.idle();
+    await app.idle();
     return (Date.now() - start) / 1000;
   };
 
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const f = (n: number) => n.toFixed(1);
   console.log(
     `relay bench: ${total} mails at ${RATE}/s over ${elapsed.toFixed(1)} s (after a ${RATE}-mail warm-up), ` +
-      `${posts() - before} posted, store ${app.services.store.kind}`,
+      `${posts() - before} posted, store ${app.store.kind}`,
   );
   console.log(
     `in-process time from notification to posted card (fetch $value → parse → exactly-once guard → route → classify → keep secret → post): ` +

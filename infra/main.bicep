@@ -4,7 +4,7 @@
 //                                   ├─ reads/writes Cosmos DB (data-plane role; account keys disabled)
 //                                   ├─ reads Key Vault secrets (Key Vault references in app settings)
 //                                   └─ calls Microsoft Graph (app roles granted in Entra, see infra/exchange/)
-//   App Service (Linux, Node 22) ── runs `node dist/src/index.js`, settings = `appSettings` below
+//   App Service (Linux, Node 22) ── runs `node dist/src/main/index.js`, settings = `appSettings` below
 //   Application Insights + Log Analytics ── traces/metrics (OpenTelemetry) and stdout JSON logs
 //
 // Deploy: `az deployment group create -g <rg> -f infra/main.bicep -p @infra/main.parameters.prod.json -p graphClientState=...`
@@ -93,11 +93,14 @@ var cosmosContainers = [
   { name: 'conversations', ttl: false }
   { name: 'settings', ttl: false }
   { name: 'audit', ttl: false }
+  { name: 'alerts', ttl: false }
+  { name: 'leases', ttl: false }
+  { name: 'snapshots', ttl: false }
   { name: 'mailboxes', ttl: false }
   { name: 'addresses', ttl: false }
   { name: 'addressKeys', ttl: false }
   { name: 'requests', ttl: false }
-  { name: 'work', ttl: false }
+  { name: 'requestKeys', ttl: false }
   { name: 'mails', ttl: false }
   { name: 'secrets', ttl: true }
   { name: 'subscriptions', ttl: false }

@@ -70,10 +70,15 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop(0));
   process.on('SIGTERM', () => stop(0));
 
-  const bot = start('The bot', process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/index.ts'], {
-    ...process.env,
-    PORT: String(botPort),
-  });
+  const bot = start(
+    'The bot',
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', 'src/main/index.ts'],
+    {
+      ...process.env,
+      PORT: String(botPort),
+    },
+  );
   bot.stdout!.pipe(process.stdout);
   await waitForHealth(`${botUrl}/healthz`, 30_000);
 

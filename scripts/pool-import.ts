@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createApp } from '../src/app/createApp';
+import { createApp } from '../src/main/createApp';
 import { ConfigError, loadConfig } from '../src/config';
 import { AddressError } from '../src/domain/addressErrors';
+import { person } from '../src/domain/permissions';
 
 /**
  * npm run pool:import -- pool.csv
@@ -20,11 +21,7 @@ async function main(): Promise<void> {
   const app = await createApp(loadConfig(), { startTimers: false });
   try {
     const who = process.env.USER ?? process.env.USERNAME ?? 'cli';
-    const result = await app.services.pool.importCsv(csv, {
-      id: `cli:${who}`,
-      name: `pool:import (${who})`,
-      admin: true,
-    });
+    const result = await app.services.pool.importCsv(csv, person(`cli:${who}`, `pool:import (${who})`, true));
     console.log(
       `Imported ${result.imported} alias(es); ${result.alreadyPresent} were already in the pool; ${result.mailboxesCreated} new mailbox(es).`,
     );

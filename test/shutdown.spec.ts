@@ -78,9 +78,9 @@ interface RunningApp {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `src/index.ts` as production does (a separate process), on a free port, and waits for its banner. */
+/** Starts `src/main/index.ts` as production does (a separate process), on a free port, and waits for its banner. */
 async function startProcess(env: Record<string, string>): Promise<RunningApp> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/index.ts'], {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main/index.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -45,7 +45,7 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
     siteConfig: {
       linuxFxVersion: 'NODE|22-lts'
       alwaysOn: true // the background jobs (reminders, expiry, subscription renewal) run in-process
-      appCommandLine: 'node dist/src/index.js'
+      appCommandLine: 'node dist/src/main/index.js'
       healthCheckPath: '/healthz'
       http20Enabled: true
       minTlsVersion: '1.2'

@@ -1,7 +1,8 @@
 import { Activity, ActivityTypes, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
 import { cardAttachment } from '../cards/cardTemplates';
-import type { ChatMember, ChatPort, OutgoingMessage, PostedMessage } from '../ports/chat';
+import type { ChatMember, ChatPort, ConversationRef, OutgoingMessage, PostedMessage } from '../ports/chat';
+import { DependencyUnavailableError, isOutage } from '../ports/errors';
 
 /**
  * The chat port over botbuilder's CloudAdapter. Every outbound call runs inside continueConversationAsync
@@ -13,7 +14,7 @@ export class BotFrameworkChat implements ChatPort {
     private readonly appId: string,
   ) {}
 
-  async post(reference: Partial<ConversationReference>, message: OutgoingMessage): Promise<PostedMessage> {
+  async post(reference: ConversationRef, message: OutgoingMessage): Promise<PostedMessage> {
     return this.within(reference, async (ctx) => {
       const result = await ctx.sendActivity(toActivity(message));
       return {
@@ -24,10 +25,7 @@ export class BotFrameworkChat implements ChatPort {
     });
   }
 
-  async postToChannel(
-    reference: Partial<ConversationReference>,
-    message: OutgoingMessage,
-  ): Promise<PostedMessage> {
+  async postToChannel(reference: ConversationRef, message: OutgoingMessage): Promise<PostedMessage> {
     const channelId = channelIdOf(reference);
     return this.withConnector(reference, async (connector) => {
       const result = await connector.conversations.createConversation({
@@ -50,10 +48,10 @@ export class BotFrameworkChat implements ChatPort {
     user: { aadObjectId: string; tenantId: string; serviceUrl: string },
     message: OutgoingMessage,
   ): Promise<PostedMessage> {
-    const reference: Partial<ConversationReference> = {
+    const reference: ConversationRef = {
       channelId: 'msteams',
       serviceUrl: user.serviceUrl,
-      conversation: { id: 'new', tenantId: user.tenantId } as ConversationReference['conversation'],
+      conversation: { id: 'new', tenantId: user.tenantId },
     };
     const conversationId = await this.withConnector(reference, async (connector) => {
       const result = await connector.conversations.createConversation({
@@ -67,20 +65,17 @@ export class BotFrameworkChat implements ChatPort {
     return this.post(
       {
         ...reference,
-        conversation: {
-          id: conversationId,
-          tenantId: user.tenantId,
-        } as ConversationReference['conversation'],
+        conversation: { id: conversationId, tenantId: user.tenantId },
       },
       message,
     );
   }
 
   async update(posted: PostedMessage, message: OutgoingMessage): Promise<void> {
-    const reference: Partial<ConversationReference> = {
+    const reference: ConversationRef = {
       channelId: 'msteams',
       serviceUrl: posted.serviceUrl,
-      conversation: { id: posted.conversationId } as ConversationReference['conversation'],
+      conversation: { id: posted.conversationId },
     };
     await this.within(reference, async (ctx) => {
       await ctx.updateActivity({ ...toActivity(message), id: posted.activityId });
@@ -88,7 +83,7 @@ export class BotFrameworkChat implements ChatPort {
   }
 
   async getMember(
-    reference: Partial<ConversationReference>,
+    reference: ConversationRef,
     aadObjectId: string,
     teamId?: string,
   ): Promise<ChatMember | undefined> {
@@ -110,7 +105,7 @@ export class BotFrameworkChat implements ChatPort {
   }
 
   private async withConnector<T>(
-    reference: Partial<ConversationReference>,
+    reference: ConversationRef,
     work: (connector: ConnectorClient) => Promise<T>,
   ): Promise<T> {
     return this.within(reference, (ctx) =>
@@ -122,20 +117,21 @@ export class BotFrameworkChat implements ChatPort {
    * Runs `work` in a continued conversation and hands back its result or its error. The adapter would
    * otherwise pass an error to onTurnError and resolve, so a refused post would look like a success.
    */
-  private async within<T>(
-    reference: Partial<ConversationReference>,
-    work: (ctx: TurnContext) => Promise<T>,
-  ): Promise<T> {
+  private async within<T>(reference: ConversationRef, work: (ctx: TurnContext) => Promise<T>): Promise<T> {
     let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
-    await this.adapter.continueConversationAsync(this.appId, reference, async (ctx: TurnContext) => {
-      try {
-        outcome = { ok: true, value: await work(ctx) };
-      } catch (error) {
-        outcome = { ok: false, error };
-      }
-    });
+    await this.adapter.continueConversationAsync(
+      this.appId,
+      reference as Partial<ConversationReference>,
+      async (ctx: TurnContext) => {
+        try {
+          outcome = { ok: true, value: await work(ctx) };
+        } catch (error) {
+          outcome = { ok: false, error };
+        }
+      },
+    );
     if (!outcome) throw new Error('the Bot Framework adapter did not run the outgoing call');
-    if (!outcome.ok) throw outcome.error;
+    if (!outcome.ok) throw asOutage(outcome.error);
     return outcome.value;
   }
 }
@@ -148,10 +144,28 @@ function toActivity(message: OutgoingMessage): Partial<Activity> {
   };
 }
 
-function channelIdOf(reference: Partial<ConversationReference>): string {
+function channelIdOf(reference: ConversationRef): string {
   return reference.conversation!.id.split(';')[0];
 }
 
 function messageIdOf(conversationId: string): string {
   return /;messageid=(\d+)/.exec(conversationId)?.[1] ?? conversationId;
+}
+
+/** Teams down, throttling or unreachable: say so in the port's terms; refusals (403, 404) stay as they are. */
+function asOutage(err: unknown): unknown {
+  const status = (err as { statusCode?: number })?.statusCode;
+  const code = (err as { code?: string })?.code;
+  if (!isOutage(status, code)) return err;
+  const retryAfter = Number(
+    (err as { response?: { headers?: { get?(n: string): string } } })?.response?.headers?.get?.(
+      'retry-after',
+    ),
+  );
+  return new DependencyUnavailableError(
+    'Bot Connector',
+    `${status ?? code ?? 'no answer'}`,
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 30,
+    { cause: err },
+  );
 }

@@ -9,6 +9,7 @@ import {
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { DefaultAzureCredential, TokenCredential } from '@azure/identity';
 import type { AppConfig } from '../config';
+import { DependencyUnavailableError } from '../ports/errors';
 
 /**
  * Microsoft Graph over @microsoft/microsoft-graph-client, shared by the directory and mailbox adapters.
@@ -54,4 +55,18 @@ export class GraphApi {
 /** Graph answers 404 for missing users or managers; other errors are real failures. */
 export function isNotFound(err: unknown): boolean {
   return (err as { statusCode?: number })?.statusCode === 404;
+}
+
+/**
+ * Any other Graph failure (unreachable, throttled, 5xx, a credential that cannot get a token, a permission
+ * missing) means the directory or mailbox cannot be used now: the callers answer "Microsoft Graph cannot be
+ * reached" instead of failing in their own words.
+ */
+export function asGraphOutage(err: unknown): DependencyUnavailableError {
+  if (err instanceof DependencyUnavailableError) return err;
+  const status = (err as { statusCode?: number })?.statusCode;
+  const name = (err as Error)?.name ?? 'Error';
+  return new DependencyUnavailableError('Microsoft Graph', `${name}${status ? ` ${status}` : ''}`, 30, {
+    cause: err,
+  });
 }

@@ -1,5 +1,5 @@
 import type { DirectoryPort, DirectoryUser } from '../ports/directory';
-import { GraphApi, isNotFound } from './graphApi';
+import { asGraphOutage, GraphApi, isNotFound } from './graphApi';
 
 const USER_FIELDS = 'id,displayName,userPrincipalName,mail';
 
@@ -21,7 +21,7 @@ export class GraphDirectory implements DirectoryPort {
       return user?.id ? { ...user, id: user.id.toLowerCase() } : undefined;
     } catch (err) {
       if (isNotFound(err)) return undefined;
-      throw err;
+      throw asGraphOutage(err);
     }
   }
 }

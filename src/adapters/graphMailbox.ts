@@ -1,7 +1,7 @@
 import type { MailboxPort, MailDelta, MailSubscription, NewMailSubscription } from '../ports/mailbox';
 import { SubscriptionGoneError } from '../ports/mailbox';
 import { ResponseType } from '@microsoft/microsoft-graph-client';
-import { GraphApi, isNotFound } from './graphApi';
+import { asGraphOutage, GraphApi, isNotFound } from './graphApi';
 
 interface DeltaPage {
   value?: { id: string; receivedDateTime?: string; '@removed'?: unknown }[];
@@ -25,14 +25,19 @@ export class GraphMailbox implements MailboxPort {
   }
 
   async createSubscription(request: NewMailSubscription): Promise<MailSubscription> {
-    const created = await this.graph.client.api('/subscriptions').post({
-      changeType: 'created',
-      resource: `users/${this.mailbox}/mailFolders('inbox')/messages`, // a resource name, not a URL
-      notificationUrl: request.notificationUrl,
-      lifecycleNotificationUrl: request.lifecycleNotificationUrl,
-      clientState: request.clientState,
-      expirationDateTime: request.expiration.toISOString(),
-    });
+    const created = await this.graph.client
+      .api('/subscriptions')
+      .post({
+        changeType: 'created',
+        resource: `users/${this.mailbox}/mailFolders('inbox')/messages`, // a resource name, not a URL
+        notificationUrl: request.notificationUrl,
+        lifecycleNotificationUrl: request.lifecycleNotificationUrl,
+        clientState: request.clientState,
+        expirationDateTime: request.expiration.toISOString(),
+      })
+      .catch((err: unknown) => {
+        throw asGraphOutage(err);
+      });
     return { id: created.id, expirationDateTime: created.expirationDateTime };
   }
 
@@ -44,7 +49,7 @@ export class GraphMailbox implements MailboxPort {
       return { id, expirationDateTime: renewed?.expirationDateTime ?? expiration.toISOString() };
     } catch (err) {
       if (isNotFound(err)) throw new SubscriptionGoneError(`subscription ${id} is gone`);
-      throw err;
+      throw asGraphOutage(err);
     }
   }
 
@@ -52,7 +57,10 @@ export class GraphMailbox implements MailboxPort {
     const body = (await this.graph.client
       .api(`/users/${this.user}/messages/${encodeURIComponent(messageId)}/$value`)
       .responseType(ResponseType.ARRAYBUFFER)
-      .get()) as ArrayBuffer;
+      .get()
+      .catch((err: unknown) => {
+        throw asGraphOutage(err);
+      })) as ArrayBuffer;
     return Buffer.from(body);
   }
 
@@ -62,7 +70,12 @@ export class GraphMailbox implements MailboxPort {
       : `${this.inbox}/delta?$select=id,receivedDateTime`;
     const messages: MailDelta['messages'] = [];
     for (;;) {
-      const page = (await this.graph.client.api(next!).get()) as DeltaPage;
+      const page = (await this.graph.client
+        .api(next!)
+        .get()
+        .catch((err: unknown) => {
+          throw asGraphOutage(err);
+        })) as DeltaPage;
       for (const item of page.value ?? [])
         if (!item['@removed']) messages.push({ id: item.id, receivedAt: item.receivedDateTime });
       if (page['@odata.nextLink']) next = this.graph.relative(page['@odata.nextLink']);

@@ -1,20 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { AuditEvent } from '../domain/audit';
 import type { Clock } from '../ports/clock';
 import type { DocumentStore } from '../ports/documentStore';
 
-export interface AuditEvent {
-  /** What the event is about: an address, a request id, a mail id… */
-  subject: string;
-  action: string;
-  actorId: string;
-  actorName?: string;
-  at: string;
-  before?: unknown;
-  after?: unknown;
-  detail?: string;
-}
-
-/** Append-only history: one document per event, never updated. */
+/** Append-only history in the `audit` container: one document per event, never updated. */
 export class AuditLog {
   constructor(
     private readonly store: DocumentStore,
@@ -32,10 +21,20 @@ export class AuditLog {
   }
 
   async about(subject: string, limit = 50): Promise<AuditEvent[]> {
-    return this.store.query<AuditEvent>(
+    const found = await this.store.query<AuditEvent>(
       'audit',
       { subject: subject.toLowerCase() },
       { orderBy: 'at', limit },
     );
+    return found.map(({ subject: s, action, actorId, actorName, at, before, after, detail }) => ({
+      subject: s,
+      action,
+      actorId,
+      actorName,
+      at,
+      before,
+      after,
+      detail,
+    }));
   }
 }

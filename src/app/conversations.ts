@@ -1,17 +1,22 @@
-import type { Activity, ConversationReference } from 'botbuilder';
-import { TurnContext } from 'botbuilder';
-import { AlreadyExistsError, DocumentStore } from '../ports/documentStore';
+import type { ConversationRef } from '../ports/chat';
 import type { Clock } from '../ports/clock';
+import type { DocumentStore } from '../ports/documentStore';
+import { writeIfUnchanged } from './documentChanges';
 
-export interface ConversationRecord {
+/** A conversation as the Teams edge saw it in an activity. */
+export interface ConversationFacts {
   kind: 'personal' | 'channel' | 'groupChat';
   tenantId?: string;
   teamId?: string;
   channelId?: string;
+  channelName?: string;
   serviceUrl: string;
-  /** For personal chats: the user's Entra object id. */
+  /** For personal chats: the user's Entra object id (lower case). */
   userId?: string;
-  reference: Partial<ConversationReference>;
+  reference: ConversationRef;
+}
+
+export interface ConversationRecord extends ConversationFacts {
   storedAt: string;
 }
 
@@ -20,7 +25,7 @@ export type ChannelRole = 'oncall' | 'approvals';
 
 export interface ChannelSetting {
   role: ChannelRole;
-  reference: Partial<ConversationReference>;
+  reference: ConversationRef;
   teamId?: string;
   channelName?: string;
   setBy: string;
@@ -28,8 +33,8 @@ export interface ChannelSetting {
 }
 
 /**
- * Where the bot can post later: conversation references stored when the bot is installed or spoken to,
- * and the channels an admin gave a role.
+ * Where the bot can post later: conversation references (`conversations`, stored when the bot is installed
+ * or spoken to) and the channels an admin gave a role (`settings`, `channel:<role>`).
  */
 export class ConversationDirectory {
   constructor(
@@ -37,37 +42,30 @@ export class ConversationDirectory {
     private readonly clock: Clock,
   ) {}
 
-  /** Stores the reference of the activity's conversation (always refreshed: serviceUrl can change). */
-  async remember(activity: Partial<Activity>): Promise<ConversationRecord> {
-    const record = toRecord(activity, this.clock.now());
-    await this.store.upsert('conversations', activity.conversation!.id, record);
-    if (record.kind === 'personal' && record.userId) {
+  /** Stores the conversation (always refreshed: the serviceUrl can change). */
+  async remember(facts: ConversationFacts): Promise<ConversationRecord> {
+    const record: ConversationRecord = { ...facts, storedAt: this.clock.now().toISOString() };
+    await this.store.upsert('conversations', facts.reference.conversation!.id, record);
+    if (record.kind === 'personal' && record.userId)
       await this.store.upsert('conversations', personalKey(record.userId), record);
-    }
     return record;
   }
 
   /**
    * Cheap first-contact write for personal chats: a point read on every message, and a create-if-absent
    * only for a user not yet known (two first messages at once: one create wins, the other is a no-op).
+   * Answers true when the user was not known before (a first contact).
    */
-  async rememberPersonalChat(activity: Partial<Activity>): Promise<void> {
-    const record = toRecord(activity, this.clock.now());
-    if (record.kind !== 'personal' || !record.userId) return;
-    if (await this.store.get('conversations', personalKey(record.userId))) return;
-    try {
-      await this.store.create('conversations', personalKey(record.userId), record);
-    } catch (err) {
-      if (!(err instanceof AlreadyExistsError)) throw err;
-    }
+  async rememberPersonalChat(facts: ConversationFacts): Promise<boolean> {
+    if (facts.kind !== 'personal' || !facts.userId) return false;
+    const key = personalKey(facts.userId);
+    if (await this.store.get('conversations', key)) return false;
+    const record: ConversationRecord = { ...facts, storedAt: this.clock.now().toISOString() };
+    return (await writeIfUnchanged(this.store, 'conversations', key, undefined, record)) !== undefined;
   }
 
   async personalChatOf(userId: string): Promise<ConversationRecord | undefined> {
     return this.store.get<ConversationRecord>('conversations', personalKey(userId.toLowerCase()));
-  }
-
-  async byConversationId(conversationId: string): Promise<ConversationRecord | undefined> {
-    return this.store.get<ConversationRecord>('conversations', conversationId);
   }
 
   /** Any known serviceUrl and tenant, used to open 1:1 chats with users who never spoke to the bot. */
@@ -76,18 +74,12 @@ export class ConversationDirectory {
     return first ? { serviceUrl: first.serviceUrl, tenantId: first.tenantId } : undefined;
   }
 
-  async setChannelRole(
-    role: ChannelRole,
-    activity: Partial<Activity>,
-    setBy: string,
-  ): Promise<ChannelSetting> {
-    const reference = TurnContext.getConversationReference(activity);
-    const channelData = (activity.channelData ?? {}) as Record<string, { id?: string; name?: string }>;
+  async setChannelRole(role: ChannelRole, facts: ConversationFacts, setBy: string): Promise<ChannelSetting> {
     const setting: ChannelSetting = {
       role,
-      reference,
-      teamId: channelData.team?.id,
-      channelName: channelData.channel?.name,
+      reference: facts.reference,
+      teamId: facts.teamId,
+      channelName: facts.channelName,
       setBy,
       setAt: this.clock.now().toISOString(),
     };
@@ -102,22 +94,4 @@ export class ConversationDirectory {
 
 function personalKey(userId: string): string {
   return `user:${userId}`;
-}
-
-function toRecord(activity: Partial<Activity>, now: Date): ConversationRecord {
-  const channelData = (activity.channelData ?? {}) as Record<string, { id?: string } | undefined>;
-  const type = activity.conversation?.conversationType;
-  const kind: ConversationRecord['kind'] =
-    type === 'channel' ? 'channel' : type === 'groupChat' ? 'groupChat' : 'personal';
-  const reference = TurnContext.getConversationReference(activity);
-  return {
-    kind,
-    tenantId: channelData.tenant?.id ?? activity.conversation?.tenantId,
-    teamId: channelData.team?.id,
-    channelId: channelData.channel?.id,
-    serviceUrl: activity.serviceUrl!,
-    userId: kind === 'personal' ? activity.from?.aadObjectId?.toLowerCase() : undefined,
-    reference,
-    storedAt: now.toISOString(),
-  };
 }

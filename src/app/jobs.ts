@@ -1,53 +1,53 @@
 import type { Logger } from '../log/logger';
+import type { BackgroundWork } from './background';
 
 /** Periodic work (reminders, expiry, purges, subscription renewal). Each run must be safe to repeat. */
-export interface BackgroundJob {
+export interface PeriodicJob {
   name: string;
   intervalMs: number;
   run(): Promise<void>;
 }
 
-/** Runs jobs on timers in production; tests call runAll() after moving their clock. */
+/** Runs jobs on timers in production (as tracked background work); tests call runAll() after moving their clock. */
 export class JobRunner {
   private timers: NodeJS.Timeout[] = [];
-  private running = new Map<string, Promise<void>>();
+  private readonly running = new Set<string>();
 
   constructor(
-    private readonly jobs: BackgroundJob[],
+    private readonly jobs: readonly PeriodicJob[],
+    private readonly background: BackgroundWork,
     private readonly logger: Logger,
   ) {}
 
   start(): void {
     for (const job of this.jobs) {
-      const timer = setInterval(() => void this.runOne(job), job.intervalMs);
+      const timer = setInterval(() => this.background.run(job.name, () => this.runOne(job)), job.intervalMs);
       timer.unref();
       this.timers.push(timer);
     }
   }
 
-  /** Stops the timers and waits for runs already started, so shutdown never cuts a job in half. */
-  async stop(): Promise<void> {
+  stop(): void {
     this.timers.forEach(clearInterval);
     this.timers = [];
-    await Promise.all(this.running.values());
   }
 
+  /** Every job once, in order (tests, after moving the clock); a failing job is logged and the rest go on. */
   async runAll(): Promise<void> {
-    for (const job of this.jobs) await this.runOne(job);
+    for (const job of this.jobs) {
+      await this.runOne(job).catch((err) =>
+        this.logger.error({ err, job: job.name }, 'background job failed; it runs again on its next tick'),
+      );
+    }
   }
 
-  private async runOne(job: BackgroundJob): Promise<void> {
+  private async runOne(job: PeriodicJob): Promise<void> {
     if (this.running.has(job.name)) return; // a slow run is not overlapped by the next tick
-    const run = Promise.resolve()
-      .then(() => job.run())
-      .catch((err) => {
-        this.logger.error(
-          { err, job: job.name },
-          'background job failed; it will run again on its next tick',
-        );
-      })
-      .finally(() => this.running.delete(job.name));
-    this.running.set(job.name, run);
-    await run;
+    this.running.add(job.name);
+    try {
+      await job.run();
+    } finally {
+      this.running.delete(job.name);
+    }
   }
 }

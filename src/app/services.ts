@@ -1,38 +1,41 @@
 import type { AppConfig } from '../config';
+import type { Principal } from '../domain/permissions';
 import type { Logger } from '../log/logger';
-import type { ChatPort } from '../ports/chat';
 import type { Clock } from '../ports/clock';
-import type { DocumentStore } from '../ports/documentStore';
 import type { DirectoryPort } from '../ports/directory';
-import type { AddressPool } from './addressPool';
-import type { AddressService } from './addressService';
-import type { ConversationDirectory } from './conversations';
+import type { AddressPool } from './addresses/addressPool';
+import type { AddressRegistry } from './addresses/addressRegistry';
 import type { AuditLog } from './auditLog';
-import type { OnCallAlerts } from './onCallAlerts';
+import type { BackgroundWork } from './background';
+import type { ConversationDirectory } from './conversations';
+import type { MailDesk } from './mail/mailDesk';
+import type { OperationalStatus } from '../domain/operationalStatus';
 import type { AddressRequestService } from './requests/addressRequestService';
 
 /**
- * Everything a command, card action or route needs, built once in src/app/createApp.ts and passed in.
- * Features add their use cases here.
+ * What the edges (chat commands, card actions, HTTP routes) may use: use cases and owners, never the store
+ * or the chat port themselves. Built once in src/main/createApp.ts.
  */
 export interface AppServices {
   config: AppConfig;
-  store: DocumentStore;
   clock: Clock;
   logger: Logger;
-  chat: ChatPort;
+  /** Detached work the edges start after answering (e.g. a request's steps after a click). */
+  background: BackgroundWork;
+  /** Users and managers (Microsoft Graph, or the local directory). */
+  directory: DirectoryPort;
   conversations: ConversationDirectory;
   audit: AuditLog;
-  /** Operational alerts to the on-call channel, posted once per occurrence. */
-  alerts: OnCallAlerts;
   /** Address records: allocate, look up, link, transfer, retire. */
-  addresses: AddressService;
-  /** The alias pool: import, levels, low-level alert, `onPoolImported` for work waiting on capacity. */
+  addresses: AddressRegistry;
+  /** The alias pool: import, levels, low-level alert. */
   pool: AddressPool;
-  /** Users and managers (Microsoft Graph). */
-  directory: DirectoryPort;
   /** Address requests and their approval: ask, decide, cancel, timers. */
   requests: AddressRequestService;
-  /** Admins from ADMIN_IDS. */
-  isAdmin(userId: string): boolean;
+  /** On-call actions on relayed mails: reveal, hide, claim. */
+  mailDesk: MailDesk;
+  /** Store, subscription, pool, pending approvals and last mail, as `status` and /healthz report them. */
+  status(): Promise<OperationalStatus>;
+  /** A chat user as the permission policy sees them (admins from ADMIN_IDS). */
+  chatPrincipal(id: string, name: string): Principal;
 }

@@ -1,28 +1,25 @@
 import {
+  Activity,
   AdaptiveCardInvokeResponse,
   AdaptiveCardInvokeValue,
-  Activity,
   TeamsActivityHandler,
   TurnContext,
 } from 'botbuilder';
+import { chatSentence, classifyFailure } from '../app/failures';
 import type { AppServices } from '../app/services';
 import { cardAttachment } from '../cards/cardTemplates';
+import type { PostedMessage } from '../ports/chat';
+import { actorOf, conversationFactsOf, isBotMentioned, scopeOf } from './activityFacts';
 import { parseCommandText } from './commandText';
-import type {
-  Actor,
-  CardActionContext,
-  CardActionHandler,
-  CardActionResult,
-  CommandHandler,
-  ConversationScope,
-} from './types';
+import type { CardActionHandler, CommandHandler, Reply, TurnFacts } from './types';
 
-/** A user can fix this: the message is shown to them as is. */
-export class UserFacingError extends Error {}
+/** Work a handler asked for once the turn's answer is out; the HTTP route starts it after responding. */
+export type AfterTurn = (work: () => Promise<void>) => void;
+export const AFTER_TURN = Symbol('rootmail.afterTurn');
 
 /**
- * The Teams edge: finds the handler for a command or a card verb and hands it what it needs. Holds no
- * state of its own; everything lives in the store behind `services`.
+ * The Teams edge: finds the handler for a command or a card verb, gives it the facts of the turn, and
+ * sends what it answers. Holds no state of its own.
  */
 export class RootMailBot extends TeamsActivityHandler {
   constructor(
@@ -51,28 +48,39 @@ export class RootMailBot extends TeamsActivityHandler {
   }
 
   private async rememberInstallation(activity: Activity): Promise<void> {
-    const record = await this.services.conversations.remember(activity);
+    const record = await this.services.conversations.remember(conversationFactsOf(activity));
     this.services.logger.info(
       { conversationKind: record.kind, teamId: record.teamId, tenantId: record.tenantId },
       'bot installed; conversation reference stored',
     );
   }
 
+  private facts(turn: TurnContext): TurnFacts {
+    return {
+      actor: actorOf(turn.activity, this.services),
+      scope: scopeOf(turn.activity),
+      conversation: conversationFactsOf(turn.activity),
+      services: this.services,
+    };
+  }
+
   private async handleMessage(turn: TurnContext): Promise<void> {
     const activity = turn.activity;
-    const scope = scopeOf(activity);
-    const actor = actorOf(activity);
+    const facts = this.facts(turn);
 
     if (activity.value && typeof activity.value === 'object' && !activity.text?.trim()) {
-      await this.handleSubmit(turn, activity.value as Record<string, unknown>, actor, scope);
+      await this.handleSubmit(turn, facts, activity.value as Record<string, unknown>);
       return;
     }
 
-    if (scope !== 'personal' && !isBotMentioned(activity)) return; // channels: only when @mentioned
-    if (scope === 'personal') await this.services.conversations.rememberPersonalChat(activity);
+    if (facts.scope !== 'personal' && !isBotMentioned(activity)) return; // channels: only when @mentioned
+    if (facts.scope === 'personal')
+      await this.services.conversations.rememberPersonalChat(facts.conversation);
 
     const { word, args } = parseCommandText(
-      scope === 'personal' ? (activity.text ?? '') : (TurnContext.removeRecipientMention(activity) ?? ''),
+      facts.scope === 'personal'
+        ? (activity.text ?? '')
+        : (TurnContext.removeRecipientMention(activity) ?? ''),
     );
     if (!word) {
       await turn.sendActivity('Type `help` to see what I can do.');
@@ -83,41 +91,46 @@ export class RootMailBot extends TeamsActivityHandler {
       await turn.sendActivity(`I don't know \`${word.slice(0, 40)}\`. Type \`help\` to see what I can do.`);
       return;
     }
-    try {
-      await handler.handle({ turn, args, actor, scope, services: this.services, commands: this.commands });
-    } catch (err) {
-      await this.answerFailure(turn, err, { command: handler.name });
-    }
+    const reply = await this.answering(() => handler.handle({ ...facts, args, commands: this.commands }), {
+      command: handler.name,
+    });
+    await this.send(turn, reply);
   }
 
-  /** Legacy Action.Submit: a message carrying the card's data; the answer replaces the clicked card. */
-  private async handleSubmit(
-    turn: TurnContext,
-    value: Record<string, unknown>,
-    actor: Actor,
-    scope: ConversationScope,
-  ): Promise<void> {
+  private async send(turn: TurnContext, reply: Reply): Promise<void> {
+    const sent =
+      reply.text || reply.card
+        ? await turn.sendActivity({
+            type: 'message',
+            text: reply.text,
+            attachments: reply.card ? [cardAttachment(reply.card)] : undefined,
+          })
+        : undefined;
+    this.afterTurn(turn, reply, sent?.id ? this.posted(turn, sent.id) : undefined);
+  }
+
+  /** Legacy Action.Submit: a message carrying the card's data; a card answer replaces the clicked card. */
+  private async handleSubmit(turn: TurnContext, facts: TurnFacts, value: Record<string, unknown>) {
     const verb = typeof value.verb === 'string' ? value.verb : undefined;
     const handler = verb ? this.actions.find((a) => a.verb === verb) : undefined;
     if (!handler) {
       await turn.sendActivity('That button is not one I know. Type `help` to see what I can do.');
       return;
     }
-    try {
-      const result = await handler.handle(this.actionContext(turn, verb!, value, actor, scope, true));
-      if ('card' in result && turn.activity.replyToId) {
-        await turn.updateActivity({
-          id: turn.activity.replyToId,
-          type: 'message',
-          attachments: [cardAttachment(result.card)],
-        });
-      } else if ('card' in result) {
-        await turn.sendActivity({ attachments: [cardAttachment(result.card)] });
-      } else {
-        await turn.sendActivity(result.message);
-      }
-    } catch (err) {
-      await this.answerFailure(turn, err, { verb });
+    const clicked = turn.activity.replyToId ? this.posted(turn, turn.activity.replyToId) : undefined;
+    const reply = await this.answering(
+      () => handler.handle({ ...facts, verb: verb!, data: value, clicked, viaSubmit: true }),
+      { verb },
+    );
+    if (reply.card && clicked) {
+      await turn.updateActivity({
+        id: clicked.activityId,
+        type: 'message',
+        attachments: [cardAttachment(reply.card)],
+      });
+      this.afterTurn(turn, reply, clicked);
+    } else {
+      await this.send(turn, reply);
     }
   }
 
@@ -131,70 +144,58 @@ export class RootMailBot extends TeamsActivityHandler {
       return {
         statusCode: 400,
         type: 'application/vnd.microsoft.error',
-        value: { code: 'BadRequest', message: `Unknown card action "${String(verb).slice(0, 40)}"` } as never,
+        value: { code: 'BadRequest', message: 'That button is not one I know.' } as never,
       };
     }
-    const data = (invokeValue.action.data ?? {}) as Record<string, unknown>;
-    let result: CardActionResult;
-    try {
-      result = await handler.handle(
-        this.actionContext(turn, verb, data, actorOf(turn.activity), scopeOf(turn.activity), false),
-      );
-    } catch (err) {
-      result = { message: this.describeFailure(err, { verb }) };
-    }
-    return 'card' in result
-      ? { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: result.card as never }
+    const data =
+      invokeValue.action.data && typeof invokeValue.action.data === 'object' ? invokeValue.action.data : {};
+    const clicked = turn.activity.replyToId ? this.posted(turn, turn.activity.replyToId) : undefined;
+    const reply = await this.answering(
+      () =>
+        handler.handle({
+          ...this.facts(turn),
+          verb,
+          data: data as Record<string, unknown>,
+          clicked,
+          viaSubmit: false,
+        }),
+      { verb },
+    );
+    this.afterTurn(turn, reply, clicked);
+    return reply.card
+      ? { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: reply.card as never }
       : {
           statusCode: 200,
           type: 'application/vnd.microsoft.activity.message',
-          value: result.message as never,
+          value: (reply.text ?? '') as never,
         };
   }
 
-  private actionContext(
-    turn: TurnContext,
-    verb: string,
-    data: Record<string, unknown>,
-    actor: Actor,
-    scope: ConversationScope,
-    viaSubmit: boolean,
-  ): CardActionContext {
-    return { turn, verb, data, actor, scope, services: this.services, viaSubmit };
+  /** Runs the handler; whatever it throws becomes one sentence for the user (with a reference when it is ours). */
+  private async answering(handle: () => Promise<Reply>, where: Record<string, unknown>): Promise<Reply> {
+    try {
+      return await handle();
+    } catch (err) {
+      return { text: chatSentence(classifyFailure(err, this.services.logger, where)) };
+    }
   }
 
-  private async answerFailure(
-    turn: TurnContext,
-    err: unknown,
-    where: Record<string, unknown>,
-  ): Promise<void> {
-    await turn.sendActivity(this.describeFailure(err, where));
+  private afterTurn(turn: TurnContext, reply: Reply, answeredOn: PostedMessage | undefined): void {
+    const followUp = reply.followUp;
+    if (!followUp) return;
+    const work = async () => {
+      await followUp(answeredOn);
+    };
+    const defer = turn.turnState.get<AfterTurn>(AFTER_TURN);
+    if (defer) defer(work);
+    else this.services.background.run('after a turn', work);
   }
 
-  private describeFailure(err: unknown, where: Record<string, unknown>): string {
-    if (err instanceof UserFacingError) return err.message;
-    this.services.logger.error({ err, ...where }, 'handler failed');
-    return 'Something went wrong on my side and nothing was changed. Please try again in a minute.';
+  private posted(turn: TurnContext, activityId: string): PostedMessage {
+    return {
+      conversationId: turn.activity.conversation.id,
+      activityId,
+      serviceUrl: turn.activity.serviceUrl,
+    };
   }
-}
-
-export function scopeOf(activity: Partial<Activity>): ConversationScope {
-  const type = activity.conversation?.conversationType;
-  return type === 'channel' ? 'channel' : type === 'groupChat' ? 'groupChat' : 'personal';
-}
-
-export function actorOf(activity: Partial<Activity>): Actor {
-  const channelData = (activity.channelData ?? {}) as { tenant?: { id?: string } };
-  return {
-    id: (activity.from?.aadObjectId ?? activity.from?.id ?? '').toLowerCase(),
-    name: activity.from?.name ?? 'someone',
-    tenantId: channelData.tenant?.id ?? activity.conversation?.tenantId,
-  };
-}
-
-function isBotMentioned(activity: Partial<Activity>): boolean {
-  return (activity.entities ?? []).some(
-    (e) =>
-      e.type === 'mention' && (e as { mentioned?: { id?: string } }).mentioned?.id === activity.recipient?.id,
-  );
 }

@@ -16,3 +16,9 @@ export function parseCommandText(text: string): { word: string; args: string } {
   if (!match) return { word: '', args: '' };
   return { word: match[1].toLowerCase(), args: match[2].trim() };
 }
+
+/** Splits `word rest of text` into its first argument and the rest. */
+export function splitArgs(args: string): [string, string] {
+  const match = /^(\S*)\s*(.*)$/s.exec(args.trim());
+  return [match?.[1] ?? '', match?.[2]?.trim() ?? ''];
+}

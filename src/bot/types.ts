@@ -1,22 +1,34 @@
-import type { TurnContext } from 'botbuilder';
 import type { AppServices } from '../app/services';
+import type { ConversationFacts } from '../app/conversations';
+import type { Principal } from '../domain/permissions';
+import type { CardJson, PostedMessage } from '../ports/chat';
 
-/** Who is acting: the Entra object id (lower case) and display name from the activity. */
-export interface Actor {
-  id: string;
-  name: string;
-  tenantId?: string;
-}
+/** Who is acting, as the permission policy sees them, plus their tenant (to reach them later). */
+export type Actor = Principal & { tenantId?: string };
 
 export type ConversationScope = 'personal' | 'channel' | 'groupChat';
 
-export interface CommandContext {
-  turn: TurnContext;
-  /** The text after the command word, trimmed. */
-  args: string;
+/**
+ * What a command or card action answers: text, a card, or both, and optionally work to start once the
+ * answer is out (tracked background work, given where the answer landed).
+ */
+export interface Reply {
+  text?: string;
+  card?: CardJson;
+  followUp?: (answeredOn: PostedMessage | undefined) => Promise<void> | void;
+}
+
+/** What every handler knows about the turn; never the turn itself. */
+export interface TurnFacts {
   actor: Actor;
   scope: ConversationScope;
+  conversation: ConversationFacts;
   services: AppServices;
+}
+
+export interface CommandContext extends TurnFacts {
+  /** The text after the command word, trimmed. */
+  args: string;
   /** All commands, for `help`. */
   commands: readonly CommandHandler[];
 }
@@ -28,25 +40,20 @@ export interface CommandHandler {
   trigger: RegExp;
   usage: string;
   summary: string;
-  handle(ctx: CommandContext): Promise<void>;
+  handle(ctx: CommandContext): Promise<Reply>;
 }
 
-export interface CardActionContext {
-  turn: TurnContext;
+export interface CardActionContext extends TurnFacts {
   verb: string;
   data: Record<string, unknown>;
-  actor: Actor;
-  scope: ConversationScope;
-  services: AppServices;
+  /** The message that carries the clicked card, when Teams says (its id is the activity's replyToId). */
+  clicked?: PostedMessage;
   /** True for the legacy Action.Submit path (a message with `value`), false for Action.Execute invokes. */
   viaSubmit: boolean;
 }
 
-/** What a card action answers: a card that replaces the one clicked, or a short message. */
-export type CardActionResult = { card: Record<string, unknown> } | { message: string };
-
-/** One card verb; adding a verb is adding one file with one of these. */
+/** One card verb; adding a verb is adding one file with one of these. A card answer replaces the clicked card. */
 export interface CardActionHandler {
   verb: string;
-  handle(ctx: CardActionContext): Promise<CardActionResult>;
+  handle(ctx: CardActionContext): Promise<Reply>;
 }

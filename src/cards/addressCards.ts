@@ -1,8 +1,9 @@
+import { describeOwner } from '../domain/addressChanges';
 import type { AddressRecord } from '../domain/addressRecords';
-import type { AuditEvent } from '../app/auditLog';
-import type { PoolStatus } from '../app/addressPool';
-import { describeOwner } from '../app/addressService';
+import type { AuditEvent } from '../domain/audit';
+import type { PoolStatus } from '../domain/pool';
 import { AdaptiveCard, expandCard } from './cardTemplates';
+import { inertText } from './inertText';
 import addressRecordTemplate from './addressRecord.json';
 import addressListTemplate from './addressList.json';
 import poolStatusTemplate from './poolStatus.json';
@@ -15,8 +16,8 @@ export function addressRecordCard(heading: string, record: AddressRecord): Adapt
     ['State', describeState(record)],
     ['Account name', record.accountName],
     ['AWS account', record.awsAccountId ?? (record.state === 'assigned' ? 'not linked yet' : undefined)],
-    ['Owner', record.owner ? describeOwner(record.owner) : undefined],
-    ['Purpose', record.purpose],
+    ['Owner', record.owner ? inertText(describeOwner(record.owner)) : undefined],
+    ['Purpose', record.purpose && inertText(record.purpose, 500)],
     ['Mailbox', record.mailbox],
     ['Request', record.requestId],
     ['Assigned', record.assignedAt?.slice(0, 10)],
@@ -29,7 +30,7 @@ export function addressRecordCard(heading: string, record: AddressRecord): Adapt
 export function addressListCard(heading: string, records: AddressRecord[], note = ''): AdaptiveCard {
   const rows = records.map((r) => ({
     address: r.address,
-    summary: [describeState(r), r.accountName, r.awsAccountId, r.owner?.upn ?? r.owner?.name]
+    summary: [describeState(r), r.accountName, r.awsAccountId, inertText(r.owner?.upn ?? r.owner?.name)]
       .filter(Boolean)
       .join(' · '),
   }));
@@ -55,10 +56,10 @@ export function poolStatusCard(status: PoolStatus): AdaptiveCard {
 
 export function auditTrailCard(subject: string, events: AuditEvent[]): AdaptiveCard {
   return expandCard(auditTrailTemplate, {
-    subject,
+    subject: inertText(subject),
     events: events.map((e) => ({
       when: e.at.slice(0, 16).replace('T', ' '),
-      what: `${e.action} by ${e.actorName ?? e.actorId}${e.detail ? ` (${e.detail})` : ''}`,
+      what: inertText(`${e.action} by ${e.actorName ?? e.actorId}${e.detail ? ` (${e.detail})` : ''}`, 300),
     })),
   });
 }

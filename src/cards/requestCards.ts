@@ -1,6 +1,7 @@
 import { AddressRequest, InputErrors, isApprover } from '../domain/addressRequests';
 import { describeState, formatTime } from '../domain/requestWording';
 import { AdaptiveCard, prepareCard } from './cardTemplates';
+import { inertText } from './inertText';
 import requestFormTemplate from './requestForm.json';
 import requestApprovalTemplate from './requestApproval.json';
 import requestStatusTemplate from './requestStatus.json';
@@ -32,12 +33,12 @@ export function requestFormCard(data: RequestFormData = {}): AdaptiveCard {
     purpose: data.purpose ?? '',
     environment: data.environment ?? '',
     costCentre: data.costCentre ?? '',
-    problem: data.problem ?? '',
+    problem: inertText(data.problem, 500),
     errors: {
-      accountName: errors.accountName ?? '',
-      purpose: errors.purpose ?? '',
-      environment: errors.environment ?? '',
-      costCentre: errors.costCentre ?? '',
+      accountName: inertText(errors.accountName, 300),
+      purpose: inertText(errors.purpose, 300),
+      environment: inertText(errors.environment, 300),
+      costCentre: inertText(errors.costCentre, 300),
     },
   });
 }
@@ -45,11 +46,11 @@ export function requestFormCard(data: RequestFormData = {}): AdaptiveCard {
 function facts(request: AddressRequest) {
   return {
     requestId: request.requestId,
-    requesterName: request.requester.name,
+    requesterName: inertText(request.requester.name, 100),
     accountName: request.accountName,
     environment: request.environment,
-    purpose: request.purpose ?? '—',
-    costCentre: request.costCentre ?? '—',
+    purpose: request.purpose ? inertText(request.purpose, 500) : '—',
+    costCentre: request.costCentre ? inertText(request.costCentre, 40) : '—',
     askedAt: formatTime(request.createdAt),
     expiresAt: formatTime(request.expiresAt),
   };
@@ -66,7 +67,7 @@ function refreshUserIds(request: AddressRequest): string[] {
 export function approvalCard(request: AddressRequest, note = ''): AdaptiveCard {
   return expandApproval({
     ...facts(request),
-    note,
+    note: inertText(note, 700),
     refreshUserIds: refreshUserIds(request),
   });
 }
@@ -86,9 +87,9 @@ const STATUS_COLOR: Record<AddressRequest['state'], string> = {
 export function requestStatusCard(request: AddressRequest, note = ''): AdaptiveCard {
   const card = expandStatus({
     ...facts(request),
-    status: statusLine(request),
+    status: inertText(statusLine(request), 700),
     statusColor: STATUS_COLOR[request.state],
-    note,
+    note: inertText(note, 700),
     refreshUserIds: refreshUserIds(request),
   });
   if (card.refresh === null) delete card.refresh; // `$when` leaves null behind
@@ -124,7 +125,7 @@ export function requestResultCard(request: AddressRequest): AdaptiveCard {
     linkCommand: `link ${request.address ?? ''} <12-digit account id>`,
     accountName: request.accountName,
     environment: request.environment,
-    approverName: request.decision?.by.name ?? '',
+    approverName: inertText(request.decision?.by.name ?? '', 100),
     approvedAt: formatTime(request.decision?.at),
   });
 }

@@ -1,4 +1,4 @@
-import type { OperationalStatus } from '../app/operationalStatus';
+import type { OperationalStatus } from '../domain/operationalStatus';
 import { AdaptiveCard, prepareCard } from './cardTemplates';
 import statusTemplate from './status.json';
 

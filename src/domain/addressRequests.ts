@@ -9,7 +9,6 @@
  */
 
 import { accountNameProblem } from './addressRules';
-import { describeState } from './requestWording';
 
 export type RequestState =
   | 'pending'
@@ -243,22 +242,16 @@ export function decide(
   };
 }
 
+export type CancelRefusal = 'not-requester' | 'not-pending';
+
 /** The requester (only) may withdraw a request nobody has decided yet. */
 export function cancel(
   request: AddressRequest,
   actor: Person,
   now: Date,
-): { ok: true; request: AddressRequest } | { ok: false; problem: string } {
-  if (actor.id.toLowerCase() !== request.requester.id)
-    return {
-      ok: false,
-      problem: `Only ${request.requester.name}, who asked, can cancel ${request.requestId}.`,
-    };
-  if (request.state !== 'pending')
-    return {
-      ok: false,
-      problem: `${request.requestId} is ${describeState(request)}; only a pending request can be cancelled.`,
-    };
+): { ok: true; request: AddressRequest } | { ok: false; reason: CancelRefusal } {
+  if (actor.id.toLowerCase() !== request.requester.id) return { ok: false, reason: 'not-requester' };
+  if (request.state !== 'pending') return { ok: false, reason: 'not-pending' };
   return {
     ok: true,
     request: withSteps(

@@ -1,4 +1,4 @@
-import type { AddressRequest } from './addressRequests';
+import type { AddressRequest, CancelRefusal } from './addressRequests';
 
 /**
  * What people read about a request: its state, where its card went, and the notices sent about it. One
@@ -38,7 +38,7 @@ export function describeDelivery(request: AddressRequest): string {
     case 'personal':
       return `Sent to ${names} for approval.`;
     default:
-      return '';
+      return `Sending the approval card to ${names}…`;
   }
 }
 
@@ -62,4 +62,11 @@ export function requesterNotice(request: AddressRequest): string {
     default:
       return `Your request ${request.requestId} is now ${request.state}.`;
   }
+}
+
+/** Why a cancel was refused, in the requester's words. */
+export function describeCancelRefusal(request: AddressRequest, reason: CancelRefusal): string {
+  return reason === 'not-requester'
+    ? `Only ${request.requester.name}, who asked, can cancel ${request.requestId}.`
+    : `${request.requestId} is ${describeState(request)}; only a pending request can be cancelled.`;
 }

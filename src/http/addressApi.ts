@@ -1,55 +1,19 @@
 import type { Request, Response, Server } from 'restify';
-import { PoolImportRejectedError } from '../app/addressPool';
-import type { AddressActor } from '../app/addressService';
-import { resolveOwner } from '../app/resolveOwner';
+import { resolveOwner } from '../app/people';
 import type { AppServices } from '../app/services';
-import { AddressError, InvalidAddressInputError } from '../domain/addressErrors';
+import { InvalidAddressInputError } from '../domain/addressErrors';
 import type { AddressRecord, Owner } from '../domain/addressRecords';
-import { ApiCaller, ApiRole, createApiAuthenticator, hasRole } from './apiAuth';
+import { mayAllocateDirectly } from '../domain/permissions';
+import { apiRoutes } from './apiRoute';
 import { openApiDocument } from './openapi';
-import { answerWithRequest } from './requestApi';
 import { sendProblem } from './problem';
-import type { RouteModule } from './server';
-
-type ApiHandler = (req: Request, res: Response, caller: ApiCaller) => Promise<void>;
+import { answerWithRequest } from './requestApi';
+import type { RouteModule, RouteWrapper } from './server';
 
 /** The automation API under /api/v1: Entra ID bearer tokens, JSON in and out, RFC 9457 problems. */
 export function addressApiRoutes(services: AppServices): RouteModule {
-  const authenticate = createApiAuthenticator(services.config.api);
-
-  /** Authenticates, checks the role (when one is given), and turns address errors into problems. */
-  const guarded = (role: ApiRole | undefined, handler: ApiHandler) => async (req: Request, res: Response) => {
-    const outcome = await authenticate(req);
-    if (!outcome.ok) {
-      if (outcome.challenge) res.setHeader('WWW-Authenticate', outcome.challenge);
-      const title = outcome.status === 401 ? 'Unauthorized' : 'Service Unavailable';
-      return sendProblem(res, outcome.status, title, outcome.detail);
-    }
-    if (role && !hasRole(outcome.caller, role))
-      return sendProblem(res, 403, 'Forbidden', `This call needs the app role ${role}.`);
-    try {
-      await handler(req, res, outcome.caller);
-    } catch (err) {
-      if (err instanceof PoolImportRejectedError)
-        return sendProblem(res, 400, err.title, err.message, { lines: err.lines });
-      if (err instanceof AddressError) return sendProblem(res, err.status, err.title, err.message);
-      services.logger.error({ err, method: req.method, path: req.path() }, 'address API call failed');
-      sendProblem(
-        res,
-        500,
-        'Internal Server Error',
-        'Something went wrong on our side; nothing was changed.',
-      );
-    }
-  };
-
-  const actorOf = (caller: ApiCaller): AddressActor => ({
-    id: caller.id,
-    name: caller.name ?? `API client ${caller.id}`,
-    admin: hasRole(caller, 'Addresses.Admin'),
-  });
-
-  return (server: Server) => {
+  return (server: Server, route: RouteWrapper) => {
+    const guarded = apiRoutes(services.config.api, route);
     // restify's body parser would parse text/csv itself and fail a broken line with its own wording; the
     // import reads the text itself so every bad line is reported by number.
     server.pre((req: Request, _res: Response, next: () => void) => {
@@ -58,9 +22,12 @@ export function addressApiRoutes(services: AppServices): RouteModule {
       next();
     });
 
-    server.get('/api/v1/openapi.json', async (_req: Request, res: Response) => {
-      res.send(200, openApiDocument());
-    });
+    server.get(
+      '/api/v1/openapi.json',
+      route(async (_req, res) => {
+        res.send(200, openApiDocument());
+      }),
+    );
 
     server.get(
       '/api/v1/addresses',
@@ -99,7 +66,7 @@ export function addressApiRoutes(services: AppServices): RouteModule {
       guarded(undefined, async (req, res, caller) => {
         // Callers without Addresses.Allocate ask instead: a request through the same approval as in Teams.
         const body = jsonBody(req);
-        if (!hasRole(caller, 'Addresses.Allocate')) return answerWithRequest(services, caller, body, res);
+        if (!mayAllocateDirectly(caller)) return answerWithRequest(services, caller, body, res);
         const accountName = stringField(body, 'accountName', true)!;
         const purpose = stringField(body, 'purpose', false);
         const owner = await ownerFrom(body.owner);
@@ -107,7 +74,7 @@ export function addressApiRoutes(services: AppServices): RouteModule {
           accountName,
           owner,
           purpose,
-          actor: actorOf(caller),
+          by: caller,
         });
         res.setHeader('Location', `/api/v1/addresses/${encodeURIComponent(record.address)}`);
         res.send(201, recordView(record));
@@ -128,9 +95,9 @@ export function addressApiRoutes(services: AppServices): RouteModule {
         if (!current) return sendProblem(res, 404, 'Not Found', `There is no address ${address}.`);
         let record = current;
         if (awsAccountId !== undefined)
-          record = await services.addresses.linkAwsAccount(address, awsAccountId, actorOf(caller));
+          record = await services.addresses.linkAwsAccount(address, awsAccountId, caller);
         if (owner && owner.id !== record.owner?.id)
-          record = await services.addresses.transfer(address, owner, actorOf(caller));
+          record = await services.addresses.transfer(address, owner, caller);
         res.send(200, recordView(record));
       }),
     );
@@ -139,7 +106,7 @@ export function addressApiRoutes(services: AppServices): RouteModule {
       '/api/v1/addresses/:address',
       guarded('Addresses.Admin', async (req, res, caller) => {
         const reason = typeof req.query?.reason === 'string' ? req.query.reason.slice(0, 200) : undefined;
-        const record = await services.addresses.retire(pathAddress(req), reason, actorOf(caller));
+        const record = await services.addresses.retire(pathAddress(req), reason, caller);
         res.send(200, recordView(record));
       }),
     );
@@ -157,7 +124,7 @@ export function addressApiRoutes(services: AppServices): RouteModule {
         const csv = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : req.body;
         if (typeof csv !== 'string' || !/^text\//i.test(req.header('content-type') ?? ''))
           throw new InvalidAddressInputError('Send the pool file as text/csv with lines `mailbox,address`.');
-        res.send(200, await services.pool.importCsv(csv, actorOf(caller)));
+        res.send(200, await services.pool.importCsv(csv, caller));
       }),
     );
   };

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, errors, jwtVerify, JWTPayload } from 'jose';
 import type { Request } from 'restify';
 import type { AppConfig } from '../config';
+import type { Principal } from '../domain/permissions';
 
 /** App roles of the address API (Entra ID app roles, `roles` claim). Admin implies the others. */
 export type ApiRole = 'Addresses.Read' | 'Addresses.Allocate' | 'Addresses.Admin';
@@ -44,6 +45,8 @@ export function createApiAuthenticator(api: AppConfig['api']): (req: Request) =>
         issuer: api.issuer,
         audience: api.audience,
         clockTolerance: 60,
+        // A token without an expiry would be good forever.
+        requiredClaims: ['exp'],
       }));
     } catch (err) {
       if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError))
@@ -80,10 +83,23 @@ export function hasRole(caller: ApiCaller, role: ApiRole): boolean {
   return caller.roles.includes(role) || caller.roles.includes('Addresses.Admin');
 }
 
+/** The caller as the permission policy sees them: app roles decide what they may do. */
+export function principalOf(caller: ApiCaller): Principal {
+  return {
+    id: caller.id,
+    name: caller.name ?? `API client ${caller.id}`,
+    admin: hasRole(caller, 'Addresses.Admin'),
+    reader: hasRole(caller, 'Addresses.Read'),
+    allocator: hasRole(caller, 'Addresses.Allocate'),
+  };
+}
+
 function describeTokenError(err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'it has expired';
   if (err instanceof errors.JWTClaimValidationFailed)
-    return `its "${err.claim}" claim is not the one expected`;
+    return err.reason === 'missing'
+      ? `it has no "${err.claim}" claim`
+      : `its "${err.claim}" claim is not the one expected`;
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'its signature does not verify';
   if (err instanceof errors.JWKSNoMatchingKey) return 'it is not signed with a key of the configured issuer';
   return 'it is not a valid signed token';

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Request, Response, Server } from 'restify';
 import type { Logger } from '../log/logger';
 import { sendProblem } from './problem';
-import type { RouteModule } from './server';
+import type { RouteModule, RouteWrapper } from './server';
 
 interface ChangeNotification {
   subscriptionId?: string;
@@ -15,44 +15,50 @@ interface ChangeNotification {
 export interface GraphWebhookDeps {
   logger: Logger;
   clientState: string;
-  /** Called after the 202 went out; must not throw (it runs detached). */
+  /** Called after the 202 went out; starts tracked background work, never throws. */
   onCreated(messageIds: string[]): void;
-  onLifecycle(event: string): Promise<void>;
+  /** Called after the 202 went out, once per event; starts tracked background work, never throws. */
+  onLifecycle(event: string, subscriptionId: string | undefined): void;
 }
+
+const MAX_BATCH = 1000;
 
 /**
  * Microsoft Graph webhooks: the validation handshake, change notifications (answered 202 at once, worked
  * on afterwards) and lifecycle notifications. Every notification must carry our clientState.
  */
 export function graphWebhookRoutes(deps: GraphWebhookDeps): RouteModule {
-  return (server: Server) => {
-    server.post('/api/graph/notifications', async (req: Request, res: Response) => {
-      if (answerValidation(req, res)) return;
-      const notifications = accepted(req, res, deps, 'change');
-      if (!notifications) return;
-      res.send(202);
-      const ids = notifications
-        .filter((n) => n.changeType === 'created' && n.resourceData?.id)
-        .map((n) => n.resourceData!.id!);
-      if (ids.length > 0) deps.onCreated([...new Set(ids)]);
-    });
+  return (server: Server, route: RouteWrapper) => {
+    server.post(
+      '/api/graph/notifications',
+      route(async (req, res) => {
+        if (answerValidation(req, res)) return;
+        const notifications = accepted(req, res, deps, 'change');
+        if (!notifications) return;
+        res.send(202);
+        const ids = notifications
+          .filter((n) => n.changeType === 'created' && typeof n.resourceData?.id === 'string')
+          .map((n) => n.resourceData!.id!.slice(0, 512));
+        if (ids.length > 0) deps.onCreated([...new Set(ids)]);
+      }),
+    );
 
-    server.post('/api/graph/lifecycle', async (req: Request, res: Response) => {
-      if (answerValidation(req, res)) return;
-      const notifications = accepted(req, res, deps, 'lifecycle');
-      if (!notifications) return;
-      res.send(202);
-      for (const n of notifications) {
-        const event = n.lifecycleEvent ?? '';
-        deps.logger.info(
-          { lifecycleEvent: event, subscriptionId: n.subscriptionId },
-          'Graph lifecycle event',
-        );
-        deps
-          .onLifecycle(event)
-          .catch((err) => deps.logger.error({ err, lifecycleEvent: event }, 'lifecycle handling failed'));
-      }
-    });
+    server.post(
+      '/api/graph/lifecycle',
+      route(async (req, res) => {
+        if (answerValidation(req, res)) return;
+        const notifications = accepted(req, res, deps, 'lifecycle');
+        if (!notifications) return;
+        res.send(202);
+        for (const n of notifications) {
+          const event = typeof n.lifecycleEvent === 'string' ? n.lifecycleEvent.slice(0, 64) : '';
+          const subscriptionId =
+            typeof n.subscriptionId === 'string' ? n.subscriptionId.slice(0, 128) : undefined;
+          deps.logger.info({ lifecycleEvent: event, subscriptionId }, 'Graph lifecycle event');
+          deps.onLifecycle(event, subscriptionId);
+        }
+      }),
+    );
   };
 }
 
@@ -73,8 +79,12 @@ function accepted(
   kind: string,
 ): ChangeNotification[] | undefined {
   const value = (req.body as { value?: unknown } | undefined)?.value;
-  if (!Array.isArray(value)) {
-    sendProblem(res, 400, 'Bad Request', 'Expected a Graph notification batch: {"value": [ … ]}.');
+  const wellFormed =
+    Array.isArray(value) &&
+    value.length <= MAX_BATCH &&
+    value.every((n) => n !== null && typeof n === 'object' && !Array.isArray(n));
+  if (!wellFormed) {
+    sendProblem(res, 400, 'Bad Request', 'Expected a Graph notification batch: {"value": [ {…}, … ]}.');
     return undefined;
   }
   const notifications = value as ChangeNotification[];

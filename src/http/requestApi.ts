@@ -1,9 +1,10 @@
-import type { Request, Response, Server } from 'restify';
+import type { Response, Server } from 'restify';
 import type { AppServices } from '../app/services';
-import { AddressRequest, isApprover, validateRequestInput } from '../domain/addressRequests';
-import { ApiCaller, createApiAuthenticator, hasRole } from './apiAuth';
+import { AddressRequest, validateRequestInput } from '../domain/addressRequests';
+import { mayReadRequest, Principal } from '../domain/permissions';
+import { apiRoutes } from './apiRoute';
 import { sendProblem } from './problem';
-import type { RouteModule } from './server';
+import type { RouteModule, RouteWrapper } from './server';
 
 export const requestStatusPath = (requestId: string) => `/api/v1/requests/${encodeURIComponent(requestId)}`;
 
@@ -13,7 +14,7 @@ export const requestStatusPath = (requestId: string) => `/api/v1/requests/${enco
  */
 export async function answerWithRequest(
   services: AppServices,
-  caller: ApiCaller,
+  caller: Principal,
   body: Record<string, unknown>,
   res: Response,
 ): Promise<void> {
@@ -28,11 +29,7 @@ export async function answerWithRequest(
     return sendProblem(res, 400, 'Bad Request', Object.values(checked.errors).join(' '), {
       errors: checked.errors,
     });
-  const result = await services.requests.submit(
-    checked.value,
-    { id: caller.id, name: caller.name ?? `API client ${caller.id}` },
-    'api',
-  );
+  const result = await services.requests.submit(checked.value, caller, 'api');
   if (result.kind === 'duplicate') {
     return sendProblem(
       res,
@@ -46,32 +43,24 @@ export async function answerWithRequest(
   const location = requestStatusPath(result.request.requestId);
   res.setHeader('Location', location);
   res.send(202, { ...requestView(result.request), statusUrl: location });
+  services.requests.carryOut(result.request.requestId); // the approval card goes out after the answer
 }
 
 /** GET /api/v1/requests/{id}: for the requester, the request's approvers, and readers of the API. */
 export function requestApiRoutes(services: AppServices): RouteModule {
-  const authenticate = createApiAuthenticator(services.config.api);
-  return (server: Server) => {
-    server.get('/api/v1/requests/:requestId', async (req: Request, res: Response) => {
-      const outcome = await authenticate(req);
-      if (!outcome.ok) {
-        if (outcome.challenge) res.setHeader('WWW-Authenticate', outcome.challenge);
-        const title = outcome.status === 401 ? 'Unauthorized' : 'Service Unavailable';
-        return sendProblem(res, outcome.status, title, outcome.detail);
-      }
-      const caller = outcome.caller;
-      const requestId = String(req.params?.requestId ?? '').slice(0, 64);
-      const request = await services.requests.get(requestId);
-      const mayRead =
-        request &&
-        (request.requester.id === caller.id ||
-          isApprover(request, caller.id) ||
-          hasRole(caller, 'Addresses.Read'));
-      // Someone else's request is "not found" rather than "forbidden": ids are not to be probed.
-      if (!request || !mayRead || !request.requestId)
-        return sendProblem(res, 404, 'Not Found', `There is no request ${requestId} that you can see.`);
-      res.send(200, requestView(request));
-    });
+  return (server: Server, route: RouteWrapper) => {
+    const guarded = apiRoutes(services.config.api, route);
+    server.get(
+      '/api/v1/requests/:requestId',
+      guarded(undefined, async (req, res, caller) => {
+        const requestId = String(req.params?.requestId ?? '').slice(0, 64);
+        const request = await services.requests.get(requestId);
+        // Someone else's request is "not found" rather than "forbidden": ids are not to be probed.
+        if (!request || !mayReadRequest(caller, request))
+          return sendProblem(res, 404, 'Not Found', `There is no request ${requestId} that you can see.`);
+        res.send(200, requestView(request));
+      }),
+    );
   };
 }
 

@@ -1,29 +1,52 @@
 import restify, { Request, Response, Server } from 'restify';
-import type { CloudAdapter } from 'botbuilder';
-import type { ActivityHandler } from 'botbuilder';
+import { classifyFailure } from '../app/failures';
 import type { Logger } from '../log/logger';
-import { sendProblem } from './problem';
+import { sendFailure, sendProblem } from './problem';
 
 /** A feature's HTTP routes; each route module registers itself on the one server. */
-export type RouteModule = (server: Server) => void;
+export type RouteModule = (server: Server, route: RouteWrapper) => void;
+
+export type RouteHandler = (req: Request, res: Response) => Promise<void>;
+/** Wraps a handler so that whatever it throws is answered by the one error path. */
+export type RouteWrapper = (handler: RouteHandler) => RouteHandler;
 
 export interface HttpServerDeps {
-  adapter: CloudAdapter;
-  bot: ActivityHandler;
   logger: Logger;
-  health: () => Promise<{ ok: boolean; body: Record<string, unknown> }>;
+  /** Liveness and readiness from memory (never a scan per probe). */
+  health: () => { ok: boolean; body: Record<string, unknown> };
+  /** POST /api/messages: a Bot Framework activity (the body is a checked JSON object with a type). */
+  messages: RouteHandler;
   routes?: RouteModule[];
 }
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
-export function createHttpServer({ adapter, bot, logger, health, routes = [] }: HttpServerDeps): Server {
+const SECURITY_HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cache-Control': 'no-store',
+};
+
+export function createHttpServer({ logger, health, messages, routes = [] }: HttpServerDeps): Server {
   const server = restify.createServer({
     name: 'rootmail',
     handleUncaughtExceptions: false,
     formatters: { 'application/problem+json': formatJson },
   });
 
+  const route: RouteWrapper = (handler) => async (req, res) => {
+    try {
+      await handler(req, res);
+    } catch (err) {
+      sendFailure(res, classifyFailure(err, logger, { method: req.method, path: req.path() }));
+    }
+  };
+
+  server.pre((req: Request, res: Response, next: () => void) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    next();
+  });
   // Graph's validation handshake and plain-text bodies arrive as text; JSON for everything else.
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.use(
@@ -35,49 +58,61 @@ export function createHttpServer({ adapter, bot, logger, health, routes = [] }: 
     }),
   );
 
-  server.get('/healthz', async (_req: Request, res: Response) => {
-    const { ok, body } = await health();
-    res.send(ok ? 200 : 503, body);
-  });
+  server.get(
+    '/healthz',
+    route(async (_req, res) => {
+      const { ok, body } = health();
+      res.send(ok ? 200 : 503, body);
+    }),
+  );
 
   // The Agents Playground probes the endpoint with HEAD every few seconds; answer instead of logging a 405.
   server.head('/api/messages', async (_req: Request, res: Response) => {
     res.send(200);
   });
 
-  server.post('/api/messages', async (req: Request, res: Response) => {
-    const body = req.body as Record<string, unknown> | undefined;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      return sendProblem(
-        res,
-        400,
-        'Bad Request',
-        'The body must be a Bot Framework activity as a JSON object.',
-      );
-    }
-    if (typeof body.type !== 'string' || !body.type) {
-      logger.warn({ path: req.path() }, 'activity without a type');
-      return sendProblem(
-        res,
-        400,
-        'Bad Request',
-        'The activity has no "type"; every activity needs one (e.g. "message").',
-      );
-    }
-    await adapter.process(req, res, (context) => bot.run(context));
-  });
+  server.post(
+    '/api/messages',
+    route(async (req, res) => {
+      const body = req.body as Record<string, unknown> | undefined;
+      if (!body || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body))
+        return sendProblem(
+          res,
+          400,
+          'Bad Request',
+          'The body must be a Bot Framework activity as a JSON object.',
+        );
+      if (typeof body.type !== 'string' || !body.type) {
+        logger.warn({ path: req.path() }, 'activity without a type');
+        return sendProblem(
+          res,
+          400,
+          'Bad Request',
+          'The activity has no "type"; every activity needs one (e.g. "message").',
+        );
+      }
+      await messages(req, res);
+    }),
+  );
 
-  for (const register of routes) register(server);
+  for (const register of routes) register(server, route);
 
+  // Errors restify itself raises (unknown route, bad JSON, too large): the same problem+json shape.
   server.on(
     'restifyError',
-    (req: Request, res: Response, err: Error & { statusCode?: number; body?: unknown }, cb: () => void) => {
+    (req: Request, res: Response, err: Error & { statusCode?: number }, cb: () => void) => {
       const status = err.statusCode ?? 500;
-      const detail = describeHttpError(err, status);
-      logger.warn({ method: req.method, path: req.path(), status, error: err.name }, detail);
-      // restify serialises the error with toJSON; give every error the same problem+json shape.
+      let detail = describeHttpError(err, status);
+      const extensions: Record<string, unknown> = {};
+      if (status >= 500) {
+        const failure = classifyFailure(err, logger, { method: req.method, path: req.path() });
+        if (failure.kind !== 'refused') extensions.correlationId = failure.correlationId;
+        detail = `Something went wrong on our side. If it keeps happening, report the correlation id ${extensions.correlationId}.`;
+      } else {
+        logger.warn({ method: req.method, path: req.path(), status, error: err.name }, detail);
+      }
       Object.assign(err, {
-        toJSON: () => ({ type: 'about:blank', title: titleFor(status), status, detail }),
+        toJSON: () => ({ type: 'about:blank', title: titleFor(status), status, detail, ...extensions }),
       });
       res.header('content-type', 'application/problem+json');
       cb();
@@ -85,14 +120,7 @@ export function createHttpServer({ adapter, bot, logger, health, routes = [] }: 
   );
 
   server.on('uncaughtException', (req: Request, res: Response, _route: unknown, err: Error) => {
-    logger.error({ err, method: req.method, path: req.path() }, 'unhandled error in a route');
-    if (!res.headersSent)
-      sendProblem(
-        res,
-        500,
-        'Internal Server Error',
-        'Something went wrong on our side; nothing was changed.',
-      );
+    sendFailure(res, classifyFailure(err, logger, { method: req.method, path: req.path() }));
   });
 
   return server;
@@ -107,20 +135,18 @@ function formatJson(_req: Request, res: Response, body: unknown): string {
 function describeHttpError(err: Error & { statusCode?: number }, status: number): string {
   switch (err.name) {
     case 'ResourceNotFoundError':
-      return `There is no such endpoint. Known endpoints: POST /api/messages, GET /healthz, /api/v1/…`;
+      return 'There is no such endpoint. Known endpoints: POST /api/messages, GET /healthz, /api/v1/…';
     case 'MethodNotAllowedError':
-      return err.message;
+      return 'This endpoint does not take that method.';
     case 'PayloadTooLargeError':
       return `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`;
     case 'InvalidContentError':
     case 'BadRequestError':
-      return /JSON/i.test(err.message) || err.name === 'InvalidContentError'
-        ? `The body is not valid JSON: ${err.message.replace(/^Invalid JSON: /, '')}`
-        : err.message;
+      return 'The body is not valid JSON.';
     case 'UnsupportedMediaTypeError':
       return 'Send the body as application/json.';
     default:
-      return status >= 500 ? 'Something went wrong on our side; nothing was changed.' : err.message;
+      return status >= 500 ? 'Something went wrong on our side.' : 'The request could not be understood.';
   }
 }
 

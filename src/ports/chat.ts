@@ -1,12 +1,35 @@
-import type { ConversationReference } from 'botbuilder';
-import type { AdaptiveCard } from '../cards/cardTemplates';
+/**
+ * The chat port: proactive posts, new channel threads, card updates and member lookups in Teams. The only
+ * place that knows how (the Bot Framework) is its adapter, src/adapters/botFrameworkChat.ts.
+ */
+
+/** Where a conversation is and how to reach it (the shape of a Bot Framework conversation reference). */
+export interface ConversationRef {
+  serviceUrl?: string;
+  channelId?: string;
+  conversation?: {
+    id: string;
+    tenantId?: string;
+    conversationType?: string;
+    isGroup?: boolean;
+    name?: string;
+  };
+  bot?: { id: string; name?: string };
+  user?: { id: string; name?: string; aadObjectId?: string };
+  activityId?: string;
+  locale?: string;
+}
+
+/** An Adaptive Card as JSON. */
+export type CardJson = Record<string, unknown>;
 
 /** What the app sends to Teams: plain text, a card, or both. */
 export interface OutgoingMessage {
   text?: string;
-  card?: AdaptiveCard;
+  card?: CardJson;
 }
 
+/** A message the bot posted, so it can be updated later. */
 export interface PostedMessage {
   conversationId: string;
   activityId: string;
@@ -14,20 +37,17 @@ export interface PostedMessage {
 }
 
 export interface ChatMember {
+  /** The Teams user id (MRI, `29:…`). */
   id: string;
   aadObjectId?: string;
   name?: string;
 }
 
-/**
- * The chat port: proactive posts, new conversations and card updates through the Bot Framework. The
- * only place that knows about continueConversation and createConversation.
- */
 export interface ChatPort {
   /** Posts into an existing conversation (personal chat, group chat or channel thread). */
-  post(reference: Partial<ConversationReference>, message: OutgoingMessage): Promise<PostedMessage>;
+  post(reference: ConversationRef, message: OutgoingMessage): Promise<PostedMessage>;
   /** Starts a new thread in a channel. */
-  postToChannel(reference: Partial<ConversationReference>, message: OutgoingMessage): Promise<PostedMessage>;
+  postToChannel(reference: ConversationRef, message: OutgoingMessage): Promise<PostedMessage>;
   /** Opens (or reuses) the 1:1 chat with a user and posts; fails where the app is not installed for them. */
   postToUser(
     user: { aadObjectId: string; tenantId: string; serviceUrl: string },
@@ -37,7 +57,7 @@ export interface ChatPort {
   update(posted: PostedMessage, message: OutgoingMessage): Promise<void>;
   /** A member of the team (when teamId is given) or of the chat, or undefined when not a member. */
   getMember(
-    reference: Partial<ConversationReference>,
+    reference: ConversationRef,
     aadObjectId: string,
     teamId?: string,
   ): Promise<ChatMember | undefined>;

@@ -41,22 +41,25 @@ export interface DocumentStore {
 }
 
 /**
- * Every container the app uses. Adding a feature's container is one line here; the Cosmos adapter and
- * infra/ create exactly these (with `/id` as partition key).
+ * Every container the app uses, each read and written by exactly one owner. Adding a feature's container
+ * is one line here; the Cosmos adapter and infra/ create exactly these (with `/id` as partition key).
  */
 export const CONTAINERS = [
-  'botState',
-  'conversations',
-  'settings',
-  'audit',
-  'mailboxes',
-  'addresses',
-  'addressKeys',
-  'requests',
-  'work',
-  'mails',
-  'secrets',
-  'subscriptions',
+  'botState', // src/storage/botStateStorage.ts (dialog state)
+  'conversations', // src/app/conversations.ts
+  'settings', // src/app/conversations.ts (channel roles)
+  'audit', // src/app/auditLog.ts
+  'alerts', // src/app/alerts.ts
+  'leases', // src/app/leases.ts
+  'snapshots', // src/app/statusBoard.ts
+  'mailboxes', // src/app/addresses/
+  'addresses', // src/app/addresses/
+  'addressKeys', // src/app/addresses/ (aws:<id> keys, pool buckets)
+  'requests', // src/app/requests/requestRepository.ts
+  'requestKeys', // src/app/requests/requestRepository.ts (one open request per account name)
+  'mails', // src/app/mail/mailRecords.ts
+  'secrets', // src/app/mail/mailRecords.ts
+  'subscriptions', // src/app/mail/inboxSubscription.ts
 ] as const;
 export type ContainerName = (typeof CONTAINERS)[number];
 

@@ -13,6 +13,7 @@ import {
   TTL_CONTAINERS,
   assertFieldPath,
 } from '../ports/documentStore';
+import { DependencyUnavailableError, isOutage } from '../ports/errors';
 
 export interface CosmosStoreOptions {
   endpoint: string;
@@ -61,7 +62,7 @@ export class CosmosDocumentStore implements DocumentStore {
       return resource ? clean<T>(resource) : undefined;
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
-      throw err;
+      throw asOutage(err);
     }
   }
 
@@ -72,7 +73,7 @@ export class CosmosDocumentStore implements DocumentStore {
     } catch (err) {
       if (statusOf(err) === 409)
         throw new AlreadyExistsError(`${container}/${id} already exists`, container, id);
-      throw err;
+      throw asOutage(err);
     }
   }
 
@@ -92,12 +93,16 @@ export class CosmosDocumentStore implements DocumentStore {
       if (status === 412)
         throw new ConflictError(`${container}/${id} was changed by someone else`, container, id);
       if (status === 404) throw new NotFoundError(`${container}/${id} does not exist`, container, id);
-      throw err;
+      throw asOutage(err);
     }
   }
 
   async upsert<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>> {
-    const { resource } = await this.container(container).items.upsert({ ...strip(doc), id });
+    const { resource } = await this.container(container)
+      .items.upsert({ ...strip(doc), id })
+      .catch((err: unknown) => {
+        throw asOutage(err);
+      });
     return clean<T>(resource!);
   }
 
@@ -111,7 +116,7 @@ export class CosmosDocumentStore implements DocumentStore {
       if (status === 404) return;
       if (status === 412)
         throw new ConflictError(`${container}/${id} was changed by someone else`, container, id);
-      throw err;
+      throw asOutage(err);
     }
   }
 
@@ -125,7 +130,12 @@ export class CosmosDocumentStore implements DocumentStore {
     let sql = `SELECT ${top}* FROM c${where}`;
     if (options.orderBy)
       sql += ` ORDER BY ${fieldRef(options.orderBy)} ${options.descending ? 'DESC' : 'ASC'}`;
-    const { resources } = await this.container(container).items.query({ query: sql, parameters }).fetchAll();
+    const { resources } = await this.container(container)
+      .items.query({ query: sql, parameters })
+      .fetchAll()
+      .catch((err: unknown) => {
+        throw asOutage(err);
+      });
     return resources.map((r) => clean<T>(r));
   }
 
@@ -133,7 +143,10 @@ export class CosmosDocumentStore implements DocumentStore {
     const { where, parameters } = whereClause(filter);
     const { resources } = await this.container(container)
       .items.query<number>({ query: `SELECT VALUE COUNT(1) FROM c${where}`, parameters })
-      .fetchAll();
+      .fetchAll()
+      .catch((err: unknown) => {
+        throw asOutage(err);
+      });
     return resources.reduce((a, b) => a + b, 0);
   }
 
@@ -192,5 +205,22 @@ function clean<T>(resource: object): Stored<T> {
 }
 
 function statusOf(err: unknown): number | undefined {
-  return (err as ErrorResponse)?.code as number | undefined;
+  const code = (err as ErrorResponse)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** Unreachable, throttled (429), failing (5xx) or refusing our identity (401/403): Cosmos DB is unavailable. */
+function asOutage(err: unknown): unknown {
+  const status = statusOf(err);
+  const code =
+    typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;
+  if (!isOutage(typeof status === 'number' ? status : undefined, code) && status !== 401 && status !== 403)
+    return err;
+  const retryAfterMs = Number((err as { retryAfterInMs?: number })?.retryAfterInMs);
+  return new DependencyUnavailableError(
+    'Cosmos DB',
+    `${status ?? code ?? 'no answer'}`,
+    Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? Math.ceil(retryAfterMs / 1000) : 10,
+    { cause: err },
+  );
 }

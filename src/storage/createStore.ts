@@ -1,4 +1,3 @@
-import { DefaultAzureCredential } from '@azure/identity';
 import type { AppConfig } from '../config';
 import type { DocumentStore } from '../ports/documentStore';
 import { SqliteDocumentStore } from './sqliteDocumentStore';
@@ -14,7 +13,7 @@ export async function createStore(storage: AppConfig['storage']): Promise<Docume
       endpoint: storage.endpoint,
       database: storage.database,
       key: storage.key,
-      credential: storage.key ? undefined : new DefaultAzureCredential(),
+      credential: storage.key ? undefined : new (await import('@azure/identity')).DefaultAzureCredential(),
     });
   }
   return SqliteDocumentStore.inDirectory(storage.dataDir);

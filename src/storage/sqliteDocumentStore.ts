@@ -14,6 +14,7 @@ import {
   Stored,
   assertFieldPath,
 } from '../ports/documentStore';
+import { DependencyUnavailableError } from '../ports/errors';
 
 /**
  * The embedded store for local runs: one SQLite file (WAL) in DATA_DIR, one table per container.
@@ -34,13 +35,26 @@ export class SqliteDocumentStore implements DocumentStore {
     this.db.pragma('busy_timeout = 5000');
   }
 
-  private sql(text: string): Database.Statement {
+  /**
+   * A compiled statement whose runs report a failing database (disk full, file locked, closed) as the
+   * embedded store being unavailable.
+   */
+  private sql(text: string): {
+    run(...p: unknown[]): Database.RunResult;
+    get(...p: unknown[]): unknown;
+    all(...p: unknown[]): unknown[];
+  } {
     let statement = this.statements.get(text);
     if (!statement) {
-      statement = this.db.prepare(text);
+      statement = guarded(() => this.db.prepare(text));
       this.statements.set(text, statement);
     }
-    return statement;
+    const s = statement;
+    return {
+      run: (...p) => guarded(() => s.run(...p)),
+      get: (...p) => guarded(() => s.get(...p)),
+      all: (...p) => guarded(() => s.all(...p)),
+    };
   }
 
   static inDirectory(dataDir: string): SqliteDocumentStore {
@@ -186,4 +200,18 @@ function toStored<T>(id: string, etag: string, body: string): Stored<T> {
 
 function newEtag(): string {
   return `"${randomUUID()}"`;
+}
+
+function guarded<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (
+      (typeof code === 'string' && code.startsWith('SQLITE_')) ||
+      /database connection is not open/i.test(String((err as Error).message))
+    )
+      throw new DependencyUnavailableError('the embedded store', String(code ?? 'closed'), 5, { cause: err });
+    throw err;
+  }
 }

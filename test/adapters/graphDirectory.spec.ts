@@ -41,11 +41,14 @@ describe('GraphDirectory against a loopback Graph', () => {
     expect(await directory.getUser('nobody@contoso.com')).toBeUndefined();
   });
 
-  it('passes other Graph failures on', async () => {
+  it('reports other Graph failures as Microsoft Graph being unavailable', async () => {
     graph.on('GET', /^\/users\/broken(@|%40)contoso.com$/, () => ({
       status: 403,
       body: { error: { code: 'Authorization_RequestDenied', message: 'no' } },
     }));
-    await expect(directory.getUser('broken@contoso.com')).rejects.toMatchObject({ statusCode: 403 });
+    await expect(directory.getUser('broken@contoso.com')).rejects.toMatchObject({
+      name: 'DependencyUnavailableError',
+      dependency: 'Microsoft Graph',
+    });
   });
 });

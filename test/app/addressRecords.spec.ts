@@ -1,3 +1,4 @@
+import { person } from '../../src/domain/permissions';
 import {
   AddressConflictError,
   InvalidAddressInputError,
@@ -5,13 +6,13 @@ import {
   PoolExhaustedError,
   UnknownAddressError,
 } from '../../src/domain/addressErrors';
-import { PoolImportRejectedError } from '../../src/app/addressPool';
+import { PoolImportRejectedError } from '../../src/app/addresses/addressPool';
 import { SqliteDocumentStore } from '../../src/storage/sqliteDocumentStore';
 import { addressUseCases, admin, poolCsv } from '../support/addressFixtures';
 
 const alice = { id: 'alice-id', upn: 'alice@contoso.com', name: 'Alice' };
 const bob = { id: 'bob-id', upn: 'bob@contoso.com', name: 'Bob' };
-const asAlice = { id: alice.id, name: alice.name };
+const asAlice = person(alice.id, alice.name);
 
 async function setup(settings = {}) {
   const store = new SqliteDocumentStore(':memory:');
@@ -86,7 +87,7 @@ describe('records', () => {
     const record = await addresses.allocate({
       accountName: 'Payments-Prod',
       owner: alice,
-      actor: asAlice,
+      by: asAlice,
       requestId: 'req-1',
     });
     expect(record).toMatchObject({
@@ -102,7 +103,7 @@ describe('records', () => {
     expect((await addresses.byOwner('ALICE@contoso.com')).map((r) => r.address)).toEqual([record.address]);
     expect((await addresses.byOwner(alice.id)).map((r) => r.address)).toEqual([record.address]);
 
-    await expect(addresses.transfer(record.address, bob, { id: 'eve-id' })).rejects.toBeInstanceOf(
+    await expect(addresses.transfer(record.address, bob, person('eve-id', 'Eve'))).rejects.toBeInstanceOf(
       NotAllowedError,
     );
     clock.advanceMinutes(1);
@@ -110,7 +111,7 @@ describe('records', () => {
     clock.advanceMinutes(1);
     await expect(addresses.retire(record.address, 'closed', asAlice)).rejects.toThrow(/Only the owner .*Bob/);
 
-    const retired = await addresses.retire(record.address, 'account closed', { id: bob.id });
+    const retired = await addresses.retire(record.address, 'account closed', person(bob.id, bob.name));
     expect(retired.state).toBe('quarantined');
     expect(retired.quarantineUntil).toBe('2026-04-01T09:03:00.000Z');
     await expect(addresses.retire(record.address, undefined, admin)).rejects.toThrow(
@@ -140,8 +141,8 @@ describe('records', () => {
   it('keeps one AWS account id on one address and changes nothing when refused', async () => {
     const { pool, addresses, store } = await setup();
     await pool.importCsv(poolCsv(1, 2), admin);
-    const first = await addresses.allocate({ accountName: 'one', owner: alice, actor: asAlice });
-    const second = await addresses.allocate({ accountName: 'two', owner: alice, actor: asAlice });
+    const first = await addresses.allocate({ accountName: 'one', owner: alice, by: asAlice });
+    const second = await addresses.allocate({ accountName: 'two', owner: alice, by: asAlice });
     await addresses.linkAwsAccount(first.address, '111111111111', asAlice);
     await expect(addresses.linkAwsAccount(second.address, '111111111111', asAlice)).rejects.toThrow(
       new RegExp(`AWS account 111111111111 is already linked to \`${first.address}\``),
@@ -164,24 +165,24 @@ describe('records', () => {
   it('answers pool exhausted when no alias is free', async () => {
     const { addresses } = await setup();
     await expect(
-      addresses.allocate({ accountName: 'one', owner: alice, actor: asAlice }),
+      addresses.allocate({ accountName: 'one', owner: alice, by: asAlice }),
     ).rejects.toBeInstanceOf(PoolExhaustedError);
   });
 
   it('plus strategy: derives the address, never reuses it, retires for good', async () => {
     const { addresses } = await setup({ strategy: 'plus', plusAddress: 'aws@contoso.com' });
-    const record = await addresses.allocate({ accountName: 'sandbox-1', owner: alice, actor: asAlice });
+    const record = await addresses.allocate({ accountName: 'sandbox-1', owner: alice, by: asAlice });
     expect(record).toMatchObject({
       address: 'aws+sandbox-1@contoso.com',
       strategy: 'plus',
       state: 'assigned',
     });
     await expect(
-      addresses.allocate({ accountName: 'Sandbox-1', owner: bob, actor: asAlice }),
+      addresses.allocate({ accountName: 'Sandbox-1', owner: bob, by: asAlice }),
     ).rejects.toBeInstanceOf(AddressConflictError);
     expect((await addresses.retire(record.address, undefined, asAlice)).state).toBe('retired');
     await expect(
-      addresses.allocate({ accountName: 'prod payments', owner: bob, actor: asAlice }),
+      addresses.allocate({ accountName: 'prod payments', owner: bob, by: asAlice }),
     ).rejects.toThrow(/`prod payments` is not a valid account name/);
   });
 });

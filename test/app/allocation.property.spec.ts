@@ -25,7 +25,7 @@ describe('allocation never hands out an address twice', () => {
 
           const outcomes = Array.from({ length: callers }, (_, n) =>
             addresses
-              .allocate({ accountName: `acct-${n}`, owner: owner(n), actor: admin })
+              .allocate({ accountName: `acct-${n}`, owner: owner(n), by: admin })
               .then((r) => ({ ok: r.address }))
               .catch((err: unknown) => ({ err })),
           );
@@ -54,7 +54,7 @@ describe('allocation never hands out an address twice', () => {
       await pool.importCsv(poolCsv(3, 10), admin);
       const results = await Promise.allSettled(
         Array.from({ length: 40 }, (_, n) =>
-          addresses.allocate({ accountName: `acct-${n}`, owner: owner(n), actor: admin }),
+          addresses.allocate({ accountName: `acct-${n}`, owner: owner(n), by: admin }),
         ),
       );
       const given = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.address] : []));

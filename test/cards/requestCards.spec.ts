@@ -27,7 +27,7 @@ describe('request cards, as the Adaptive Cards parser sees them', () => {
   it('the empty form parses cleanly, with Action.Execute and an Action.Submit fallback carrying the verb', () => {
     const card = requestFormCard();
     expect(problemsOf(card)).toEqual([]);
-    const action = (card.actions as any[])[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const action = (card.actions as any[])[0];
     expect(action).toMatchObject({ type: 'Action.Execute', verb: 'request.submit' });
     expect(action.fallback).toMatchObject({ type: 'Action.Submit', data: { verb: 'request.submit' } });
     expect(JSON.stringify(card)).not.toContain('${');

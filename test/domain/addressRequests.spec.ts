@@ -1,3 +1,4 @@
+import { describeCancelRefusal } from '../../src/domain/requestWording';
 import {
   AddressRequest,
   awaitCapacity,
@@ -134,11 +135,14 @@ describe('deciding', () => {
 
 describe('cancelling and timers', () => {
   it('only the requester cancels, and only while pending', () => {
-    expect(cancel(pending(), bob, t0)).toMatchObject({ ok: false, problem: /Only Alice/ });
+    const refused = cancel(pending(), bob, t0);
+    expect(refused).toEqual({ ok: false, reason: 'not-requester' });
+    expect(describeCancelRefusal(pending(), 'not-requester')).toMatch(/Only Alice/);
     const done = cancel(pending(), alice, t0);
     expect(done).toMatchObject({ ok: true, request: { state: 'cancelled' } });
     if (!done.ok) return;
-    expect(cancel(done.request, alice, t0)).toMatchObject({ ok: false, problem: /only a pending request/ });
+    expect(cancel(done.request, alice, t0)).toEqual({ ok: false, reason: 'not-pending' });
+    expect(describeCancelRefusal(done.request, 'not-pending')).toMatch(/only a pending request/);
   });
 
   it('reminds once after the reminder time, expires after the expiry time', () => {

@@ -1,3 +1,4 @@
+import { person } from '../../src/domain/permissions';
 import { channelMessage, personalConversationId, personalMessage } from '../support/activities';
 import { poolCsv } from '../support/addressFixtures';
 import { FakeGraph } from '../support/fakeGraph';
@@ -7,7 +8,7 @@ import { TestUser, users } from '../support/users';
 describe.each(['embedded', 'cosmos'] as const)('address chat commands over real HTTP (%s store)', (store) => {
   let t: TestApp;
   let graph: FakeGraph;
-  const system = { id: 'setup', name: 'test setup', admin: true };
+  const system = person('setup', 'test setup', true);
 
   /** Sends a personal-chat command and returns the text of the bot's one reply (card texts included). */
   async function say(user: TestUser, text: string): Promise<string> {
@@ -23,7 +24,7 @@ describe.each(['embedded', 'cosmos'] as const)('address chat commands over real 
     t.app.services.addresses.allocate({
       accountName,
       owner: { id: user.aadObjectId, upn: user.upn, name: user.name },
-      actor: system,
+      by: system,
     });
 
   beforeAll(async () => {
@@ -48,7 +49,7 @@ describe.each(['embedded', 'cosmos'] as const)('address chat commands over real 
 
     const byAddress = await say(users.eve, `whois ${record.address.toUpperCase()}`);
     expect(byAddress).toContain(record.address);
-    expect(byAddress).toContain('Alice Requester <alice@contoso.com>');
+    expect(byAddress).toContain('Alice Requester ‹alice@contoso.com›');
     expect(byAddress).toContain('210987654321');
     expect(await say(users.eve, 'whois 210987654321')).toContain(record.address);
     expect(await say(users.eve, 'whois alice@contoso.com')).toMatch(

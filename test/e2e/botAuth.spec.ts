@@ -33,8 +33,7 @@ describe('bot authentication: only the channel, with a valid token, gets a turn'
   }
 
   const installation = (user = users.alice) => installedForUser(t.connector.url, user);
-  const storedChat = (user = users.alice) =>
-    t.app.services.conversations.byConversationId(personalConversationId(user));
+  const storedChat = (user = users.alice) => t.app.store.get('conversations', personalConversationId(user));
 
   it('refuses an activity without a token: 401, no turn, nothing stored or sent', async () => {
     const res = await post(installation());

@@ -88,7 +88,7 @@ describe.each(['embedded', 'cosmos'] as const)('foundation over real HTTP (%s st
 
   it('stores the conversation reference when installed in a team and for a user', async () => {
     await t.send(botAddedToTeam(t.connector.url, users.carol));
-    const team = await t.app.services.conversations.byConversationId(TEAM_ID);
+    const team = await t.app.store.get('conversations', TEAM_ID);
     expect(team).toMatchObject({ kind: 'channel', teamId: TEAM_ID, serviceUrl: t.connector.url });
     await t.send(installedForUser(t.connector.url, users.dave));
     const personal = await t.app.services.conversations.personalChatOf(users.dave.aadObjectId);
@@ -104,7 +104,7 @@ describe.each(['embedded', 'cosmos'] as const)('foundation over real HTTP (%s st
     // botbuilder puts the invoke response's statusCode on the HTTP answer too.
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ statusCode: 400, type: 'application/vnd.microsoft.error' });
-    expect(res.body.value.message).toMatch(/Unknown card action/);
+    expect(res.body.value.message).toMatch(/not one I know/);
   });
 
   it('turns bad requests into clear JSON errors and keeps serving', async () => {

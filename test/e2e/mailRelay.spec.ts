@@ -118,8 +118,8 @@ describe.each(['embedded', 'cosmos'] as const)('mail relay over real HTTP (%s st
         PLUS_ADDRESS: PLUS_ADDRESS_BASE,
       },
     });
-    await t.app.services.store.create('addresses', POOL_ADDRESS, poolRecord);
-    await t.app.services.store.create('addresses', PLUS_ADDRESS, plusRecord);
+    await t.app.store.create('addresses', POOL_ADDRESS, poolRecord);
+    await t.app.store.create('addresses', PLUS_ADDRESS, plusRecord);
     await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
     t.connector.addMembers(TEAM_ID, users.dave.aadObjectId);
     await t.app.runJobs(); // creates the subscription and does the start-up catch-up
@@ -294,7 +294,7 @@ describe.each(['embedded', 'cosmos'] as const)('mail relay over real HTTP (%s st
     expect(textOf(post.body.activity)).toMatch(/withheld/);
     expect(JSON.stringify(post.body)).not.toContain(fixture.secret);
     expect(actionsOf(cardIn(post)).map((a) => a.verb)).toEqual(['mail.claim']);
-    expect(await t.app.services.store.get('secrets', mailIdOf(post))).toBeUndefined();
+    expect(await t.app.store.get('secrets', mailIdOf(post))).toBeUndefined();
     const res = await click(users.dave, 'mail.reveal', post);
     expect(res.body.value).toMatch(/withheld/);
   });
@@ -330,12 +330,12 @@ describe.each(['embedded', 'cosmos'] as const)('mail relay over real HTTP (%s st
   it('expires secrets: the card says so, Reveal is refused and the secret is deleted', async () => {
     const post = await relayed('verify-email-link.eml');
     const mailId = mailIdOf(post);
-    expect(await t.app.services.store.get('secrets', mailId)).toMatchObject({ ttl: 1800 });
+    expect(await t.app.store.get('secrets', mailId)).toMatchObject({ ttl: 1800 });
     t.clock.advanceMinutes(31);
     const refused = await click(users.dave, 'mail.reveal', post); // refused even before the purge ran
     expect(refused.body.value).toMatch(/expired/);
     await t.app.runJobs();
-    expect(await t.app.services.store.get('secrets', mailId)).toBeUndefined();
+    expect(await t.app.store.get('secrets', mailId)).toBeUndefined();
     const update = t.connector.of('update').find((u) => u.targetActivityId === post.activityId)!;
     expect(textOf(update.body)).toMatch(/expired/);
     expect(actionsOf(update.body.attachments[0].content).map((a) => a.verb)).toEqual(['mail.claim']);
@@ -400,7 +400,7 @@ describe('mail inject endpoint and SMTP listener (local sources)', () => {
   let first: TestApp;
   beforeAll(async () => {
     t = first = await startTestApp({ env: { ADMIN_IDS: users.carol.aadObjectId, SMTP_PORT: '0' } });
-    await t.app.services.store.create('addresses', POOL_ADDRESS, poolRecord);
+    await t.app.store.create('addresses', POOL_ADDRESS, poolRecord);
     await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
   });
   afterAll(async () => {
@@ -454,8 +454,8 @@ describe('mail inject endpoint and SMTP listener (local sources)', () => {
       );
       const mailId = abandoned.body.mailId;
       const stale = { mailId, state: 'processing', source: 'graph', startedAt: '2025-12-31T00:00:00Z' };
-      const stored = await restarted.app.services.store.get('mails', mailId);
-      await restarted.app.services.store.replace('mails', mailId, stale, stored!._etag);
+      const stored = await restarted.app.store.get('mails', mailId);
+      await restarted.app.store.replace('mails', mailId, stale, stored!._etag);
       const retried = await restarted.request(
         'POST',
         '/api/dev/mail',
@@ -466,8 +466,8 @@ describe('mail inject endpoint and SMTP listener (local sources)', () => {
 
       // Kept while no on-call channel existed: posted when it comes again (catch-up, re-inject).
       const kept = await restarted.request('POST', '/api/dev/mail', body('account-notice.eml'), headers);
-      const keptDoc = await restarted.app.services.store.get<{ state: string }>('mails', kept.body.mailId);
-      await restarted.app.services.store.replace(
+      const keptDoc = await restarted.app.store.get<{ state: string }>('mails', kept.body.mailId);
+      await restarted.app.store.replace(
         'mails',
         kept.body.mailId,
         { ...keptDoc!, state: 'no-channel' },
@@ -482,7 +482,7 @@ describe('mail inject endpoint and SMTP listener (local sources)', () => {
   });
 
   it('accepts mail over SMTP on loopback and relays it', async () => {
-    const port = t.app.mail.smtpPort!;
+    const port = t.app.smtpPort!;
     const before = t.connector.of('createConversation').length;
     await sendSmtp(port, readFixture('mfa-recovery.eml').toString());
     await t.connector.waitFor(() => t.connector.of('createConversation').length > before);
@@ -579,7 +579,7 @@ describe('two instances sharing one Cosmos DB', () => {
       a.request('POST', '/api/graph/notifications', mailbox.notification([id])),
       b.request('POST', '/api/graph/notifications', mailbox.notification([id])),
     ]);
-    await Promise.all([a.app.mail.idle(), b.app.mail.idle()]);
+    await Promise.all([a.app.idle(), b.app.idle()]);
     const posts = a.connector.of('createConversation').filter((c) => c.body.activity);
     expect(posts).toHaveLength(1);
   });

@@ -1,3 +1,4 @@
+import { person } from '../../src/domain/permissions';
 import {
   APPROVALS_CHANNEL_ID,
   TEAM_ID,
@@ -29,11 +30,7 @@ describe('asking, routing and cancelling requests (embedded store)', () => {
         ADDRESS_STRATEGY: 'pool',
       },
     });
-    await t.app.services.pool.importCsv(poolCsv(1, 3), {
-      id: carol.aadObjectId,
-      name: carol.name,
-      admin: true,
-    });
+    await t.app.services.pool.importCsv(poolCsv(1, 3), person(carol.aadObjectId, carol.name, true));
   });
   afterAll(async () => {
     await t.close();
@@ -89,7 +86,10 @@ describe('asking, routing and cancelling requests (embedded store)', () => {
         'form-message-1',
       ),
     );
-    expect(invokeCardText(res.body)).toMatch(/Sent to Bob Manager for approval/);
+    // The click is answered at once; the form then says where the approval card went.
+    expect(invokeCardText(res.body)).toMatch(/Sending the approval card to Bob Manager…/);
+    const formUpdate = t.connector.of('update').find((u) => u.targetActivityId === 'form-message-1');
+    expect(textOf(formUpdate?.body)).toMatch(/Sent to Bob Manager for approval/);
     const approval = sentTo(t, personalConversationId(bob))
       .map((c) => textOf(c.body))
       .join('\n');
@@ -143,7 +143,7 @@ describe('asking, routing and cancelling requests (embedded store)', () => {
     // refresh.userIds takes Teams user ids (MRIs), learnt from the member API
     expect(channelCard.refresh.userIds).toEqual([`29:${bob.aadObjectId}`]);
     expect(channelCard.actions).toBeUndefined(); // the buttons come with Bob's refresh, not for the channel
-    expect(textOf(sentTo(t, personalConversationId(alice)).at(-1)?.body)).toMatch(
+    expect(textOf(t.connector.of('update', personalConversationId(alice)).at(-1)?.body)).toMatch(
       /could not be reached in a personal chat, so the approval card was posted in the approvals channel/,
     );
 
@@ -194,7 +194,7 @@ describe('asking, routing and cancelling requests (embedded store)', () => {
 
   it('pool exhausted: the request waits, admins are alerted, and the next import completes it', async () => {
     // The pool had three aliases; use them up.
-    const taken = await t.app.services.store.count('addresses', { state: 'assigned' });
+    const taken = await t.app.store.count('addresses', { state: 'assigned' });
     for (let i = taken; i < 3; i++) {
       const id = await askFor(t, alice, `request filler-${i}`);
       await click(t, bob, 'request.approve', id);
@@ -215,11 +215,7 @@ describe('asking, routing and cancelling requests (embedded store)', () => {
     ).toMatch(/waiting|pool is empty/);
 
     t.connector.clear();
-    await t.app.services.pool.importCsv(poolCsv(1, 3, 'more'), {
-      id: carol.aadObjectId,
-      name: carol.name,
-      admin: true,
-    });
+    await t.app.services.pool.importCsv(poolCsv(1, 3, 'more'), person(carol.aadObjectId, carol.name, true));
     const done = await t.app.services.requests.get(requestId);
     expect(done).toMatchObject({
       state: 'fulfilled',

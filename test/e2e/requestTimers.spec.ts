@@ -117,7 +117,7 @@ describe.each(['embedded', 'cosmos'] as const)('request timers and restarts (%s 
     await first.stopApp();
 
     // This instance stores the decision and stops before any of the work after it.
-    const stopping = await sibling(first, { overrides: { runRequestWorkInline: false } });
+    const stopping = await sibling(first, { overrides: { deferRequestWork: true } });
     first.connector.clear();
     const res = await click(stopping, bob, 'request.approve', requestId);
     expect(invokeCardText(res.body)).toMatch(/Approved by Bob Manager/);
@@ -125,7 +125,7 @@ describe.each(['embedded', 'cosmos'] as const)('request timers and restarts (%s 
       state: 'approved',
       steps: ['update-cards', 'allocate'],
     });
-    expect(await stopping.app.services.store.count('addresses', { requestId })).toBe(0);
+    expect(await stopping.app.store.count('addresses', { requestId })).toBe(0);
     await stopping.stopApp();
     expect(first.connector.sentMessages()).toHaveLength(0);
 
@@ -142,7 +142,7 @@ describe.each(['embedded', 'cosmos'] as const)('request timers and restarts (%s 
       await restarted.app.runJobs();
       expect(resultCards()).toHaveLength(1);
       expect(textOf(resultCards()[0].body)).toContain('aws+crash-course@contoso.com');
-      expect(await restarted.app.services.store.count('addresses', { requestId })).toBe(1);
+      expect(await restarted.app.store.count('addresses', { requestId })).toBe(1);
       expect(await restarted.app.services.requests.get(requestId)).toMatchObject({
         state: 'fulfilled',
         workPending: false,

@@ -45,9 +45,12 @@ describe.each(['embedded', 'cosmos'] as const)(
         /Alice Requester asks[\s\S]*payments-prod[\s\S]*prod[\s\S]*Card payments/,
       );
       expect(approval.actions.map((a: { title: string }) => a.title)).toEqual(['Approve', 'Reject']);
-      // Alice's chat shows the status: sent to Bob.
+      // Alice was answered at once ("sending…"), and that very card then says where the approval went.
       const [toAlice] = sentTo(t, personalConversationId(alice));
-      expect(textOf(toAlice.body)).toMatch(/Sent to Bob Manager for approval/);
+      expect(textOf(toAlice.body)).toMatch(/Sending the approval card to Bob Manager…/);
+      const [aliceUpdated] = t.connector.of('update', personalConversationId(alice));
+      expect(aliceUpdated.targetActivityId).toBe(toAlice.activityId);
+      expect(textOf(aliceUpdated.body)).toMatch(/Sent to Bob Manager for approval/);
 
       t.connector.clear();
       const res = await click(t, bob, 'request.approve', requestId, 'ok');
@@ -170,7 +173,7 @@ describe.each(['embedded', 'cosmos'] as const)(
       );
       expect(decisions).toHaveLength(1);
       expect(decisions[0].actorId).toBe(decided?.decision?.by.id);
-      const allocated = await t.app.services.store.count('addresses', { requestId });
+      const allocated = await t.app.store.count('addresses', { requestId });
       expect(allocated).toBe(decided?.state === 'fulfilled' ? 1 : 0);
     });
   },

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../../src/config';
-import { createApp } from '../../src/app/createApp';
+import { createApp } from '../../src/main/createApp';
 import { createLogger } from '../../src/log/logger';
 
 const run = promisify(execFile);

@@ -1,16 +1,18 @@
-import { AddressPool } from '../../src/app/addressPool';
-import { AddressService } from '../../src/app/addressService';
+import { AddressPool } from '../../src/app/addresses/addressPool';
+import { AddressRegistry } from '../../src/app/addresses/addressRegistry';
+import { PoolBuckets } from '../../src/app/addresses/poolBuckets';
+import { OnCallAlerts } from '../../src/app/alerts';
 import { AuditLog } from '../../src/app/auditLog';
-import { OnCallAlerts } from '../../src/app/onCallAlerts';
 import { ConversationDirectory } from '../../src/app/conversations';
-import { PoolBuckets } from '../../src/app/poolBuckets';
+import { Leases } from '../../src/app/leases';
 import type { AppConfig } from '../../src/config';
+import { person } from '../../src/domain/permissions';
 import { createLogger } from '../../src/log/logger';
 import type { ChatPort } from '../../src/ports/chat';
 import { ManualClock } from '../../src/ports/clock';
 import type { DocumentStore } from '../../src/ports/documentStore';
 
-export const admin = { id: 'admin-1', name: 'Admin', admin: true };
+export const admin = person('admin-1', 'Admin', true);
 
 /** A pool file with `perMailbox` aliases on each of `mailboxes` mailboxes. */
 export function poolCsv(mailboxes: number, perMailbox: number, prefix = 'aws'): string {
@@ -44,10 +46,11 @@ export function addressUseCases(
       chat: noChat,
       conversations: new ConversationDirectory(store, clock),
     }),
+    leases: new Leases(store, clock),
     strategy: settings.strategy,
     buckets,
   });
-  const addresses = new AddressService({
+  const addresses = new AddressRegistry({
     store,
     clock,
     audit,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { AppOverrides, createApp, RootMailApp } from '../../src/app/createApp';
+import { AppOverrides, createApp, RootMailApp } from '../../src/main/createApp';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log/logger';
 import { ManualClock } from '../../src/ports/clock';
@@ -33,13 +33,21 @@ export interface TestApp {
   logs: string[];
   dataDir: string;
   cosmos?: CosmosTestServer;
-  /** Posts an activity to /api/messages over real HTTP, as Teams does. */
-  send(activity: Record<string, unknown>): Promise<{ status: number; body: any }>;
+  /**
+   * Posts an activity to /api/messages over real HTTP, as Teams does, and (unless `settle` is false) waits
+   * for the background work it started (the app's tracker, not a sleep).
+   */
+  send(
+    activity: Record<string, unknown>,
+    options?: { settle?: boolean },
+  ): Promise<{ status: number; body: any }>;
+  /** An HTTP call; like `send`, waits for the background work it started unless `settle` is false. */
   request(
     method: string,
     pathAndQuery: string,
     body?: unknown,
     headers?: Record<string, string>,
+    options?: { settle?: boolean },
   ): Promise<{ status: number; body: any; headers: Headers }>;
   /** Stops the app only (keeps data, connector and Cosmos server), for restart tests. */
   stopApp(): Promise<void>;
@@ -90,7 +98,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     await app.close();
   };
 
-  const request: TestApp['request'] = async (method, pathAndQuery, body, headers = {}) => {
+  const request: TestApp['request'] = async (method, pathAndQuery, body, headers = {}, options = {}) => {
     const res = await fetch(url + pathAndQuery, {
       method,
       headers: {
@@ -100,6 +108,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
+    if (options.settle ?? true) await app.idle();
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -117,8 +126,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logs,
     dataDir,
     cosmos,
-    send: async (activity) => {
-      const { status, body } = await request('POST', '/api/messages', activity);
+    send: async (activity, options) => {
+      const { status, body } = await request('POST', '/api/messages', activity, {}, options);
       return { status, body };
     },
     request,
@@ -133,7 +142,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 }
 
 /** Text of a message the bot sent (plain text, or the texts inside its card). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 export function textOf(body: any): string {
   const parts: string[] = [];
   if (body?.text) parts.push(body.text);
@@ -152,7 +161,7 @@ export function textOf(body: any): string {
 }
 
 /** The first Adaptive Card in a message the bot sent. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 export function cardOf(body: any): any {
   const attachments = body?.attachments ?? body?.activity?.attachments ?? [];
   return attachments.find(

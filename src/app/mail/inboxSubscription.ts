@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { AlreadyExistsError, ConflictError, Stored } from '../../ports/documentStore';
+import type { Logger } from '../../log/logger';
+import type { Clock } from '../../ports/clock';
+import type { DocumentStore } from '../../ports/documentStore';
 import { MailboxPort, SubscriptionGoneError } from '../../ports/mailbox';
-import type { BackgroundJob } from '../jobs';
-import type { AppServices } from '../services';
+import type { OnCallAlerts } from '../alerts';
+import type { BackgroundWork } from '../background';
+import { writeIfUnchanged } from '../documentChanges';
+import type { PeriodicJob } from '../jobs';
 import type { MailRelay } from './mailRelay';
 
 /** Graph allows at most 10,080 minutes for message subscriptions; stay under it. */
@@ -25,7 +29,22 @@ interface DeltaDoc {
   deltaLink: string;
 }
 
-type Services = Pick<AppServices, 'store' | 'clock' | 'logger' | 'config' | 'alerts'>;
+export interface InboxSubscriptionDeps {
+  store: DocumentStore;
+  clock: Clock;
+  logger: Logger;
+  alerts: OnCallAlerts;
+  background: BackgroundWork;
+  mailbox: MailboxPort;
+  relay: MailRelay;
+  /** The central mailbox (for the alert text), PUBLIC_BASE_URL and GRAPH_CLIENT_STATE. */
+  settings: { mailbox: string; publicBaseUrl?: string; clientState: string; secretTtlMinutes: number };
+}
+
+export interface SubscriptionStatus {
+  expiresAt?: string;
+  renewalFailingSince?: string;
+}
 
 /**
  * Keeps one change-notification subscription on the central mailbox's inbox alive across instances
@@ -33,13 +52,22 @@ type Services = Pick<AppServices, 'store' | 'clock' | 'logger' | 'config' | 'ale
  */
 export class InboxSubscription {
   private readonly instanceId = randomUUID();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly services: InboxSubscriptionDeps;
+  private readonly mailbox: MailboxPort;
 
-  constructor(
-    private readonly services: Services,
-    private readonly mailbox: MailboxPort,
-    private readonly relay: MailRelay,
-  ) {}
+  constructor(deps: InboxSubscriptionDeps) {
+    this.services = deps;
+    this.mailbox = deps.mailbox;
+  }
+
+  /** When the subscription expires and whether its renewal is failing (for `status`). */
+  async status(): Promise<SubscriptionStatus> {
+    const [doc, failingSince] = await Promise.all([
+      this.services.store.get<SubscriptionDoc>('subscriptions', 'inbox'),
+      this.services.alerts.raisedSince(SUBSCRIPTION_ALERT),
+    ]);
+    return { expiresAt: doc?.expiresAt, renewalFailingSince: failingSince };
+  }
 
   /** Creates the subscription when there is none, renews it when it nears expiry. */
   async maintain(): Promise<void> {
@@ -68,49 +96,58 @@ export class InboxSubscription {
     });
   }
 
-  /** subscriptionRemoved: make a new one (and catch up on what arrived meanwhile). */
-  async recreate(): Promise<void> {
-    await this.exclusively(() => this.create());
-    await this.catchUp();
+  /**
+   * subscriptionRemoved: make a new one (and catch up on what arrived meanwhile). A notification about a
+   * subscription that was already replaced changes nothing, so a storm of them leaves one live subscription.
+   */
+  async recreate(removedId?: string): Promise<void> {
+    let recreated = false;
+    await this.exclusively(async (doc) => {
+      if (removedId && doc.subscriptionId && doc.subscriptionId !== removedId && doc.expiresAt)
+        return { id: doc.subscriptionId, expirationDateTime: doc.expiresAt };
+      recreated = true;
+      return this.create();
+    });
+    if (recreated) await this.catchUp();
   }
 
   /** Relays what arrived since the last delta link; the first run only looks back SECRET_TTL_MINUTES. */
   async catchUp(): Promise<void> {
-    const { store, clock, logger, config } = this.services;
+    const { store, clock, logger, settings } = this.services;
     const saved = await store.get<DeltaDoc>('subscriptions', 'inbox-delta');
     const delta = await this.mailbox.delta(saved?.deltaLink);
-    const since = clock.now().getTime() - config.timers.secretTtlMinutes * 60_000;
+    const since = clock.now().getTime() - settings.secretTtlMinutes * 60_000;
     const fresh = saved
       ? delta.messages
       : delta.messages.filter((m) => !m.receivedAt || Date.parse(m.receivedAt) >= since);
     for (const message of fresh) await this.relayMessage(message.id);
-    try {
-      if (saved)
-        await store.replace('subscriptions', 'inbox-delta', { deltaLink: delta.deltaLink }, saved._etag);
-      else await store.create('subscriptions', 'inbox-delta', { deltaLink: delta.deltaLink });
-    } catch (err) {
-      // Another instance caught up at the same time; its link is as good as ours.
-      if (!(err instanceof ConflictError || err instanceof AlreadyExistsError)) throw err;
-    }
+    // Another instance may have caught up at the same time; its link is as good as ours.
+    await writeIfUnchanged(store, 'subscriptions', 'inbox-delta', saved, { deltaLink: delta.deltaLink });
     logger.info({ messages: fresh.length }, 'inbox caught up with a delta query');
   }
 
-  /** Fetches and relays messages in the background (the webhook has already answered). */
+  /** Fetches and relays messages as tracked background work (the webhook has already answered). */
   relayInBackground(messageIds: string[]): void {
     const handedOver = process.hrtime.bigint();
-    const work = (async () => {
+    this.services.background.run('mail relay', async () => {
       for (const id of messageIds) await this.relayMessage(id, handedOver);
-    })();
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    });
   }
 
-  /** Resolves when every background relay started so far has finished (shutdown, tests, bench). */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  /** A lifecycle notification, handled as tracked background work (the webhook has already answered). */
+  onLifecycle(event: string, subscriptionId: string | undefined): void {
+    const handle =
+      event === 'reauthorizationRequired'
+        ? () => this.renew()
+        : event === 'subscriptionRemoved'
+          ? () => this.recreate(subscriptionId)
+          : event === 'missed'
+            ? () => this.catchUp()
+            : undefined;
+    if (handle) this.services.background.run(`graph lifecycle ${event}`, handle);
   }
 
-  jobs(): BackgroundJob[] {
+  jobs(): PeriodicJob[] {
     let caughtUp = false;
     return [
       {
@@ -129,13 +166,13 @@ export class InboxSubscription {
 
   /** A renewal that fails is told to on-call once, and cleared when a later run succeeds. */
   private async maintainWithAlert(): Promise<void> {
-    const { alerts, config } = this.services;
+    const { alerts, settings } = this.services;
     try {
       await this.maintain();
     } catch (err) {
       await alerts.raise(
         SUBSCRIPTION_ALERT,
-        `Renewing the Microsoft Graph subscription on ${config.mail.mailbox} failed; AWS mails may stop ` +
+        `Renewing the Microsoft Graph subscription on ${settings.mailbox} failed; AWS mails may stop ` +
           `arriving here when it expires. Check the app's Graph permissions and the logs, then see ` +
           `docs/runbook.md ("Renew the mail subscription by hand"). I keep retrying every 15 minutes.`,
       );
@@ -147,14 +184,14 @@ export class InboxSubscription {
   private async relayMessage(id: string, since = process.hrtime.bigint()): Promise<void> {
     try {
       const raw = await this.mailbox.fetchRawMessage(id);
-      await this.relay.relay(raw, 'graph', since);
+      await this.services.relay.relay(raw, 'graph', since);
     } catch (err) {
       this.services.logger.error({ err, graphMessageId: id }, 'could not relay a mailbox message');
     }
   }
 
   private async create() {
-    const { publicBaseUrl, clientState } = this.services.config.mail;
+    const { publicBaseUrl, clientState } = this.services.settings;
     if (!publicBaseUrl || !clientState) throw new Error('PUBLIC_BASE_URL and GRAPH_CLIENT_STATE are needed');
     const created = await this.mailbox.createSubscription({
       notificationUrl: `${publicBaseUrl}/api/graph/notifications`,
@@ -177,19 +214,14 @@ export class InboxSubscription {
     const { store, clock } = this.services;
     const now = clock.now();
     const claim = { by: this.instanceId, until: new Date(now.getTime() + CLAIM_MS).toISOString() };
-    let claimed: Stored<SubscriptionDoc>;
     const current = await store.get<SubscriptionDoc>('subscriptions', 'inbox');
-    try {
-      if (!current) {
-        claimed = await store.create<SubscriptionDoc>('subscriptions', 'inbox', { claim });
-      } else {
-        if (current.claim && Date.parse(current.claim.until) > now.getTime()) return; // someone is on it
-        claimed = await store.replace('subscriptions', 'inbox', { ...current, claim }, current._etag);
-      }
-    } catch (err) {
-      if (err instanceof ConflictError || err instanceof AlreadyExistsError) return; // lost the race
-      throw err;
-    }
+    if (current?.claim && Date.parse(current.claim.until) > now.getTime()) return; // someone is on it
+    const claimed = await writeIfUnchanged<SubscriptionDoc>(store, 'subscriptions', 'inbox', current, {
+      subscriptionId: current?.subscriptionId,
+      expiresAt: current?.expiresAt,
+      claim,
+    });
+    if (!claimed) return; // lost the race
     try {
       const result = await work(claimed);
       await store.replace<SubscriptionDoc>(
@@ -204,7 +236,7 @@ export class InboxSubscription {
         subscriptionId: claimed.subscriptionId,
         expiresAt: claimed.expiresAt,
       };
-      await store.replace('subscriptions', 'inbox', released, claimed._etag).catch(() => undefined);
+      await writeIfUnchanged(store, 'subscriptions', 'inbox', claimed, released);
       throw err;
     }
   }

@@ -1,4 +1,5 @@
 import { AdaptiveCard, mailAlertCard, mailSecretCard } from '../../cards/cardTemplates';
+import { inertText } from '../../cards/inertText';
 import type { MailClass } from '../../domain/mailClassification';
 import type { MailRecord, SecretRecord } from './mailRecords';
 
@@ -42,19 +43,19 @@ export function mailAlertCardFor(mail: MailRecord, now: Date): AdaptiveCard {
     title,
     titleColor: suspicious ? 'Attention' : unrouted ? 'Warning' : 'Default',
     suspicious,
-    reasons: (mail.reasons ?? []).join('; '),
+    reasons: inertText((mail.reasons ?? []).join('; '), 500),
     unrouted,
     kind: kindOf(mail),
     accountName: mail.accountName ?? '(unknown)',
     awsAccountId: mail.awsAccountId ?? '(not linked)',
-    address: mail.address ?? ((mail.recipients ?? []).join(', ') || '(none)'),
-    owner: mail.owner ? `${mail.owner.name ?? mail.owner.upn ?? mail.owner.id}` : '(none)',
-    from: mail.from ?? '(unknown)',
+    address: mail.address ?? (inertText((mail.recipients ?? []).join(', '), 300) || '(none)'),
+    owner: mail.owner ? inertText(mail.owner.name ?? mail.owner.upn ?? mail.owner.id, 100) : '(none)',
+    from: inertText(mail.from ?? '(unknown)', 200),
     receivedAt: mail.receivedAt ?? mail.startedAt,
     secretLabel,
     secretShown,
     claimed: !!mail.claimedBy,
-    claimedBy: mail.claimedBy?.name ?? '',
+    claimedBy: inertText(mail.claimedBy?.name ?? '', 100),
     claimedAt: mail.claimedBy?.at ?? '',
     showReveal: !suspicious && mail.secretState === 'live' && !expired,
     showClaim: !mail.claimedBy,

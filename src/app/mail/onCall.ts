@@ -1,17 +1,16 @@
-import type { AppServices } from '../services';
+import type { ChatPort } from '../../ports/chat';
+import type { ConversationDirectory } from '../conversations';
 
 /**
- * On-call = members of the team that owns the on-call channel, asked of Teams at the moment of the
- * action (membership changes take effect at once), plus the admins.
+ * On-call = members of the team that owns the on-call channel, asked of Teams at the moment of the action
+ * (membership changes take effect at once). Admins are allowed by the permission policy besides.
  */
-export async function isOnCall(
-  services: Pick<AppServices, 'conversations' | 'chat' | 'isAdmin'>,
+export async function isOnCallMember(
+  deps: { conversations: ConversationDirectory; chat: ChatPort },
   userId: string,
 ): Promise<boolean> {
   if (!userId) return false;
-  if (services.isAdmin(userId)) return true;
-  const setting = await services.conversations.channelFor('oncall');
+  const setting = await deps.conversations.channelFor('oncall');
   if (!setting) return false;
-  const member = await services.chat.getMember(setting.reference, userId, setting.teamId);
-  return member !== undefined;
+  return (await deps.chat.getMember(setting.reference, userId, setting.teamId)) !== undefined;
 }

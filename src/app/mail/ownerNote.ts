@@ -1,15 +1,13 @@
 import type { Owner } from '../../domain/addressRecords';
-import type { ChannelSetting } from '../conversations';
-import type { AppServices } from '../services';
+import type { ChatPort } from '../../ports/chat';
+import type { ChannelSetting, ConversationDirectory } from '../conversations';
+import { sendToUser } from '../personalChats';
 import { kindOf } from './mailCard';
 import type { MailRecord } from './mailRecords';
 
-/**
- * Tells the owner of an address that AWS wrote to it, without the secret: in their stored personal chat,
- * else by opening one (works where the app is installed for them).
- */
+/** Tells the owner of an address that AWS wrote to it, without the secret, in their personal chat. */
 export async function noteOwner(
-  services: Pick<AppServices, 'chat' | 'conversations'>,
+  deps: { chat: ChatPort; conversations: ConversationDirectory },
   owner: Owner,
   channel: ChannelSetting,
   mail: MailRecord,
@@ -19,16 +17,10 @@ export async function noteOwner(
     `${mail.accountName ? `, the root address of ${mail.accountName}` : ''}. ` +
     `It was posted to the on-call channel${channel.channelName ? ` (${channel.channelName})` : ''}; ` +
     'on-call can reveal the code there. If you did not expect it, tell on-call.';
-  const personal = await services.conversations.personalChatOf(owner.id);
-  if (personal) {
-    await services.chat.post(personal.reference, { text });
-    return;
-  }
-  const tenantId = channel.reference.conversation?.tenantId;
-  if (!tenantId || !channel.reference.serviceUrl)
-    throw new Error('no tenant known to open a chat with the owner');
-  await services.chat.postToUser(
-    { aadObjectId: owner.id, tenantId, serviceUrl: channel.reference.serviceUrl },
+  await sendToUser(
+    deps,
+    owner.id,
+    { tenantId: channel.reference.conversation?.tenantId, serviceUrl: channel.reference.serviceUrl },
     { text },
   );
 }

@@ -1,33 +1,31 @@
-import { ConflictError } from '../../ports/documentStore';
-import type { BackgroundJob } from '../jobs';
-import type { AppServices } from '../services';
+import type { Logger } from '../../log/logger';
+import type { ChatPort } from '../../ports/chat';
+import type { Clock } from '../../ports/clock';
+import type { PeriodicJob } from '../jobs';
 import { isSecretExpired, mailAlertCardFor } from './mailCard';
-import type { MailRecord } from './mailRecords';
+import type { MailRecords } from './mailRecords';
 
 /**
  * Deletes secrets after SECRET_TTL_MINUTES and turns their cards to "expired". Reveal checks the expiry
  * itself, so a late run only delays the card update, never the refusal.
  */
-export function secretExpiryJob(
-  services: Pick<AppServices, 'store' | 'clock' | 'logger' | 'chat'>,
-): BackgroundJob {
+export function secretExpiryJob(deps: {
+  records: MailRecords;
+  clock: Clock;
+  logger: Logger;
+  chat: ChatPort;
+}): PeriodicJob {
   return {
     name: 'mail-secret-expiry',
     intervalMs: 60_000,
     async run() {
-      const { store, clock, logger, chat } = services;
-      const live = await store.query<MailRecord>('mails', { secretState: 'live' });
-      for (const mail of live) {
+      const { records, clock, logger, chat } = deps;
+      for (const mail of await records.withLiveSecrets()) {
         const now = clock.now();
         if (!isSecretExpired(mail, now)) continue;
-        await store.delete('secrets', mail.mailId);
-        const expired: MailRecord = { ...mail, secretState: 'expired' };
-        try {
-          await store.replace('mails', mail.mailId, expired, mail._etag);
-        } catch (err) {
-          if (err instanceof ConflictError) continue; // changed meanwhile (a claim): next run decides again
-          throw err;
-        }
+        await records.deleteSecret(mail.mailId);
+        const expired = await records.save(mail, { ...mail, secretState: 'expired' });
+        if (!expired) continue; // changed meanwhile (a claim): the next run decides again
         if (mail.posted) {
           await chat
             .update(mail.posted, { card: mailAlertCardFor(expired, now) })

@@ -15,10 +15,14 @@ import {
   timerDue,
   withSteps,
 } from '../../domain/addressRequests';
+import type { Principal } from '../../domain/permissions';
+import { describeCancelRefusal } from '../../domain/requestWording';
 import type { Logger } from '../../log/logger';
 import type { Clock } from '../../ports/clock';
 import type { DirectoryPort, DirectoryUser } from '../../ports/directory';
+import { DependencyUnavailableError } from '../../ports/errors';
 import type { AuditLog } from '../auditLog';
+import type { BackgroundWork } from '../background';
 import { RequestRepository, StoredRequest } from './requestRepository';
 import type { RequestWork } from './requestWork';
 
@@ -29,10 +33,11 @@ export interface AddressRequestDeps {
   audit: AuditLog;
   clock: Clock;
   logger: Logger;
+  background: BackgroundWork;
   approverIds: readonly string[];
   timers: { reminderHours: number; expiryHours: number };
   /** Tests only: leave the work after a state change to the resume step, as a crash right then would. */
-  runWorkInline?: boolean;
+  deferWork?: boolean;
 }
 
 export type SubmitResult =
@@ -46,9 +51,18 @@ export type DecisionResult =
   | { kind: 'refused'; reason: 'own-request' | 'not-approver'; request: AddressRequest }
   | { kind: 'not-found' };
 
+/** Where the edge answered the person who acted, so the follow-up work leaves that copy alone. */
+export interface CarryOutOptions {
+  /** The requester's copy of the status card just sent (a chat reply, or the form it replaced). */
+  requesterCopy?: CardCopy;
+  /** The copy a click was answered on (the invoke response replaced it already). */
+  answeredActivityId?: string;
+}
+
 /**
  * The request use cases: ask, decide, cancel, and the timers. Every state change is stored (with its
- * pending steps) before any side effect; RequestWork then carries the steps out.
+ * pending steps) before any side effect and answered at once; `carryOut` then runs the steps as tracked
+ * background work (RequestWork), and the periodic job resumes whatever a crash left behind.
  */
 export class AddressRequestService {
   constructor(private readonly deps: AddressRequestDeps) {}
@@ -57,26 +71,31 @@ export class AddressRequestService {
     return this.deps.repository.get(requestId);
   }
 
+  /** Stores a new request; its approval card goes out with `carryOut` once the requester has their answer. */
   async submit(
     input: RequestInput,
-    requester: Person,
+    requester: Principal,
     origin: AddressRequest['origin'],
     contact?: RequestContact,
-    /** The form the requester filled in, which becomes their copy of the status card. */
-    formCopy?: CardCopy,
   ): Promise<SubmitResult> {
     const { repository, audit, clock, timers } = this.deps;
+    const person = { id: requester.id, name: requester.name };
     const manager = await this.managerOf(requester.id);
-    const choice = chooseApprovers(requester.id, manager.person, await this.approverGroup(), manager.unknown);
-    if ('refusal' in choice) return { kind: 'no-approver', reason: choice.refusal };
+    const group = await this.approverGroup();
+    const choice = chooseApprovers(requester.id, manager.person, group, manager.unknown);
+    if ('refusal' in choice) {
+      // Nobody to ask because the directory is down: say so (503), rather than "nobody can approve".
+      if (manager.outage) throw manager.outage;
+      return { kind: 'no-approver', reason: choice.refusal };
+    }
 
     const requestId = `req-${randomBytes(4).toString('hex')}`;
     const holder = await repository.reserveName(input.accountName, requestId);
     if (holder) return { kind: 'duplicate', existing: holder };
-    const fresh = newRequest({
+    const request = newRequest({
       requestId,
       input,
-      requester,
+      requester: person,
       origin,
       contact,
       approvers: choice.approvers,
@@ -85,7 +104,6 @@ export class AddressRequestService {
       reminderHours: timers.reminderHours,
       expiryHours: timers.expiryHours,
     });
-    const request = { ...fresh, cardCopies: formCopy ? [formCopy] : [] };
     try {
       await repository.create(request);
     } catch (err) {
@@ -106,20 +124,22 @@ export class AddressRequestService {
         origin,
       },
     });
-    return { kind: 'created', request: (await this.afterChange(requestId)) ?? request };
+    return { kind: 'created', request };
   }
 
+  /** Stores the decision (the first stored one wins) and answers; the follow-up is `carryOut`. */
   async decide(
     requestId: string,
-    actor: Person,
+    actor: Principal,
     outcome: Outcome,
     comment?: string,
   ): Promise<DecisionResult> {
     const { repository, audit, clock } = this.deps;
+    const person: Person = { id: actor.id, name: actor.name };
     for (;;) {
       const current = await repository.get(requestId);
       if (!current) return { kind: 'not-found' };
-      const result = decide(current, actor, outcome, comment, clock.now());
+      const result = decide(current, person, outcome, comment, clock.now());
       if (result.kind === 'refused') {
         await audit.record({
           subject: current.requestId,
@@ -140,23 +160,23 @@ export class AddressRequestService {
         actorName: actor.name,
         detail: result.request.decision?.comment,
       });
-      return { kind: 'decided', request: (await this.afterChange(requestId)) ?? stored };
+      return { kind: 'decided', request: stored };
     }
   }
 
   async cancel(
     requestId: string,
-    actor: Person,
+    actor: Principal,
   ): Promise<{ ok: true; request: AddressRequest } | { ok: false; problem: string }> {
     const { repository, audit, clock } = this.deps;
     let problem = '';
     const stored = await repository.update(requestId, (current) => {
-      const result = cancel(current, actor, clock.now());
+      const result = cancel(current, { id: actor.id, name: actor.name }, clock.now());
       if (result.ok) return result.request;
-      problem = result.problem;
+      problem = describeCancelRefusal(current, result.reason);
       return undefined;
     });
-    if (!stored) return { ok: false, problem: `There is no request ${requestId}.` };
+    if (!stored) return { ok: false, problem: `There is no request ${String(requestId).slice(0, 40)}.` };
     if (problem) return { ok: false, problem };
     await audit.record({
       subject: stored.requestId,
@@ -164,11 +184,38 @@ export class AddressRequestService {
       actorId: actor.id,
       actorName: actor.name,
     });
-    return { ok: true, request: (await this.afterChange(requestId)) ?? stored };
+    return { ok: true, request: stored };
+  }
+
+  /**
+   * Runs the request's pending steps as tracked background work (after the person who acted has their
+   * answer). Safe to call more than once: each step is claimed by etag before its side effect.
+   */
+  carryOut(requestId: string, options: CarryOutOptions = {}): void {
+    if (this.deps.deferWork) return;
+    this.deps.background.run(`request ${requestId}`, async () => {
+      if (options.requesterCopy) await this.attachCopy(requestId, options.requesterCopy);
+      await this.deps.work.run(requestId, options.answeredActivityId);
+    });
+  }
+
+  /** Keeps a copy of the request's card (e.g. the requester's status card) so later changes update it. */
+  private async attachCopy(requestId: string, copy: CardCopy): Promise<void> {
+    await this.deps.repository.update(requestId, (latest) =>
+      latest.cardCopies.some(
+        (c) => c.activityId === copy.activityId && c.conversationId === copy.conversationId,
+      )
+        ? undefined
+        : { ...latest, cardCopies: [...latest.cardCopies, copy] },
+    );
   }
 
   listPending(limit = 50): Promise<StoredRequest[]> {
     return this.deps.repository.inState('pending', limit);
+  }
+
+  countPending(): Promise<number> {
+    return this.deps.repository.countInState('pending');
   }
 
   /**
@@ -207,24 +254,48 @@ export class AddressRequestService {
     await this.resumeAll();
   }
 
+  /**
+   * Pending requests whose approval card never reached anyone (no approvals channel yet) are delivered
+   * again, e.g. right after `setup approvals`.
+   */
+  async redeliverUndelivered(): Promise<number> {
+    let queued = 0;
+    for (const request of await this.deps.repository.inState('pending')) {
+      if (request.delivery !== 'undelivered') continue;
+      const updated = await this.deps.repository.update(request.requestId, (latest) =>
+        latest.state === 'pending' &&
+        latest.delivery === 'undelivered' &&
+        !latest.steps.includes('deliver-approval')
+          ? withSteps(latest, 'deliver-approval')
+          : undefined,
+      );
+      if (updated?.steps.includes('deliver-approval')) {
+        queued++;
+        this.carryOut(request.requestId);
+      }
+    }
+    return queued;
+  }
+
   /** Carries out every step left pending (at start, and on each job run). */
   async resumeAll(): Promise<void> {
+    if (this.deps.deferWork) return;
     for (const request of await this.deps.repository.withPendingWork()) {
       await this.deps.work.run(request.requestId);
     }
   }
 
-  private async afterChange(requestId: string): Promise<StoredRequest | undefined> {
-    if (this.deps.runWorkInline === false) return this.deps.repository.get(requestId);
-    return this.deps.work.run(requestId);
-  }
-
-  private async managerOf(userId: string): Promise<{ person?: Person; unknown: boolean }> {
+  private async managerOf(
+    userId: string,
+  ): Promise<{ person?: Person; unknown: boolean; outage?: DependencyUnavailableError }> {
     try {
       return { person: toPerson(await this.deps.directory.getManager(userId)), unknown: false };
     } catch (err) {
-      this.deps.logger.warn({ err }, 'could not ask the directory for a manager; using the approver group');
-      return { unknown: true };
+      this.deps.logger.warn(
+        { dependency: (err as DependencyUnavailableError).dependency, error: (err as Error).message },
+        'could not ask the directory for a manager; using the approver group',
+      );
+      return { unknown: true, outage: err instanceof DependencyUnavailableError ? err : undefined };
     }
   }
 

@@ -1,26 +1,34 @@
-import { AddressRequest, isOpen } from '../../domain/addressRequests';
-import {
-  AlreadyExistsError,
-  ConflictError,
-  DocumentStore,
-  NotFoundError,
-  Stored,
-} from '../../ports/documentStore';
+import { AddressRequest, isOpen, OPEN_STATES } from '../../domain/addressRequests';
+import type { DocumentStore, Stored } from '../../ports/documentStore';
+import { changeDocument, writeIfUnchanged } from '../documentChanges';
 
 export type StoredRequest = Stored<AddressRequest>;
 
 /** A change to a request computed from its latest version; undefined means "nothing to change". */
 export type RequestChange = (current: AddressRequest) => AddressRequest | undefined;
 
+/** Request ids as the service makes them; anything else is not a request (and is never looked up). */
+const REQUEST_ID = /^req-[0-9a-f]{8}$/;
+
+interface NameGuard {
+  requestId: string;
+  accountName: string;
+}
+
 /**
- * Requests in the `requests` container (id = request id), changed only through etags, plus the
- * `open-request:<account-name>` keys that keep one open request per account name (create-if-absent).
+ * Requests in `requests` (id = request id), changed only through etags, and the guard keys in
+ * `requestKeys` (`name:<account-name>`, create-if-absent) that keep one open request per account name.
  */
 export class RequestRepository {
   constructor(private readonly store: DocumentStore) {}
 
-  get(requestId: string): Promise<StoredRequest | undefined> {
-    return this.store.get<AddressRequest>('requests', requestId.toLowerCase());
+  /** The request, or undefined for an unknown or malformed id. */
+  async get(requestId: string): Promise<StoredRequest | undefined> {
+    const id = String(requestId ?? '')
+      .trim()
+      .toLowerCase();
+    if (!REQUEST_ID.test(id)) return undefined;
+    return this.store.get<AddressRequest>('requests', id);
   }
 
   create(request: AddressRequest): Promise<StoredRequest> {
@@ -29,72 +37,78 @@ export class RequestRepository {
 
   /**
    * Applies `change` to the latest version with its etag; on a conflict re-reads and asks again, so the
-   * change always sees what the other writer did. Releases the account-name key once the request closes.
+   * change always sees what the other writer did. Releases the account-name guard once the request closes.
    */
   async update(requestId: string, change: RequestChange): Promise<StoredRequest | undefined> {
-    for (;;) {
-      const current = await this.get(requestId);
-      if (!current) return undefined;
-      const next = change(current);
-      if (!next) return current;
-      try {
-        const stored = await this.store.replace('requests', current.id, next, current._etag);
-        if (isOpen(current.state) && !isOpen(stored.state)) await this.releaseName(stored);
-        return stored;
-      } catch (err) {
-        if (!(err instanceof ConflictError)) throw err;
-      }
-    }
+    let before: AddressRequest | undefined;
+    const { document, changed } = await changeDocument<AddressRequest>(
+      this.store,
+      'requests',
+      requestId,
+      (current) => {
+        before = current;
+        return current && change(current);
+      },
+      100,
+    );
+    if (changed && before && isOpen(before.state) && !isOpen(document!.state))
+      await this.releaseName(document!);
+    return document;
   }
 
   /** Exactly one attempt with the etag read: undefined when someone else changed it first (claims). */
   async tryReplace(current: StoredRequest, next: AddressRequest): Promise<StoredRequest | undefined> {
-    let stored: StoredRequest;
-    try {
-      stored = await this.store.replace('requests', current.id, next, current._etag);
-    } catch (err) {
-      if (err instanceof ConflictError || err instanceof NotFoundError) return undefined;
-      throw err;
-    }
-    if (isOpen(current.state) && !isOpen(stored.state)) await this.releaseName(stored);
+    const stored = await writeIfUnchanged(this.store, 'requests', current.id, current, next);
+    if (stored && isOpen(current.state) && !isOpen(stored.state)) await this.releaseName(stored);
     return stored;
   }
 
   /**
-   * Reserves the account name for a new request. Answers the open request holding it, if any; a key
-   * left behind by a closed request (e.g. a crash before its release) is removed and the claim retried.
+   * Reserves the account name for a new request. Answers the open request holding it, if any; a guard left
+   * behind by a closed request (e.g. a crash before its release) is taken over by its etag.
    */
   async reserveName(accountName: string, requestId: string): Promise<StoredRequest | undefined> {
     const key = nameKey(accountName);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await this.store.create('requests', key, { requestId, accountName });
-        return undefined;
-      } catch (err) {
-        if (!(err instanceof AlreadyExistsError)) throw err;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const held = await this.store.get<NameGuard>('requestKeys', key);
+      if (held) {
+        const holder = await this.get(held.requestId);
+        if (holder && isOpen(holder.state)) return holder;
       }
-      const held = await this.store.get<{ requestId: string }>('requests', key);
-      if (!held) continue;
-      const holder = await this.get(held.requestId);
-      if (holder && isOpen(holder.state)) return holder;
-      await this.store.delete('requests', key, held._etag).catch((err: unknown) => {
-        if (!(err instanceof ConflictError)) throw err;
-      });
+      if (await writeIfUnchanged(this.store, 'requestKeys', key, held, { requestId, accountName }))
+        return undefined;
     }
     throw new Error(`Could not reserve the account name ${accountName}; try again`);
   }
 
   async releaseName(request: AddressRequest): Promise<void> {
     const key = nameKey(request.accountName);
-    const held = await this.store.get<{ requestId: string }>('requests', key);
+    const held = await this.store.get<NameGuard>('requestKeys', key);
     if (held?.requestId !== request.requestId) return;
-    await this.store.delete('requests', key, held._etag).catch((err: unknown) => {
-      if (!(err instanceof ConflictError)) throw err;
-    });
+    await this.store.delete('requestKeys', key, held._etag).catch(() => undefined); // re-taken meanwhile
+  }
+
+  /**
+   * Open requests from before the guards had their own container get a guard here (create-if-absent), so an
+   * upgrade does not let a second request for the same name through. Cheap: open requests are few.
+   */
+  async guardOpenRequests(): Promise<void> {
+    for (const state of OPEN_STATES) {
+      for (const request of await this.inState(state, 1000)) {
+        await writeIfUnchanged(this.store, 'requestKeys', nameKey(request.accountName), undefined, {
+          requestId: request.requestId,
+          accountName: request.accountName,
+        });
+      }
+    }
   }
 
   inState(state: AddressRequest['state'], limit = 200): Promise<StoredRequest[]> {
     return this.store.query<AddressRequest>('requests', { state }, { orderBy: 'createdAt', limit });
+  }
+
+  countInState(state: AddressRequest['state']): Promise<number> {
+    return this.store.count('requests', { state });
   }
 
   withPendingWork(limit = 200): Promise<StoredRequest[]> {
@@ -107,5 +121,5 @@ export class RequestRepository {
 }
 
 function nameKey(accountName: string): string {
-  return `open-request:${accountName.toLowerCase()}`;
+  return `name:${accountName.toLowerCase()}`;
 }

@@ -1,4 +1,3 @@
-import type { ConversationReference } from 'botbuilder';
 import {
   AddressRequest,
   awaitCapacity,
@@ -11,7 +10,8 @@ import {
   WorkStep,
 } from '../../domain/addressRequests';
 import { describeDelivery, formatTime, requesterNotice } from '../../domain/requestWording';
-import { AddressError } from '../../domain/addressErrors';
+import { AddressError, PoolExhaustedError } from '../../domain/addressErrors';
+import { person, Principal } from '../../domain/permissions';
 import type { AddressRecord, Owner } from '../../domain/addressRecords';
 import {
   approvalCard,
@@ -20,27 +20,27 @@ import {
   requestStatusCard,
 } from '../../cards/requestCards';
 import type { Logger } from '../../log/logger';
-import type { ChatPort, OutgoingMessage, PostedMessage } from '../../ports/chat';
+import type { ChatPort, ConversationRef, OutgoingMessage, PostedMessage } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
-import type { DocumentStore } from '../../ports/documentStore';
 import type { AuditLog } from '../auditLog';
 import type { ChannelSetting, ConversationDirectory } from '../conversations';
 import type { RequestRepository, StoredRequest } from './requestRepository';
 
-/** The address service as this feature uses it (implemented by the addresses feature). */
+/** The address registry as this feature uses it (implemented by the addresses module). */
 export interface AddressAllocator {
   allocate(args: {
     accountName: string;
     owner: Owner;
     purpose?: string;
     requestId?: string;
-    actor: { id: string; name?: string };
+    by: Principal;
   }): Promise<AddressRecord>;
+  /** The address already given to a request (a crash between allocating and recording it). */
+  byRequestId(requestId: string): Promise<AddressRecord | undefined>;
 }
 
 export interface RequestWorkDeps {
   repository: RequestRepository;
-  store: DocumentStore;
   clock: Clock;
   chat: ChatPort;
   conversations: ConversationDirectory;
@@ -61,7 +61,8 @@ export const STEP_LEASE_MS = 5 * 60_000;
 export class RequestWork {
   constructor(private readonly deps: RequestWorkDeps) {}
 
-  async run(requestId: string): Promise<StoredRequest | undefined> {
+  /** `answeredActivityId`: the card copy a click was already answered on; the others are updated. */
+  async run(requestId: string, answeredActivityId?: string): Promise<StoredRequest | undefined> {
     const { repository, clock, logger } = this.deps;
     for (let guard = 0; guard < 25; guard++) {
       const current = await repository.get(requestId);
@@ -77,7 +78,7 @@ export class RequestWork {
       if (!claimed) continue; // someone else moved first: look again
       let outcome: (latest: AddressRequest) => AddressRequest;
       try {
-        outcome = await this.perform(step, claimed);
+        outcome = await this.perform(step, claimed, answeredActivityId);
       } catch (err) {
         // The step keeps its claim until the lease lapses, then the job tries again; the other steps go on.
         logger.warn(
@@ -95,13 +96,14 @@ export class RequestWork {
   private async perform(
     step: WorkStep,
     request: AddressRequest,
+    answeredActivityId: string | undefined,
   ): Promise<(latest: AddressRequest) => AddressRequest> {
     const same = (latest: AddressRequest) => latest;
     switch (step) {
       case 'deliver-approval':
         return this.deliverApproval(request);
       case 'update-cards':
-        await this.updateCards(request);
+        await this.updateCards(request, answeredActivityId);
         return same;
       case 'allocate':
         return this.allocate(request);
@@ -153,8 +155,8 @@ export class RequestWork {
     }
     const told = { ...request, delivery };
     const status = { card: requestStatusCard(told, describeDelivery(told)) };
-    const form = request.cardCopies.find((c) => c.audience === 'requester');
-    if (form) await chat.update(form, status);
+    const mine = request.cardCopies.find((c) => c.audience === 'requester');
+    if (mine) await chat.update(mine, status);
     else {
       const mine = await this.tellRequester(request, status);
       if (mine) copies.push(copyOf('requester', mine));
@@ -187,9 +189,10 @@ export class RequestWork {
   }
 
   /** Every copy shows the latest state; a copy that cannot be updated makes the step retry. */
-  private async updateCards(request: AddressRequest): Promise<void> {
+  private async updateCards(request: AddressRequest, answeredActivityId: string | undefined): Promise<void> {
     const failures: unknown[] = [];
     for (const copy of request.cardCopies) {
+      if (copy.activityId === answeredActivityId) continue; // the click's answer replaced it already
       await this.deps.chat
         .update(copy, { card: requestStatusCard(request) })
         .catch((err) => failures.push(err));
@@ -198,14 +201,9 @@ export class RequestWork {
   }
 
   private async allocate(request: AddressRequest) {
-    const { store, allocator, audit } = this.deps;
+    const { allocator, audit } = this.deps;
     // After a crash between allocating and recording it, the address already names this request.
-    const [earlier] = await store.query<AddressRecord>(
-      'addresses',
-      { requestId: request.requestId },
-      { limit: 1 },
-    );
-    let address = earlier?.address;
+    let address = (await allocator.byRequestId(request.requestId))?.address;
     if (!address) {
       try {
         const record = await allocator.allocate({
@@ -213,7 +211,7 @@ export class RequestWork {
           owner: { id: request.requester.id, name: request.requester.name, upn: request.requester.upn },
           purpose: request.purpose,
           requestId: request.requestId,
-          actor: request.decision?.by ?? { id: 'system', name: 'RootMail' },
+          by: person(request.decision?.by.id ?? 'system', request.decision?.by.name ?? 'RootMail'),
         });
         address = record.address;
       } catch (err) {
@@ -227,7 +225,7 @@ export class RequestWork {
           });
           return (latest: AddressRequest) => failAllocation(latest, problem);
         }
-        if ((err as Error)?.name !== 'PoolExhaustedError') throw err;
+        if (!(err instanceof PoolExhaustedError)) throw err;
         await audit.record({
           subject: request.requestId,
           action: 'request.waiting-for-capacity',
@@ -312,7 +310,7 @@ export class RequestWork {
     message: OutgoingMessage,
   ): Promise<PostedMessage | undefined> {
     const where =
-      (request.contact?.conversation as Partial<ConversationReference> | undefined) ??
+      (request.contact?.conversation as ConversationRef | undefined) ??
       (await this.deps.conversations.personalChatOf(request.requester.id))?.reference;
     if (!where) return undefined;
     return this.deps.chat.post(where, message);

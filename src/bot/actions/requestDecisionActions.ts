@@ -1,24 +1,28 @@
 import { requestCardFor, requestStatusCard } from '../../cards/requestCards';
-import { Outcome } from '../../domain/addressRequests';
+import { VERBS } from '../../cards/verbs';
+import type { Outcome } from '../../domain/addressRequests';
 import { formatTime } from '../../domain/requestWording';
-import type { CardActionContext, CardActionHandler, CardActionResult } from '../types';
+import type { CardActionContext, CardActionHandler, Reply } from '../types';
 
-/** Approve / Reject on the approval card: exactly one decision wins, every other click learns who decided. */
-async function decideFromCard(ctx: CardActionContext, outcome: Outcome): Promise<CardActionResult> {
-  const { data, actor, services } = ctx;
+/**
+ * Approve / Reject on the approval card: the decision is stored and the click answered at once (the first
+ * stored decision wins, every other click learns who decided); updating the other copies, allocating and
+ * telling the requester follow as background work.
+ */
+async function decideFromCard(ctx: CardActionContext, outcome: Outcome): Promise<Reply> {
+  const { data, actor, services, clicked } = ctx;
   const requestId = typeof data.requestId === 'string' ? data.requestId : '';
   const comment = typeof data.comment === 'string' ? data.comment : undefined;
-  const result = await services.requests.decide(
-    requestId,
-    { id: actor.id, name: actor.name },
-    outcome,
-    comment,
-  );
+  const result = await services.requests.decide(requestId, actor, outcome, comment);
   switch (result.kind) {
     case 'not-found':
-      return { message: `There is no request ${requestId.slice(0, 40)}.` };
+      return { text: `There is no request ${requestId.slice(0, 40)}.` };
     case 'decided':
-      return { card: requestStatusCard(result.request) };
+      return {
+        card: requestStatusCard(result.request),
+        followUp: () =>
+          services.requests.carryOut(result.request.requestId, { answeredActivityId: clicked?.activityId }),
+      };
     case 'already-decided': {
       const request = result.request;
       const who = request.decision?.by.name ?? request.closed?.by.name ?? 'someone';
@@ -44,22 +48,22 @@ async function decideFromCard(ctx: CardActionContext, outcome: Outcome): Promise
 }
 
 export const requestApproveAction: CardActionHandler = {
-  verb: 'request.approve',
+  verb: VERBS.requestApprove,
   handle: (ctx) => decideFromCard(ctx, 'approved'),
 };
 
 export const requestRejectAction: CardActionHandler = {
-  verb: 'request.reject',
+  verb: VERBS.requestReject,
   handle: (ctx) => decideFromCard(ctx, 'rejected'),
 };
 
 /** Universal Actions refresh: approvers of a pending request get the buttons, everyone else the status. */
 export const requestRefreshAction: CardActionHandler = {
-  verb: 'request.refresh',
+  verb: VERBS.requestRefresh,
   async handle({ data, actor, services }) {
     const requestId = typeof data.requestId === 'string' ? data.requestId : '';
     const request = await services.requests.get(requestId);
-    if (!request) return { message: `There is no request ${requestId.slice(0, 40)}.` };
+    if (!request) return { text: `There is no request ${requestId.slice(0, 40)}.` };
     return { card: requestCardFor(request, actor.id) };
   },
 };

@@ -1,13 +1,14 @@
-import { TurnContext } from 'botbuilder';
-import { requestFormCard, requestStatusCard } from '../../cards/requestCards';
+import { requestFormCard } from '../../cards/requestCards';
+import { VERBS } from '../../cards/verbs';
 import { validateRequestInput } from '../../domain/addressRequests';
-import { describeDelivery, describeState } from '../../domain/requestWording';
+import { answerSubmission, contactOf } from '../requestSubmission';
 import type { CardActionHandler } from '../types';
 
 /** The request form's button: a bad field brings the form back with the values kept and the problem shown. */
 export const requestSubmitAction: CardActionHandler = {
-  verb: 'request.submit',
-  async handle({ turn, data, actor, services }) {
+  verb: VERBS.requestSubmit,
+  async handle(ctx) {
+    const { data } = ctx;
     const values = {
       accountName: text(data.accountName),
       purpose: text(data.purpose),
@@ -16,45 +17,14 @@ export const requestSubmitAction: CardActionHandler = {
     };
     const checked = validateRequestInput(values);
     if (!checked.ok) return { card: requestFormCard({ ...values, errors: checked.errors }) };
-
-    const activity = turn.activity;
-    const formCopy = activity.replyToId
-      ? {
-          audience: 'requester' as const,
-          conversationId: activity.conversation.id,
-          activityId: activity.replyToId,
-          serviceUrl: activity.serviceUrl,
-        }
-      : undefined;
-    const result = await services.requests.submit(
-      checked.value,
-      { id: actor.id, name: actor.name },
-      'chat',
-      {
-        tenantId: actor.tenantId,
-        serviceUrl: activity.serviceUrl,
-        conversation: TurnContext.getConversationReference(activity) as Record<string, unknown>,
-      },
-      formCopy,
-    );
-    switch (result.kind) {
-      case 'created':
-        return { card: requestStatusCard(result.request, describeDelivery(result.request)) };
-      case 'duplicate':
-        return {
-          card: requestFormCard({
-            ...values,
-            errors: {
-              accountName: `There is already an open request for ${checked.value.accountName}: ${result.existing.requestId} (${describeState(result.existing)}). Choose another name, or cancel that request first.`,
-            },
-          }),
-        };
-      case 'no-approver':
-        return { card: requestFormCard({ ...values, problem: result.reason }) };
-    }
+    const result = await ctx.services.requests.submit(checked.value, ctx.actor, 'chat', contactOf(ctx));
+    return answerSubmission(ctx, result, {
+      duplicate: (problem) => ({ card: requestFormCard({ ...values, errors: { accountName: problem } }) }),
+      noApprover: (reason) => ({ card: requestFormCard({ ...values, problem: reason }) }),
+    });
   },
 };
 
 function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
+  return typeof value === 'string' ? value.slice(0, 2000) : '';
 }

@@ -1,6 +1,5 @@
 import { auditTrailCard } from '../../cards/addressCards';
-import { cardAttachment } from '../../cards/cardTemplates';
-import { isApprover } from '../../domain/addressRequests';
+import { mayReadAudit } from '../../domain/permissions';
 import type { CommandHandler } from '../types';
 
 /** `audit <address | request-id>`: the history of a subject; owners see their addresses, admins everything. */
@@ -9,30 +8,17 @@ export const auditCommand: CommandHandler = {
   trigger: /^audit$/i,
   usage: 'audit <address | request-id>',
   summary: 'Show who changed an address or a request, and when',
-  async handle({ turn, args, actor, services }) {
+  async handle({ args, actor, services }) {
     const subject = args.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-    if (!subject) {
-      await turn.sendActivity('Say `audit <address>` or `audit <request-id>`.');
-      return;
-    }
-    if (!services.isAdmin(actor.id)) {
-      const record = subject.includes('@')
-        ? await services.addresses.get(subject).catch(() => undefined)
-        : undefined;
-      const request = subject.includes('@') ? undefined : await services.requests.get(subject);
-      const involved = request && (request.requester.id === actor.id || isApprover(request, actor.id));
-      if (record?.owner?.id !== actor.id && !involved) {
-        await turn.sendActivity(
-          'Only an admin, or the owner of the address (for a request: its requester and approvers), can see its history.',
-        );
-        return;
-      }
-    }
+    if (!subject) return { text: 'Say `audit <address>` or `audit <request-id>`.' };
+    const record = subject.includes('@')
+      ? await services.addresses.get(subject).catch(() => undefined)
+      : undefined;
+    const request = subject.includes('@') ? undefined : await services.requests.get(subject);
+    const verdict = mayReadAudit(actor, { record, request });
+    if (!verdict.allowed) return { text: verdict.reason };
     const events = await services.audit.about(subject);
-    if (!events.length) {
-      await turn.sendActivity(`There is no history for \`${subject.slice(0, 80)}\`.`);
-      return;
-    }
-    await turn.sendActivity({ attachments: [cardAttachment(auditTrailCard(subject, events))] });
+    if (!events.length) return { text: `There is no history for \`${subject.slice(0, 80)}\`.` };
+    return { card: auditTrailCard(subject, events) };
   },
 };

@@ -6,17 +6,14 @@ export const cancelCommand: CommandHandler = {
   trigger: /^cancel$/i,
   usage: 'cancel <request-id>',
   summary: 'Withdraw your pending request',
-  async handle({ turn, args, actor, services }) {
+  async handle({ args, actor, services }) {
     const requestId = args.split(' ')[0]?.toLowerCase();
-    if (!requestId) {
-      await turn.sendActivity('Say which request to cancel, e.g. `cancel req-1a2b3c4d`.');
-      return;
-    }
-    const result = await services.requests.cancel(requestId, { id: actor.id, name: actor.name });
-    await turn.sendActivity(
-      result.ok
-        ? `Cancelled ${result.request.requestId} (${result.request.accountName}); the approval card now says so.`
-        : result.problem,
-    );
+    if (!requestId) return { text: 'Say which request to cancel, e.g. `cancel req-1a2b3c4d`.' };
+    const result = await services.requests.cancel(requestId, actor);
+    if (!result.ok) return { text: result.problem };
+    return {
+      text: `Cancelled ${result.request.requestId} (${result.request.accountName}); the approval card now says so.`,
+      followUp: () => services.requests.carryOut(result.request.requestId),
+    };
   },
 };

@@ -1,4 +1,4 @@
-import { cardAttachment, helpCard } from '../../cards/cardTemplates';
+import { helpCard } from '../../cards/cardTemplates';
 import type { CommandHandler } from '../types';
 
 export const helpCommand: CommandHandler = {
@@ -6,8 +6,7 @@ export const helpCommand: CommandHandler = {
   trigger: /^(help|\?|hi|hello)$/i,
   usage: 'help',
   summary: 'Show what I can do',
-  async handle({ turn, commands }) {
-    const card = helpCard({ commands: commands.map(({ usage, summary }) => ({ usage, summary })) });
-    await turn.sendActivity({ attachments: [cardAttachment(card)] });
+  async handle({ commands }) {
+    return { card: helpCard({ commands: commands.map(({ usage, summary }) => ({ usage, summary })) }) };
   },
 };

@@ -1,6 +1,5 @@
 import { addressRecordCard } from '../../cards/addressCards';
-import { cardAttachment } from '../../cards/cardTemplates';
-import { addressActor, answeringAddressErrors, splitArgs } from '../addressChat';
+import { splitArgs } from '../commandText';
 import type { CommandHandler } from '../types';
 
 /** `link <address> <aws-account-id>`: records which AWS account uses the address. */
@@ -9,22 +8,14 @@ export const linkCommand: CommandHandler = {
   trigger: /^link$/i,
   usage: 'link <address> <aws-account-id>',
   summary: 'Record the 12-digit AWS account id that uses an address',
-  async handle({ turn, args, actor, services }) {
+  async handle({ args, actor, services }) {
     const [address, rest] = splitArgs(args);
     const accountId = rest.split(/\s+/)[0];
-    if (!address || !accountId) {
-      await turn.sendActivity(
-        'Say `link <address> <aws-account-id>`, e.g. `link aws-k3x9@contoso.com 123456789012`.',
-      );
-      return;
-    }
-    const record = await answeringAddressErrors(() =>
-      services.addresses.linkAwsAccount(address, accountId, addressActor(actor, services)),
-    );
-    await turn.sendActivity({
-      attachments: [
-        cardAttachment(addressRecordCard(`Linked to AWS account ${record.awsAccountId}`, record)),
-      ],
-    });
+    if (!address || !accountId)
+      return {
+        text: 'Say `link <address> <aws-account-id>`, e.g. `link aws-k3x9@contoso.com 123456789012`.',
+      };
+    const record = await services.addresses.linkAwsAccount(address, accountId, actor);
+    return { card: addressRecordCard(`Linked to AWS account ${record.awsAccountId}`, record) };
   },
 };

@@ -1,5 +1,4 @@
 import { poolStatusCard } from '../../cards/addressCards';
-import { cardAttachment } from '../../cards/cardTemplates';
 import type { CommandHandler } from '../types';
 
 /** `pool`: free, assigned and quarantined aliases per mailbox. */
@@ -8,14 +7,12 @@ export const poolCommand: CommandHandler = {
   trigger: /^pool$/i,
   usage: 'pool',
   summary: 'Show the alias pool: free, assigned and quarantined per mailbox',
-  async handle({ turn, services }) {
+  async handle({ services }) {
     const status = await services.pool.status();
-    if (status.strategy === 'pool' && !status.mailboxes.length) {
-      await turn.sendActivity(
-        'The pool is empty: no mailbox has been imported yet. An admin runs `npm run pool:plan`, then `npm run pool:import -- pool.csv`.',
-      );
-      return;
-    }
-    await turn.sendActivity({ attachments: [cardAttachment(poolStatusCard(status))] });
+    if (status.strategy === 'pool' && !status.mailboxes.length)
+      return {
+        text: 'The pool is empty: no mailbox has been imported yet. An admin runs `npm run pool:plan`, then `npm run pool:import -- pool.csv`.',
+      };
+    return { card: poolStatusCard(status) };
   },
 };

@@ -1,4 +1,5 @@
 import type { ChannelRole } from '../../app/conversations';
+import { maySetUpChannels } from '../../domain/permissions';
 import type { CommandHandler } from '../types';
 
 const ROLES: Record<string, { role: ChannelRole; describe: string }> = {
@@ -18,13 +19,11 @@ export const setupCommand: CommandHandler = {
   trigger: /^setup$/i,
   usage: 'setup oncall | setup approvals',
   summary: 'Admins, in a channel: make this channel the on-call or the approvals channel',
-  async handle({ turn, args, actor, scope, services }) {
+  async handle({ args, actor, scope, conversation, services }) {
     const choice = ROLES[args.trim().toLowerCase()];
-    if (!choice) {
-      await turn.sendActivity('Say `setup oncall` or `setup approvals`.');
-      return;
-    }
-    if (!services.isAdmin(actor.id)) {
+    if (!choice) return { text: 'Say `setup oncall` or `setup approvals`.' };
+    const verdict = maySetUpChannels(actor);
+    if (!verdict.allowed) {
       await services.audit.record({
         subject: `channel:${choice.role}`,
         action: 'setup.refused',
@@ -32,17 +31,14 @@ export const setupCommand: CommandHandler = {
         actorName: actor.name,
         detail: 'not an admin',
       });
-      await turn.sendActivity('Only an admin (listed in ADMIN_IDS) can set up channels.');
-      return;
+      return { text: verdict.reason };
     }
-    if (scope !== 'channel') {
-      await turn.sendActivity(
-        `Run \`setup ${choice.role}\` in the team channel you want to use, after @mentioning me.`,
-      );
-      return;
-    }
+    if (scope !== 'channel')
+      return {
+        text: `Run \`setup ${choice.role}\` in the team channel you want to use, after @mentioning me.`,
+      };
     const before = await services.conversations.channelFor(choice.role);
-    const setting = await services.conversations.setChannelRole(choice.role, turn.activity, actor.id);
+    const setting = await services.conversations.setChannelRole(choice.role, conversation, actor.id);
     await services.audit.record({
       subject: `channel:${choice.role}`,
       action: 'setup',
@@ -51,9 +47,17 @@ export const setupCommand: CommandHandler = {
       before: before ? { channel: before.reference.conversation?.id } : undefined,
       after: { channel: setting.reference.conversation?.id, teamId: setting.teamId },
     });
-    await turn.sendActivity(
-      `Done: this is now the ${choice.role} channel; ${choice.describe}.` +
+    return {
+      text:
+        `Done: this is now the ${choice.role} channel; ${choice.describe}.` +
         (choice.role === 'oncall' ? ' Keep the team membership restricted to on-call engineers.' : ''),
-    );
+      // Approval cards that reached nobody so far go out now.
+      followUp:
+        choice.role === 'approvals'
+          ? async () => {
+              await services.requests.redeliverUndelivered();
+            }
+          : undefined,
+    };
   },
 };

@@ -1,6 +1,5 @@
-import { readOperationalStatus } from '../../app/operationalStatus';
-import { cardAttachment } from '../../cards/cardTemplates';
 import { statusCard } from '../../cards/statusCard';
+import { mayReadStatus } from '../../domain/permissions';
 import type { CommandHandler } from '../types';
 
 /** `status`: store, mailbox subscription, pool per mailbox, pending approvals and the last relayed mail. */
@@ -9,12 +8,9 @@ export const statusCommand: CommandHandler = {
   trigger: /^status$/i,
   usage: 'status',
   summary: 'Admins: store, mailbox subscription, pool, pending approvals, last relayed mail',
-  async handle({ turn, actor, services }) {
-    if (!services.isAdmin(actor.id)) {
-      await turn.sendActivity('`status` is for admins (ADMIN_IDS). Try `pool` to see the address pool.');
-      return;
-    }
-    const status = await readOperationalStatus(services);
-    await turn.sendActivity({ attachments: [cardAttachment(statusCard(status))] });
+  async handle({ actor, services }) {
+    const verdict = mayReadStatus(actor);
+    if (!verdict.allowed) return { text: verdict.reason };
+    return { card: statusCard(await services.status()) };
   },
 };

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from './config';
-import { shutdownTelemetry, startTelemetry } from './telemetry';
+import { ConfigError, loadConfig } from '../config';
+import { shutdownTelemetry, startTelemetry } from '../telemetry';
 
 /** How long turns in flight get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   // Telemetry first: its instrumentations patch http, restify and the Azure SDKs when they are first
   // required, so the app is loaded only afterwards.
   const telemetry = await startTelemetry(config.appInsightsConnectionString);
-  const { createApp } = await import('./app/createApp');
+  const { createApp } = await import('./createApp');
 
   const app = await createApp(config);
   const url = await app.listen(config.port);

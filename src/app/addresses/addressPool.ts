@@ -1,37 +1,17 @@
-import { InvalidAddressInputError } from '../domain/addressErrors';
-import type { AddressRecord, MailboxRecord } from '../domain/addressRecords';
-import { capacityForNewMailbox, isPoolLow, poolBucketOf } from '../domain/addressRules';
-import { PoolCsvLineProblem, PoolCsvRow, describeLineProblems, parsePoolCsv } from '../domain/poolCsv';
-import type { Logger } from '../log/logger';
-import type { Clock } from '../ports/clock';
-import { AlreadyExistsError, ConflictError, DocumentStore } from '../ports/documentStore';
-import type { AddressActor } from './addressService';
-import type { AuditLog } from './auditLog';
-import type { OnCallAlerts } from './onCallAlerts';
+import { InvalidAddressInputError } from '../../domain/addressErrors';
+import type { AddressRecord, MailboxRecord } from '../../domain/addressRecords';
+import { capacityForNewMailbox, isPoolLow, poolBucketOf } from '../../domain/addressRules';
+import type { Principal } from '../../domain/permissions';
+import type { MailboxLevel, PoolImportResult, PoolStatus } from '../../domain/pool';
+import { PoolCsvLineProblem, PoolCsvRow, describeLineProblems, parsePoolCsv } from '../../domain/poolCsv';
+import type { Logger } from '../../log/logger';
+import type { Clock } from '../../ports/clock';
+import type { DocumentStore } from '../../ports/documentStore';
+import type { OnCallAlerts } from '../alerts';
+import type { AuditLog } from '../auditLog';
+import { writeIfUnchanged } from '../documentChanges';
+import type { Leases } from '../leases';
 import type { PoolBuckets } from './poolBuckets';
-
-export interface PoolImportResult {
-  imported: number;
-  alreadyPresent: number;
-  mailboxesCreated: number;
-}
-
-export interface MailboxLevel {
-  mailbox: string;
-  displayName: string;
-  capacity: number;
-  forwardsTo?: string;
-  free: number;
-  assigned: number;
-  quarantined: number;
-}
-
-export interface PoolStatus {
-  strategy: 'pool' | 'plus';
-  mailboxes: MailboxLevel[];
-  totals: { capacity: number; free: number; assigned: number; quarantined: number };
-  low: boolean;
-}
 
 /** Other features resume waiting work here (e.g. requests approved while the pool was empty). */
 export type PoolImportedListener = (result: PoolImportResult) => Promise<void>;
@@ -49,20 +29,16 @@ export interface AddressPoolDeps {
   audit: AuditLog;
   logger: Logger;
   alerts: OnCallAlerts;
+  leases: Leases;
   strategy: 'pool' | 'plus';
   buckets: PoolBuckets;
   /** The central mailbox the shared mailboxes forward to (MAILBOX), recorded on imported mailboxes. */
   centralMailbox?: string;
 }
 
-const LEVEL_KEY = 'pool:level';
+const LEVEL_CHECK_LEASE = 'pool-level-check';
 const LEVEL_CHECK_INTERVAL_MS = 60_000;
 export const POOL_LOW_ALERT = 'pool-low';
-
-/** When the level was last counted (the low-pool alert itself is an OnCallAlerts flag). */
-interface PoolLevelFlag {
-  checkedAt: string;
-}
 const WRITE_CONCURRENCY = 16;
 
 /** The alias pool: importing and topping it up, its level per mailbox, and the low-level alert. */
@@ -76,7 +52,7 @@ export class AddressPool {
   }
 
   /** Idempotent: aliases already in the pool are counted, not changed. A file with any bad line imports nothing. */
-  async importCsv(csv: string, actor: AddressActor): Promise<PoolImportResult> {
+  async importCsv(csv: string, actor: Principal): Promise<PoolImportResult> {
     const { rows, problems } = parsePoolCsv(csv);
     if (problems.length) throw new PoolImportRejectedError(problems);
     if (!rows.length)
@@ -95,12 +71,8 @@ export class AddressPool {
         forwardsTo: this.deps.centralMailbox,
         createdAt: now,
       };
-      try {
-        await this.deps.store.create('mailboxes', mailbox, record);
+      if (await writeIfUnchanged(this.deps.store, 'mailboxes', mailbox, undefined, record))
         mailboxesCreated++;
-      } catch (err) {
-        if (!(err instanceof AlreadyExistsError)) throw err;
-      }
     }
     const created: string[] = [];
     let raced = 0;
@@ -114,13 +86,9 @@ export class AddressPool {
         createdAt: now,
         history: [{ at: now, by: actor.id, action: 'imported' }],
       };
-      try {
-        await this.deps.store.create('addresses', row.address, record);
+      if (await writeIfUnchanged(this.deps.store, 'addresses', row.address, undefined, record))
         created.push(row.address);
-      } catch (err) {
-        if (!(err instanceof AlreadyExistsError)) throw err;
-        raced++; // a concurrent import of the same file
-      }
+      else raced++; // a concurrent import of the same file
     });
     await this.deps.buckets.add(created);
     const result = { imported: created.length, alreadyPresent: alreadyPresent + raced, mailboxesCreated };
@@ -160,8 +128,11 @@ export class AddressPool {
         });
     });
     const freshPerMailbox = new Map<string, PoolCsvRow[]>();
-    for (const row of fresh)
-      freshPerMailbox.set(row.mailbox, [...(freshPerMailbox.get(row.mailbox) ?? []), row]);
+    for (const row of fresh) {
+      const rows = freshPerMailbox.get(row.mailbox);
+      if (rows) rows.push(row);
+      else freshPerMailbox.set(row.mailbox, [row]);
+    }
     const newMailboxCapacity = new Map<string, number>();
     for (const [mailbox, added] of freshPerMailbox) {
       const record = await this.deps.store.get<MailboxRecord>('mailboxes', mailbox);
@@ -216,16 +187,12 @@ export class AddressPool {
   }
 
   /**
-   * After an allocation: a full check at most once a minute across all instances (the check is claimed by
-   * writing `checkedAt` with the etag), so a burst of allocations does not count the pool on every call.
+   * After an allocation: a full check at most once a minute across all instances (claimed as a lease), so a
+   * burst of allocations does not count the pool on every call.
    */
   async noteAllocation(): Promise<void> {
     if (this.deps.strategy !== 'pool') return;
-    const now = this.deps.clock.now();
-    const level = await this.deps.store.get<PoolLevelFlag>('settings', LEVEL_KEY);
-    if (level && now.getTime() - new Date(level.checkedAt).getTime() < LEVEL_CHECK_INTERVAL_MS) return;
-    const claimed = await this.writeLevel({ checkedAt: now.toISOString() }, level?._etag);
-    if (claimed) await this.checkLevel();
+    if (await this.deps.leases.take(LEVEL_CHECK_LEASE, LEVEL_CHECK_INTERVAL_MS)) await this.checkLevel();
   }
 
   /** Alerts the on-call channel once per crossing under 10 % free (OnCallAlerts); a top-up clears it. */
@@ -244,17 +211,6 @@ export class AddressPool {
       `The address pool is running low: ${free} of ${total} aliases are free (under 10 %). ` +
         'Add aliases: `npm run pool:plan`, run the script in Exchange Online, then `npm run pool:import`.',
     );
-  }
-
-  private async writeLevel(doc: PoolLevelFlag, etag: string | undefined): Promise<boolean> {
-    try {
-      if (etag) await this.deps.store.replace('settings', LEVEL_KEY, doc, etag);
-      else await this.deps.store.create('settings', LEVEL_KEY, doc);
-      return true;
-    } catch (err) {
-      if (err instanceof ConflictError || err instanceof AlreadyExistsError) return false;
-      throw err;
-    }
   }
 }
 async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

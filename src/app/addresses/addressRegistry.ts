@@ -1,0 +1,409 @@
+import {
+  AddressConflictError,
+  AddressError,
+  InvalidAddressInputError,
+  NotAllowedError,
+  PoolExhaustedError,
+  UnknownAddressError,
+} from '../../domain/addressErrors';
+import {
+  Assignment,
+  checkedAccountId,
+  checkedAddress,
+  claimFromPool,
+  describeOwner,
+  link,
+  newPlusRecord,
+  normalizeOwner,
+  releaseFromQuarantine,
+  retire,
+  snapshot,
+  transfer,
+} from '../../domain/addressChanges';
+import type { AddressRecord, Owner } from '../../domain/addressRecords';
+import {
+  POOL_BUCKETS,
+  accountNameProblem,
+  normalizeAccountName,
+  plusAddressFor,
+} from '../../domain/addressRules';
+import { mayChangeAddress, Principal } from '../../domain/permissions';
+import type { Logger } from '../../log/logger';
+import type { Clock } from '../../ports/clock';
+import type { DocumentStore, Stored } from '../../ports/documentStore';
+import type { AuditLog } from '../auditLog';
+import { changeDocument, ContendedError, writeIfUnchanged } from '../documentChanges';
+import type { PoolBuckets } from './poolBuckets';
+
+export interface AllocateInput {
+  accountName: string;
+  owner: Owner;
+  purpose?: string;
+  requestId?: string;
+  by: Principal;
+}
+
+export interface AddressSettings {
+  strategy: 'pool' | 'plus';
+  plusAddress?: string;
+  quarantineDays: number;
+}
+
+export interface AddressRegistryDeps {
+  store: DocumentStore;
+  clock: Clock;
+  audit: AuditLog;
+  logger: Logger;
+  settings: AddressSettings;
+  /** Which aliases hash to which bucket, for sampling by point reads. */
+  buckets: PoolBuckets;
+  /** Runs after every allocation (the pool's low-level check); its failures are logged, never thrown. */
+  afterAllocation?: () => Promise<void>;
+  random?: () => number;
+}
+
+const SAMPLES_PER_BUCKET = 6;
+const MAX_SAMPLES = 24;
+const MAX_BUCKETS_VISITED = 8;
+const MAX_FALLBACK_ATTEMPTS = 50;
+
+/**
+ * The address records (`addresses`, and the unique `aws:<id>` keys in `addressKeys`): allocation, lookups
+ * and the changes owners and admins make. The rules of a change are in src/domain/addressChanges.ts; here
+ * every write is create-if-absent or a replace with the etag just read, so concurrent callers never share
+ * an address.
+ */
+export class AddressRegistry {
+  private readonly random: () => number;
+
+  constructor(private readonly deps: AddressRegistryDeps) {
+    this.random = deps.random ?? Math.random;
+  }
+
+  /** Hands out a new address for an AWS account; throws PoolExhaustedError or an InvalidAddressInputError. */
+  async allocate(input: AllocateInput): Promise<AddressRecord> {
+    const nameProblem = accountNameProblem(input.accountName);
+    if (nameProblem) throw new InvalidAddressInputError(nameProblem);
+    if (!input.owner?.id?.trim())
+      throw new InvalidAddressInputError('Say who owns the address: an Entra object id or UPN.');
+    const assignment: Assignment = {
+      accountName: normalizeAccountName(input.accountName),
+      owner: normalizeOwner(input.owner),
+      purpose: input.purpose,
+      requestId: input.requestId,
+    };
+    const record =
+      this.deps.settings.strategy === 'plus'
+        ? await this.allocatePlus(assignment, input.by)
+        : await this.allocateFromPool(assignment, input.by);
+    for (const subject of [record.address, input.requestId].filter((s): s is string => !!s)) {
+      await this.deps.audit.record({
+        subject,
+        action: 'address.allocated',
+        actorId: input.by.id,
+        actorName: input.by.name,
+        after: snapshot(record),
+        detail: subject === record.address && input.requestId ? `request ${input.requestId}` : undefined,
+      });
+    }
+    await this.deps.afterAllocation?.().catch((err) => {
+      this.deps.logger.error({ err }, 'pool level check after an allocation failed');
+    });
+    return withoutStoreFields(record);
+  }
+
+  private async allocatePlus(assignment: Assignment, by: Principal): Promise<AddressRecord> {
+    const base = this.deps.settings.plusAddress;
+    if (!base) throw new AddressError('PLUS_ADDRESS is not set, so no plus address can be made.');
+    const { address, problem } = plusAddressFor(base, assignment.accountName);
+    if (!address) throw new InvalidAddressInputError(problem!);
+    const record = newPlusRecord(address, base, assignment, by, this.now());
+    const created = await writeIfUnchanged(this.deps.store, 'addresses', address, undefined, record);
+    if (!created)
+      throw new AddressConflictError(
+        `\`${address}\` was handed out before, and a plus address is never reused: pick another account name.`,
+      );
+    return created;
+  }
+
+  /**
+   * Samples aliases at random, bucket by bucket, and claims the first free one by replacing its record with
+   * the etag just read; concurrent callers mostly look at different aliases. When sampling keeps missing
+   * (a nearly empty pool), a query decides, so "pool exhausted" is only said when nothing is free.
+   */
+  private async allocateFromPool(assignment: Assignment, by: Principal): Promise<AddressRecord> {
+    let sampled = 0;
+    let bucket = Math.floor(this.random() * POOL_BUCKETS);
+    for (
+      let step = 0;
+      step < MAX_BUCKETS_VISITED && sampled < MAX_SAMPLES;
+      step++, bucket = (bucket + 1) % POOL_BUCKETS
+    ) {
+      const aliases = await this.deps.buckets.aliasesIn(bucket);
+      for (const address of this.sample(aliases, SAMPLES_PER_BUCKET)) {
+        sampled++;
+        const claimed = await this.claim(address, assignment, by);
+        if (claimed) return claimed;
+      }
+    }
+    for (let attempt = 0; attempt < MAX_FALLBACK_ATTEMPTS; attempt++) {
+      const candidates = await this.deps.store.query<AddressRecord>(
+        'addresses',
+        { strategy: 'pool', state: 'available' },
+        { limit: 32 },
+      );
+      if (!candidates.length) throw new PoolExhaustedError();
+      const pick = candidates[Math.floor(this.random() * candidates.length)].address;
+      const claimed = await this.claim(pick, assignment, by);
+      if (claimed) return claimed;
+    }
+    throw new AddressConflictError('Too many people are asking for addresses at the same moment; try again.');
+  }
+
+  private sample(items: string[], count: number): string[] {
+    const pool = [...items];
+    const picked: string[] = [];
+    while (picked.length < count && pool.length) {
+      const i = Math.floor(this.random() * pool.length);
+      picked.push(pool[i]);
+      pool[i] = pool[pool.length - 1];
+      pool.pop();
+    }
+    return picked;
+  }
+
+  /** Claims one alias if it is still free; undefined when it is taken or someone was faster. */
+  private async claim(address: string, assignment: Assignment, by: Principal) {
+    const current = await this.deps.store.get<AddressRecord>('addresses', address);
+    const next = current && claimFromPool(withoutStoreFields(current), assignment, by, this.now());
+    if (!next) return undefined;
+    return writeIfUnchanged(this.deps.store, 'addresses', address, current, next);
+  }
+
+  async get(addressInput: string): Promise<AddressRecord | undefined> {
+    const stored = await this.deps.store.get<AddressRecord>('addresses', checkedAddress(addressInput));
+    return stored && withoutStoreFields(stored);
+  }
+
+  /** Point reads only: the unique key `aws:<id>`, then the address it names (checked, keys can be stale). */
+  async byAwsAccountId(idInput: string): Promise<AddressRecord | undefined> {
+    const id = checkedAccountId(idInput);
+    const key = await this.deps.store.get<{ address: string }>('addressKeys', awsKey(id));
+    if (!key) return undefined;
+    const record = await this.deps.store.get<AddressRecord>('addresses', key.address);
+    return record?.awsAccountId === id ? withoutStoreFields(record) : undefined;
+  }
+
+  /** By Entra object id, or by UPN when the text has an @. */
+  async byOwner(ownerInput: string): Promise<AddressRecord[]> {
+    const owner = ownerInput.trim().toLowerCase();
+    if (!owner) throw new InvalidAddressInputError('Say whose addresses: an Entra object id or a UPN.');
+    const filter: Record<string, string> = owner.includes('@')
+      ? { 'owner.upn': owner }
+      : { 'owner.id': owner };
+    const found = await this.deps.store.query<AddressRecord>('addresses', filter, { orderBy: 'address' });
+    return found.map(withoutStoreFields);
+  }
+
+  async byState(state: AddressRecord['state'], limit = 200): Promise<AddressRecord[]> {
+    const found = await this.deps.store.query<AddressRecord>(
+      'addresses',
+      { state },
+      { orderBy: 'address', limit },
+    );
+    return found.map(withoutStoreFields);
+  }
+
+  /** The address a request was given (after a crash between allocating and recording it, too). */
+  async byRequestId(requestId: string): Promise<AddressRecord | undefined> {
+    const [found] = await this.deps.store.query<AddressRecord>('addresses', { requestId }, { limit: 1 });
+    return found && withoutStoreFields(found);
+  }
+
+  /**
+   * Which of our addresses a mail was sent to: the full address first; then, for plus addresses, the tag
+   * re-attached to the PLUS_ADDRESS base (a mail may name the base under another alias or case).
+   */
+  async findRecipient(recipients: readonly string[]): Promise<AddressRecord | undefined> {
+    for (const address of recipients) {
+      const record = await this.deps.store.get<AddressRecord>('addresses', address.toLowerCase());
+      if (record) return withoutStoreFields(record);
+    }
+    const plusAddress = this.deps.settings.plusAddress;
+    if (!plusAddress) return undefined;
+    const [baseLocal, baseDomain] = plusAddress.toLowerCase().split('@');
+    for (const address of recipients) {
+      const match = /^[^+@]+\+([^@]+)@(.+)$/.exec(address.toLowerCase());
+      if (!match || match[2] !== baseDomain) continue;
+      const candidate = `${baseLocal}+${match[1]}@${baseDomain}`;
+      if (candidate === address.toLowerCase()) continue;
+      const record = await this.deps.store.get<AddressRecord>('addresses', candidate);
+      if (record) return withoutStoreFields(record);
+    }
+    return undefined;
+  }
+
+  async linkAwsAccount(addressInput: string, idInput: string, by: Principal): Promise<AddressRecord> {
+    const address = checkedAddress(addressInput);
+    const id = checkedAccountId(idInput);
+    const current = await this.requireStored(address);
+    this.assertMayChange(by, current);
+    const next = link(withoutStoreFields(current), id, by, this.now());
+    if (!next) return withoutStoreFields(current);
+
+    const undoKey = await this.holdAccountKey(id, address);
+    const updated = await writeIfUnchanged(this.deps.store, 'addresses', address, current, next);
+    if (!updated) {
+      await undoKey().catch((err) =>
+        this.deps.logger.error({ err, id }, 'could not undo an account-id key; lookups ignore it'),
+      );
+      throw new AddressConflictError(
+        `\`${address}\` was changed by someone else at the same moment; nothing was changed, please try again.`,
+      );
+    }
+    if (current.awsAccountId) {
+      // The old key now points at a record that no longer holds it; lookups check, so a failure is harmless.
+      await this.deps.store.delete('addressKeys', awsKey(current.awsAccountId)).catch(() => undefined);
+    }
+    await this.recordChange(address, 'address.linked', by, current, updated);
+    return withoutStoreFields(updated);
+  }
+
+  /**
+   * Takes the unique key `aws:<id>` for `address` (create-if-absent; a stale key — one whose record no
+   * longer holds the id — is taken over by its etag). Answers how to give it back if the record write fails.
+   */
+  private async holdAccountKey(id: string, address: string): Promise<() => Promise<void>> {
+    const { store } = this.deps;
+    const keyDoc = { address, at: this.now() };
+    const existing = await store.get<{ address: string; at: string }>('addressKeys', awsKey(id));
+    if (existing && existing.address !== address) {
+      const holder = await store.get<AddressRecord>('addresses', existing.address);
+      if (holder?.awsAccountId === id)
+        throw new AddressConflictError(
+          `AWS account ${id} is already linked to \`${holder.address}\`; one AWS account has one root address. Check the id, or retire that address first.`,
+        );
+    }
+    const taken = await writeIfUnchanged(store, 'addressKeys', awsKey(id), existing, keyDoc);
+    if (!taken) throw new AddressConflictError('The account id was changing at the same moment; try again.');
+    if (!existing) return () => store.delete('addressKeys', awsKey(id));
+    const previous = { address: existing.address, at: existing.at };
+    return async () => {
+      await writeIfUnchanged(store, 'addressKeys', awsKey(id), taken, previous);
+    };
+  }
+
+  async transfer(addressInput: string, newOwner: Owner, by: Principal): Promise<AddressRecord> {
+    const owner = normalizeOwner(newOwner);
+    return this.change(addressInput, by, 'address.transferred', (current, now) =>
+      transfer(current, owner, by, now),
+    );
+  }
+
+  /** Pool aliases go to quarantine for QUARANTINE_DAYS; plus addresses are retired for good. */
+  async retire(addressInput: string, reason: string | undefined, by: Principal): Promise<AddressRecord> {
+    return this.change(addressInput, by, 'address.retired', (current, now) =>
+      retire(current, reason, by, now, this.deps.settings.quarantineDays),
+    );
+  }
+
+  /** The background job: quarantined pool aliases whose time is up go back to `available`. */
+  async returnExpiredQuarantine(): Promise<number> {
+    const now = this.deps.clock.now();
+    const quarantined = await this.deps.store.query<AddressRecord>('addresses', { state: 'quarantined' });
+    let returned = 0;
+    for (const record of quarantined) {
+      const released = releaseFromQuarantine(withoutStoreFields(record), now);
+      if (!released) continue;
+      const written = await writeIfUnchanged(this.deps.store, 'addresses', record.address, record, released);
+      if (!written) continue; // changed meanwhile: the next run decides again
+      returned++;
+      await this.recordChange(record.address, 'address.returned-to-pool', SYSTEM, record, released);
+    }
+    return returned;
+  }
+
+  private assertMayChange(by: Principal, record: AddressRecord): void {
+    const verdict = mayChangeAddress(by, record, describeOwner(record.owner));
+    if (!verdict.allowed) throw new NotAllowedError(verdict.reason);
+  }
+
+  private async requireStored(address: string): Promise<Stored<AddressRecord>> {
+    const found = await this.deps.store.get<AddressRecord>('addresses', address);
+    if (!found)
+      throw new UnknownAddressError(
+        `I don't know \`${address}\`: check the spelling, or use \`whois\` to search.`,
+      );
+    return found;
+  }
+
+  /** A change decided by a domain rule, written with the etag; refused or retried as the rule says. */
+  private async change(
+    addressInput: string,
+    by: Principal,
+    action: string,
+    decide: (current: AddressRecord, now: string) => AddressRecord,
+  ): Promise<AddressRecord> {
+    const address = checkedAddress(addressInput);
+    let before: AddressRecord | undefined;
+    try {
+      const { document } = await changeDocument<AddressRecord>(
+        this.deps.store,
+        'addresses',
+        address,
+        (current) => {
+          if (!current)
+            throw new UnknownAddressError(
+              `I don't know \`${address}\`: check the spelling, or use \`whois\` to search.`,
+            );
+          this.assertMayChange(by, current);
+          before = withoutStoreFields(current);
+          return decide(before, this.now());
+        },
+        5,
+      );
+      await this.recordChange(address, action, by, before!, document!);
+      return withoutStoreFields(document!);
+    } catch (err) {
+      if (err instanceof ContendedError)
+        throw new AddressConflictError(
+          `\`${address}\` keeps changing under us; nothing was changed, please try again.`,
+        );
+      throw err;
+    }
+  }
+
+  private async recordChange(
+    subject: string,
+    action: string,
+    by: { id: string; name?: string },
+    before: AddressRecord,
+    after: AddressRecord,
+  ): Promise<void> {
+    await this.deps.audit.record({
+      subject,
+      action,
+      actorId: by.id,
+      actorName: by.name,
+      before: snapshot(before),
+      after: snapshot(after),
+    });
+  }
+
+  private now(): string {
+    return this.deps.clock.now().toISOString();
+  }
+}
+
+const SYSTEM = { id: 'system', name: 'RootMail' };
+
+function awsKey(id: string): string {
+  return `aws:${id}`;
+}
+
+export function withoutStoreFields(record: AddressRecord): AddressRecord {
+  const { _etag, id, ...rest } = record as Stored<AddressRecord>;
+  void _etag;
+  void id;
+  return rest;
+}

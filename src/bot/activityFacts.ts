@@ -1,0 +1,47 @@
+import type { Activity } from 'botbuilder';
+import { TurnContext } from 'botbuilder';
+import type { ConversationFacts } from '../app/conversations';
+import type { AppServices } from '../app/services';
+import type { ConversationRef } from '../ports/chat';
+import type { Actor, ConversationScope } from './types';
+
+/** What the app keeps of an activity: where it came from and who sent it, in our own terms. */
+
+export function scopeOf(activity: Partial<Activity>): ConversationScope {
+  const type = activity.conversation?.conversationType;
+  return type === 'channel' ? 'channel' : type === 'groupChat' ? 'groupChat' : 'personal';
+}
+
+export function conversationFactsOf(activity: Partial<Activity>): ConversationFacts {
+  const channelData = (activity.channelData ?? {}) as Record<
+    string,
+    { id?: string; name?: string } | undefined
+  >;
+  const kind = scopeOf(activity);
+  return {
+    kind,
+    tenantId: channelData.tenant?.id ?? activity.conversation?.tenantId,
+    teamId: channelData.team?.id,
+    channelId: channelData.channel?.id,
+    channelName: channelData.channel?.name,
+    serviceUrl: activity.serviceUrl ?? '',
+    userId: kind === 'personal' ? activity.from?.aadObjectId?.toLowerCase() : undefined,
+    reference: TurnContext.getConversationReference(activity) as ConversationRef,
+  };
+}
+
+export function actorOf(activity: Partial<Activity>, services: AppServices): Actor {
+  const channelData = (activity.channelData ?? {}) as { tenant?: { id?: string } };
+  const id = (activity.from?.aadObjectId ?? activity.from?.id ?? '').toLowerCase();
+  return {
+    ...services.chatPrincipal(id, activity.from?.name ?? 'someone'),
+    tenantId: channelData.tenant?.id ?? activity.conversation?.tenantId,
+  };
+}
+
+export function isBotMentioned(activity: Partial<Activity>): boolean {
+  return (activity.entities ?? []).some(
+    (e) =>
+      e.type === 'mention' && (e as { mentioned?: { id?: string } }).mentioned?.id === activity.recipient?.id,
+  );
+}

@@ -1,0 +1,46 @@
+import type { SubmitResult } from '../app/requests/addressRequestService';
+import { requestStatusCard } from '../cards/requestCards';
+import { describeDelivery, describeState } from '../domain/requestWording';
+import type { Reply, TurnFacts } from './types';
+
+/**
+ * The answer to a new request, the same for the typed command and the form: the status card at once
+ * ("sending the approval card to …"), and the approval card sent right after the answer is out, updating
+ * that very status card when it has gone.
+ */
+export function answerSubmission(
+  { services }: TurnFacts,
+  result: SubmitResult,
+  refused: { duplicate: (text: string) => Reply; noApprover: (reason: string) => Reply },
+): Reply {
+  switch (result.kind) {
+    case 'created': {
+      const { request } = result;
+      return {
+        card: requestStatusCard(request, describeDelivery(request)),
+        followUp: (answeredOn) =>
+          services.requests.carryOut(request.requestId, {
+            requesterCopy: answeredOn && { audience: 'requester', ...answeredOn },
+          }),
+      };
+    }
+    case 'duplicate': {
+      const existing = result.existing;
+      return refused.duplicate(
+        `There is already an open request for ${existing.accountName}: ${existing.requestId} (${describeState(existing)}). ` +
+          `Wait for it, or if it is yours, withdraw it with \`cancel ${existing.requestId}\`.`,
+      );
+    }
+    case 'no-approver':
+      return refused.noApprover(result.reason);
+  }
+}
+
+/** Where the requester can be answered later: their tenant, the Teams serviceUrl and this conversation. */
+export function contactOf({ actor, conversation }: TurnFacts) {
+  return {
+    tenantId: actor.tenantId,
+    serviceUrl: conversation.serviceUrl,
+    conversation: conversation.reference as Record<string, unknown>,
+  };
+}
