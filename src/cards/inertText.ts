@@ -6,8 +6,8 @@
  * characters (which can reorder what a reader sees) are dropped, whitespace is collapsed, and the length is
  * capped.
  */
-// eslint-disable-next-line no-control-regex -- removing control characters is the point
 const INVISIBLE =
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u115F\u1160\u180E\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFEFF\uFFA0]/g;
 
 const LOOK_ALIKES: Record<string, string> = {
