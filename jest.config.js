@@ -13,6 +13,7 @@ module.exports = {
     '^adaptivecards$': '<rootDir>/node_modules/adaptivecards/dist/adaptivecards.js',
     '^strip-bom$': '<rootDir>/test/support/stripBom.ts',
   },
+  globalSetup: '<rootDir>/test/support/globalSetup.ts',
   testTimeout: 30000,
   maxWorkers: 2,
 };

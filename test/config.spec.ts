@@ -78,16 +78,12 @@ describe('configuration', () => {
   });
 
   it('makes the process exit 1 with the list and no stack trace', () => {
-    const result = spawnSync(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', 'src/main/index.ts'],
-      {
-        cwd: path.join(__dirname, '..'),
-        env: { ...process.env, PORT: 'x', ADDRESS_STRATEGY: 'nope' },
-        encoding: 'utf8',
-        timeout: 30000,
-      },
-    );
+    const result = spawnSync(process.execPath, ['dist/src/main/index.js'], {
+      cwd: path.join(__dirname, '..'),
+      env: { ...process.env, PORT: 'x', ADDRESS_STRATEGY: 'nope' },
+      encoding: 'utf8',
+      timeout: 30000,
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/RootMail cannot start/);
     expect(result.stderr).toMatch(/PORT/);

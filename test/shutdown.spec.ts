@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { personalMessage } from './support/activities';
+import { pollUntil } from './support/pollUntil';
 import { users } from './support/users';
 
 const ROOT = path.join(__dirname, '..');
@@ -78,9 +79,9 @@ interface RunningApp {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `src/main/index.ts` as production does (a separate process), on a free port, and waits for its banner. */
+/** Starts the compiled app (dist/src/main/index.js) as production does (a separate process), on a free port, and waits for its banner. */
 async function startProcess(env: Record<string, string>): Promise<RunningApp> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main/index.ts'], {
+  const child = spawn(process.execPath, ['dist/src/main/index.js'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,14 +105,6 @@ async function startProcess(env: Record<string, string>): Promise<RunningApp> {
     void exited.then(() => reject(new Error(`exited before listening:\n${output}`)));
   });
   return { child, url, output: () => output, exited };
-}
-
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('graceful shutdown of the real process', () => {
@@ -144,7 +137,7 @@ describe('graceful shutdown of the real process', () => {
     await connector.firstArrival; // the bot is now mid-turn, waiting for Teams to take its reply
 
     app.child.kill('SIGTERM');
-    await waitUntil(() => /shutting down/.test(app!.output()), 'the shutdown log line');
+    await pollUntil(() => /shutting down/.test(app!.output()), 'the shutdown log line');
     await expect(fetch(`${app.url}/healthz`, { headers: { connection: 'close' } })).rejects.toThrow();
 
     connector.answer();

@@ -14,6 +14,7 @@ import {
   readFixture,
 } from '../support/mailFixtures';
 import { startTestApp, TestApp, textOf } from '../support/testApp';
+import { pollUntil } from '../support/pollUntil';
 import { users } from '../support/users';
 
 const MAILBOX = 'rootmail@contoso.com';
@@ -79,11 +80,7 @@ describe.each(['embedded', 'cosmos'] as const)('mail relay over real HTTP (%s st
     return channelPosts(t)[before];
   }
   async function waitForLog(pattern: RegExp, count = 1) {
-    const deadline = Date.now() + 5000;
-    while (t.logs.filter((l) => pattern.test(l)).length < count) {
-      if (Date.now() > deadline) throw new Error(`no log line ${pattern}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await pollUntil(() => t.logs.filter((l) => pattern.test(l)).length >= count, `log line ${pattern}`);
   }
   function click(user: (typeof users)[keyof typeof users], verb: string, post: ConnectorCall) {
     return t.send(
@@ -261,7 +258,7 @@ describe.each(['embedded', 'cosmos'] as const)('mail relay over real HTTP (%s st
     expect(res.status).toBe(202);
     const alert = t.logs.map((l) => JSON.parse(l)).find((l) => l.alert === 'graph-client-state-mismatch');
     expect(alert.level).toBe('warn');
-    await new Promise((r) => setTimeout(r, 50));
+    await t.app.idle(); // nothing was started in the background for it
     expect(graph.of('GET', /\$value$/)).toHaveLength(fetchesBefore);
   });
 
@@ -368,12 +365,12 @@ describe.each(['embedded', 'cosmos'] as const)('mail relay over real HTTP (%s st
       mailbox.lifecycle('subscriptionRemoved', 'nope'),
     );
     expect(forged.status).toBe(202);
-    await new Promise((r) => setTimeout(r, 30));
+    await t.app.idle();
     expect(mailbox.subscriptions.size).toBe(1);
   });
 
   it('renews the subscription well before it expires, and recreates it when Graph lost it', async () => {
-    await new Promise((r) => setTimeout(r, 30)); // let the recreation of the previous test settle
+    await t.app.idle(); // the recreation of the previous test is finished
     const patches = graph.of('PATCH', /^\/subscriptions\//).length;
     t.clock.advanceHours(24 * 4);
     await t.app.runJobs();
@@ -506,11 +503,7 @@ async function sendSmtp(port: number, mail: string): Promise<void> {
     }
   });
   const next = async (expected: RegExp) => {
-    const deadline = Date.now() + 5000;
-    while (replies.length === 0) {
-      if (Date.now() > deadline) throw new Error('SMTP timeout');
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await pollUntil(() => replies.length > 0, 'an SMTP reply');
     const line = replies.shift()!;
     if (!expected.test(line)) throw new Error(`SMTP said ${line}`);
   };

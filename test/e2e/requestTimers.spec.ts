@@ -6,15 +6,6 @@ import { users } from '../support/users';
 
 const { alice, bob } = users;
 
-/** Waits (without a fixed sleep) until `condition` holds, as connector.waitFor does for calls. */
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('Timed out waiting for the condition');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe.each(['embedded', 'cosmos'] as const)('request timers and restarts (%s store)', (store) => {
   let graph: FakeGraph;
   const env = () => ({
@@ -133,11 +124,7 @@ describe.each(['embedded', 'cosmos'] as const)('request timers and restarts (%s 
     try {
       const resultCards = () =>
         sentTo(restarted, personalConversationId(alice)).filter((c) => /is ready/.test(textOf(c.body)));
-      await restarted.connector.waitFor(() => resultCards().length > 0);
-      // The resume at start records the step as done right after the post; wait for that too.
-      await waitUntil(
-        async () => (await restarted.app.services.requests.get(requestId))?.workPending === false,
-      );
+      await restarted.app.idle(); // the resume at start runs as tracked background work
       await restarted.app.runJobs(); // the periodic job finds nothing left to do
       await restarted.app.runJobs();
       expect(resultCards()).toHaveLength(1);

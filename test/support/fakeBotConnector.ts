@@ -1,5 +1,6 @@
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pollUntil } from './pollUntil';
 
 export type ConnectorCallKind = 'reply' | 'post' | 'update' | 'createConversation' | 'getMember' | 'delete';
 
@@ -69,16 +70,17 @@ export class FakeBotConnector {
   }
 
   async waitFor(predicate: (calls: ConnectorCall[]) => boolean, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate(this.calls)) {
-      if (Date.now() > deadline)
-        throw new Error(`Timed out waiting for the bot; it sent:\n${this.describe()}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await pollUntil(
+      () => predicate(this.calls),
+      () => `the bot; it sent:\n${this.describe()}`,
+      timeoutMs,
+    );
   }
 
   describe(): string {
-    return this.calls.map((c) => `${c.method} ${c.path} ${JSON.stringify(c.body).slice(0, 200)}`).join('\n');
+    return this.calls
+      .map((c) => `${c.method} ${c.path} ${(JSON.stringify(c.body) ?? '').slice(0, 200)}`)
+      .join('\n');
   }
 
   private nextId(): string {
