@@ -3,7 +3,6 @@ import type { AddressRecord } from '../domain/addressRecords';
 import type { AuditEvent } from '../domain/audit';
 import type { PoolStatus } from '../domain/pool';
 import { AdaptiveCard, expandCard } from './cardTemplates';
-import { inertText } from './inertText';
 import addressRecordTemplate from './addressRecord.json';
 import addressListTemplate from './addressList.json';
 import poolStatusTemplate from './poolStatus.json';
@@ -16,8 +15,8 @@ export function addressRecordCard(heading: string, record: AddressRecord): Adapt
     ['State', describeState(record)],
     ['Account name', record.accountName],
     ['AWS account', record.awsAccountId ?? (record.state === 'assigned' ? 'not linked yet' : undefined)],
-    ['Owner', record.owner ? inertText(describeOwner(record.owner)) : undefined],
-    ['Purpose', record.purpose && inertText(record.purpose, 500)],
+    ['Owner', record.owner ? describeOwner(record.owner) : undefined],
+    ['Purpose', record.purpose && record.purpose],
     ['Mailbox', record.mailbox],
     ['Request', record.requestId],
     ['Assigned', record.assignedAt?.slice(0, 10)],
@@ -30,7 +29,7 @@ export function addressRecordCard(heading: string, record: AddressRecord): Adapt
 export function addressListCard(heading: string, records: AddressRecord[], note = ''): AdaptiveCard {
   const rows = records.map((r) => ({
     address: r.address,
-    summary: [describeState(r), r.accountName, r.awsAccountId, inertText(r.owner?.upn ?? r.owner?.name)]
+    summary: [describeState(r), r.accountName, r.awsAccountId, r.owner?.upn ?? r.owner?.name]
       .filter(Boolean)
       .join(' · '),
   }));
@@ -56,10 +55,10 @@ export function poolStatusCard(status: PoolStatus): AdaptiveCard {
 
 export function auditTrailCard(subject: string, events: AuditEvent[]): AdaptiveCard {
   return expandCard(auditTrailTemplate, {
-    subject: inertText(subject),
+    subject: subject,
     events: events.map((e) => ({
       when: e.at.slice(0, 16).replace('T', ' '),
-      what: inertText(`${e.action} by ${e.actorName ?? e.actorId}${e.detail ? ` (${e.detail})` : ''}`, 300),
+      what: `${e.action} by ${e.actorName ?? e.actorId}${e.detail ? ` (${e.detail})` : ''}`,
     })),
   });
 }

@@ -1,11 +1,13 @@
 import type * as Templating from 'adaptivecards-templating';
+import { inertData, trusted, TrustedText } from './inertText';
 import helpTemplate from './help.json';
 import mailAlertTemplate from './mailAlert.json';
 import mailSecretTemplate from './mailSecret.json';
 
 /**
  * Cards are JSON templates in this folder, expanded with adaptivecards-templating. Each card has one
- * typed function here, so callers pass exactly the data the template reads.
+ * typed function, so callers pass exactly the data the template reads. Every string of that data is made
+ * inert (src/cards/inertText.ts) unless marked `trusted`: no supplied text becomes a link or emphasis.
  */
 export type AdaptiveCard = Record<string, unknown>;
 
@@ -16,7 +18,7 @@ function templating(): typeof Templating {
 }
 
 export function expandCard(template: object, data: object): AdaptiveCard {
-  return new (templating().Template)(template).expand({ $root: data }) as AdaptiveCard;
+  return new (templating().Template)(template).expand({ $root: inertData(data) }) as AdaptiveCard;
 }
 
 /**
@@ -28,7 +30,7 @@ export function prepareCard<T extends object>(template: object): (data: T) => Ad
   let prepared: Templating.Template | undefined;
   return (data) => {
     prepared ??= new (templating().Template)(template);
-    return prepared.expand({ $root: data }) as AdaptiveCard;
+    return prepared.expand({ $root: inertData(data) }) as AdaptiveCard;
   };
 }
 
@@ -40,8 +42,12 @@ const expandHelpCard = prepareCard<HelpCardData>(helpTemplate);
 
 export function helpCard(data: HelpCardData): AdaptiveCard {
   // Teams renders `<address>` as an unknown HTML tag and drops it; angle quotes read the same and survive.
-  const commands = data.commands.map((c) => ({ ...c, usage: c.usage.replace(/</g, '‹').replace(/>/g, '›') }));
-  return expandHelpCard({ commands });
+  // Our own text, shown as written (only the angle brackets, which Teams drops as HTML, are swapped).
+  const commands = data.commands.map((c) => ({
+    usage: trusted(c.usage.replace(/</g, '‹').replace(/>/g, '›')),
+    summary: trusted(c.summary),
+  }));
+  return expandHelpCard({ commands } as never);
 }
 
 export function cardAttachment(card: AdaptiveCard) {
@@ -80,7 +86,8 @@ export interface MailSecretCardData {
   kind: string;
   accountName: string;
   isCode: boolean;
-  secret: string;
+  /** The code or the vetted AWS link, shown as it is. */
+  secret: TrustedText;
   expiresAt: string;
 }
 

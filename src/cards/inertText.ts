@@ -42,3 +42,28 @@ export function inertText(value: unknown, maxLength = 200): string {
       .replace(/&(?=#?[a-z0-9]+;)/gi, '＆')
   ); // no HTML entities
 }
+
+/** Text of our own that a card shows as it is (an input's value, a vetted AWS link, the help card). */
+export class TrustedText {
+  constructor(readonly value: string) {}
+}
+export const trusted = (value: string): TrustedText => new TrustedText(value);
+
+/** Most a single piece of supplied text may take on a card (Teams caps a message at ~100 KB). */
+const MAX_FIELD_LENGTH = 800;
+
+/**
+ * The data a template is expanded with, every string made inert (and capped) unless marked trusted: what
+ * reaches a card is safe by construction, whichever field it lands in.
+ */
+export function inertData<T>(data: T): T {
+  if (data instanceof TrustedText) return data.value as T;
+  if (typeof data === 'string') return inertText(data, MAX_FIELD_LENGTH) as T;
+  if (Array.isArray(data)) return data.map((item) => inertData(item)) as T;
+  if (data && typeof data === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(data)) out[key] = inertData(value);
+    return out as T;
+  }
+  return data;
+}

@@ -1,7 +1,7 @@
 import { AddressRequest, InputErrors, isApprover } from '../domain/addressRequests';
 import { describeState, formatTime } from '../domain/requestWording';
 import { AdaptiveCard, prepareCard } from './cardTemplates';
-import { inertText } from './inertText';
+import { trusted } from './inertText';
 import requestFormTemplate from './requestForm.json';
 import requestApprovalTemplate from './requestApproval.json';
 import requestStatusTemplate from './requestStatus.json';
@@ -29,16 +29,17 @@ export interface RequestFormData {
 export function requestFormCard(data: RequestFormData = {}): AdaptiveCard {
   const errors = data.errors ?? {};
   return expandForm({
-    accountName: data.accountName ?? '',
-    purpose: data.purpose ?? '',
-    environment: data.environment ?? '',
-    costCentre: data.costCentre ?? '',
-    problem: inertText(data.problem, 500),
+    // What the user typed goes back into the inputs unchanged (an input's value is not markdown).
+    accountName: trusted((data.accountName ?? '').slice(0, 60)),
+    purpose: trusted((data.purpose ?? '').slice(0, 500)),
+    environment: trusted((data.environment ?? '').slice(0, 20)),
+    costCentre: trusted((data.costCentre ?? '').slice(0, 30)),
+    problem: data.problem ?? '',
     errors: {
-      accountName: inertText(errors.accountName, 300),
-      purpose: inertText(errors.purpose, 300),
-      environment: inertText(errors.environment, 300),
-      costCentre: inertText(errors.costCentre, 300),
+      accountName: errors.accountName ?? '',
+      purpose: errors.purpose ?? '',
+      environment: errors.environment ?? '',
+      costCentre: errors.costCentre ?? '',
     },
   });
 }
@@ -46,11 +47,11 @@ export function requestFormCard(data: RequestFormData = {}): AdaptiveCard {
 function facts(request: AddressRequest) {
   return {
     requestId: request.requestId,
-    requesterName: inertText(request.requester.name, 100),
+    requesterName: request.requester.name,
     accountName: request.accountName,
     environment: request.environment,
-    purpose: request.purpose ? inertText(request.purpose, 500) : '—',
-    costCentre: request.costCentre ? inertText(request.costCentre, 40) : '—',
+    purpose: request.purpose ? request.purpose : '—',
+    costCentre: request.costCentre ? request.costCentre : '—',
     askedAt: formatTime(request.createdAt),
     expiresAt: formatTime(request.expiresAt),
   };
@@ -67,7 +68,7 @@ function refreshUserIds(request: AddressRequest): string[] {
 export function approvalCard(request: AddressRequest, note = ''): AdaptiveCard {
   return expandApproval({
     ...facts(request),
-    note: inertText(note, 700),
+    note: note,
     refreshUserIds: refreshUserIds(request),
   });
 }
@@ -87,9 +88,9 @@ const STATUS_COLOR: Record<AddressRequest['state'], string> = {
 export function requestStatusCard(request: AddressRequest, note = ''): AdaptiveCard {
   const card = expandStatus({
     ...facts(request),
-    status: inertText(statusLine(request), 700),
+    status: statusLine(request),
     statusColor: STATUS_COLOR[request.state],
-    note: inertText(note, 700),
+    note: note,
     refreshUserIds: refreshUserIds(request),
   });
   if (card.refresh === null) delete card.refresh; // `$when` leaves null behind
@@ -125,7 +126,7 @@ export function requestResultCard(request: AddressRequest): AdaptiveCard {
     linkCommand: `link ${request.address ?? ''} <12-digit account id>`,
     accountName: request.accountName,
     environment: request.environment,
-    approverName: inertText(request.decision?.by.name ?? '', 100),
+    approverName: request.decision?.by.name ?? '',
     approvedAt: formatTime(request.decision?.at),
   });
 }

@@ -89,7 +89,7 @@ describe('request cards, as the Adaptive Cards parser sees them', () => {
     expect(problemsOf(card)).toEqual([]);
     const text = JSON.stringify(card);
     expect(text).toContain('aws-7f3a@contoso.com');
-    expect(text).toContain('link aws-7f3a@contoso.com <12-digit account id>');
+    expect(text).toContain('link aws-7f3a@contoso.com ‹12-digit account id›'); // Teams drops <…> as HTML
     expect(text).toContain('Bob Manager, 2026-01-01 09:00 UTC');
   });
 });

@@ -69,7 +69,7 @@ describe.each(['embedded', 'cosmos'] as const)(
       expect(adaptiveCardProblems(cardOf(result))).toEqual([]);
       const address = /aws\+[a-z0-9.-]+@contoso\.com/.exec(textOf(result))?.[0];
       expect(address).toBeDefined();
-      expect(textOf(result)).toContain(`link ${address} <12-digit account id>`);
+      expect(textOf(result)).toContain(`link ${address} ‹12-digit account id›`);
 
       const request = await t.app.services.requests.get(requestId);
       expect(request).toMatchObject({ state: 'fulfilled', address, workPending: false });

@@ -1,5 +1,5 @@
 import { AdaptiveCard, mailAlertCard, mailSecretCard } from '../../cards/cardTemplates';
-import { inertText } from '../../cards/inertText';
+import { trusted } from '../../cards/inertText';
 import type { MailClass } from '../../domain/mailClassification';
 import type { MailRecord, SecretRecord } from './mailRecords';
 
@@ -43,19 +43,19 @@ export function mailAlertCardFor(mail: MailRecord, now: Date): AdaptiveCard {
     title,
     titleColor: suspicious ? 'Attention' : unrouted ? 'Warning' : 'Default',
     suspicious,
-    reasons: inertText((mail.reasons ?? []).join('; '), 500),
+    reasons: (mail.reasons ?? []).join('; '),
     unrouted,
     kind: kindOf(mail),
     accountName: mail.accountName ?? '(unknown)',
     awsAccountId: mail.awsAccountId ?? '(not linked)',
-    address: mail.address ?? (inertText((mail.recipients ?? []).join(', '), 300) || '(none)'),
-    owner: mail.owner ? inertText(mail.owner.name ?? mail.owner.upn ?? mail.owner.id, 100) : '(none)',
-    from: inertText(mail.from ?? '(unknown)', 200),
+    address: mail.address ?? ((mail.recipients ?? []).join(', ') || '(none)'),
+    owner: mail.owner ? (mail.owner.name ?? mail.owner.upn ?? mail.owner.id) : '(none)',
+    from: mail.from ?? '(unknown)',
     receivedAt: mail.receivedAt ?? mail.startedAt,
     secretLabel,
     secretShown,
     claimed: !!mail.claimedBy,
-    claimedBy: inertText(mail.claimedBy?.name ?? '', 100),
+    claimedBy: mail.claimedBy?.name ?? '',
     claimedAt: mail.claimedBy?.at ?? '',
     showReveal: !suspicious && mail.secretState === 'live' && !expired,
     showClaim: !mail.claimedBy,
@@ -68,7 +68,7 @@ export function mailSecretCardFor(mail: MailRecord, secret: SecretRecord): Adapt
     kind: kindOf(mail),
     accountName: mail.accountName ?? mail.address ?? 'an unrouted address',
     isCode: secret.type === 'code',
-    secret: secret.value,
+    secret: trusted(secret.value),
     expiresAt: secret.expiresAt,
   });
 }
