@@ -200,7 +200,8 @@ function toAccount(a: OrganizationsAccount): AwsAccount {
   };
 }
 
-const IAM_ACTION: Record<AwsOperation, string> = {
+/** The IAM action behind each call; infra/aws/rootmail-role.yaml grants exactly these (test/infraAws.spec.ts). */
+export const IAM_ACTION: Record<AwsOperation, string> = {
   ListAccounts: 'organizations:ListAccounts',
   DescribeAccount: 'organizations:DescribeAccount',
   GetPrimaryEmail: 'account:GetPrimaryEmail',
