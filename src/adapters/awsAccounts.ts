@@ -46,8 +46,8 @@ export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 1_000, 
 export interface AwsAccountsOptions {
   /** AWS_REGION; the SDK sends Organizations and Account calls to their global endpoint in us-east-1. */
   region: string;
-  /** Undefined = the AWS SDK's standard chain (environment, profile, SSO). */
-  credentials?: AwsCredentialProvider;
+  /** Undefined = the AWS SDK's standard chain (environment, profile, SSO); `destroy` is called on destroy(). */
+  credentials?: AwsCredentialProvider & { destroy?(): void };
   /** Loopback fakes in tests. */
   endpoints?: { organizations?: string; account?: string };
   retry?: Partial<RetryPolicy>;
@@ -64,9 +64,8 @@ const PAGE_SIZE = 20;
 export class AwsOrganizationsAccounts implements AwsAccountsPort {
   private readonly organizations: OrganizationsClient;
   private readonly account: AccountClient;
-  private readonly onDestroy: () => void;
 
-  constructor(options: AwsAccountsOptions, onDestroy: () => void = () => undefined) {
+  constructor(private readonly options: AwsAccountsOptions) {
     const retry = { ...DEFAULT_RETRY, ...options.retry };
     const common = {
       region: options.region,
@@ -83,7 +82,6 @@ export class AwsOrganizationsAccounts implements AwsAccountsPort {
       ...common,
       ...(options.endpoints?.account ? { endpoint: options.endpoints.account } : {}),
     });
-    this.onDestroy = onDestroy;
   }
 
   /** From AppConfig.aws: keyless web identity with the managed identity (or `tokenCredential`), or local env. */
@@ -91,11 +89,12 @@ export class AwsOrganizationsAccounts implements AwsAccountsPort {
     aws: NonNullable<AppConfig['aws']>,
     deps: { tokenCredential?: TokenCredential; clock?: Clock; retry?: Partial<RetryPolicy> } = {},
   ): AwsOrganizationsAccounts {
-    const credentials = awsCredentialsFromConfig(aws, deps);
-    return new AwsOrganizationsAccounts(
-      { region: aws.region, credentials, endpoints: aws.endpoints, retry: deps.retry },
-      () => credentials?.destroy(),
-    );
+    return new AwsOrganizationsAccounts({
+      region: aws.region,
+      credentials: awsCredentialsFromConfig(aws, deps),
+      endpoints: aws.endpoints,
+      retry: deps.retry,
+    });
   }
 
   async *listAccounts(): AsyncIterable<AwsAccount> {
@@ -175,7 +174,7 @@ export class AwsOrganizationsAccounts implements AwsAccountsPort {
   destroy(): void {
     this.organizations.destroy();
     this.account.destroy();
-    this.onDestroy();
+    this.options.credentials?.destroy?.();
   }
 }
 
