@@ -67,19 +67,20 @@ export class AwsOrganizationsAccounts implements AwsAccountsPort {
 
   constructor(private readonly options: AwsAccountsOptions) {
     const retry = { ...DEFAULT_RETRY, ...options.retry };
-    const common = {
+    // One strategy per client: each service throttles on its own, so each keeps its own retry budget.
+    const common = () => ({
       region: options.region,
       ...(options.credentials ? { credentials: options.credentials } : {}),
       retryStrategy: new ConfiguredRetryStrategy(retry.maxAttempts, (attempt: number) =>
         backoff(retry, attempt),
       ),
-    };
+    });
     this.organizations = new OrganizationsClient({
-      ...common,
+      ...common(),
       ...(options.endpoints?.organizations ? { endpoint: options.endpoints.organizations } : {}),
     });
     this.account = new AccountClient({
-      ...common,
+      ...common(),
       ...(options.endpoints?.account ? { endpoint: options.endpoints.account } : {}),
     });
   }
