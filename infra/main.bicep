@@ -73,6 +73,19 @@ param apiAudience string = ''
 @allowed(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 param logLevel string = 'info'
 
+@description('AWS Organizations (docs/aws-access.md): ARN of the IAM role infra/aws/rootmail-role.yaml created; empty = the AWS feature is off.')
+param awsRoleArn string = ''
+
+@description('Application ID URI of the Entra app the IAM OIDC provider trusts as audience (e.g. api://rootmail-aws); the identity gets tokens for it.')
+param awsWebIdentityAudience string = ''
+
+@description('AWS Region for STS; Organizations and Account Management calls go to their global endpoint either way.')
+param awsRegion string = 'us-east-1'
+
+@description('Days an assigned address may stay without an AWS account before reconciliation reports it.')
+@minValue(1)
+param reconcileUnusedDays int = 14
+
 @description('Purge protection cannot be turned off again; keep it on in production.')
 param keyVaultPurgeProtection bool = true
 
@@ -149,7 +162,8 @@ module keyVault 'modules/keyVault.bicep' = {
 // Exactly the settings src/config.ts reads (SETTING_NAMES), plus two App Service platform settings at the end.
 // Not set here, on purpose (see test/infra.spec.ts): PORT (App Service sets it), DATA_DIR (embedded store only),
 // COSMOS_KEY and MicrosoftAppPassword (no keys, no secrets: the managed identity), GRAPH_BASE_URL (default is
-// the real Graph), SMTP_PORT/SMTP_HOST (the optional SMTP source is not offered on App Service).
+// the real Graph), SMTP_PORT/SMTP_HOST (the optional SMTP source is not offered on App Service),
+// AWS_CREDENTIAL_SOURCE (Azure always uses web identity) and AWS_ENDPOINT_URL_* (loopback fakes in tests only).
 var appSettings = {
   MicrosoftAppId: identity.properties.clientId
   MicrosoftAppType: 'UserAssignedMSI'
@@ -174,6 +188,10 @@ var appSettings = {
   SECRET_TTL_MINUTES: string(secretTtlMinutes)
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.appInsightsConnectionString
   LOG_LEVEL: logLevel
+  AWS_ROLE_ARN: awsRoleArn
+  AWS_WEB_IDENTITY_AUDIENCE: awsWebIdentityAudience
+  AWS_REGION: awsRegion
+  RECONCILE_UNUSED_DAYS: string(reconcileUnusedDays)
   SCM_DO_BUILD_DURING_DEPLOYMENT: 'true'
   WEBSITE_NODE_DEFAULT_VERSION: '~22'
 }

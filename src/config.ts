@@ -96,6 +96,35 @@ const envShape = z.object({
       .default('info'),
   ),
   APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
+  // --- AWS Organizations (issue 13): off unless AWS_ROLE_ARN or AWS_CREDENTIAL_SOURCE=environment ---
+  AWS_ROLE_ARN: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
+        message: 'must be an IAM role ARN like arn:aws:iam::123456789012:role/rootmail',
+      })
+      .optional(),
+  ),
+  AWS_WEB_IDENTITY_AUDIENCE: optionalString,
+  AWS_CREDENTIAL_SOURCE: z.preprocess(
+    emptyToUndefined,
+    z.enum(['web-identity', 'environment'], { message: 'must be web-identity or environment' }).optional(),
+  ),
+  AWS_REGION: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS Region like us-east-1' })
+      .default('us-east-1'),
+  ),
+  AWS_ENDPOINT_URL_ORGANIZATIONS: optionalUrl,
+  AWS_ENDPOINT_URL_ACCOUNT: optionalUrl,
+  AWS_ENDPOINT_URL_STS: optionalUrl,
+  RECONCILE_UNUSED_DAYS: intIn(1, 365, 14),
+  // --- end AWS ---
 });
 
 const envSchema = envShape.superRefine((env, ctx) => {
@@ -139,7 +168,51 @@ const envSchema = envShape.superRefine((env, ctx) => {
   if (env.REMINDER_HOURS >= env.EXPIRY_HOURS) {
     problem('REMINDER_HOURS', `must be less than EXPIRY_HOURS (${env.EXPIRY_HOURS})`);
   }
+  awsProblems(env, problem);
 });
+
+// --- AWS Organizations (issue 13) ---
+function awsProblems(env: z.infer<typeof envShape>, problem: (path: string, message: string) => void): void {
+  if (env.AWS_CREDENTIAL_SOURCE === 'environment') return; // the AWS SDK's own chain reads its own settings
+  if (env.AWS_ROLE_ARN && !env.AWS_WEB_IDENTITY_AUDIENCE) {
+    problem(
+      'AWS_WEB_IDENTITY_AUDIENCE',
+      "is required when AWS_ROLE_ARN is set: the Entra app's application ID URI the IAM OIDC provider trusts (e.g. api://rootmail-aws)",
+    );
+  }
+  if (!env.AWS_ROLE_ARN && (env.AWS_WEB_IDENTITY_AUDIENCE || env.AWS_CREDENTIAL_SOURCE === 'web-identity')) {
+    problem(
+      'AWS_ROLE_ARN',
+      'is required for web identity: the IAM role the app assumes (see docs/aws-access.md), or set AWS_CREDENTIAL_SOURCE=environment for local runs',
+    );
+  }
+}
+
+/** AWS on (web identity when AWS_ROLE_ARN is set, else the SDK's environment chain) or undefined when off. */
+function awsSettings(e: z.infer<typeof envShape>): AppConfig['aws'] {
+  const source = e.AWS_CREDENTIAL_SOURCE ?? (e.AWS_ROLE_ARN ? 'web-identity' : undefined);
+  if (!source) return undefined;
+  return {
+    credentials:
+      source === 'environment'
+        ? { kind: 'environment' }
+        : {
+            kind: 'web-identity',
+            roleArn: e.AWS_ROLE_ARN!,
+            audience: e.AWS_WEB_IDENTITY_AUDIENCE!.replace(/\/\.default$/, '').replace(/\/+$/, ''),
+            tenantId: e.AZURE_TENANT_ID,
+            managedIdentityClientId: e.AZURE_CLIENT_ID,
+          },
+    region: e.AWS_REGION,
+    endpoints: {
+      organizations: e.AWS_ENDPOINT_URL_ORGANIZATIONS,
+      account: e.AWS_ENDPOINT_URL_ACCOUNT,
+      sts: e.AWS_ENDPOINT_URL_STS,
+    },
+    reconcileUnusedDays: e.RECONCILE_UNUSED_DAYS,
+  };
+}
+// --- end AWS ---
 
 export type AddressStrategy = 'pool' | 'plus';
 
@@ -165,6 +238,23 @@ export interface AppConfig {
   smtp?: { port: number; host: string };
   logLevel: string;
   appInsightsConnectionString?: string;
+  /** AWS Organizations (issue 13); undefined = the feature is off. */
+  aws?: {
+    credentials:
+      | {
+          kind: 'web-identity';
+          roleArn: string;
+          /** The Entra app's application ID URI; tokens are asked for `<audience>/.default`. */
+          audience: string;
+          tenantId?: string;
+          managedIdentityClientId?: string;
+        }
+      | { kind: 'environment' };
+    region: string;
+    /** Loopback fakes in tests (AWS_ENDPOINT_URL_<SERVICE>); undefined = the real AWS endpoints. */
+    endpoints: { organizations?: string; account?: string; sts?: string };
+    reconcileUnusedDays: number;
+  };
 }
 
 /** Thrown with every problem found, so the operator can fix them all at once. */
@@ -241,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     smtp: e.SMTP_PORT !== undefined ? { port: e.SMTP_PORT, host: e.SMTP_HOST } : undefined,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    aws: awsSettings(e),
   };
 }
 

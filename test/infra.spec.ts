@@ -22,6 +22,11 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   GRAPH_BASE_URL: 'the default is the real Microsoft Graph; only local runs and tests point it at a fake',
   SMTP_PORT: 'the optional SMTP source is for self-hosted relays; App Service accepts HTTP(S) only',
   SMTP_HOST: 'goes with SMTP_PORT',
+  AWS_CREDENTIAL_SOURCE:
+    'Azure signs in to AWS with web identity only (the default when AWS_ROLE_ARN is set)',
+  AWS_ENDPOINT_URL_ORGANIZATIONS: 'only tests point AWS clients at a loopback fake',
+  AWS_ENDPOINT_URL_ACCOUNT: 'only tests point AWS clients at a loopback fake',
+  AWS_ENDPOINT_URL_STS: 'only tests point AWS clients at a loopback fake',
 };
 
 /** App Service platform settings: read by the platform, not by the app. */
