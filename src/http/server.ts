@@ -14,8 +14,11 @@ export interface HttpServerDeps {
   logger: Logger;
   /** Liveness and readiness from memory (never a scan per probe). */
   health: () => { ok: boolean; body: Record<string, unknown> };
-  /** POST /api/messages: a Bot Framework activity (the body is a checked JSON object with a type). */
-  messages: RouteHandler;
+  /**
+   * POST /api/messages: a Bot Framework activity (the body is a checked JSON object with a type), handed
+   * to the adapter with a response that only records what it would answer (see BotAnswer).
+   */
+  messages: (req: Request, answer: BotAnswer) => Promise<void>;
   routes?: RouteModule[];
 }
 
@@ -91,7 +94,21 @@ export function createHttpServer({ logger, health, messages, routes = [] }: Http
           'The activity has no "type"; every activity needs one (e.g. "message").',
         );
       }
-      await messages(req, res);
+      const answer = new BotAnswer();
+      await messages(req, answer);
+      if (answer.code >= 500)
+        throw new Error(`the Bot Framework adapter answered ${answer.code}: ${String(answer.body)}`);
+      if (answer.code === 401 || answer.code === 403)
+        return sendProblem(
+          res,
+          answer.code,
+          titleFor(answer.code),
+          'The activity was not signed by the Bot Framework for this bot.',
+        );
+      if (answer.body === undefined) {
+        res.statusCode = answer.code;
+        res.end();
+      } else res.send(answer.code, answer.body);
     }),
   );
 
@@ -124,6 +141,24 @@ export function createHttpServer({ logger, health, messages, routes = [] }: Http
   });
 
   return server;
+}
+
+/**
+ * What the Bot Framework adapter answers for a turn, recorded instead of written: the route then answers
+ * itself, so that an adapter error (whose message can name internals) goes through the one error path.
+ */
+export class BotAnswer {
+  code = 200;
+  body: unknown;
+  readonly socket = undefined;
+  status(code: number): void {
+    this.code = code;
+  }
+  header(): void {}
+  send(body: unknown): void {
+    this.body = body;
+  }
+  end(): void {}
 }
 
 function formatJson(_req: Request, res: Response, body: unknown): string {

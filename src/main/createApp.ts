@@ -96,7 +96,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   adapter.onTurnError = async (context, error) => {
     turnMetrics.turnFailed(context.activity.type);
     const failure = classifyFailure(error, logger, { activityType: context.activity.type });
-    if (context.activity.type === 'message') await context.sendActivity(chatSentence(failure));
+    if (context.activity.type !== 'message') return;
+    // Telling the user may fail too (Teams itself down): logged, and the turn still ends cleanly.
+    await context
+      .sendActivity(chatSentence(failure))
+      .catch((err) => logger.warn({ err }, 'could not tell the user that their message failed'));
   };
   const chat = new BotFrameworkChat(adapter, config.bot.appId);
   const conversations = new ConversationDirectory(store, clock);
@@ -262,10 +266,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     health: () => statusBoard.health(APP_VERSION),
     // Work a handler asked for after its answer (e.g. a request's steps after a click) starts once the
     // HTTP answer to Teams is out, as tracked background work.
-    messages: async (req, res) => {
+    messages: async (req, answer) => {
       const later: (() => Promise<void>)[] = [];
       const afterTurn: AfterTurn = (work) => later.push(work);
-      await adapter.process(req, res, (context) => {
+      await adapter.process(req, answer, (context) => {
         context.turnState.set(AFTER_TURN, afterTurn);
         return bot.run(context);
       });
