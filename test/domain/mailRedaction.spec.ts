@@ -11,7 +11,7 @@ describe('the redaction point as a second line of defence for mail content', () 
       const { text, html } = mail.facts;
       const asText = htmlToText(html);
       expect(`${text}\n${asText}\n${html.replace(/&amp;/g, '&')}`).toContain(secret); // the mail does carry it…
-      const logged = JSON.stringify(redact({ body: text, html, asText }));
+      const logged = JSON.stringify(redact({ body: text, html, asText, subject: mail.facts.subject }));
       expect(logged).not.toContain(secret!); // …and the logger would not write it
       expect(logged).not.toContain(secret!.replace(/&/g, '&amp;'));
     },
