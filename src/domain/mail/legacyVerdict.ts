@@ -4,8 +4,8 @@ import type { MailKind } from './mailKinds';
 
 /**
  * The verdict the relay used before the classes of issue 11, kept so src/app/mail keeps working until routing is
- * wired to RootMailVerdict. Every authenticated AWS mail maps to a class the relay posts; only mail that makes no
- * AWS claim maps to `unrelated` (recorded, not posted).
+ * wired to RootMailVerdict. Every authenticated AWS mail maps to a class the relay posts, except marketing; mail
+ * that makes no AWS claim and AWS marketing map to `unrelated` (recorded, not posted), as before.
  */
 export type MailClass = 'verification' | 'password-reset' | 'mfa-recovery' | 'account-notice' | 'unrelated';
 
@@ -27,6 +27,7 @@ const LEGACY_CLASS: Partial<Record<MailKind, MailClass>> = {
   'email-verification-link': 'verification',
   'password-reset': 'password-reset',
   'mfa-recovery': 'mfa-recovery',
+  marketing: 'unrelated',
 };
 
 export function toLegacyVerdict(verdict: RootMailVerdict): MailVerdict {
