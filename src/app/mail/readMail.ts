@@ -29,6 +29,7 @@ export async function readMail(raw: Buffer | string): Promise<ReadMail> {
   for (const key of ['delivered-to', 'x-original-to']) {
     for (const value of valuesOf(key)) addressList(value).forEach((a) => recipients.add(a));
   }
+  const first = (key: string) => valuesOf(key)[0];
   const messageId = parsed.messageId?.trim();
   const mailId = createHash('sha256')
     .update(messageId ? `mid:${messageId.toLowerCase()}` : Buffer.from(raw))
@@ -40,8 +41,14 @@ export async function readMail(raw: Buffer | string): Promise<ReadMail> {
     receivedAt: parsed.date,
     facts: {
       fromAddress: (parsed.from?.value[0]?.address ?? '').toLowerCase(),
+      fromName: parsed.from?.value[0]?.name || undefined,
+      subject: parsed.subject ?? '',
       authenticationResults: valuesOf('authentication-results'),
       resentFrom: [...valuesOf('resent-from'), ...valuesOf('resent-sender')].flatMap(addressList),
+      listUnsubscribe: first('list-unsubscribe'),
+      listId: first('list-id'),
+      precedence: first('precedence'),
+      autoSubmitted: first('auto-submitted'),
       text: parsed.text ?? '',
       html: typeof parsed.html === 'string' ? parsed.html : '',
     },
