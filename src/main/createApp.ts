@@ -308,6 +308,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       // Work a previous run left unfinished (e.g. a crash after a decision was stored) is resumed now.
       background.run('resume request work', () => requests.resumeAll());
       background.run('guard open requests', () => repository.guardOpenRequests());
+      background.run('searchable owner names', () => addresses.backfillSearchKeys());
       if (startTimers) {
         runner.start();
         background.run('first status snapshot', () => statusBoard.refresh());
