@@ -1,6 +1,7 @@
 import { createHttpServer } from '@vercel/cosmosdb-server';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import path from 'node:path';
 
 /** A real Cosmos DB (NoSQL API) protocol server on loopback, started by the tests themselves. */
 export interface CosmosTestServer {
@@ -10,16 +11,79 @@ export interface CosmosTestServer {
 }
 
 export async function startCosmosServer(): Promise<CosmosTestServer> {
+  useLinearScans();
   const server: Server = createHttpServer({ keepAlive: true } as never);
+  withoutQueryPlans(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    // cosmosdb-server accepts any key; this is the well-known emulator key shape.
-    key: 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==',
+    key: COSMOS_TEST_KEY,
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** cosmosdb-server accepts any key; this is the well-known emulator key shape. */
+export const COSMOS_TEST_KEY =
+  'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==';
+
+/**
+ * The Cosmos DB SDK asks the gateway for a query plan beside every cross-partition query and uses it only
+ * when the query itself is refused. A real gateway plans without reading data; cosmosdb-server runs the
+ * plan request as a second full query. Here it is refused at once, as a gateway that has no plan would.
+ */
+function withoutQueryPlans(server: Server): void {
+  const [serve] = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (String(req.headers['x-ms-cosmos-is-query-plan-request']).toLowerCase() !== 'true')
+      return serve(req, res);
+    req.resume().on('end', () => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 'BadRequest', message: 'The test server does not make query plans.' }));
+    });
+  });
+}
+
+interface QueryModule {
+  default: (sql: string) => { code: string };
+}
+
+/** The query engine cosmosdb-server itself loads (a dependency of it, not of ours). */
+export function cosmosQueryEngine(): QueryModule {
+  const serverDir = path.dirname(require.resolve('@vercel/cosmosdb-server/package.json'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(require.resolve('@zeit/cosmosdb-query', { paths: [serverDir] })) as QueryModule;
+}
+
+const QUADRATIC_APPEND = /\[\.\.\.\$, (\{[^{}]*\})\]/g;
+
+/**
+ * cosmosdb-server's query engine (@zeit/cosmosdb-query 0.7.2) compiles `FROM c` into
+ * `reduce(($, c) => [...$, { c }], [])`, copying the list for every document: a query over 33,000
+ * documents takes minutes (a real Cosmos DB serves it from an index in milliseconds). The same code with
+ * `push` is linear and gives the same rows, since the accumulator is a fresh array per query; only the
+ * test server changes, never the app. Idempotent; `asShipped()` undoes it (for the bench's comparison).
+ */
+export function useLinearScans(): void {
+  const prototype = Object.getPrototypeOf(cosmosQueryEngine().default('SELECT * FROM c'));
+  if (prototype.__shippedCode) return;
+  const shipped = Object.getOwnPropertyDescriptor(prototype, 'code')!;
+  Object.defineProperty(prototype, '__shippedCode', { value: shipped, configurable: true });
+  Object.defineProperty(prototype, 'code', {
+    configurable: true,
+    get(this: object) {
+      return (shipped.get!.call(this) as string).replace(QUADRATIC_APPEND, '($.push($1), $)');
+    },
+  });
+}
+
+export function asShipped(): void {
+  const prototype = Object.getPrototypeOf(cosmosQueryEngine().default('SELECT * FROM c'));
+  if (!prototype.__shippedCode) return;
+  Object.defineProperty(prototype, 'code', prototype.__shippedCode);
+  delete prototype.__shippedCode;
 }
