@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CloudAdapter, ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
 import type { Server } from 'restify';
 import { BotFrameworkChat } from '../adapters/botFrameworkChat';
+import { LocalDirectory } from '../adapters/localDirectory';
 import { ChannelAuthentication } from '../adapters/channelAuthentication';
 import { AddressPool } from '../app/addresses/addressPool';
 import { AddressRegistry } from '../app/addresses/addressRegistry';
@@ -29,14 +30,20 @@ import { StatusBoard } from '../app/statusBoard';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
 import { AFTER_TURN, AfterTurn, RootMailBot } from '../bot/RootMailBot';
-import type { AppConfig } from '../config';
+import { AppConfig, isLocalRun } from '../config';
 import { person } from '../domain/permissions';
 import { addressApiRoutes } from '../http/addressApi';
 import { devMailRoutes } from '../http/devMailRoutes';
 import { graphWebhookRoutes } from '../http/graphWebhookRoutes';
 import { requestApiRoutes } from '../http/requestApi';
 import { statusApiRoutes } from '../http/statusApi';
+import { createApiAuthenticator } from '../http/apiAuth';
+import type { ApiAccess } from '../http/apiRoute';
+import { LocalSessions } from '../http/localSessions';
+import { meApiRoutes } from '../http/meApi';
+import { registryApiRoutes } from '../http/registryApi';
 import { createHttpServer, RouteModule } from '../http/server';
+import { findTabBuild, tabPageSettings, tabRoutes } from '../http/tabRoutes';
 import { createLogger, Logger } from '../log/logger';
 import { Clock, systemClock } from '../ports/clock';
 import type { DirectoryPort } from '../ports/directory';
@@ -236,6 +243,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     requests,
     mailDesk,
     status: () => statusBoard.fresh(),
+    poolHistory: (days) => statusBoard.poolHistory(days),
     chatPrincipal: (id, name) => person(id, name, admins.has(id.toLowerCase())),
   };
 
@@ -252,9 +260,29 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     { name: 'address-requests', intervalMs: 5 * 60_000, run: () => requests.runPeriodicWork() },
     secretExpiryJob({ records, clock, logger, chat }),
     ...(subscription?.jobs() ?? []),
-    statusBoard.job(),
+    ...statusBoard.jobs(),
   ];
   const runner = new JobRunner(jobs, background, logger);
+
+  // Who calls /api/v1: Entra ID tokens (apps and the tab's users), and in a local run the tab's local
+  // sessions as the local directory's people (never in a deployment: see isLocalRun and LocalSessions).
+  const localDirectory =
+    isLocalRun(config) && config.storage.kind === 'embedded'
+      ? LocalDirectory.open(config.storage.dataDir)
+      : undefined;
+  const localSessions =
+    localDirectory &&
+    new LocalSessions(async () =>
+      localDirectory.everyone().map((u) => ({
+        id: u.id,
+        name: u.displayName ?? u.id,
+        upn: u.userPrincipalName,
+      })),
+    );
+  const apiAccess: ApiAccess = {
+    authenticate: createApiAuthenticator(config.api, localSessions),
+    adminIds: new Set([...config.roles.adminIds, ...(localDirectory?.adminIds() ?? [])]),
+  };
 
   const bot = new RootMailBot(services, commandHandlers, cardActionHandlers);
   bot.onTurn(async (turn, next) => {
@@ -275,7 +303,20 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       });
       for (const work of later) background.run('after a turn', work);
     },
-    routes: [addressApiRoutes(services), requestApiRoutes(services), statusApiRoutes(services), ...routes],
+    routes: [
+      registryApiRoutes(services, apiAccess),
+      addressApiRoutes(services, apiAccess),
+      requestApiRoutes(services, apiAccess),
+      statusApiRoutes(services, apiAccess),
+      meApiRoutes(services, apiAccess),
+      tabRoutes({
+        buildDir: findTabBuild(),
+        settings: tabPageSettings(config, !!localSessions),
+        localSessions,
+        logger,
+      }),
+      ...routes,
+    ],
   });
   const stopServer = gracefulStopper(server);
 

@@ -39,7 +39,10 @@ const INDEXES: Partial<Record<ContainerName, string[][]>> = {
     ['workPending', 'createdAt'],
   ],
   mails: [['state', 'startedAt'], ['secretState']],
-  audit: [['subject', 'at']],
+  audit: [
+    ['subject', 'at'],
+    ['actorId', 'action', 'at'],
+  ],
 };
 
 /**
