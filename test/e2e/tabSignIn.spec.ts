@@ -44,7 +44,7 @@ const signIn = (t: TestApp, headers: Record<string, string> = {}, body: unknown 
 const me = (t: TestApp, token: string, headers: Record<string, string> = {}) =>
   call(t.url, 'GET', '/api/v1/me', { authorization: `LocalSession ${token}`, ...headers });
 
-describe('the tab’s sign-in without Entra ID in a local run', () => {
+describe('the tab’s page and its sign-in without Entra ID in a local run', () => {
   let local: TestApp;
   let issuer: TokenIssuer;
   beforeAll(async () => {
@@ -108,6 +108,40 @@ describe('the tab’s sign-in without Entra ID in a local run', () => {
     expect(notFromThisMachine(req('10.1.2.3'))).toMatch(/does not come from this machine/);
     expect(notFromThisMachine(req('::ffff:192.168.1.9'))).toMatch(/does not come from this machine/);
   });
+
+  it('serves the tab framable by Teams only, its settings in the page, its assets cached for good', async () => {
+    const page = await call(local.url, 'GET', '/tab/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.headers['x-frame-options']).toBeUndefined();
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toMatch(
+      /frame-ancestors 'self' https:\/\/teams\.microsoft\.com https:\/\/\*\.teams\.microsoft\.com/,
+    );
+    expect(csp).toMatch(/script-src 'self';/);
+    const settings = JSON.parse(
+      /name="rootmail-tab-settings" content="([^"]+)"/
+        .exec(page.text)![1]
+        .replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c))),
+    );
+    expect(settings).toEqual({
+      signIn: {
+        clientId: issuer.clientId,
+        scope: 'api://rootmail-test/access_as_user',
+        authority: 'https://login.microsoftonline.com/test-tenant',
+      },
+      localSignIn: true,
+    });
+    const entry = /src="\.\/assets\/([^"]+\.js)"/.exec(page.text)![1];
+    const asset = await call(local.url, 'GET', `/tab/assets/${entry}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers['content-type']).toMatch(/text\/javascript/);
+    expect(asset.headers['cache-control']).toMatch(/immutable/);
+    expect((await call(local.url, 'GET', '/tab/assets/..%2F..%2Fpackage.json')).status).toBe(404);
+    expect((await call(local.url, 'GET', '/tab/assets/nothing.js')).status).toBe(404);
+    // Everything else stays unframable.
+    expect((await call(local.url, 'GET', '/healthz')).headers['x-frame-options']).toBe('DENY');
+  });
 });
 
 describe('a deployment has no local sign-in at all', () => {
@@ -118,27 +152,32 @@ describe('a deployment has no local sign-in at all', () => {
       'embedded',
     ],
     ['Cosmos DB', {}, 'cosmos'],
-  ] as const)('with %s: no sign-in route, LocalSession refused', async (_what, env, store) => {
-    const issuer = await new TokenIssuer().start();
-    const deployed = await startTestApp({ env: { ...issuer.env(), ...env }, store });
-    try {
-      expect((await signIn(deployed)).status).toBe(404);
-      const local = await startTestApp({ env: issuer.env() });
-      const token = (await signIn(local)).json.token;
-      await local.close();
-      const res = await me(deployed, token);
-      expect(res.status).toBe(401);
-      expect(res.json.detail).toMatch(/Local sessions exist only in a local run/);
-      const bearer = await call(
-        deployed.url,
-        'GET',
-        '/api/v1/me',
-        await issuer.bearer({ scp: 'access_as_user', name: 'Alex' }),
-      );
-      expect(bearer.json).toMatchObject({ kind: 'user', name: 'Alex' });
-    } finally {
-      await deployed.close();
-      await issuer.stop();
-    }
-  });
+  ] as const)(
+    'with %s: no sign-in route, LocalSession refused, the page says so',
+    async (_what, env, store) => {
+      const issuer = await new TokenIssuer().start();
+      const deployed = await startTestApp({ env: { ...issuer.env(), ...env }, store });
+      try {
+        expect((await signIn(deployed)).status).toBe(404);
+        const local = await startTestApp({ env: issuer.env() });
+        const token = (await signIn(local)).json.token;
+        await local.close();
+        const res = await me(deployed, token);
+        expect(res.status).toBe(401);
+        expect(res.json.detail).toMatch(/Local sessions exist only in a local run/);
+        const page = await call(deployed.url, 'GET', '/tab/');
+        expect(page.text).toContain('&#34;localSignIn&#34;:false');
+        const bearer = await call(
+          deployed.url,
+          'GET',
+          '/api/v1/me',
+          await issuer.bearer({ scp: 'access_as_user', name: 'Alex' }),
+        );
+        expect(bearer.json).toMatchObject({ kind: 'user', name: 'Alex' });
+      } finally {
+        await deployed.close();
+        await issuer.stop();
+      }
+    },
+  );
 });
