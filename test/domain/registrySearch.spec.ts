@@ -36,6 +36,9 @@ describe('registry search rules', () => {
     expect(searchFieldsFor('1234')).toEqual(['awsAccountId']);
     expect(searchFieldsFor('alice@')).toEqual(['address', 'owner.upn']);
     expect(searchFieldsFor('payments')).toEqual(['accountName', 'ownerNameKey', 'owner.upn', 'address']);
+    expect(searchFieldsFor('ana lima')).toEqual(['ownerNameKey']);
+    expect(searchFieldsFor('payments-prod-1')).toEqual(['accountName', 'owner.upn', 'address']);
+    expect(searchFieldsFor('ana.lima')).toEqual(['ownerNameKey', 'owner.upn', 'address']);
   });
 
   it('pages through the union of the probes: every row once, in one stable order, whatever the page size', () => {
