@@ -23,7 +23,8 @@ export interface TabBuild {
   entry: string;
   /** Files loaded before the first render (the entry and what it imports statically). */
   initial: string[];
-  files: Record<string, { bytes: number; gzip: number }>;
+  /** Size of each file, and the packages bundled in it (to tell the MSAL chunk apart). */
+  files: Record<string, { bytes: number; gzip: number; packages: string[] }>;
 }
 
 async function main(): Promise<void> {
@@ -51,7 +52,12 @@ async function main(): Promise<void> {
   });
   const tabBuild = describe(result.metafile);
   const template = readFileSync(path.join(source, 'index.html'), 'utf8');
-  const preloads = tabBuild.initial
+  // Teams is where the tab runs: teams-js (imported only inside a frame, so a local run never evaluates it)
+  // loads beside the entry instead of after it.
+  const teamsChunk = Object.keys(tabBuild.files).filter((f) =>
+    tabBuild.files[f].packages.includes('@microsoft/teams-js'),
+  );
+  const preloads = [...tabBuild.initial, ...teamsChunk]
     .filter((f) => f !== tabBuild.entry)
     .map((f) => `<link rel="modulepreload" href="./assets/${f}">`)
     .join('\n    ');
@@ -74,7 +80,17 @@ function describe(metafile: Metafile): TabBuild {
   for (const [file, output] of Object.entries(metafile.outputs)) {
     const name = path.basename(file);
     const content = readFileSync(path.join(root, file));
-    files[name] = { bytes: content.length, gzip: gzipSync(content, { level: 9 }).length };
+    const packages = new Set(
+      Object.keys(output.inputs).flatMap((input) => {
+        const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+        return match ? [match[1]] : [];
+      }),
+    );
+    files[name] = {
+      bytes: content.length,
+      gzip: gzipSync(content, { level: 9 }).length,
+      packages: [...packages].sort(),
+    };
     // Dynamic imports are entry points to esbuild too; the page's entry is main.tsx.
     if (output.entryPoint === path.relative(root, mainSource).split(path.sep).join('/')) entry = name;
     imports.set(

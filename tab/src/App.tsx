@@ -1,12 +1,12 @@
 import { Badge, FluentProvider, Link, makeStyles, Select, Text, tokens } from '@fluentui/react-components';
-import { useEffect, useMemo, useState } from 'react';
-import { Api, MeView } from './api';
+import { useEffect, useState } from 'react';
+import { Api, MeView, RegistryPageView } from './api';
 import { localSession, rememberLocalPerson, Session } from './host/session';
 import type { HostTheme } from './host/teamsHost';
 import { fluentTheme, initialTheme } from './theme';
 import { ApprovalsView } from './views/ApprovalsView';
 import { PoolView } from './views/PoolView';
-import { RegistryView } from './views/RegistryView';
+import { REGISTRY_PAGE_SIZE, RegistryView } from './views/RegistryView';
 
 export type ViewName = 'registry' | 'pool' | 'approvals';
 const VIEWS: { name: ViewName; title: string }[] = [
@@ -39,6 +39,27 @@ const useStyles = makeStyles({
   main: { padding: `${tokens.spacingVerticalL} ${tokens.spacingHorizontalXL}`, maxWidth: '1400px' },
 });
 
+/** What a session loads first; started before the first render so the requests overlap with it. */
+export interface Loading {
+  session: Session;
+  api: Api;
+  me: Promise<MeView>;
+  /** The registry's first page (every record, for admins), when the registry is the view shown. */
+  firstPage?: Promise<RegistryPageView>;
+}
+
+export function startLoading(session: Session): Loading {
+  const api = new Api(session.credentials);
+  const me = api.me();
+  me.catch(() => undefined); // the views report failures; this promise is only shared
+  const firstPage =
+    viewFromUrl(session) === 'registry' && !new URLSearchParams(location.search).get('address')
+      ? api.search({ offset: 0, limit: REGISTRY_PAGE_SIZE })
+      : undefined;
+  firstPage?.catch(() => undefined);
+  return { session, api, me, firstPage };
+}
+
 function viewFromUrl(session: Session): ViewName {
   const asked =
     new URLSearchParams(location.search).get('view') ??
@@ -50,23 +71,22 @@ function viewFromUrl(session: Session): ViewName {
  * The tab: a header with who is signed in, the three views, and outside Teams its own navigation (in
  * Teams each view is a tab of the personal app, so Teams shows the navigation itself).
  */
-export function App({ session: started }: { session: Session }) {
+export function App({ session: first, started }: { session: Session; started: Loading }) {
   const styles = useStyles();
-  const [session, setSession] = useState(started);
-  const [theme, setTheme] = useState<HostTheme>(() => initialTheme(started));
-  const [view, setView] = useState<ViewName>(() => viewFromUrl(started));
-  const api = useMemo(() => new Api(session.credentials), [session]);
-  const me = useMemo(() => api.me(), [api]);
+  const [loading, setLoading] = useState(started);
+  const { session, api, me, firstPage } = loading;
+  const [theme, setTheme] = useState<HostTheme>(() => initialTheme(first));
+  const [view, setView] = useState<ViewName>(() => viewFromUrl(first));
   const [who, setWho] = useState<MeView>();
 
   useEffect(() => {
     void me.then(setWho, () => undefined);
   }, [me]);
   useEffect(() => {
-    if (started.kind !== 'teams') return;
-    started.host.onThemeChange(setTheme);
-    started.host.ready();
-  }, [started]);
+    if (first.kind !== 'teams') return;
+    first.host.onThemeChange(setTheme);
+    first.host.ready();
+  }, [first]);
   useEffect(() => {
     const onPop = () => setView(viewFromUrl(session));
     window.addEventListener('popstate', onPop);
@@ -87,7 +107,7 @@ export function App({ session: started }: { session: Session }) {
 
   const actAs = async (id: string) => {
     rememberLocalPerson(id);
-    setSession(await localSession(id));
+    setLoading(startLoading(await localSession(id)));
   };
 
   const title = VIEWS.find((v) => v.name === view)!.title;
@@ -151,7 +171,7 @@ export function App({ session: started }: { session: Session }) {
           </div>
         </header>
         <main className={styles.main} key={session.kind === 'local' ? session.user.id : 'teams'}>
-          {view === 'registry' && <RegistryView api={api} me={me} />}
+          {view === 'registry' && <RegistryView api={api} me={me} firstPage={firstPage} />}
           {view === 'pool' && <PoolView api={api} />}
           {view === 'approvals' && (
             <ApprovalsView api={api} openRecord={(address) => go('registry', { address })} />

@@ -16,11 +16,12 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useEffect, useRef, useState } from 'react';
-import { Api, ApiError, MeView, RecordView } from '../api';
+import { Api, ApiError, MeView, RecordView, RegistryPageView } from '../api';
 import { Problem, StateBadge } from './common';
 import { RecordPanel } from './RecordPanel';
 
-const PAGE_SIZE = 25;
+export const REGISTRY_PAGE_SIZE = 25;
+const PAGE_SIZE = REGISTRY_PAGE_SIZE;
 const STATES = ['available', 'assigned', 'quarantined', 'retired'];
 
 const useStyles = makeStyles({
@@ -62,7 +63,12 @@ interface Listing {
  * filter by state and mailbox, page through, open a record. Admins see every record before they type;
  * everyone else starts with their own.
  */
-export function RegistryView({ api, me }: { api: Api; me: Promise<MeView> }) {
+export function RegistryView(props: {
+  api: Api;
+  me: Promise<MeView>;
+  firstPage?: Promise<RegistryPageView>;
+}) {
+  const { api, me } = props;
   const styles = useStyles();
   const [text, setText] = useState('');
   const [query, setQuery] = useState('');
@@ -78,6 +84,8 @@ export function RegistryView({ api, me }: { api: Api; me: Promise<MeView> }) {
   );
   const [changes, setChanges] = useState(0);
   const rowButtons = useRef(new Map<string, HTMLElement>());
+  // The first page was asked for before the first render (see startLoading); used once, unfiltered.
+  const firstPage = useRef(props.firstPage);
 
   // Typing waits a moment before searching; filters and paging apply at once.
   useEffect(() => {
@@ -88,23 +96,31 @@ export function RegistryView({ api, me }: { api: Api; me: Promise<MeView> }) {
     return () => clearTimeout(timer);
   }, [text]);
 
+  // The mailbox filter's choices, once the first rows are shown (they come first).
+  const listed = listing !== undefined;
   useEffect(() => {
+    if (!listed) return;
     void api.pool().then(
       (p) => setMailboxes(p.mailboxes.map((m) => m.mailbox)),
       () => undefined,
     );
-  }, [api]);
+  }, [api, listed]);
 
   useEffect(() => {
     let current = true;
     setLoading(true);
-    const search = api.search({
-      q: query || undefined,
-      state: state || undefined,
-      mailbox: mailbox || undefined,
-      offset,
-      limit: PAGE_SIZE,
-    });
+    const unfiltered = !query && !state && !mailbox && offset === 0;
+    const prefetched = unfiltered ? firstPage.current : undefined;
+    firstPage.current = undefined;
+    const search =
+      prefetched ??
+      api.search({
+        q: query || undefined,
+        state: state || undefined,
+        mailbox: mailbox || undefined,
+        offset,
+        limit: PAGE_SIZE,
+      });
     search
       .then(
         (page): Listing => ({
