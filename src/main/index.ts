@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, isLocalRun, loadConfig } from '../config';
 import { shutdownTelemetry, startTelemetry } from '../telemetry';
 
 /** How long turns in flight get to finish after SIGTERM before the process exits anyway. */
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
       `RootMail is listening on ${url}`,
       `  bot endpoint:  ${url}/api/messages  (${auth})`,
       `  health:        ${url}/healthz`,
+      `  Teams tab:     ${url}/tab/${isLocalRun(config) ? "  (open it in a browser on this machine: you are the local directory's first person)" : ''}`,
       `  storage:       ${store}`,
       `  telemetry:     ${telemetry ? 'Application Insights' : 'off (no APPLICATIONINSIGHTS_CONNECTION_STRING)'}`,
       '  chat with it:  npm run dev  (starts the Microsoft 365 Agents Playground against this bot)',
