@@ -1,4 +1,6 @@
 /// <reference lib="dom" />
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import type { AddressRecord } from '../../src/domain/addressRecords';
 import { installedForUser, personalConversationId } from '../support/activities';
@@ -90,28 +92,44 @@ inBrowser(title, () => {
   /** The tab inside the test's Teams host, signed in as `user` with Teams SSO. */
   async function inTeams(
     user: TestUser,
-    options: { theme?: 'default' | 'dark' | 'contrast'; query?: string } = {},
+    options: { theme?: 'default' | 'dark' | 'contrast'; query?: string; nestedAppAuth?: boolean } = {},
   ) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     pages.push(page);
     let tokens = 0;
+    const scripts: string[] = [];
+    page.on('request', (r) => r.url().includes('/tab/assets/') && scripts.push(r.url()));
     await openInTeamsHost(page, t.url, {
       user: { aadObjectId: user.aadObjectId, upn: user.upn, name: user.name },
       tenantId: issuer.tenant,
       theme: options.theme,
       tabQuery: options.query,
-      token: async () => (tokens++, issuer.userToken(user, { v1: true })),
+      // Teams SSO here gives v1 tokens (audience: the Application ID URI); NAA v2 (audience: the client id).
+      token: async () => (tokens++, issuer.userToken(user, { v1: !options.nestedAppAuth })),
+      nestedAppAuth: options.nestedAppAuth
+        ? { idToken: await issuer.token({ oid: user.aadObjectId, name: user.name }) }
+        : undefined,
     });
     const tab = page.frameLocator('iframe#tab');
     await tab.locator('main').waitFor();
     const frame = page.frames().find((f) => f.url().includes('/tab/')) as Frame;
-    return { page, tab, frame, tokens: () => tokens };
+    return { page, tab, frame, tokens: () => tokens, scripts };
   }
+
+  /** The chunk with MSAL, by what it holds (names are content hashes). */
+  const msalChunks = () => {
+    const build = JSON.parse(
+      readFileSync(path.join(__dirname, '..', '..', 'dist', 'tab', 'build.json'), 'utf8'),
+    );
+    return Object.keys(build.files).filter((f) =>
+      build.files[f].packages.some((p: string) => p.startsWith('@azure/msal')),
+    );
+  };
 
   const rows = (tab: ReturnType<Page['frameLocator']>) => tab.locator('tbody tr[data-address]');
 
   it('in Teams signs in with the host’s token (no second login) and finds a record among 33,000', async () => {
-    const { page, tab, tokens } = await inTeams(carol);
+    const { page, tab, tokens, scripts } = await inTeams(carol);
     await tab.getByText('Every address, by address').waitFor();
     await expectCount(rows(tab), 25);
     expect(await tab.locator('header').innerText()).toMatch(/Signed in as Carol Admin[\s\S]*Admin/);
@@ -124,6 +142,8 @@ inBrowser(title, () => {
         'appInitialization.success',
       ]),
     );
+    // A host without Nested App Authentication: MSAL is never loaded.
+    expect(scripts.filter((s) => msalChunks().some((c) => s.endsWith(c)))).toEqual([]);
 
     for (const text of ['needle', 'NEEDLE-PAY', '424242', 'Alice Req', 'aws-needle@']) {
       await tab.getByLabel('Search').fill(text);
@@ -137,6 +157,17 @@ inBrowser(title, () => {
       /needle-payments-prod[\s\S]*424242424242[\s\S]*Alice Requester/,
     );
     await tab.getByRole('heading', { name: 'Change' }).waitFor(); // an admin may change it
+  });
+
+  it('where the host offers Nested App Authentication, MSAL gets the token through the host’s bridge', async () => {
+    const { page, tab, tokens, scripts } = await inTeams(alice, { nestedAppAuth: true });
+    await tab.getByText(/Your addresses \(\d+\)/).waitFor();
+    expect(await tab.locator('header').innerText()).toMatch(/Signed in as Alice Requester/);
+    const asked = await page.evaluate(() => (window as unknown as { hostLog: string[] }).hostLog);
+    expect(asked).toEqual(expect.arrayContaining(['nestedAppAuth:GetInitContext', 'nestedAppAuth:GetToken']));
+    expect(asked).not.toContain('authentication.getAuthToken');
+    expect(tokens()).toBeGreaterThan(0);
+    expect(scripts.some((s) => msalChunks().some((c) => s.endsWith(c)))).toBe(true);
   });
 
   it('a person sees only what they may: Eve finds the record but cannot change it or read its history; Alice can', async () => {
@@ -246,6 +277,7 @@ inBrowser(title, () => {
     expect(await focused()).toContain(needle.address);
     await page.keyboard.press('Enter');
     await until(focusedId, (id) => id === 'record-title', 'focus on the record heading');
+    await tab.getByRole('heading', { name: 'Change' }).waitFor(); // the record has loaded
     await page.keyboard.press('Tab');
     expect(await focused()).toBe('Close the record');
     await page.keyboard.press('Tab');
