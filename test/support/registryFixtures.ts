@@ -51,7 +51,7 @@ export const PER_MAILBOX = 300;
 
 export function seededOwner(n: number): Owner {
   const first = FIRST[n % FIRST.length];
-  const last = LAST[Math.floor(n / FIRST.length) % LAST.length];
+  const last = LAST[(n * 7 + Math.floor(n / FIRST.length)) % LAST.length];
   return {
     id: `0000aaaa-0000-0000-0000-${String(n).padStart(12, '0')}`,
     upn: `${first}.${last}${n}@contoso.com`.toLowerCase(),

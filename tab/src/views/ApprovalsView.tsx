@@ -20,9 +20,9 @@ import { Done, Problem, StateBadge, When } from './common';
 
 const useStyles = makeStyles({
   list: {
-    display: 'flex',
-    flexDirection: 'column',
-    gap: tokens.spacingVerticalM,
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fill, minmax(380px, 1fr))',
+    gap: tokens.spacingHorizontalM,
     margin: `0 0 ${tokens.spacingVerticalXXL}`,
     padding: 0,
     listStyle: 'none',
@@ -35,7 +35,8 @@ const useStyles = makeStyles({
     display: 'flex',
     flexDirection: 'column',
     gap: tokens.spacingVerticalS,
-    maxWidth: '760px',
+    height: '100%',
+    boxSizing: 'border-box',
   },
   h3: { margin: 0, fontSize: tokens.fontSizeBase400 },
   facts: { color: tokens.colorNeutralForeground2 },

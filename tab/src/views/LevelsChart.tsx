@@ -13,12 +13,12 @@ const SERIES = [
   { key: 'quarantined', label: 'Quarantined', dash: '2 3' },
 ] as const;
 
-const W = 720;
-const H = 260;
+const W = 900;
+const H = 280;
 const PAD = { left: 52, right: 16, top: 12, bottom: 28 };
 
 const useStyles = makeStyles({
-  svg: { width: '100%', height: 'auto', maxWidth: `${W}px`, display: 'block' },
+  svg: { width: '100%', height: 'auto', maxWidth: '1100px', display: 'block' },
   grid: { stroke: tokens.colorNeutralStroke2, strokeWidth: 1 },
   axis: { fill: tokens.colorNeutralForeground2, fontSize: '11px', fontFamily: tokens.fontFamilyBase },
   free: { stroke: tokens.colorPaletteGreenForeground1, color: tokens.colorPaletteGreenForeground1 },
@@ -113,8 +113,8 @@ export function LevelsChart({ days, description }: { days: LevelsPoint[]; descri
   );
 }
 
-/** A round upper bound for the axis: 1, 2 or 5 times a power of ten. */
+/** A round upper bound for the axis, not far above the highest value (e.g. 2,754 → 3,000). */
 function niceMax(value: number): number {
   const power = 10 ** Math.floor(Math.log10(value));
-  return ([1, 2, 5, 10].find((m) => m * power >= value) ?? 10) * power;
+  return ([1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].find((m) => m * power >= value) ?? 10) * power;
 }

@@ -14,7 +14,18 @@ const useStyles = makeStyles({
     gap: tokens.spacingVerticalM,
   },
   head: { display: 'flex', alignItems: 'start', gap: tokens.spacingHorizontalS },
-  title: { margin: 0, fontSize: tokens.fontSizeBase400, wordBreak: 'break-all', flexGrow: 1 },
+  title: {
+    margin: 0,
+    fontSize: tokens.fontSizeBase400,
+    wordBreak: 'break-all',
+    flexGrow: 1,
+    ':focus': { outline: 'none' },
+    ':focus-visible': {
+      outline: `${tokens.strokeWidthThick} solid ${tokens.colorStrokeFocus2}`,
+      outlineOffset: '2px',
+      borderRadius: tokens.borderRadiusSmall,
+    },
+  },
   facts: {
     display: 'grid',
     gridTemplateColumns: 'max-content 1fr',
