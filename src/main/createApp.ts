@@ -353,6 +353,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       if (startTimers) {
         runner.start();
         background.run('first status snapshot', () => statusBoard.refresh());
+        // Today's pool levels right away, not at the first hourly look (a no-op when already kept today).
+        background.run("today's pool levels", () => statusBoard.recordPoolLevels().then(() => undefined));
         for (const job of subscription?.jobs() ?? []) background.run(job.name, () => job.run());
       }
       return url;
