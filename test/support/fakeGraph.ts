@@ -27,6 +27,8 @@ type Handler = (call: GraphCall, match: RegExpExecArray) => GraphReply | Promise
 export class FakeGraph {
   readonly calls: GraphCall[] = [];
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
+  /** Added to every answer (benches: Graph's real latency). */
+  latencyMs = 0;
   private server?: http.Server;
   /** Base URL with version, for GRAPH_BASE_URL. */
   baseUrl = '';
@@ -75,6 +77,7 @@ export class FakeGraph {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs)); // a slow remote service
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
