@@ -24,6 +24,7 @@ export {
 } from './mail/mailKinds';
 export {
   CLASS_ROUTING,
+  DESTINATIONS,
   destinationOf,
   ROUTING_RULES,
   routingOf,

@@ -242,7 +242,20 @@ function everyCard(text: string): Record<string, object[]> {
         subscription: { configured: false },
         pool: { strategy: 'pool', mailboxes: [], free: 1, low: true },
         pendingApprovals: 1,
-        lastRelayedMail: { at: NOW.toISOString(), mailClass: 'verification', accountName: text },
+        lastRelayedMail: { at: NOW.toISOString(), mailClass: 'secret', kind: text, accountName: text },
+        mails: {
+          since: '2026-05-26',
+          days: 7,
+          classes: [
+            {
+              class: 'secret',
+              rule: 'oncall-secret',
+              arrived: 3,
+              went: { 'oncall-secret': 2, 'handed-to-adoption': 1 },
+            },
+            { class: 'noise', rule: 'recorded', arrived: 0, went: {} },
+          ],
+        },
         warnings: [text],
       }),
     ],
