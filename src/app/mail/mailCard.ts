@@ -43,6 +43,7 @@ export function ownerName(mail: Pick<MailRecord, 'owner'>): string | undefined {
 /** Why on-call gets a mail meant for the owner, as the middle of a sentence. */
 function whyNotTheOwner(mail: MailRecord): string {
   const name = ownerName(mail);
+  if (!mail.owner) return 'no owner is recorded for this address';
   switch (mail.ownerStatus) {
     case 'left':
       return `the owner, ${name}, has left (the directory no longer knows them)`;
@@ -117,9 +118,10 @@ export function mailAlertCardFor(mail: MailRecord, now: Date): AdaptiveCard {
       style: 'attention',
       title: `Urgent: ${label}`,
       titleColor: 'Attention',
-      lead: mail.owner
-        ? `AWS reports a security matter on this account. Look at it now; ${ownerName(mail)}, the owner, was told in their chat.`
-        : 'AWS reports a security matter on this account, and no owner is recorded for the address: look at it now and find out who runs the account.',
+      lead:
+        mail.owner && (mail.ownerStatus ?? 'known') === 'known'
+          ? `AWS reports a security matter on this account. Look at it now; ${ownerName(mail)}, the owner, was told in their chat.`
+          : `AWS reports a security matter on this account, and ${whyNotTheOwner(mail)}: look at it now and find out who runs the account.`,
     };
   } else if (mail.destination === 'oncall-if-no-owner') {
     data = {

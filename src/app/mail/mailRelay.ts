@@ -193,10 +193,14 @@ export class MailRelay {
     });
   }
 
-  /** known / left only matter where the owner gets the mail itself; elsewhere the record decides. */
+  /**
+   * Whether the address has an owner who is still here: recorded, and known to the directory (getUser answers
+   * undefined for someone who left). Codes skip the directory: they are time-critical and their note is harmless;
+   * rules that tell the owner nothing need not know.
+   */
   private async ownerStatusFor(rule: RoutingRule, recipient?: AddressRecord): Promise<OwnerStatus> {
     if (!recipient?.owner) return 'unknown';
-    if (rule.owner !== 'message') return 'known';
+    if (rule.owner === 'nothing' || rule.id === 'oncall-secret') return 'known';
     try {
       return (await this.deps.directory.getUser(recipient.owner.id)) ? 'known' : 'left';
     } catch (err) {
@@ -269,7 +273,12 @@ export class MailRelay {
       card: mailAlertCardFor(doc, now),
     });
     const outcome = await this.finish(r, { state: 'posted', destination, ownerStatus, posted }, decidedAt);
-    if (verdict.routing.owner === 'note' && doc.owner && verdict.trust === 'trusted') {
+    if (
+      verdict.routing.owner === 'note' &&
+      doc.owner &&
+      ownerStatus === 'known' &&
+      verdict.trust === 'trusted'
+    ) {
       await noteOwner(this.deps, doc.owner, channel, doc).catch((err) =>
         logger.warn({ err, mailId: doc.mailId }, 'could not send the owner a note'),
       );
