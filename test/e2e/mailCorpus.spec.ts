@@ -339,4 +339,33 @@ describe.each(['embedded', 'cosmos'] as const)('every sample mail through the re
       for (const secret of secrets) expect(line).not.toContain(secret);
     }
   });
+
+  it("sends an owner's mail to on-call, or to the digest, when Teams cannot reach the owner", async () => {
+    t.connector.personalChatRefused.add(users.alice.aadObjectId);
+    t.connector.personalChatRefused.add(users.bob.aadObjectId);
+    const again = (file: string) =>
+      readFixture(file)
+        .toString()
+        .replace(/^Message-ID: <(.*)>$/im, 'Message-ID: <again-$1>');
+    const before = t.connector.calls.length;
+    for (const file of ['invoice-available.eml', 'health-instance-retirement.eml']) {
+      const id = mailbox.deliver(again(file), t.clock.now().toISOString());
+      expect((await t.request('POST', '/api/graph/notifications', mailbox.notification([id]))).status).toBe(
+        202,
+      );
+    }
+    const posts = t.connector.calls.slice(before).filter(isChannelPost);
+    expect(posts).toHaveLength(1); // the invoice; the notice waits for its digest
+    const card = cardIn(posts[0]);
+    expect(card.body[0]).toMatchObject({ style: 'warning' });
+    expect(textOf({ attachments: [{ content: card }] })).toMatch(
+      /the owner, Bob Manager, could not be reached in Teams, so it comes to on-call/,
+    );
+    const { mailId } = await readMail(again('health-instance-retirement.eml'));
+    expect(await t.app.store.get('mails', mailId)).toMatchObject({
+      state: 'digest-pending',
+      destination: 'digest',
+      ownerStatus: 'unreachable',
+    });
+  });
 });
