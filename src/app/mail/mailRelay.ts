@@ -32,7 +32,14 @@ import {
 import { noteOwner, sendToOwner } from './ownerNote';
 import { ReadMail, readMail } from './readMail';
 
-/** Takes a root-e-mail-change code for an alias that has an adoption waiting for it. */
+/**
+ * Takes a root-e-mail-change code for an alias that has an adoption waiting for it.
+ *
+ * Called by the relay only for trusted mails of kind `email-change-code` whose recipient is one of our addresses
+ * (`address` is that address record's), once per mail — except that a mail whose relay crashed half-way is relayed
+ * again after five minutes, so the same `mailId` may come twice: answer true again for a mail already taken. A
+ * rejection counts as false (the code is posted).
+ */
 export interface EmailChangeCodes {
   /** True when an adoption took the code: the relay then records the mail as handed over and never posts or stores the code. */
   take(code: { address: string; code: string; mailId: string; receivedAt: string }): Promise<boolean>;
