@@ -130,7 +130,9 @@ async function main(): Promise<void> {
   ackMs.length = 0;
   const before = posts();
   const total = RATE * SECONDS;
+  const steadyCpu = process.cpuUsage();
   const elapsed = await feed(total);
+  const steady = process.cpuUsage(steadyCpu);
 
   const pct = (xs: number[], p: number) => {
     const sorted = [...xs].sort((a, b) => a - b);
@@ -139,7 +141,8 @@ async function main(): Promise<void> {
   const f = (n: number) => n.toFixed(1);
   console.log(
     `relay bench: ${total} mails at ${RATE}/s over ${elapsed.toFixed(1)} s (after a ${RATE}-mail warm-up), ` +
-      `${posts() - before} posted, store ${app.store.kind}`,
+      `${posts() - before} posted, store ${app.store.kind}; CPU ${f((steady.user + steady.system) / 1000 / total)} ms a mail ` +
+      `(app and the loopback fakes together; on a shared machine the times below include waiting for a core)`,
   );
   console.log(
     `in-process time from notification to posted card (fetch $value → parse → exactly-once guard → route → classify → keep secret → post): ` +
