@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { senderDomainProblem } from './domain/mailClassification';
+// The one small module, not the mail-classification entry: scripts that only read settings need not load it all.
+import { senderDomainProblem } from './domain/mail/senderDomains';
 
 /**
  * Every setting the app reads, validated once at start. The names are the fixed ones from
