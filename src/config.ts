@@ -1,4 +1,6 @@
 import { z } from 'zod';
+// The one small module, not the mail-classification entry: scripts that only read settings need not load it all.
+import { senderDomainProblem } from './domain/mail/senderDomains';
 
 /**
  * Every setting the app reads, validated once at start. The names are the fixed ones from
@@ -63,6 +65,24 @@ const envShape = z.object({
   MAILBOX: optionalString,
   PUBLIC_BASE_URL: optionalUrl,
   GRAPH_CLIENT_STATE: optionalString,
+  /** Sender domains AWS writes root mail from that are not built in (e.g. amazon.co.jp); never widens the checks. */
+  AWS_EXTRA_SENDER_DOMAINS: z.preprocess(
+    (v) => (typeof v === 'string' ? v : ''),
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .superRefine((domains, ctx) => {
+        for (const domain of domains) {
+          const problem = senderDomainProblem(domain);
+          if (problem) ctx.addIssue({ code: 'custom', message: `must list sender domains: ${problem}` });
+        }
+      }),
+  ),
   ADMIN_IDS: idList,
   APPROVER_IDS: idList,
   ADDRESS_STRATEGY: z.preprocess(
@@ -230,7 +250,13 @@ export interface AppConfig {
     | { kind: 'cosmos'; endpoint: string; key?: string; database: string }
     | { kind: 'embedded'; dataDir: string };
   graph: { baseUrl: string; tenantId?: string; clientId?: string; isLoopbackFake: boolean };
-  mail: { mailbox?: string; publicBaseUrl?: string; clientState?: string };
+  mail: {
+    mailbox?: string;
+    publicBaseUrl?: string;
+    clientState?: string;
+    /** AWS_EXTRA_SENDER_DOMAINS: held to the same authentication checks as AWS's own domains. */
+    extraSenderDomains: string[];
+  };
   roles: { adminIds: string[]; approverIds: string[] };
   addresses: { strategy: AddressStrategy; plusAddress?: string; quarantineDays: number };
   api?: { audience: string; issuer: string; jwksUrl: string };
@@ -312,6 +338,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       mailbox: e.MAILBOX,
       publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
       clientState: e.GRAPH_CLIENT_STATE,
+      extraSenderDomains: e.AWS_EXTRA_SENDER_DOMAINS,
     },
     roles: { adminIds: e.ADMIN_IDS, approverIds: e.APPROVER_IDS },
     addresses: {

@@ -77,6 +77,25 @@ describe('configuration', () => {
     );
   });
 
+  it('reads extra AWS sender domains, and refuses what is not a registrable domain', () => {
+    expect(loadConfig({}).mail.extraSenderDomains).toEqual([]);
+    expect(
+      loadConfig({ AWS_EXTRA_SENDER_DOMAINS: ' Amazon.co.JP , email.amazon.de,' }).mail.extraSenderDomains,
+    ).toEqual(['amazon.co.jp', 'email.amazon.de']);
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ AWS_EXTRA_SENDER_DOMAINS: 'amazon.co.jp,com,co.uk' });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error?.problems).toEqual([
+      expect.stringMatching(/^AWS_EXTRA_SENDER_DOMAINS must list sender domains: "com" is not a domain name/),
+      expect.stringMatching(
+        /^AWS_EXTRA_SENDER_DOMAINS must list sender domains: "co\.uk" is a public suffix/,
+      ),
+    ]);
+  });
+
   it('makes the process exit 1 with the list and no stack trace', () => {
     const result = spawnSync(process.execPath, ['dist/src/main/index.js'], {
       cwd: path.join(__dirname, '..'),

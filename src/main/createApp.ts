@@ -18,6 +18,7 @@ import { JobRunner, PeriodicJob } from '../app/jobs';
 import { Leases } from '../app/leases';
 import { InboxSubscription } from '../app/mail/inboxSubscription';
 import { MailDesk } from '../app/mail/mailDesk';
+import { mailDigestJob } from '../app/mail/mailDigest';
 import { MailRecords } from '../app/mail/mailRecords';
 import { MailRelay } from '../app/mail/mailRelay';
 import { secretExpiryJob } from '../app/mail/secretExpiry';
@@ -168,12 +169,16 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     addresses,
     conversations,
     chat,
+    directory,
+    audit,
     clock,
     logger,
     internalDomains: [config.mail.mailbox, config.addresses.plusAddress]
       .filter((a): a is string => !!a && a.includes('@'))
       .map((a) => a.slice(a.lastIndexOf('@') + 1).toLowerCase()),
+    extraSenderDomains: config.mail.extraSenderDomains,
     secretTtlMinutes: config.timers.secretTtlMinutes,
+    // emailChangeCodes: the adoption feature plugs in here; without it such codes are posted like any secret.
   });
   const mailDesk = new MailDesk({ records, audit, chat, conversations, clock });
   let subscription: InboxSubscription | undefined;
@@ -251,6 +256,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     },
     { name: 'address-requests', intervalMs: 5 * 60_000, run: () => requests.runPeriodicWork() },
     secretExpiryJob({ records, clock, logger, chat }),
+    mailDigestJob({ records, leases, conversations, chat, clock, logger }),
     ...(subscription?.jobs() ?? []),
     statusBoard.job(),
   ];
