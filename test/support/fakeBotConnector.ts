@@ -32,8 +32,6 @@ export class FakeBotConnector {
   private server?: http.Server;
   private counter = 1000;
   url = '';
-  /** Every answer waits this long, as the real Bot Connector's round trip would (benches). */
-  latencyMs = 0;
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -96,7 +94,6 @@ export class FakeBotConnector {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
-    if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
     const body = raw ? JSON.parse(raw) : undefined;
     const url = new URL(req.url ?? '/', 'http://x');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent); // v3 conversations {id} …

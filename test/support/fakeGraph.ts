@@ -32,8 +32,6 @@ export class FakeGraph {
   private server?: http.Server;
   /** Base URL with version, for GRAPH_BASE_URL. */
   baseUrl = '';
-  /** Every answer waits this long, as the real Graph's round trip would (benches). */
-  latencyMs = 0;
 
   on(method: string, pattern: RegExp, handler: Handler): this {
     this.routes.unshift({ method, pattern, handler }); // later registrations win
@@ -83,7 +81,6 @@ export class FakeGraph {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
-    if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname.replace(/^\/v1\.0|^\/beta/, '');
     let body: unknown = raw;
