@@ -1,6 +1,7 @@
 import { AdaptiveCard, mailAlertCard, mailSecretCard } from '../../cards/cardTemplates';
 import { trusted } from '../../cards/inertText';
 import type { MailClass } from '../../domain/mailClassification';
+import { formatTime } from '../../domain/timeWording';
 import type { MailRecord, SecretRecord } from './mailRecords';
 
 const KIND: Record<MailClass, string> = {
@@ -31,7 +32,7 @@ export function mailAlertCardFor(mail: MailRecord, now: Date): AdaptiveCard {
     : mail.secretState === 'none' || !mail.secretType
       ? 'none in this mail'
       : expired
-        ? `expired at ${mail.expiresAt}`
+        ? `expired at ${formatTime(mail.expiresAt)}`
         : mail.secretType === 'code'
           ? '••••••  (Reveal shows it to you only)'
           : 'hidden  (Reveal shows it to you only)';
@@ -51,12 +52,12 @@ export function mailAlertCardFor(mail: MailRecord, now: Date): AdaptiveCard {
     address: mail.address ?? ((mail.recipients ?? []).join(', ') || '(none)'),
     owner: mail.owner ? (mail.owner.name ?? mail.owner.upn ?? mail.owner.id) : '(none)',
     from: mail.from ?? '(unknown)',
-    receivedAt: mail.receivedAt ?? mail.startedAt,
+    receivedAt: formatTime(mail.receivedAt ?? mail.startedAt),
     secretLabel,
     secretShown,
     claimed: !!mail.claimedBy,
     claimedBy: mail.claimedBy?.name ?? '',
-    claimedAt: mail.claimedBy?.at ?? '',
+    claimedAt: formatTime(mail.claimedBy?.at),
     showReveal: !suspicious && mail.secretState === 'live' && !expired,
     showClaim: !mail.claimedBy,
   });
@@ -69,6 +70,6 @@ export function mailSecretCardFor(mail: MailRecord, secret: SecretRecord): Adapt
     accountName: mail.accountName ?? mail.address ?? 'an unrouted address',
     isCode: secret.type === 'code',
     secret: trusted(secret.value),
-    expiresAt: secret.expiresAt,
+    expiresAt: formatTime(secret.expiresAt),
   });
 }
