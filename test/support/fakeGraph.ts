@@ -64,9 +64,9 @@ export class FakeGraph {
     });
     // People search as GraphDirectory.findUsers asks: startswith(field,'prefix') terms joined by `or`.
     this.on('GET', /^\/users$/, (call) => {
-      const prefixes = [...(call.query.get('$filter') ?? '').matchAll(/startswith\((\w+),'((?:[^']|'')*)'\)/g)].map(
-        ([, field, value]) => ({ field, value: value.replace(/''/g, "'").toLowerCase() }),
-      );
+      const prefixes = [
+        ...(call.query.get('$filter') ?? '').matchAll(/startswith\((\w+),'((?:[^']|'')*)'\)/g),
+      ].map(([, field, value]) => ({ field, value: value.replace(/''/g, "'").toLowerCase() }));
       const people = [...new Set(this.directory?.values() ?? [])];
       const fieldOf = (u: (typeof people)[number], field: string) => {
         const [given, ...rest] = u.displayName.split(' ');
@@ -84,9 +84,13 @@ export class FakeGraph {
     // Installing the Teams app for a user (INSTALL_APP_FOR_APPROVERS): 201, or 409 when already there.
     this.on('POST', /^\/users\/([^/]+)\/teamwork\/installedApps$/, (call, m) => {
       const user = decodeURIComponent(m[1]).toLowerCase();
-      const app = String(call.body?.['teamsApp@odata.bind'] ?? '').split('/').pop() ?? '';
+      const app =
+        String(call.body?.['teamsApp@odata.bind'] ?? '')
+          .split('/')
+          .pop() ?? '';
       const apps = this.installedApps.get(user) ?? new Set<string>();
-      if (apps.has(app)) return { status: 409, body: { error: { code: 'Conflict', message: 'already installed' } } };
+      if (apps.has(app))
+        return { status: 409, body: { error: { code: 'Conflict', message: 'already installed' } } };
       apps.add(app);
       this.installedApps.set(user, apps);
       this.onAppInstalled?.(user, app);

@@ -49,7 +49,8 @@ export const whoisCommand: CommandHandler = {
     if (records.length === 1) return { card: addressRecordCard('Address record', records[0]) };
     if (records.length > 1) {
       const shown = records.slice(0, SHOWN);
-      const note = records.length > SHOWN ? `Showing ${SHOWN} of ${records.length}; say more to narrow it.` : '';
+      const note =
+        records.length > SHOWN ? `Showing ${SHOWN} of ${records.length}; say more to narrow it.` : '';
       return { card: addressListCard(`Found for “${text}”`, shown, note) };
     }
     if (people.length)
