@@ -139,9 +139,12 @@ export class FakeGraph {
       if (reply.text !== undefined) {
         res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'text/plain' });
         res.end(reply.text);
+      } else if (reply.body === undefined) {
+        res.writeHead(reply.status ?? 200); // Graph sends no content type with an empty body (e.g. 201, 204)
+        res.end();
       } else {
         res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
-        res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+        res.end(JSON.stringify(reply.body));
       }
       return;
     }
