@@ -70,4 +70,39 @@ describe('pool:plan and pool:import scripts', () => {
       await app.close();
     }
   }, 60_000);
+
+  it('plans with no arguments at all: one mailbox of 300 on the example domain, into ./pool-plans', async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'rootmail-plan-'));
+    try {
+      const result = await run(
+        'node',
+        ['-r', require.resolve('ts-node/register/transpile-only'), path.join(root, 'scripts/pool-plan.ts')],
+        { cwd, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), MAILBOX: '' } },
+      );
+      expect(result.stdout).toMatch(/Domain example.net: an example .* Pass --domain contoso.com for yours/);
+      expect(result.stdout).toMatch(/Planned 1 mailbox\(es\) with 300 aliases/);
+      const [csv] = readdirSync(path.join(cwd, 'pool-plans')).filter((f) => f.endsWith('.csv'));
+      const lines = readFileSync(path.join(cwd, 'pool-plans', csv), 'utf8')
+        .trim()
+        .split('\n');
+      expect(lines).toHaveLength(301);
+      expect(lines[1]).toMatch(/^aws-pool-01@example\.net,aws-[a-z0-9]{10}@example\.net$/);
+
+      const fromMailbox = await run(
+        'node',
+        ['-r', require.resolve('ts-node/register/transpile-only'), path.join(root, 'scripts/pool-plan.ts')],
+        {
+          cwd,
+          env: {
+            ...process.env,
+            TS_NODE_PROJECT: path.join(root, 'tsconfig.json'),
+            MAILBOX: 'root@contoso.com',
+          },
+        },
+      );
+      expect(fromMailbox.stdout).toMatch(/Domain contoso.com, from MAILBOX/);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
