@@ -68,8 +68,12 @@ export class RootMailBot extends TeamsActivityHandler {
     );
     if (!record.firstContact || !record.userId) return;
     const actor = actorOf(activity, this.services);
+    // Install events may carry no name (the Agents Playground's do not): the directory knows it.
+    const name =
+      activity.from?.name ||
+      (await this.services.directory.getUser(record.userId).catch(() => undefined))?.displayName;
     await this.send(turn, {
-      card: welcomeCard({ name: actor.name, admin: actor.admin }),
+      card: welcomeCard({ name, admin: actor.admin }),
       followUp: () => this.redeliverTo(record.userId!),
     });
   }

@@ -52,19 +52,20 @@ export function helpCard(data: HelpCardData): AdaptiveCard {
 }
 
 const expandWelcomeCard = prepareCard<{
-  name: string;
+  title: string;
   admin: boolean;
   tries: { command: TrustedText; what: TrustedText }[];
 }>(welcomeTemplate);
 
 /** The first message in a personal chat, once per person: three things to try. */
-export function welcomeCard(data: { name: string; admin: boolean }): AdaptiveCard {
+export function welcomeCard(data: { name?: string; admin: boolean }): AdaptiveCard {
   const tries = [
     ['request', 'ask for a root e-mail address for a new AWS account; I ask you for the details'],
     ['whois ‹account, address or person›', 'find an address, its AWS account and its owner'],
     ['help', 'everything else I can do'],
   ].map(([command, what]) => ({ command: trusted(command), what: trusted(what) }));
-  return expandWelcomeCard({ name: data.name, admin: data.admin, tries });
+  const title = data.name ? `Welcome to RootMail, ${data.name}` : 'Welcome to RootMail';
+  return expandWelcomeCard({ title, admin: data.admin, tries });
 }
 
 export function cardAttachment(card: AdaptiveCard) {

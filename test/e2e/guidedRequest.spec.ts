@@ -55,13 +55,7 @@ describe.each(['embedded', 'cosmos'] as const)('the guided request chat (%s stor
     );
     const environment = await say(alice, 'Ledger-Prod');
     expect(environment.join('\n')).toMatch(/Which environment is ledger-prod for\?/);
-    const choices = t.connector.of('reply').at(-1)!.body.attachments[0];
-    expect(choices.contentType).toBe('application/vnd.microsoft.card.hero');
-    expect(choices.content.buttons.map((b: { value: string }) => b.value)).toEqual([
-      'prod',
-      'nonprod',
-      'sandbox',
-    ]);
+    expect(environment.join('\n')).toMatch(/\(1\) prod, \(2\) nonprod, or \(3\) sandbox/);
 
     expect(await last(alice, 'banana')).toMatch(/Choose prod, nonprod, sandbox/);
     expect(await last(alice, 'production')).toMatch(/What is it for\? One line for your approver, or `skip`/);
@@ -70,7 +64,7 @@ describe.each(['embedded', 'cosmos'] as const)('the guided request chat (%s stor
       /Ask for a root e-mail address for ledger-prod \(prod\), purpose “General ledger/,
     );
     expect(summary).not.toContain('https://'); // the purpose is shown inert
-    expect(summary).toMatch(/Yes[\s\S]*No/);
+    expect(summary).toMatch(/\(1\) Yes or \(2\) No/);
     expect(await t.app.services.requests.listPending()).toHaveLength(0); // nothing asked before Yes
 
     const answer = await last(alice, 'yes');

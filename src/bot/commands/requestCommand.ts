@@ -15,7 +15,7 @@ export const requestCommand: CommandHandler = {
   trigger: /^request$/i,
   usage: 'request [account-name] [prod|nonprod|sandbox] [purpose…]',
   summary:
-    'Ask for a root e-mail address for a new AWS account; alone, I ask you for each part (`request form` for a form)',
+    'Ask for a root e-mail address for a new AWS account. Alone, I ask you for each part; "request form" gives a form',
   async handle(ctx) {
     const { args, scope } = ctx;
     if (/^form$/i.test(args)) return { card: requestFormCard({ environment: 'nonprod' }) };

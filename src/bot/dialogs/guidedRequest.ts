@@ -77,9 +77,9 @@ export class GuidedRequest {
     this.dialogs.add(new ChoicePrompt(ENVIRONMENT, undefined, 'en-us'));
     this.dialogs.add(new TextPrompt(PURPOSE, checkPurpose));
     const confirm = new ConfirmPrompt(CONFIRM, undefined, 'en-us');
-    // The buttons say Yes/No whatever the client's locale; typed yes/no, y/n, ok… are recognised too.
+    // Yes/No in English whatever the client's locale; typed yes/no, y/n, ok, 1/2 are recognised too.
     confirm.confirmChoices = ['Yes', 'No'];
-    confirm.style = ListStyle.heroCard;
+    confirm.style = ListStyle.inline;
     this.dialogs.add(confirm);
     this.dialogs.add(
       new WaterfallDialog(REQUEST, [askName, askEnvironment, askPurpose, askToConfirm, finish]),
@@ -151,7 +151,9 @@ async function askEnvironment(step: WaterfallStepContext) {
     prompt: `Which environment is ${draft.accountName} for?`,
     retryPrompt: `Choose ${ENVIRONMENTS.join(', ')} (or type \`cancel\`).`,
     choices: ENVIRONMENT_CHOICES,
-    style: ListStyle.heroCard,
+    // Choices as text, answered by typing: hero-card buttons (imBack) do not work in the Agents Playground,
+    // and this chat is for people who type; the form card (`request form`) is for those who click.
+    style: ListStyle.inline,
   });
 }
 
