@@ -159,6 +159,15 @@ describe.each(['embedded', 'cosmos'] as const)('the guided request chat (%s stor
   });
 
   it('gives the form, not the chat, in a channel; `request form` gives it in a personal chat', async () => {
+    await say(alice, 'request');
+    await say(alice, 'changed-my-mind');
+    await say(alice, 'request form'); // leaves the guided chat for the form
+    expect(await draftsStored()).toBe(0);
+    expect(
+      cardOf(t.connector.of('reply').at(-1)!.body).body.some((e: { id?: string }) => e.id === 'accountName'),
+    ).toBe(true);
+    t.connector.clear();
+
     await t.send(channelMessage(t.connector.url, alice, 'request'));
     const inChannel = cardOf(t.connector.of('reply').at(-1)!.body);
     expect(inChannel.body.some((e: { id?: string }) => e.id === 'accountName')).toBe(true);

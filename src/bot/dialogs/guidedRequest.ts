@@ -114,6 +114,11 @@ export class GuidedRequest {
       return { kind: 'stopped' };
     }
     if (/^request$/i.test(text)) return this.begin(turn);
+    if (/^(request|cancel)\s+\S/i.test(text)) {
+      // `request form`, a request typed in one go, `cancel <request-id>`: a command; the draft goes.
+      await this.state.delete(turn);
+      return { kind: 'none' };
+    }
     if (/^(help|\?)$/i.test(text)) {
       await turn.sendActivity(
         'I am asking for the details of a new root e-mail address, one question at a time. Answer the ' +
