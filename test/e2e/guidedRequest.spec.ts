@@ -59,6 +59,14 @@ describe.each(['embedded', 'cosmos'] as const)('the guided request chat (%s stor
 
     expect(await last(alice, 'banana')).toMatch(/Choose prod, nonprod, sandbox/);
     expect(await last(alice, 'production')).toMatch(/What is it for\? One line for your approver, or `skip`/);
+    // A purpose may start like a command; it is an answer all the same.
+    expect(await last(alice, 'request tracking for cancel team')).toMatch(
+      /purpose “request tracking for cancel team”/,
+    );
+    expect(await last(alice, 'no')).toMatch(/Stopped/);
+    await say(alice, 'request');
+    await say(alice, 'ledger-prod');
+    await say(alice, 'prod');
     const summary = await last(alice, 'General ledger [see](https://x.example)');
     expect(summary).toMatch(
       /Ask for a root e-mail address for ledger-prod \(prod\), purpose “General ledger/,

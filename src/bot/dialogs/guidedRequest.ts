@@ -114,8 +114,9 @@ export class GuidedRequest {
       return { kind: 'stopped' };
     }
     if (/^request$/i.test(text)) return this.begin(turn);
-    if (/^(request|cancel)\s+\S/i.test(text)) {
-      // `request form`, a request typed in one go, `cancel <request-id>`: a command; the draft goes.
+    if (/^request\s+form$|^cancel\s+req-[0-9a-f]+$/i.test(text)) {
+      // `request form` or `cancel <request-id>`: commands, never an answer; the draft goes. (Anything else is
+      // an answer: a purpose may well start with "request".)
       await this.state.delete(turn);
       return { kind: 'none' };
     }
