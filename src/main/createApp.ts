@@ -349,18 +349,16 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
           resolve(`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`);
         });
       });
-      if (config.demoPool && store.kind === 'embedded') {
-        const owner = await localDirectory?.getUser(adminIds[0] ?? '');
-        const seeded = await seedDemoPool(
-          { store, clock, audit, pool, addresses },
-          owner && {
-            id: owner.id,
-            upn: owner.userPrincipalName,
-            name: owner.displayName,
-          },
-        );
-        if (seeded) logger.info({ mailbox: DEMO_MAILBOX }, 'empty local store: demo pool seeded');
-      }
+      // A first local run's demo pool, as tracked background work: the start does not wait for it.
+      if (config.demoPool && store.kind === 'embedded')
+        background.run('demo pool', async () => {
+          const owner = await localDirectory?.getUser(adminIds[0] ?? '');
+          const seeded = await seedDemoPool(
+            { store, clock, audit, pool, addresses },
+            owner && { id: owner.id, upn: owner.userPrincipalName, name: owner.displayName },
+          );
+          if (seeded) logger.info({ mailbox: DEMO_MAILBOX }, 'empty local store: demo pool seeded');
+        });
       if (tokenDir) {
         mkdirSync(tokenDir, { recursive: true });
         writeFileSync(path.join(tokenDir, DEV_MAIL_TOKEN_FILE), injectToken, { mode: 0o600 });

@@ -42,6 +42,7 @@ describe('a first local run: no settings at all', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(); // only DATA_DIR (a fresh one) and the fake Bot Connector
+    await t.app.idle(); // the demo pool is seeded as background work after the start
   });
   afterAll(() => t.close());
   beforeEach(() => t.connector.clear());
@@ -165,6 +166,7 @@ describe('a first local run: no settings at all', () => {
     await t.stopApp();
     const again = await startTestApp({ dataDir: t.dataDir, connector: t.connector });
     try {
+      await again.app.idle();
       const status = await again.app.services.pool.status();
       expect(status.mailboxes).toHaveLength(1);
       expect(status.totals.free + status.totals.assigned).toBe(DEMO_ALIASES.length);
@@ -181,6 +183,7 @@ describe('the local run stays local', () => {
     for (const env of envs) {
       const t = await startTestApp({ env });
       try {
+        await t.app.idle();
         expect((await t.app.services.pool.status()).mailboxes).toEqual([]);
       } finally {
         await t.close();
