@@ -11,7 +11,7 @@ import { cardAttachment, welcomeCard } from '../cards/cardTemplates';
 import type { PostedMessage } from '../ports/chat';
 import { actorOf, conversationFactsOf, isBotMentioned, scopeOf } from './activityFacts';
 import { parseCommandText } from './commandText';
-import type { GuidedRequest } from './dialogs/guidedRequest';
+import type { GuidedChat } from './dialogs/onDemand';
 import { submitRequest } from './requestSubmission';
 import type { RequestInput } from '../domain/addressRequests';
 import type { CardActionHandler, CommandHandler, Reply, TurnFacts } from './types';
@@ -29,7 +29,7 @@ export class RootMailBot extends TeamsActivityHandler {
     private readonly services: AppServices,
     private readonly commands: readonly CommandHandler[],
     private readonly actions: readonly CardActionHandler[],
-    private readonly guidedRequest: GuidedRequest,
+    private readonly guidedRequest: GuidedChat,
   ) {
     super();
 

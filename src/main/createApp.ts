@@ -32,7 +32,7 @@ import type { AppServices } from '../app/services';
 import { StatusBoard } from '../app/statusBoard';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
-import { GuidedRequest } from '../bot/dialogs/guidedRequest';
+import { guidedChatOnDemand } from '../bot/dialogs/onDemand';
 import { AFTER_TURN, AfterTurn, RootMailBot } from '../bot/RootMailBot';
 import type { AppConfig } from '../config';
 import { person } from '../domain/permissions';
@@ -299,7 +299,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   // Guided chats (botbuilder-dialogs) keep their state in botbuilder's ConversationState on our store, so a
   // half-answered dialog survives a restart and works on Cosmos DB alike.
-  const guidedRequest = new GuidedRequest(new ConversationState(new BotStateStorage(store)), clock);
+  const guidedRequest = guidedChatOnDemand(new ConversationState(new BotStateStorage(store)), clock);
   const bot = new RootMailBot(services, commandHandlers, cardActionHandlers, guidedRequest);
   bot.onTurn(async (turn, next) => {
     turnMetrics.turn(turn.activity.type);

@@ -191,7 +191,7 @@ describe('the local run stays local', () => {
     }
   });
 
-  it('starts the compiled app without loading the Graph client or making any credential', () => {
+  it('starts the compiled app without loading the Graph client (nor the dialogs) or making any credential', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'rootmail-local-'));
     try {
       // @azure/identity itself is loaded by botframework-connector; every credential class is watched.
@@ -211,7 +211,7 @@ describe('the local run stays local', () => {
           await app.listen(0, '127.0.0.1');
           await app.services.directory.getManager('00000000-0000-0000-0000-0000000000020');
           await app.idle();
-          const loaded = Object.keys(require.cache).filter((f) => /microsoft-graph-client|graphApi|graphDirectory/.test(f));
+          const loaded = Object.keys(require.cache).filter((f) => /microsoft-graph-client|graphApi|graphDirectory|botbuilder-dialogs/.test(f));
           await app.close();
           console.log(JSON.stringify({ directory: app.services.directory.constructor.name, loaded, made }));
         })();`;
