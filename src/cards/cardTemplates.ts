@@ -4,6 +4,7 @@ import helpTemplate from './help.json';
 import mailAlertTemplate from './mailAlert.json';
 import mailDigestTemplate from './mailDigest.json';
 import mailSecretTemplate from './mailSecret.json';
+import welcomeTemplate from './welcome.json';
 
 /**
  * Cards are JSON templates in this folder, expanded with adaptivecards-templating. Each card has one
@@ -49,6 +50,23 @@ export function helpCard(data: HelpCardData): AdaptiveCard {
     summary: trusted(c.summary),
   }));
   return expandHelpCard({ commands } as never);
+}
+
+const expandWelcomeCard = prepareCard<{
+  title: string;
+  admin: boolean;
+  tries: { command: TrustedText; what: TrustedText }[];
+}>(welcomeTemplate);
+
+/** The first message in a personal chat, once per person: three things to try. */
+export function welcomeCard(data: { name?: string; admin: boolean }): AdaptiveCard {
+  const tries = [
+    ['request', 'ask for a root e-mail address for a new AWS account; I ask you for the details'],
+    ['whois ‹account, address or person›', 'find an address, its AWS account and its owner'],
+    ['help', 'everything else I can do'],
+  ].map(([command, what]) => ({ command: trusted(command), what: trusted(what) }));
+  const title = data.name ? `Welcome to RootMail, ${data.name}` : 'Welcome to RootMail';
+  return expandWelcomeCard({ title, admin: data.admin, tries });
 }
 
 export function cardAttachment(card: AdaptiveCard) {

@@ -1,4 +1,5 @@
 import type { OperationalStatus } from '../domain/operationalStatus';
+import { formatTime } from '../domain/timeWording';
 import { AdaptiveCard, prepareCard } from './cardTemplates';
 import statusTemplate from './status.json';
 
@@ -53,11 +54,11 @@ export function statusCard(status: OperationalStatus): AdaptiveCard {
     subscription: !sub.configured
       ? 'not configured (no MAILBOX)'
       : sub.expiresAt
-        ? `expires ${sub.expiresAt} (${sub.hoursLeft} h left)`
+        ? `expires ${formatTime(sub.expiresAt)} (${sub.hoursLeft} h left)`
         : 'none yet',
     pendingApprovals: String(status.pendingApprovals),
     lastMail: status.lastRelayedMail
-      ? `${status.lastRelayedMail.at}, ${status.lastRelayedMail.kind ?? status.lastRelayedMail.mailClass ?? 'mail'}` +
+      ? `${formatTime(status.lastRelayedMail.at)}, ${status.lastRelayedMail.kind ?? status.lastRelayedMail.mailClass ?? 'mail'}` +
         (status.lastRelayedMail.accountName ? ` for ${status.lastRelayedMail.accountName}` : '')
       : 'none yet',
     poolSummary:

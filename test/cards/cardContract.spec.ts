@@ -16,7 +16,7 @@ import {
   auditTrailCard,
   poolStatusCard,
 } from '../../src/cards/addressCards';
-import { helpCard } from '../../src/cards/cardTemplates';
+import { helpCard, welcomeCard } from '../../src/cards/cardTemplates';
 import {
   approvalCard,
   requestFormCard,
@@ -235,7 +235,13 @@ function everyCard(text: string): Record<string, object[]> {
       requestFormCard({ accountName: text, purpose: text, errors: { accountName: text }, problem: text }),
     ],
     'requestResult.json': [requestResultCard(decided)],
-    'requestStatus.json': [requestStatusCard(request, text), requestStatusCard(decided, text)],
+    'requestStatus.json': [
+      requestStatusCard(request, text),
+      requestStatusCard(request, text, { decide: false }),
+      requestStatusCard(decided, text),
+    ],
+    // A person's display name is supplied text (Teams, the directory).
+    'welcome.json': [welcomeCard({ name: text, admin: true }), welcomeCard({ name: text, admin: false })],
     'status.json': [
       statusCard({
         store: { kind: 'embedded', reachable: true },

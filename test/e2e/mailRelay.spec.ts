@@ -235,7 +235,7 @@ describe.each(['embedded', 'cosmos'] as const)('mail relay over real HTTP (%s st
     expect(textOf({ attachments: [{ content: res.body.value }] })).toMatch(/Claimed by Dave Oncall/);
     const update = t.connector.of('update').at(-1)!;
     expect(update.targetActivityId).toBe(post.activityId);
-    expect(textOf(update.body)).toMatch(/Claimed by Dave Oncall at 2026-01-01T09:00:00/);
+    expect(textOf(update.body)).toMatch(/Claimed by Dave Oncall at 2026-01-01 09:00 UTC/);
     expect(actionsOf(update.body.attachments[0].content).map((a) => a.verb)).toEqual(['mail.reveal']);
     const again = await click(users.carol, 'mail.claim', post);
     expect(again.body.value).toMatch(/Dave Oncall already claimed this/);

@@ -7,6 +7,7 @@ import {
 } from '../../cards/cardTemplates';
 import { trusted } from '../../cards/inertText';
 import { KIND_LABELS } from '../../domain/mailClassification';
+import { formatTime } from '../../domain/timeWording';
 import type { LegacyMailClass, MailRecord, SecretRecord } from './mailRecords';
 
 const LEGACY_LABELS: Record<LegacyMailClass, string> = {
@@ -70,10 +71,10 @@ function factsOf(mail: MailRecord) {
     address: mail.address ?? ((mail.recipients ?? []).join(', ') || '(none)'),
     owner: ownerName(mail) ?? '(none)',
     from: mail.from ?? '(unknown)',
-    receivedAt: mail.receivedAt ?? mail.startedAt,
+    receivedAt: formatTime(mail.receivedAt ?? mail.startedAt),
     claimed: !!mail.claimedBy,
     claimedBy: mail.claimedBy?.name ?? '',
-    claimedAt: mail.claimedBy?.at ?? '',
+    claimedAt: formatTime(mail.claimedBy?.at),
   };
 }
 
@@ -154,7 +155,7 @@ export function mailAlertCardFor(mail: MailRecord, now: Date): AdaptiveCard {
         mail.secretState === 'none' || !mail.secretType
           ? 'none in this mail'
           : expired
-            ? `expired at ${mail.expiresAt}`
+            ? `expired at ${formatTime(mail.expiresAt)}`
             : mail.secretType === 'code'
               ? '••••••  (Reveal shows it to you only)'
               : 'hidden  (Reveal shows it to you only)',
@@ -197,7 +198,7 @@ export function mailSecretCardFor(mail: MailRecord, secret: SecretRecord): Adapt
     accountName: mail.accountName ?? mail.address ?? 'an unrouted address',
     isCode: secret.type === 'code',
     secret: trusted(secret.value),
-    expiresAt: secret.expiresAt,
+    expiresAt: formatTime(secret.expiresAt),
   });
 }
 

@@ -1,4 +1,5 @@
 import { mayActOnMail, Principal } from '../../domain/permissions';
+import { formatTime } from '../../domain/timeWording';
 import type { ChatPort, CardJson } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { AuditLog } from '../auditLog';
@@ -94,7 +95,7 @@ export class MailDesk {
     });
     if (!changed || !document) {
       return {
-        message: `${earlier?.name ?? 'Someone'} already claimed this at ${earlier?.at ?? 'an earlier moment'}.`,
+        message: `${earlier?.name ?? 'Someone'} already claimed this${earlier?.at ? ` at ${formatTime(earlier.at)}` : ''}.`,
       };
     }
     const card = mailAlertCardFor(document, clock.now());
