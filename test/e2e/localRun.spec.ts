@@ -126,8 +126,8 @@ describe('a first local run: no settings at all', () => {
     );
     expect(injected.body).toMatchObject({
       outcome: 'posted',
-      mailClass: 'verification',
-      authenticity: 'trusted',
+      class: 'secret',
+      trust: 'trusted',
       routed: true,
     });
     const post = t.connector.of('createConversation').find((c) => c.body.activity) as ConnectorCall;
