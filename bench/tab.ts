@@ -41,7 +41,9 @@ async function main(): Promise<void> {
   };
   try {
     say(`The tab (dist/tab, ${Object.keys(build.files).length} files)`);
-    const embedded = await startTestApp({ env: { ...issuer.env(), ADMIN_IDS: users.carol.aadObjectId } });
+    const embedded = await startTestApp({
+      env: { ...issuer.env(), ADMIN_IDS: users.carol.aadObjectId, DEMO_POOL: 'false' },
+    });
     let seeded = performance.now();
     await seedRegistry(embedded.app.store, REGISTRY);
     // A deployment with 33,000 records starts on them: restart on the same data, as the statistics SQLite
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
     await embedded.stopApp();
     const app = await startTestApp({
       dataDir: embedded.dataDir,
-      env: { ...issuer.env(), ADMIN_IDS: users.carol.aadObjectId },
+      env: { ...issuer.env(), ADMIN_IDS: users.carol.aadObjectId, DEMO_POOL: 'false' },
     });
     say(`  embedded store: ${REGISTRY.toLocaleString('en')} records written in ${secs(seeded)}`);
     try {

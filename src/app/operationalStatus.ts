@@ -3,6 +3,7 @@ import type { Clock } from '../ports/clock';
 import type { DocumentStore } from '../ports/documentStore';
 import type { AddressPool } from './addresses/addressPool';
 import type { InboxSubscription } from './mail/inboxSubscription';
+import { labelOf } from './mail/mailCard';
 import type { MailRecords } from './mail/mailRecords';
 import type { AddressRequestService } from './requests/addressRequestService';
 
@@ -12,10 +13,13 @@ export interface StatusSources {
   strategy: 'pool' | 'plus';
   pool: Pick<AddressPool, 'status'>;
   requests: Pick<AddressRequestService, 'countPending'>;
-  mails: Pick<MailRecords, 'lastPosted'>;
+  mails: Pick<MailRecords, 'lastPosted' | 'figures'>;
   /** Absent when no MAILBOX is configured. */
   subscription?: Pick<InboxSubscription, 'status'>;
 }
+
+/** The mail figures cover this many days, today included. */
+const MAIL_DAYS = 7;
 
 /** Asks each owner for its figure; reads no document itself. */
 export async function readOperationalStatus(deps: StatusSources): Promise<OperationalStatus> {
@@ -32,11 +36,12 @@ export async function readOperationalStatus(deps: StatusSources): Promise<Operat
     };
   }
 
-  const [subscription, pool, pendingApprovals, lastMail] = await Promise.all([
+  const [subscription, pool, pendingApprovals, lastMail, mails] = await Promise.all([
     deps.subscription?.status(),
     deps.pool.status(),
     deps.requests.countPending(),
     deps.mails.lastPosted(),
+    deps.mails.figures(MAIL_DAYS),
   ]);
 
   const warnings: string[] = [];
@@ -78,10 +83,12 @@ export async function readOperationalStatus(deps: StatusSources): Promise<Operat
     lastRelayedMail: lastMail
       ? {
           at: lastMail.receivedAt ?? lastMail.startedAt,
-          mailClass: lastMail.mailClass,
+          mailClass: lastMail.class ?? lastMail.mailClass,
+          kind: labelOf(lastMail),
           accountName: lastMail.accountName,
         }
       : undefined,
+    mails,
     warnings,
   };
 }

@@ -116,8 +116,8 @@ export function hasRole(roles: readonly string[], role: ApiRole): boolean {
  * The caller as the permission policy sees them: an app by its app roles; a person as in chat (an admin
  * when listed in ADMIN_IDS), whatever roles their token may carry.
  */
-export function principalOf(caller: ApiCaller, adminIds: ReadonlySet<string>): Principal {
-  if (caller.kind === 'user') return person(caller.id, caller.name, adminIds.has(caller.id));
+export function principalOf(caller: ApiCaller, isAdmin: (id: string) => boolean): Principal {
+  if (caller.kind === 'user') return person(caller.id, caller.name, isAdmin(caller.id));
   return {
     id: caller.id,
     name: caller.name ?? `API client ${caller.id}`,

@@ -9,8 +9,8 @@ export type ApiHandler = (req: Request, res: Response, caller: Principal) => Pro
 /** How /api/v1 learns who calls: built once in createApp, shared by every API route module. */
 export interface ApiAccess {
   authenticate(req: Request): Promise<AuthOutcome>;
-  /** ADMIN_IDS (and in a local run the local directory's admins): people who are admins. */
-  adminIds: ReadonlySet<string>;
+  /** Whether a person is an admin: ADMIN_IDS, and in a local run the local directory's admins. */
+  isAdmin(id: string): boolean;
 }
 
 /**
@@ -27,7 +27,7 @@ export function apiRoutes(access: ApiAccess, route: RouteWrapper) {
         const title = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[outcome.status];
         return sendProblem(res, outcome.status, title, outcome.detail);
       }
-      const caller = principalOf(outcome.caller, access.adminIds);
+      const caller = principalOf(outcome.caller, access.isAdmin);
       const verdict = mayCallApi(caller, need);
       if (!verdict.allowed) return sendProblem(res, 403, 'Forbidden', verdict.reason);
       await handler(req, res, caller);

@@ -69,6 +69,7 @@ export const CONTAINERS = [
   'requestKeys', // src/app/requests/requestRepository.ts (one open request per account name)
   'mails', // src/app/mail/mailRecords.ts
   'secrets', // src/app/mail/mailRecords.ts
+  'mailTallies', // src/app/mail/mailRecords.ts (mails per day, class and destination)
   'subscriptions', // src/app/mail/inboxSubscription.ts
 ] as const;
 export type ContainerName = (typeof CONTAINERS)[number];

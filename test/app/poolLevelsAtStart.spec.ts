@@ -13,7 +13,7 @@ describe('the pool levels of the day', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'rootmail-levels-'));
     const clock = new ManualClock('2026-10-01T07:30:00Z');
     const start = () =>
-      createApp(loadConfig({ DATA_DIR: dataDir }), {
+      createApp(loadConfig({ DATA_DIR: dataDir, DEMO_POOL: 'false' }), {
         clock,
         logger: createLogger('silent'),
         startTimers: true,

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import type { AddressRecord } from '../../src/domain/addressRecords';
@@ -13,16 +14,15 @@ import {
   luminance,
   serious,
 } from '../support/browser';
-import type { FakeGraph } from '../support/fakeGraph';
 import { seedRegistry } from '../support/registryFixtures';
-import { askFor, sentTo, startDirectory } from '../support/requestFlow';
+import { askFor, sentTo } from '../support/requestFlow';
 import { pollUntil } from '../support/pollUntil';
 import { openInTeamsHost } from '../support/teamsHostPage';
 import { startTestApp, TestApp, textOf } from '../support/testApp';
 import { TokenIssuer } from '../support/tokenIssuer';
 import { TestUser, users } from '../support/users';
 
-const { alice, bob, carol, eve, frank } = users;
+const { alice, bob, carol, eve } = users;
 const REGISTRY_SIZE = 33_000;
 const DAYS_KEPT = 6;
 
@@ -47,24 +47,33 @@ const title = chromiumInstalled
 inBrowser(title, () => {
   let t: TestApp;
   let issuer: TokenIssuer;
-  let graph: FakeGraph;
+  let dataDir: string;
   let browser: Browser;
   const pages: Page[] = [];
 
   beforeAll(async () => {
-    [issuer, graph, browser] = await Promise.all([
-      new TokenIssuer().start(),
-      startDirectory(),
-      launchBrowser(),
-    ]);
-    t = await startTestApp({
-      env: {
-        ...issuer.env(),
-        GRAPH_BASE_URL: graph.baseUrl,
-        ADMIN_IDS: carol.aadObjectId,
-        APPROVER_IDS: frank.aadObjectId,
-      },
+    [issuer, browser] = await Promise.all([new TokenIssuer().start(), launchBrowser()]);
+    // A local run whose local directory holds the test's people (Carol first: the local sign-in's default),
+    // so Teams tokens and the plain browser's local sign-in both work against the same app.
+    dataDir = mkdtempSync(path.join(tmpdir(), 'rootmail-tab-'));
+    const entry = (u: TestUser, more: object = {}) => ({
+      id: u.aadObjectId,
+      displayName: u.name,
+      userPrincipalName: u.upn,
+      ...more,
     });
+    writeFileSync(
+      path.join(dataDir, 'local-directory.json'),
+      JSON.stringify({
+        users: [
+          entry(carol, { admin: true }),
+          entry(alice, { manager: bob.upn }),
+          entry(bob),
+          entry(eve, { manager: bob.upn }),
+        ],
+      }),
+    );
+    t = await startTestApp({ dataDir, env: { ...issuer.env(), DEMO_POOL: 'false' } });
     await seedRegistry(t.app.store, REGISTRY_SIZE, [needle]);
     // The levels are kept once a day by the job; a few days pass with addresses handed out in between.
     const admin = t.app.services.chatPrincipal(carol.aadObjectId, carol.name);
@@ -81,8 +90,8 @@ inBrowser(title, () => {
   afterAll(async () => {
     await browser?.close();
     await t?.close();
-    await graph?.stop();
     await issuer?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   afterEach(async () => {
@@ -327,8 +336,8 @@ inBrowser(title, () => {
     await page.getByText('Every address, by address').waitFor();
     await expectCount(page.locator('tbody tr[data-address]'), 25);
     expect(await page.locator('header').innerText()).toMatch(/Local run[\s\S]*Signed in as[\s\S]*Admin/);
-    expect(await page.getByLabel('Signed in as').inputValue()).toBe('00000000-0000-0000-0000-0000000000020'); // Alex Wilber
-    await page.getByLabel('Signed in as').selectOption({ label: 'Megan Bowen' });
+    expect(await page.getByLabel('Signed in as').inputValue()).toBe(carol.aadObjectId); // the first person
+    await page.getByLabel('Signed in as').selectOption({ label: eve.name });
     await page.getByText('Your addresses (0)').waitFor();
     expect(await page.locator('header').innerText()).not.toMatch(/Admin/);
     expect([...schemes]).toEqual(['LocalSession']);
