@@ -24,7 +24,9 @@ import type { AddressRecord, Owner } from '../../domain/addressRecords';
 import {
   POOL_BUCKETS,
   accountNameProblem,
+  isValidRootEmail,
   normalizeAccountName,
+  normalizeAddress,
   plusAddressFor,
 } from '../../domain/addressRules';
 import { mayChangeAddress, Principal } from '../../domain/permissions';
@@ -33,6 +35,7 @@ import type { Clock } from '../../ports/clock';
 import type { DocumentStore, Stored } from '../../ports/documentStore';
 import type { AuditLog } from '../auditLog';
 import { changeDocument, ContendedError, writeIfUnchanged } from '../documentChanges';
+import { AssignedIndex } from './assignedIndex';
 import type { PoolBuckets } from './poolBuckets';
 
 export interface AllocateInput {
@@ -62,7 +65,15 @@ export interface AddressRegistryDeps {
   random?: () => number;
 }
 
+/** An AWS account as reconciliation asks about it. */
+export interface AccountToMatch {
+  id: string;
+  email: string;
+}
+
 const SAMPLES_PER_BUCKET = 6;
+/** Point reads in flight at once while reading what reconciliation needs. */
+const RECONCILE_READS_IN_FLIGHT = 24;
 const MAX_SAMPLES = 24;
 const MAX_BUCKETS_VISITED = 8;
 const MAX_FALLBACK_ATTEMPTS = 50;
@@ -75,9 +86,11 @@ const MAX_FALLBACK_ATTEMPTS = 50;
  */
 export class AddressRegistry {
   private readonly random: () => number;
+  private readonly assigned: AssignedIndex;
 
   constructor(private readonly deps: AddressRegistryDeps) {
     this.random = deps.random ?? Math.random;
+    this.assigned = new AssignedIndex(deps.store);
   }
 
   /** Hands out a new address for an AWS account; throws PoolExhaustedError or an InvalidAddressInputError. */
@@ -96,6 +109,9 @@ export class AddressRegistry {
       this.deps.settings.strategy === 'plus'
         ? await this.allocatePlus(assignment, input.by)
         : await this.allocateFromPool(assignment, input.by);
+    await this.assigned.add(record.address).catch((err) => {
+      this.deps.logger.error({ err }, 'could not add an allocated address to the assigned index');
+    });
     for (const subject of [record.address, input.requestId].filter((s): s is string => !!s)) {
       await this.deps.audit.record({
         subject,
@@ -302,9 +318,52 @@ export class AddressRegistry {
 
   /** Pool aliases go to quarantine for QUARANTINE_DAYS; plus addresses are retired for good. */
   async retire(addressInput: string, reason: string | undefined, by: Principal): Promise<AddressRecord> {
-    return this.change(addressInput, by, 'address.retired', (current, now) =>
+    const record = await this.change(addressInput, by, 'address.retired', (current, now) =>
       retire(current, reason, by, now, this.deps.settings.quarantineDays),
     );
+    await this.assigned.remove(record.address).catch((err) => {
+      this.deps.logger.warn({ err }, 'could not take a retired address out of the assigned index');
+    });
+    return record;
+  }
+
+  /**
+   * The records reconciliation compares with AWS Organizations, by point reads only (a query over
+   * `addresses` grows with the pool): the record of each account's root e-mail, the record each account id
+   * is linked to, and every assigned record (from the assigned index). Without their history.
+   */
+  async recordsForReconciliation(accounts: readonly AccountToMatch[]): Promise<AddressRecord[]> {
+    const { store } = this.deps;
+    const found = new Map<string, AddressRecord>();
+    const asked = new Set<string>();
+    const read = async (address: string) => {
+      if (asked.has(address)) return found.get(address);
+      asked.add(address);
+      const record = await store.get<AddressRecord>('addresses', address);
+      if (record) found.set(address, { ...withoutStoreFields(record), history: [] });
+      return record;
+    };
+    await inParallel(accounts, RECONCILE_READS_IN_FLIGHT, async (account) => {
+      const email = normalizeAddress(account.email);
+      const byEmail = isValidRootEmail(email) ? await read(email) : undefined;
+      // Linked to this very account: nothing more to learn about it.
+      if (byEmail?.state === 'assigned' && byEmail.awsAccountId === account.id) return;
+      const key = await store.get<{ address: string }>('addressKeys', awsKey(account.id));
+      if (key && key.address !== email) await read(key.address);
+    });
+
+    let index = await this.assigned.read();
+    if (!index.built) {
+      // Once, after an upgrade: addresses assigned before the index existed.
+      const assigned = await store.query<AddressRecord>('addresses', { state: 'assigned' });
+      await this.assigned.fill(
+        assigned.map((r) => r.address),
+        this.now(),
+      );
+      index = await this.assigned.read();
+    }
+    await inParallel(index.addresses, RECONCILE_READS_IN_FLIGHT, (address) => read(address));
+    return [...found.values()];
   }
 
   /** The background job: quarantined pool aliases whose time is up go back to `available`. */
@@ -396,6 +455,16 @@ export class AddressRegistry {
 }
 
 const SYSTEM = { id: 'system', name: 'RootMail' };
+
+/** Runs `work` over `items` with at most `limit` at a time. */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
+}
 
 function awsKey(id: string): string {
   return `aws:${id}`;
