@@ -1,4 +1,5 @@
 import type { OperationalStatus } from '../domain/operationalStatus';
+import { formatTime } from '../domain/requestWording';
 import type { Clock } from '../ports/clock';
 import type { DocumentStore } from '../ports/documentStore';
 import type { AddressPool } from './addresses/addressPool';
@@ -15,7 +16,12 @@ export interface StatusSources {
   mails: Pick<MailRecords, 'lastPosted'>;
   /** Absent when no MAILBOX is configured. */
   subscription?: Pick<InboxSubscription, 'status'>;
+  /** Absent when AWS Organizations is not configured. */
+  aws?: { status(): Promise<OperationalStatus['aws']> };
 }
+
+/** Reconciliation runs hourly: a last run older than this means the job is not running. */
+const STALE_RECONCILE_MS = 3 * 3_600_000;
 
 /** Asks each owner for its figure; reads no document itself. */
 export async function readOperationalStatus(deps: StatusSources): Promise<OperationalStatus> {
@@ -28,15 +34,17 @@ export async function readOperationalStatus(deps: StatusSources): Promise<Operat
       subscription: deps.subscription ? { configured: true } : { configured: false },
       pool: { strategy: deps.strategy, mailboxes: [], free: 0, low: false },
       pendingApprovals: 0,
+      aws: { configured: false },
       warnings: ['The store does not answer: nothing can be read or changed.'],
     };
   }
 
-  const [subscription, pool, pendingApprovals, lastMail] = await Promise.all([
+  const [subscription, pool, pendingApprovals, lastMail, aws] = await Promise.all([
     deps.subscription?.status(),
     deps.pool.status(),
     deps.requests.countPending(),
     deps.mails.lastPosted(),
+    deps.aws?.status() ?? Promise.resolve({ configured: false as const }),
   ]);
 
   const warnings: string[] = [];
@@ -58,6 +66,15 @@ export async function readOperationalStatus(deps: StatusSources): Promise<Operat
       warnings.push(`Graph subscription renewal failing since ${subscription.renewalFailingSince}.`);
   }
   if (pool.low) warnings.push(`The address pool is low: ${pool.totals.free} free.`);
+  if (aws.configured && aws.lastRun) {
+    const last = aws.lastRun;
+    if (last.state === 'failed')
+      warnings.push(
+        `Reconciliation with AWS Organizations failed at ${formatTime(last.startedAt)}: ${last.error}`,
+      );
+    else if (clock.now().getTime() - Date.parse(last.startedAt) > STALE_RECONCILE_MS)
+      warnings.push(`No reconciliation with AWS Organizations since ${formatTime(last.startedAt)}.`);
+  }
 
   return {
     store: storeStatus,
@@ -75,6 +92,7 @@ export async function readOperationalStatus(deps: StatusSources): Promise<Operat
       low: pool.low,
     },
     pendingApprovals,
+    aws,
     lastRelayedMail: lastMail
       ? {
           at: lastMail.receivedAt ?? lastMail.startedAt,

@@ -24,7 +24,7 @@ import { secretExpiryJob } from '../app/mail/secretExpiry';
 import { AddressRequestService } from '../app/requests/addressRequestService';
 import { RequestRepository } from '../app/requests/requestRepository';
 import { RequestWork } from '../app/requests/requestWork';
-import type { AppServices } from '../app/services';
+import type { AppServices, AwsServices } from '../app/services';
 import { StatusBoard } from '../app/statusBoard';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
@@ -32,6 +32,7 @@ import { AFTER_TURN, AfterTurn, RootMailBot } from '../bot/RootMailBot';
 import type { AppConfig } from '../config';
 import { person } from '../domain/permissions';
 import { addressApiRoutes } from '../http/addressApi';
+import { awsApiRoutes } from '../http/awsApi';
 import { devMailRoutes } from '../http/devMailRoutes';
 import { graphWebhookRoutes } from '../http/graphWebhookRoutes';
 import { requestApiRoutes } from '../http/requestApi';
@@ -39,6 +40,7 @@ import { statusApiRoutes } from '../http/statusApi';
 import { createHttpServer, RouteModule } from '../http/server';
 import { createLogger, Logger } from '../log/logger';
 import { Clock, systemClock } from '../ports/clock';
+import type { ChatPort } from '../ports/chat';
 import type { DirectoryPort } from '../ports/directory';
 import type { DocumentStore } from '../ports/documentStore';
 import { createStore } from '../storage/createStore';
@@ -54,6 +56,8 @@ export interface AppOverrides {
   startTimers?: boolean;
   /** Leave request work after a state change to the periodic job, as a crash right then would (tests). */
   deferRequestWork?: boolean;
+  /** Shorter AWS backoff, so an outage is seen in milliseconds rather than half a minute (tests). */
+  awsRetry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
 }
 
 export interface RootMailApp {
@@ -161,6 +165,24 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   });
   pool.onPoolImported(() => requests.retryWaitingForCapacity());
 
+  // AWS Organizations (issue 13): only with AWS settings, and only then is the AWS SDK loaded.
+  const aws = config.aws
+    ? await createAwsServices(config.aws, {
+        store,
+        clock,
+        logger,
+        background,
+        leases,
+        chat,
+        conversations,
+        audit,
+        alerts,
+        addresses,
+        requests,
+        retry: overrides.awsRetry,
+      })
+    : undefined;
+
   // The mail relay: the pipeline, on-call actions, the Graph subscription (with MAILBOX), inject and SMTP.
   const records = new MailRecords(store, clock);
   const relay = new MailRelay({
@@ -174,6 +196,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       .filter((a): a is string => !!a && a.includes('@'))
       .map((a) => a.slice(a.lastIndexOf('@') + 1).toLowerCase()),
     secretTtlMinutes: config.timers.secretTtlMinutes,
+    emailChangeCodes: aws?.services.adoptions,
   });
   const mailDesk = new MailDesk({ records, audit, chat, conversations, clock });
   let subscription: InboxSubscription | undefined;
@@ -220,6 +243,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     requests,
     mails: records,
     subscription,
+    aws: aws?.services.reconciler,
   });
 
   const admins = new Set(config.roles.adminIds);
@@ -235,6 +259,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     pool,
     requests,
     mailDesk,
+    aws: aws?.services,
     status: () => statusBoard.fresh(),
     chatPrincipal: (id, name) => person(id, name, admins.has(id.toLowerCase())),
   };
@@ -252,6 +277,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     { name: 'address-requests', intervalMs: 5 * 60_000, run: () => requests.runPeriodicWork() },
     secretExpiryJob({ records, clock, logger, chat }),
     ...(subscription?.jobs() ?? []),
+    ...(aws ? [aws.services.reconciler.job(), aws.services.adoptions.job()] : []),
     statusBoard.job(),
   ];
   const runner = new JobRunner(jobs, background, logger);
@@ -275,7 +301,13 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       });
       for (const work of later) background.run('after a turn', work);
     },
-    routes: [addressApiRoutes(services), requestApiRoutes(services), statusApiRoutes(services), ...routes],
+    routes: [
+      addressApiRoutes(services),
+      requestApiRoutes(services),
+      statusApiRoutes(services),
+      awsApiRoutes(services),
+      ...routes,
+    ],
   });
   const stopServer = gracefulStopper(server);
 
@@ -308,6 +340,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       // Work a previous run left unfinished (e.g. a crash after a decision was stored) is resumed now.
       background.run('resume request work', () => requests.resumeAll());
       background.run('guard open requests', () => repository.guardOpenRequests());
+      if (aws) background.run('resume adoptions', () => aws.services.adoptions.resumeAll());
       if (startTimers) {
         runner.start();
         background.run('first status snapshot', () => statusBoard.refresh());
@@ -327,10 +360,70 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
           { unfinished },
           'shutting down with background work unfinished; it resumes at the next start',
         );
+      aws?.destroy();
       await store.close();
     },
   };
   return app;
+}
+
+/**
+ * The AWS adapter (keyless web identity, or the SDK's environment chain for local runs) and the two use
+ * cases over it: reconciliation and adoption. Loaded only when AWS settings are given.
+ */
+async function createAwsServices(
+  settings: NonNullable<AppConfig['aws']>,
+  deps: {
+    store: DocumentStore;
+    clock: Clock;
+    logger: Logger;
+    background: BackgroundWork;
+    leases: Leases;
+    chat: ChatPort;
+    conversations: ConversationDirectory;
+    audit: AuditLog;
+    alerts: OnCallAlerts;
+    addresses: AddressRegistry;
+    requests: AddressRequestService;
+    retry?: AppOverrides['awsRetry'];
+  },
+): Promise<{ services: AwsServices; destroy(): void }> {
+  const { AwsOrganizationsAccounts } = await import('../adapters/awsAccounts');
+  const { AdoptionRepository } = await import('../app/aws/adoptionRepository');
+  const { AdoptionService } = await import('../app/aws/adoptionService');
+  const { DriftFindings } = await import('../app/aws/driftFindings');
+  const { OrganizationReconciler } = await import('../app/aws/reconciler');
+  const port = AwsOrganizationsAccounts.fromConfig(settings, { clock: deps.clock, retry: deps.retry });
+  const adoptions = new AdoptionService({
+    repository: new AdoptionRepository(deps.store),
+    aws: port,
+    addresses: deps.addresses,
+    requests: deps.requests,
+    chat: deps.chat,
+    conversations: deps.conversations,
+    audit: deps.audit,
+    clock: deps.clock,
+    logger: deps.logger,
+    background: deps.background,
+    codeMinutes: settings.adoptionCodeMinutes,
+  });
+  deps.requests.onWorkDone((request) => adoptions.onRequestWorkDone(request));
+  const reconciler = new OrganizationReconciler({
+    aws: port,
+    addresses: deps.addresses,
+    findings: new DriftFindings(deps.store),
+    adoptions,
+    leases: deps.leases,
+    clock: deps.clock,
+    logger: deps.logger,
+    chat: deps.chat,
+    conversations: deps.conversations,
+    alerts: deps.alerts,
+    audit: deps.audit,
+    background: deps.background,
+    unusedDays: settings.reconcileUnusedDays,
+  });
+  return { services: { reconciler, adoptions }, destroy: () => port.destroy() };
 }
 
 /**

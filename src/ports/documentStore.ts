@@ -60,6 +60,9 @@ export const CONTAINERS = [
   'mails', // src/app/mail/mailRecords.ts
   'secrets', // src/app/mail/mailRecords.ts
   'subscriptions', // src/app/mail/inboxSubscription.ts
+  'reconciliation', // src/app/aws/ (reported drift findings, the last run)
+  'adoptions', // src/app/aws/
+  'adoptionKeys', // src/app/aws/ (one open adoption per account, alias and request → adoption)
 ] as const;
 export type ContainerName = (typeof CONTAINERS)[number];
 

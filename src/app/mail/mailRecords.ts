@@ -16,8 +16,11 @@ export type MailSource = 'graph' | 'inject' | 'smtp';
 
 export interface MailRecord {
   mailId: string;
-  /** processing: taken by one instance; posted / ignored: done; no-channel: kept until on-call exists. */
-  state: 'processing' | 'posted' | 'ignored' | 'no-channel';
+  /**
+   * processing: taken by one instance; posted / ignored: done; no-channel: kept until on-call exists;
+   * handed-over: a root-e-mail-change code an adoption took (never posted, the code never stored).
+   */
+  state: 'processing' | 'posted' | 'ignored' | 'no-channel' | 'handed-over';
   startedAt: string;
   source: MailSource;
   mailClass?: MailClass;

@@ -1,8 +1,9 @@
-import { classifyMail } from '../../domain/mailClassification';
+import { classifyRootMail, toLegacyVerdict } from '../../domain/mailClassification';
 import type { Logger } from '../../log/logger';
 import type { ChatPort } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { AddressRegistry } from '../addresses/addressRegistry';
+import type { EmailChangeCodes } from '../aws/emailChangeCodes';
 import type { ConversationDirectory } from '../conversations';
 import { mailAlertCardFor } from './mailCard';
 import type { MailRecord, MailRecords, MailSource, SecretRecord } from './mailRecords';
@@ -12,7 +13,7 @@ import { readMail } from './readMail';
 /** What happened to one mail; returned to the inject endpoint, logged for the others. */
 export interface RelayOutcome {
   mailId: string;
-  outcome: 'posted' | 'duplicate' | 'ignored' | 'no-channel';
+  outcome: 'posted' | 'duplicate' | 'ignored' | 'no-channel' | 'handed-over';
   mailClass?: string;
   authenticity?: string;
   routed?: boolean;
@@ -28,6 +29,8 @@ export interface MailRelayDeps {
   /** Domains that are ours (the central mailbox's, the plus address's): a redirect by them is internal. */
   internalDomains: string[];
   secretTtlMinutes: number;
+  /** Root-e-mail-change codes for an alias an adoption is waiting on go there, never to a card (AWS on). */
+  emailChangeCodes?: EmailChangeCodes;
 }
 
 /**
@@ -54,7 +57,8 @@ export class MailRelay {
       return { mailId: mail.mailId, outcome: 'duplicate' };
     }
 
-    const verdict = classifyMail({ ...mail.facts, internalDomains: this.deps.internalDomains });
+    const full = classifyRootMail({ ...mail.facts, internalDomains: this.deps.internalDomains });
+    const verdict = toLegacyVerdict(full);
     const record = await this.deps.addresses.findRecipient(mail.recipients);
     const now = clock.now();
     const ttlSeconds = this.deps.secretTtlMinutes * 60;
@@ -91,6 +95,28 @@ export class MailRelay {
       await records.save(claim, { ...doc, state: 'ignored' });
       logger.info(log, 'mail is not an AWS root-user mail; not posted');
       return { ...log, outcome: 'ignored' };
+    }
+
+    const changeCode =
+      full.kind === 'email-change-code' && full.secret?.type === 'code' ? full.secret : undefined;
+    if (changeCode && verdict.authenticity === 'trusted' && record && this.deps.emailChangeCodes) {
+      const taken = await this.deps.emailChangeCodes.take({
+        address: record.address,
+        code: changeCode.value,
+        mailId: mail.mailId,
+        receivedAt: doc.receivedAt!,
+      });
+      if (taken) {
+        await records.save(claim, {
+          ...doc,
+          state: 'handed-over',
+          secretType: undefined,
+          secretState: 'none',
+          expiresAt: undefined,
+        });
+        logger.info(log, 'root e-mail change code handed to the adoption waiting for it; not posted');
+        return { ...log, outcome: 'handed-over' };
+      }
     }
 
     if (verdict.secret) {
