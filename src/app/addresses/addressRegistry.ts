@@ -21,6 +21,7 @@ import {
   transfer,
 } from '../../domain/addressChanges';
 import type { AddressRecord, Owner } from '../../domain/addressRecords';
+import type { RecordFacts } from '../../domain/reconciliation';
 import {
   POOL_BUCKETS,
   accountNameProblem,
@@ -35,7 +36,7 @@ import type { Clock } from '../../ports/clock';
 import type { DocumentStore, Stored } from '../../ports/documentStore';
 import type { AuditLog } from '../auditLog';
 import { changeDocument, ContendedError, writeIfUnchanged } from '../documentChanges';
-import { AssignedIndex } from './assignedIndex';
+import { AssignedIndex, IndexChange, shardOf } from './assignedIndex';
 import type { PoolBuckets } from './poolBuckets';
 
 export interface AllocateInput {
@@ -69,7 +70,12 @@ export interface AddressRegistryDeps {
 export interface AccountToMatch {
   id: string;
   email: string;
+  /** Organizations' State; only an ACTIVE account's record may be vouched for by the index alone. */
+  state?: string;
 }
+
+/** Each run checks the index entries of one in this many shards against their records: all within a day. */
+const VERIFY_SLOTS = 24;
 
 const SAMPLES_PER_BUCKET = 6;
 /** Point reads in flight at once while reading what reconciliation needs. */
@@ -281,6 +287,12 @@ export class AddressRegistry {
       // The old key now points at a record that no longer holds it; lookups check, so a failure is harmless.
       await this.deps.store.delete('addressKeys', awsKey(current.awsAccountId)).catch(() => undefined);
     }
+    await this.assigned.link(address, id).catch((err) => {
+      this.deps.logger.warn(
+        { err },
+        'could not note a link in the assigned index; reconciliation repairs it',
+      );
+    });
     await this.recordChange(address, 'address.linked', by, current, updated);
     return withoutStoreFields(updated);
   }
@@ -328,41 +340,81 @@ export class AddressRegistry {
   }
 
   /**
-   * The records reconciliation compares with AWS Organizations, by point reads only (a query over
-   * `addresses` grows with the pool): the record of each account's root e-mail, the record each account id
-   * is linked to, and every assigned record (from the assigned index). Without their history.
+   * What reconciliation compares with AWS Organizations, by point reads only (a query over `addresses`
+   * grows with the pool): the record of each account's root e-mail, the record each account id is linked
+   * to, and every assigned record. Where the assigned index vouches that an ACTIVE account's root e-mail is
+   * an assigned address linked to that very account, the index entry stands in for the record (no read);
+   * a slice of those entries is checked against their records every run, all of them within a day, and what
+   * disagrees is repaired. Accounts are looked up as they come, so the reads overlap AWS's paging.
    */
-  async recordsForReconciliation(accounts: readonly AccountToMatch[]): Promise<AddressRecord[]> {
+  async recordsForReconciliation(
+    accounts: AsyncIterable<AccountToMatch> | Iterable<AccountToMatch>,
+  ): Promise<RecordFacts[]> {
     const { store } = this.deps;
-    const found = new Map<string, AddressRecord>();
-    const asked = new Set<string>();
-    const read = async (address: string) => {
-      if (asked.has(address)) return found.get(address);
-      asked.add(address);
-      const record = await store.get<AddressRecord>('addresses', address);
-      if (record) found.set(address, { ...withoutStoreFields(record), history: [] });
-      return record;
-    };
-    await inParallel(accounts, RECONCILE_READS_IN_FLIGHT, async (account) => {
-      const email = normalizeAddress(account.email);
-      const byEmail = isValidRootEmail(email) ? await read(email) : undefined;
-      // Linked to this very account: nothing more to learn about it.
-      if (byEmail?.state === 'assigned' && byEmail.awsAccountId === account.id) return;
-      const key = await store.get<{ address: string }>('addressKeys', awsKey(account.id));
-      if (key && key.address !== email) await read(key.address);
-    });
-
     let index = await this.assigned.read();
     if (!index.built) {
       // Once, after an upgrade: addresses assigned before the index existed.
       const assigned = await store.query<AddressRecord>('addresses', { state: 'assigned' });
       await this.assigned.fill(
-        assigned.map((r) => r.address),
+        assigned.map((r) => ({ address: r.address, accountId: r.awsAccountId ?? '' })),
         this.now(),
       );
       index = await this.assigned.read();
     }
-    await inParallel(index.addresses, RECONCILE_READS_IN_FLIGHT, (address) => read(address));
+    const { entries } = index;
+    const slot = Math.floor(this.deps.clock.now().getTime() / 3_600_000) % VERIFY_SLOTS;
+    const checkedThisRun = (address: string) => shardOf(address) % VERIFY_SLOTS === slot;
+
+    const found = new Map<string, RecordFacts>();
+    const read = new Map<string, RecordFacts | undefined>();
+    const readRecord = async (address: string) => {
+      if (read.has(address)) return read.get(address);
+      read.set(address, undefined);
+      const record = await store.get<AddressRecord>('addresses', address);
+      const facts = record && factsOf(record);
+      read.set(address, facts);
+      if (facts) found.set(address, facts);
+      return facts;
+    };
+    const lookUp = async (account: AccountToMatch) => {
+      const email = normalizeAddress(account.email);
+      if (account.state === 'ACTIVE' && entries.get(email) === account.id && !checkedThisRun(email)) {
+        found.set(email, { address: email, state: 'assigned', awsAccountId: account.id });
+        return;
+      }
+      const byEmail = isValidRootEmail(email) ? await readRecord(email) : undefined;
+      // Linked to this very account: nothing more to learn about it.
+      if (byEmail?.state === 'assigned' && byEmail.awsAccountId === account.id) return;
+      const key = await store.get<{ address: string }>('addressKeys', awsKey(account.id));
+      if (key && key.address !== email) await readRecord(key.address);
+    };
+    const inFlight = new Set<Promise<void>>();
+    let failure: { err: unknown } | undefined;
+    for await (const account of accounts) {
+      while (inFlight.size >= RECONCILE_READS_IN_FLIGHT) await Promise.race(inFlight);
+      if (failure) break;
+      const reading: Promise<void> = lookUp(account)
+        .catch((err: unknown) => void (failure ??= { err }))
+        .finally(() => inFlight.delete(reading));
+      inFlight.add(reading);
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure.err;
+
+    // Assigned records no account's root e-mail led to (unused, or linked to an account elsewhere).
+    const unmatched = [...entries.keys()].filter((address) => !found.has(address) && !read.has(address));
+    await inParallel(unmatched, RECONCILE_READS_IN_FLIGHT, readRecord);
+
+    const repairs: IndexChange[] = [];
+    for (const [address, facts] of read) {
+      const expected = facts?.state === 'assigned' ? (facts.awsAccountId ?? '') : undefined;
+      if (entries.get(address) !== expected && (expected !== undefined || entries.has(address)))
+        repairs.push({ address, accountId: expected });
+    }
+    if (repairs.length) {
+      this.deps.logger.info({ repairs: repairs.length }, 'assigned index repaired from the records');
+      await this.assigned.repair(repairs);
+    }
     return [...found.values()];
   }
 
@@ -468,6 +520,12 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 
 function awsKey(id: string): string {
   return `aws:${id}`;
+}
+
+/** What reconciliation needs of a record: no history, no purpose. */
+function factsOf(record: AddressRecord): RecordFacts {
+  const { address, state, awsAccountId, owner, assignedAt } = record;
+  return { address, state, awsAccountId, owner, assignedAt };
 }
 
 export function withoutStoreFields(record: AddressRecord): AddressRecord {

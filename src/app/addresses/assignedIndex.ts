@@ -5,7 +5,8 @@ import { changeDocument } from '../documentChanges';
 export const ASSIGNED_SHARDS = 128;
 
 interface Shard {
-  addresses: string[];
+  /** Assigned address → the AWS account id it is linked to ('' while not linked). */
+  entries: Record<string, string>;
 }
 
 interface BuiltMarker {
@@ -13,72 +14,93 @@ interface BuiltMarker {
   count: number;
 }
 
+/** A change to one address's entry: its linked account id ('' = assigned, not linked), or undefined = gone. */
+export type IndexChange = { address: string; accountId: string | undefined };
+
 /**
- * Which addresses are assigned, in `addressKeys` (`assigned:<n>`, one document per shard): reconciliation
- * reads these few documents instead of querying `addresses`, whose cost grows with the pool (a query on a
- * small Cosmos DB setup scans the container). An address is added after its record became assigned and
- * removed after it stopped being so; readers check the record itself, so an entry left behind costs one
- * point read and nothing else. `assigned:built` says that the index was filled from the records once (the
- * first reconciliation after an upgrade does that).
+ * Which addresses are assigned, and to which AWS account each is linked, in `addressKeys` (`assigned:<n>`,
+ * one document per shard): reconciliation reads these few documents instead of one record per account or a
+ * query over `addresses` (whose cost grows with the pool). An entry is written after its record changed
+ * (allocated, linked, retired); reconciliation checks a slice of the entries against their records every
+ * run (all of them within a day) and repairs what a crash between the two writes left behind.
+ * `assigned:built` says that the index was filled from the records once (the first reconciliation after an
+ * upgrade does that).
  */
 export class AssignedIndex {
   constructor(private readonly store: DocumentStore) {}
 
+  /** An allocated address (not linked yet). */
   async add(address: string): Promise<void> {
-    await this.change(address, (list) => (list.includes(address) ? undefined : [...list, address]));
+    await this.apply([{ address, accountId: '' }], false);
+  }
+
+  async link(address: string, accountId: string): Promise<void> {
+    await this.apply([{ address, accountId }], true);
   }
 
   async remove(address: string): Promise<void> {
-    await this.change(address, (list) =>
-      list.includes(address) ? list.filter((a) => a !== address) : undefined,
-    );
+    await this.apply([{ address, accountId: undefined }], true);
   }
 
-  /** Every address in the index, and whether it was ever filled from the records. */
-  async read(): Promise<{ addresses: string[]; built: boolean }> {
+  /** Several changes at once, one write per shard (repairs after reading the records). */
+  async repair(changes: IndexChange[]): Promise<void> {
+    await this.apply(changes, true);
+  }
+
+  /** Every entry, and whether the index was ever filled from the records. */
+  async read(): Promise<{ entries: Map<string, string>; built: boolean }> {
     const ids = Array.from({ length: ASSIGNED_SHARDS }, (_, n) => key(n));
     const [marker, ...shards] = await Promise.all([
       this.store.get<BuiltMarker>('addressKeys', BUILT),
       ...ids.map((id) => this.store.get<Shard>('addressKeys', id)),
     ]);
-    return { addresses: shards.flatMap((s) => s?.addresses ?? []), built: !!marker };
+    const entries = new Map<string, string>();
+    for (const shard of shards)
+      for (const [address, id] of Object.entries(shard?.entries ?? {})) entries.set(address, id);
+    return { entries, built: !!marker };
   }
 
-  /** Adds every address given (never removes: entries added meanwhile stay), then marks the index built. */
-  async fill(addresses: string[], at: string): Promise<void> {
-    const byShard = new Map<number, string[]>();
-    for (const address of addresses) {
-      const n = shardOf(address);
-      byShard.set(n, [...(byShard.get(n) ?? []), address]);
+  /** Adds what is missing (entries written meanwhile stay as they are), then marks the index built. */
+  async fill(records: { address: string; accountId: string }[], at: string): Promise<void> {
+    await this.apply(
+      records.map((r) => ({ address: r.address, accountId: r.accountId })),
+      false,
+    );
+    await this.store.upsert<BuiltMarker>('addressKeys', BUILT, { at, count: records.length });
+  }
+
+  /** Applies the changes shard by shard; `overwrite` false only adds entries that are not there yet. */
+  private async apply(changes: IndexChange[], overwrite: boolean): Promise<void> {
+    const byShard = new Map<number, IndexChange[]>();
+    for (const change of changes) {
+      const n = shardOf(change.address);
+      if (!byShard.has(n)) byShard.set(n, []);
+      byShard.get(n)!.push(change);
     }
     await Promise.all(
-      [...byShard].map(([n, added]) =>
+      [...byShard].map(([n, list]) =>
         changeDocument<Shard>(
           this.store,
           'addressKeys',
           key(n),
           (doc) => {
-            const current = doc?.addresses ?? [];
-            const merged = [...new Set([...current, ...added])];
-            return merged.length === current.length ? undefined : { addresses: merged };
+            const entries = { ...(doc?.entries ?? {}) };
+            let changed = false;
+            for (const { address, accountId } of list) {
+              const present = Object.prototype.hasOwnProperty.call(entries, address);
+              if (accountId === undefined) {
+                if (present) delete entries[address];
+                changed ||= present;
+              } else if (!present || (overwrite && entries[address] !== accountId)) {
+                entries[address] = accountId;
+                changed = true;
+              }
+            }
+            return changed ? { entries } : undefined;
           },
           50,
         ),
       ),
-    );
-    await this.store.upsert<BuiltMarker>('addressKeys', BUILT, { at, count: addresses.length });
-  }
-
-  private async change(address: string, next: (list: string[]) => string[] | undefined): Promise<void> {
-    await changeDocument<Shard>(
-      this.store,
-      'addressKeys',
-      key(shardOf(address)),
-      (doc) => {
-        const list = next(doc?.addresses ?? []);
-        return list && { addresses: list };
-      },
-      50,
     );
   }
 }

@@ -244,9 +244,15 @@ export class OrganizationReconciler {
   private async compare(run: ReconcileRun): Promise<ReconcileRun> {
     const { aws, addresses, findings, clock, unusedDays } = this.deps;
     const accounts: AwsAccount[] = [];
-    // The whole list or nothing: on a partial list every missing account would look like drift.
-    for await (const account of aws.listAccounts()) accounts.push(account);
-    const records = await addresses.recordsForReconciliation(accounts);
+    // The registry is read while AWS pages through the accounts. The whole list or nothing: on a partial
+    // list every missing account would look like drift, so a failed listing fails the run.
+    const listed = async function* () {
+      for await (const account of aws.listAccounts()) {
+        accounts.push(account);
+        yield account;
+      }
+    };
+    const records = await addresses.recordsForReconciliation(listed());
     const result = reconcile({ accounts, records, now: clock.now(), unusedDays });
 
     let autoLinked = 0;
