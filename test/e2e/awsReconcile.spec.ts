@@ -425,5 +425,9 @@ describe('without AWS settings', () => {
     expect((await t.request('GET', '/api/v1/status', undefined, admin)).body.aws).toEqual({
       configured: false,
     });
+    const described = await t.request('GET', '/api/v1/openapi.json');
+    expect(Object.keys(described.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/reconcile', '/api/v1/adoptions', '/api/v1/adoptions/{adoptionId}']),
+    );
   });
 });
