@@ -71,7 +71,8 @@ export function awsFindingCard(finding: DriftFinding, phase: FindingPhase, note 
     facts: findingFacts(finding),
     note,
     noteColor: phase === 'failed' ? 'Attention' : phase === 'open' ? 'Default' : 'Good',
-    showRetire: open && finding.suggestion === 'retire' && 'address' in finding,
+    // Only an assigned address can be retired; a free alias an ended account holds has no button (yet).
+    showRetire: open && finding.kind === 'ended-account-still-assigned',
     showAdopt: open && finding.suggestion === 'adopt' && finding.kind === 'account-not-in-registry',
   });
 }

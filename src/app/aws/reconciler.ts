@@ -389,7 +389,7 @@ export class OrganizationReconciler {
     const current = await this.deps.findings.get(subject);
     if (!current) return { text: NO_LONGER_OPEN };
     const finding = current.finding;
-    if (finding.suggestion !== 'retire' || !('address' in finding))
+    if (finding.kind !== 'ended-account-still-assigned')
       return { card: awsFindingCard(finding, 'open', 'Nothing to retire on this finding.') };
     if (current.action && !current.action.failed)
       return { card: awsFindingCard(finding, 'done', alreadyActed(current)) };
@@ -415,10 +415,7 @@ export class OrganizationReconciler {
     }
     const claim = await this.claim(subject, 'retire', actor);
     if (!claim.ok) return { card: awsFindingCard(finding, 'done', alreadyActed(claim.finding)) };
-    const reason =
-      finding.kind === 'ended-account-still-assigned'
-        ? `AWS account ${finding.accountId} is ${finding.accountState} (reconciliation)`
-        : `${finding.kind} (reconciliation)`;
+    const reason = `AWS account ${finding.accountId} is ${finding.accountState} (reconciliation)`;
     return {
       card: awsFindingCard(finding, 'acting', `Retiring ${finding.address}, asked by ${actor.name}…`),
       afterwards: async () => {
