@@ -55,6 +55,9 @@ param addressStrategy string = 'pool'
 @description('With addressStrategy = plus: the plain address to derive aws+name@domain from.')
 param plusAddress string = ''
 
+@description('Sender domains AWS writes root mail from beyond the built-in ones (.aws, amazon.com, amazonaws.com, aws.com), comma-separated, e.g. amazon.co.jp; empty = none. They pass the same DMARC/DKIM checks.')
+param awsExtraSenderDomains string = ''
+
 @minValue(0)
 param quarantineDays int = 90
 
@@ -121,6 +124,7 @@ var cosmosContainers = [
   { name: 'requestKeys', ttl: false }
   { name: 'mails', ttl: false }
   { name: 'secrets', ttl: true }
+  { name: 'mailTallies', ttl: false }
   { name: 'subscriptions', ttl: false }
   { name: 'reconciliation', ttl: false }
   { name: 'adoptions', ttl: false }
@@ -183,6 +187,7 @@ var appSettings = {
   MAILBOX: mailbox
   PUBLIC_BASE_URL: 'https://${hostName}'
   GRAPH_CLIENT_STATE: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.graphClientStateSecretUri})'
+  AWS_EXTRA_SENDER_DOMAINS: awsExtraSenderDomains
   ADMIN_IDS: adminIds
   APPROVER_IDS: approverIds
   ADDRESS_STRATEGY: addressStrategy

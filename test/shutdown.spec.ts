@@ -154,6 +154,9 @@ describe('graceful shutdown of the real process', () => {
     expect(code).toBe(0);
     expect(Date.now() - startedWaiting).toBeLessThan(5_000); // not held by keep-alive timeouts
     expect(app.output()).toMatch(/shut down cleanly/);
+    // A local run's start (what `npm start` runs) prints no deprecation or other warning of Node's.
+    expect(app.output()).toMatch(/directory: {5}local, .*local-directory\.json \(admin: Alex Wilber/);
+    expect(app.output()).not.toMatch(/DeprecationWarning|\(node:\d+\) \[DEP|Warning:/);
   });
 
   it('with APPLICATIONINSIGHTS_CONNECTION_STRING set, flushes the request telemetry to the ingestion endpoint on SIGTERM', async () => {

@@ -220,6 +220,13 @@ export class PlaygroundWindow {
     await this.page.getByRole('button', { name: title, exact: true }).last().click();
   }
 
+  /** Clicks a button (card or hero card) and waits for the bot's new message containing `expected`. */
+  async clickAndWait(title: string, expected: string | RegExp, timeoutMs?: number): Promise<void> {
+    const before = await this.countBotMessages(expected);
+    await this.clickCardButton(title);
+    await this.waitForBotMessage(expected, { after: before, timeoutMs });
+  }
+
   /** Saves what the page shows as `<dir>/<name>.png` and answers the path. */
   async screenshot(name: string): Promise<string> {
     const file = path.join(this.screenshotDir, `${name}.png`);

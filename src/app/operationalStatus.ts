@@ -1,9 +1,10 @@
 import type { OperationalStatus } from '../domain/operationalStatus';
-import { formatTime } from '../domain/requestWording';
+import { formatTime } from '../domain/timeWording';
 import type { Clock } from '../ports/clock';
 import type { DocumentStore } from '../ports/documentStore';
 import type { AddressPool } from './addresses/addressPool';
 import type { InboxSubscription } from './mail/inboxSubscription';
+import { labelOf } from './mail/mailCard';
 import type { MailRecords } from './mail/mailRecords';
 import type { AddressRequestService } from './requests/addressRequestService';
 
@@ -13,7 +14,7 @@ export interface StatusSources {
   strategy: 'pool' | 'plus';
   pool: Pick<AddressPool, 'status'>;
   requests: Pick<AddressRequestService, 'countPending'>;
-  mails: Pick<MailRecords, 'lastPosted'>;
+  mails: Pick<MailRecords, 'lastPosted' | 'figures'>;
   /** Absent when no MAILBOX is configured. */
   subscription?: Pick<InboxSubscription, 'status'>;
   /** Absent when AWS Organizations is not configured. */
@@ -22,6 +23,8 @@ export interface StatusSources {
 
 /** Reconciliation runs hourly: a last run older than this means the job is not running. */
 const STALE_RECONCILE_MS = 3 * 3_600_000;
+/** The mail figures cover this many days, today included. */
+const MAIL_DAYS = 7;
 
 /** Asks each owner for its figure; reads no document itself. */
 export async function readOperationalStatus(deps: StatusSources): Promise<OperationalStatus> {
@@ -39,11 +42,12 @@ export async function readOperationalStatus(deps: StatusSources): Promise<Operat
     };
   }
 
-  const [subscription, pool, pendingApprovals, lastMail, aws] = await Promise.all([
+  const [subscription, pool, pendingApprovals, lastMail, mails, aws] = await Promise.all([
     deps.subscription?.status(),
     deps.pool.status(),
     deps.requests.countPending(),
     deps.mails.lastPosted(),
+    deps.mails.figures(MAIL_DAYS),
     deps.aws?.status() ?? Promise.resolve({ configured: false as const }),
   ]);
 
@@ -96,10 +100,12 @@ export async function readOperationalStatus(deps: StatusSources): Promise<Operat
     lastRelayedMail: lastMail
       ? {
           at: lastMail.receivedAt ?? lastMail.startedAt,
-          mailClass: lastMail.mailClass,
+          mailClass: lastMail.class ?? lastMail.mailClass,
+          kind: labelOf(lastMail),
           accountName: lastMail.accountName,
         }
       : undefined,
+    mails,
     warnings,
   };
 }

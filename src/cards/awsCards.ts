@@ -2,7 +2,7 @@ import { describeOwner } from '../domain/addressChanges';
 import { Adoption, describeAdoption } from '../domain/adoptions';
 import type { DriftFinding, FindingKind } from '../domain/reconciliation';
 import { describeByKind, ReconcileRun } from '../domain/reconcileRuns';
-import { formatTime } from '../domain/requestWording';
+import { formatTime } from '../domain/timeWording';
 import { AdaptiveCard, prepareCard } from './cardTemplates';
 import { trusted, TrustedText } from './inertText';
 import awsAdoptionTemplate from './awsAdoption.json';

@@ -13,7 +13,6 @@ export {
   type Trust,
 } from './mail/classifyRootMail';
 export { CONTENT_RULES, ruleMatches, type ContentRule, type MailView } from './mail/contentRules';
-export { classifyMail, toLegacyVerdict, type MailClass, type MailVerdict } from './mail/legacyVerdict';
 export { isBulk, type MailFacts } from './mail/mailFacts';
 export {
   isSecretKind,
@@ -25,6 +24,7 @@ export {
 } from './mail/mailKinds';
 export {
   CLASS_ROUTING,
+  DESTINATIONS,
   destinationOf,
   ROUTING_RULES,
   routingOf,

@@ -37,7 +37,18 @@ export interface OperationalStatus {
   };
   pendingApprovals: number;
   aws: AwsOperationalStatus;
-  lastRelayedMail?: { at: string; mailClass?: string; accountName?: string };
+  /** The last mail posted to the on-call channel: its class (secret, security…) and kind in words. */
+  lastRelayedMail?: { at: string; mailClass?: string; kind?: string; accountName?: string };
+  /** Per class, how many mails arrived in the last `days` UTC days (today included) and where they went. */
+  mails?: MailFiguresByClass;
   /** Things someone should look at, in words. */
   warnings: string[];
+}
+
+export interface MailFiguresByClass {
+  /** The first day counted (YYYY-MM-DD); the last is today. */
+  since: string;
+  days: number;
+  /** Every class, in the order of the routing table, with its rule and a count per destination. */
+  classes: { class: string; rule: string; arrived: number; went: Partial<Record<string, number>> }[];
 }

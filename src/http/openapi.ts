@@ -1,6 +1,12 @@
+import { CLASS_ROUTING, DESTINATIONS, ROUTING_RULES } from '../domain/mailClassification';
 import packageJson from '../../package.json';
 
 const APP_VERSION_FOR_DOCS: string = packageJson.version;
+
+const MAIL_CLASSES = Object.keys(CLASS_ROUTING);
+const ROUTING_RULE_IDS = Object.keys(ROUTING_RULES);
+/** Where a mail can go: the routing table's destinations, and the adoption that took a root e-mail change code. */
+const MAIL_DESTINATIONS = [...DESTINATIONS, 'handed-to-adoption'];
 
 const problem = { $ref: '#/components/responses/Problem' };
 const errorsFor = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), problem]));
@@ -179,6 +185,27 @@ export function openApiDocument() {
               content: { 'application/json': { schema: { $ref: '#/components/schemas/PoolStatus' } } },
             },
             ...errorsFor(401, 403, 503),
+          },
+        },
+      },
+      '/api/v1/status': {
+        get: {
+          summary:
+            'Operational figures (role Addresses.Read): store, mailbox subscription, pool, pending approvals, the last relayed mail, and per class how many mails arrived in the last 7 days and where they went',
+          responses: {
+            '200': {
+              description: 'The figures, counted now',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/OperationalStatus' } },
+              },
+            },
+            ...errorsFor(401, 403),
+            '503': {
+              description: 'The store does not answer: the figures say so (store.reachable false)',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/OperationalStatus' } },
+              },
+            },
           },
         },
       },
@@ -381,6 +408,90 @@ export function openApiDocument() {
                     },
                   },
                 ],
+              },
+            },
+          },
+        },
+        OperationalStatus: {
+          type: 'object',
+          required: ['store', 'subscription', 'pool', 'pendingApprovals', 'warnings'],
+          properties: {
+            store: {
+              type: 'object',
+              properties: { kind: { enum: ['embedded', 'cosmos'] }, reachable: { type: 'boolean' } },
+            },
+            subscription: {
+              type: 'object',
+              properties: {
+                configured: { type: 'boolean' },
+                expiresAt: { type: 'string', format: 'date-time' },
+                hoursLeft: { type: 'number' },
+                renewalFailingSince: { type: 'string', format: 'date-time' },
+              },
+            },
+            pool: {
+              type: 'object',
+              properties: {
+                strategy: { enum: ['pool', 'plus'] },
+                free: { type: 'integer' },
+                low: { type: 'boolean' },
+                mailboxes: { type: 'array', items: { $ref: '#/components/schemas/PoolLevel' } },
+              },
+            },
+            pendingApprovals: { type: 'integer' },
+            lastRelayedMail: {
+              type: 'object',
+              description: 'The last mail posted to the on-call channel',
+              properties: {
+                at: { type: 'string', format: 'date-time' },
+                mailClass: { type: 'string' },
+                kind: { type: 'string', description: 'In words, e.g. "Sign-up verification code"' },
+                accountName: { type: 'string' },
+              },
+            },
+            mails: { $ref: '#/components/schemas/MailFigures' },
+            aws: {
+              type: 'object',
+              description: 'AWS Organizations: {"configured": false} without AWS settings',
+              properties: {
+                configured: { type: 'boolean' },
+                running: {
+                  type: 'object',
+                  properties: { startedAt: { type: 'string' }, trigger: { type: 'string' } },
+                },
+                lastRun: { $ref: '#/components/schemas/ReconcileRun' },
+                openFindings: { type: 'integer' },
+                findingsByKind: { type: 'object', additionalProperties: { type: 'integer' } },
+                openAdoptions: { type: 'integer' },
+              },
+            },
+            warnings: { type: 'array', items: { type: 'string' } },
+          },
+        },
+        MailFigures: {
+          type: 'object',
+          description:
+            'Per class, the mails of the last `days` UTC days (today included): how many arrived and how many went where',
+          properties: {
+            since: { type: 'string', format: 'date', description: 'The first day counted' },
+            days: { type: 'integer' },
+            classes: {
+              type: 'array',
+              description: 'Every class, in the order of the routing table',
+              items: {
+                type: 'object',
+                required: ['class', 'rule', 'arrived', 'went'],
+                properties: {
+                  class: { enum: MAIL_CLASSES },
+                  rule: { enum: ROUTING_RULE_IDS, description: 'The routing rule the class maps to' },
+                  arrived: { type: 'integer' },
+                  went: {
+                    type: 'object',
+                    description: 'Mails per destination; destinations without mail are left out',
+                    propertyNames: { enum: MAIL_DESTINATIONS },
+                    additionalProperties: { type: 'integer' },
+                  },
+                },
               },
             },
           },

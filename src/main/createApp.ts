@@ -2,10 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { CloudAdapter, ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthenticationOptions, ConversationState } from 'botbuilder';
 import type { Server } from 'restify';
 import { BotFrameworkChat } from '../adapters/botFrameworkChat';
 import { ChannelAuthentication } from '../adapters/channelAuthentication';
+import type { GraphApi } from '../adapters/graphApi';
+import type { LocalDirectory } from '../adapters/localDirectory';
+import { DEMO_MAILBOX, seedDemoPool } from '../app/addresses/demoPool';
+import { appInstallingChat } from '../app/appInstallingChat';
 import { AddressPool } from '../app/addresses/addressPool';
 import { AddressRegistry } from '../app/addresses/addressRegistry';
 import { PoolBuckets } from '../app/addresses/poolBuckets';
@@ -18,6 +22,7 @@ import { JobRunner, PeriodicJob } from '../app/jobs';
 import { Leases } from '../app/leases';
 import { InboxSubscription } from '../app/mail/inboxSubscription';
 import { MailDesk } from '../app/mail/mailDesk';
+import { mailDigestJob } from '../app/mail/mailDigest';
 import { MailRecords } from '../app/mail/mailRecords';
 import { MailRelay } from '../app/mail/mailRelay';
 import { secretExpiryJob } from '../app/mail/secretExpiry';
@@ -28,6 +33,7 @@ import type { AppServices, AwsServices } from '../app/services';
 import { StatusBoard } from '../app/statusBoard';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
+import { guidedChatOnDemand } from '../bot/dialogs/onDemand';
 import { AFTER_TURN, AfterTurn, RootMailBot } from '../bot/RootMailBot';
 import type { AppConfig } from '../config';
 import { person } from '../domain/permissions';
@@ -43,6 +49,7 @@ import { Clock, systemClock } from '../ports/clock';
 import type { ChatPort } from '../ports/chat';
 import type { DirectoryPort } from '../ports/directory';
 import type { DocumentStore } from '../ports/documentStore';
+import { BotStateStorage } from '../storage/botStateStorage';
 import { createStore } from '../storage/createStore';
 import { createTurnMetrics } from '../telemetry';
 import packageJson from '../../package.json';
@@ -66,6 +73,8 @@ export interface RootMailApp {
   /** The store itself: for scripts and tests that seed or inspect data, never for the edges. */
   readonly store: DocumentStore;
   readonly relay: MailRelay;
+  /** A local run's stand-ins (local directory, its admins, the demo pool), for the start-up banner. */
+  readonly localRun?: { directoryFile: string; admins: string[]; demoPool: boolean };
   /** The SMTP port actually bound, once listening (SMTP_PORT set). */
   readonly smtpPort?: number;
   /** Listens on the port (0 = any free one) and resolves with the base URL. */
@@ -111,11 +120,33 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const audit = new AuditLog(store, clock);
   const alerts = new OnCallAlerts({ store, clock, logger, chat, conversations });
 
-  // Microsoft Graph, loaded only when used.
-  const { GraphApi } = await import('../adapters/graphApi');
-  const graph = new GraphApi(config.graph); // one Graph client (and credential) for directory and mailbox
-  const { GraphDirectory } = await import('../adapters/graphDirectory');
-  const directory: DirectoryPort = new GraphDirectory(graph);
+  // Users and managers: Microsoft Graph, or in a local run the local directory file. The Graph client (and
+  // its credential chain) is loaded only when Graph is configured: a local run never tries a credential.
+  let graphApi: GraphApi | undefined; // one Graph client (and credential) for directory, mailbox, installs
+  const graph = async (): Promise<GraphApi> =>
+    (graphApi ??= new (await import('../adapters/graphApi')).GraphApi(config.graph));
+  let directory: DirectoryPort;
+  let localDirectory: LocalDirectory | undefined;
+  if (config.directory.kind === 'local') {
+    const { LocalDirectory } = await import('../adapters/localDirectory');
+    directory = localDirectory = LocalDirectory.open(config.directory.dataDir);
+  } else {
+    const { GraphDirectory } = await import('../adapters/graphDirectory');
+    directory = new GraphDirectory(await graph());
+  }
+  // ADMIN_IDS, and in a local run the people marked admin in the local directory (read again on each
+  // check, so a hand edit applies without a restart).
+  const configuredAdmins = new Set(config.roles.adminIds);
+  const localAdmins = (): string[] => {
+    try {
+      return localDirectory?.adminIds() ?? [];
+    } catch (err) {
+      logger.warn({ err }, 'the local directory cannot be read; its admins are not admins until it is fixed');
+      return [];
+    }
+  };
+  const isAdmin = (id: string) => configuredAdmins.has(id) || localAdmins().includes(id);
+  const adminIds = [...new Set([...config.roles.adminIds, ...localAdmins()])];
 
   // Addresses and the pool.
   const buckets = new PoolBuckets(store);
@@ -142,17 +173,29 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   // Requests and approvals.
   const repository = new RequestRepository(store);
+  // Opt-in (INSTALL_APP_FOR_APPROVERS): request work installs the app for an approver it cannot reach.
+  const requestChat = config.appInstall
+    ? appInstallingChat(chat, {
+        installer: new (await import('../adapters/graphAppInstallation')).GraphAppInstallation(
+          await graph(),
+          config.graph.baseUrl,
+          config.appInstall.teamsAppCatalogId,
+        ),
+        audit,
+        logger,
+      })
+    : chat;
   const requests = new AddressRequestService({
     repository,
     work: new RequestWork({
       repository,
       clock,
-      chat,
+      chat: requestChat,
       conversations,
       audit,
       logger,
       allocator: addresses,
-      adminIds: config.roles.adminIds,
+      adminIds,
     }),
     directory,
     audit,
@@ -190,12 +233,16 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     addresses,
     conversations,
     chat,
+    directory,
+    audit,
     clock,
     logger,
     internalDomains: [config.mail.mailbox, config.addresses.plusAddress]
       .filter((a): a is string => !!a && a.includes('@'))
       .map((a) => a.slice(a.lastIndexOf('@') + 1).toLowerCase()),
+    extraSenderDomains: config.mail.extraSenderDomains,
     secretTtlMinutes: config.timers.secretTtlMinutes,
+    // The adoption feature (AWS settings only); without it such codes are posted like any secret.
     emailChangeCodes: aws?.services.adoptions,
   });
   const mailDesk = new MailDesk({ records, audit, chat, conversations, clock });
@@ -209,7 +256,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       logger,
       alerts,
       background,
-      mailbox: new GraphMailbox(graph, config.mail.mailbox),
+      mailbox: new GraphMailbox(await graph(), config.mail.mailbox),
       relay,
       settings: {
         mailbox: config.mail.mailbox,
@@ -246,7 +293,6 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     aws: aws?.services.reconciler,
   });
 
-  const admins = new Set(config.roles.adminIds);
   const services: AppServices = {
     config,
     clock,
@@ -261,7 +307,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     mailDesk,
     aws: aws?.services,
     status: () => statusBoard.fresh(),
-    chatPrincipal: (id, name) => person(id, name, admins.has(id.toLowerCase())),
+    chatPrincipal: (id, name) => person(id, name, isAdmin(id.toLowerCase())),
   };
 
   const jobs: PeriodicJob[] = [
@@ -276,13 +322,17 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     },
     { name: 'address-requests', intervalMs: 5 * 60_000, run: () => requests.runPeriodicWork() },
     secretExpiryJob({ records, clock, logger, chat }),
+    mailDigestJob({ records, leases, conversations, chat, clock, logger }),
     ...(subscription?.jobs() ?? []),
     ...(aws ? [aws.services.reconciler.job(), aws.services.adoptions.job()] : []),
     statusBoard.job(),
   ];
   const runner = new JobRunner(jobs, background, logger);
 
-  const bot = new RootMailBot(services, commandHandlers, cardActionHandlers);
+  // Guided chats (botbuilder-dialogs) keep their state in botbuilder's ConversationState on our store, so a
+  // half-answered dialog survives a restart and works on Cosmos DB alike.
+  const guidedRequest = guidedChatOnDemand(new ConversationState(new BotStateStorage(store)), clock);
+  const bot = new RootMailBot(services, commandHandlers, cardActionHandlers, guidedRequest);
   bot.onTurn(async (turn, next) => {
     turnMetrics.turn(turn.activity.type);
     await next();
@@ -325,6 +375,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     services,
     store,
     relay,
+    localRun: localDirectory && {
+      directoryFile: localDirectory.file,
+      admins: adminIds,
+      demoPool: config.demoPool,
+    },
     listen: async (port, host = '0.0.0.0') => {
       const url = await new Promise<string>((resolve) => {
         server.listen(port, host, () => {
@@ -332,6 +387,16 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
           resolve(`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`);
         });
       });
+      // A first local run's demo pool, as tracked background work: the start does not wait for it.
+      if (config.demoPool && store.kind === 'embedded')
+        background.run('demo pool', async () => {
+          const owner = await localDirectory?.getUser(adminIds[0] ?? '');
+          const seeded = await seedDemoPool(
+            { store, clock, audit, pool, addresses },
+            owner && { id: owner.id, upn: owner.userPrincipalName, name: owner.displayName },
+          );
+          if (seeded) logger.info({ mailbox: DEMO_MAILBOX }, 'empty local store: demo pool seeded');
+        });
       if (tokenDir) {
         mkdirSync(tokenDir, { recursive: true });
         writeFileSync(path.join(tokenDir, DEV_MAIL_TOKEN_FILE), injectToken, { mode: 0o600 });
@@ -340,6 +405,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       // Work a previous run left unfinished (e.g. a crash after a decision was stored) is resumed now.
       background.run('resume request work', () => requests.resumeAll());
       background.run('guard open requests', () => repository.guardOpenRequests());
+      background.run('searchable owner names', () => addresses.backfillSearchKeys());
       if (aws) background.run('resume adoptions', () => aws.services.adoptions.resumeAll());
       if (startTimers) {
         runner.start();

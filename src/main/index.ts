@@ -33,6 +33,12 @@ async function main(): Promise<void> {
       ? `Cosmos DB ${config.storage.endpoint}`
       : `embedded store in ${config.storage.dataDir}`;
   logger.info({ url, store: config.storage.kind, telemetry }, 'RootMail is listening');
+  const local = app.localRun;
+  const adminNames = local
+    ? await Promise.all(
+        local.admins.map(async (id) => (await app.services.directory.getUser(id))?.displayName ?? id),
+      )
+    : [];
   console.log(
     [
       '',
@@ -40,6 +46,15 @@ async function main(): Promise<void> {
       `  bot endpoint:  ${url}/api/messages  (${auth})`,
       `  health:        ${url}/healthz`,
       `  storage:       ${store}`,
+      local
+        ? `  directory:     local, ${local.directoryFile} (admin: ${adminNames.join(', ') || 'nobody'}; edit it to change people)`
+        : '  directory:     Microsoft Graph',
+      ...(local?.demoPool
+        ? [
+            '  demo pool:     aws-demo-01…12@example.net, seeded into an empty store (DEMO_POOL=false: none)',
+            '  sample mail:   npm run mail:inject -- docs/samples/verification-code.eml  (after `setup oncall`)',
+          ]
+        : []),
       `  telemetry:     ${telemetry ? 'Application Insights' : 'off (no APPLICATIONINSIGHTS_CONNECTION_STRING)'}`,
       '  chat with it:  npm run dev  (starts the Microsoft 365 Agents Playground against this bot)',
       '',

@@ -1,7 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import MarkdownIt from 'markdown-it';
-import { mailAlertCardFor, mailSecretCardFor } from '../../src/app/mail/mailCard';
+import {
+  mailAlertCardFor,
+  mailDigestCardFor,
+  mailSecretCardFor,
+  ownerMailCardFor,
+} from '../../src/app/mail/mailCard';
 import type { MailRecord } from '../../src/app/mail/mailRecords';
 import { cardActionHandlers } from '../../src/bot/actions';
 import { commandHandlers } from '../../src/bot/commands';
@@ -11,7 +16,7 @@ import {
   auditTrailCard,
   poolStatusCard,
 } from '../../src/cards/addressCards';
-import { helpCard } from '../../src/cards/cardTemplates';
+import { helpCard, welcomeCard } from '../../src/cards/cardTemplates';
 import {
   approvalCard,
   requestFormCard,
@@ -104,6 +109,87 @@ function everyCard(text: string): Record<string, object[]> {
     owner,
     claimedBy: undefined,
   };
+  // Records as the relay writes them since issue 11: one per way a mail reaches the on-call channel or an owner.
+  const routed: MailRecord = {
+    mailId: 'b'.repeat(64),
+    state: 'posted',
+    startedAt: NOW.toISOString(),
+    source: 'graph',
+    class: 'secret',
+    kind: 'signup-code',
+    routing: 'oncall-secret',
+    destination: 'oncall-secret',
+    trust: 'trusted',
+    reasons: [],
+    subject: text,
+    from: text,
+    address: record.address,
+    recipients: [text],
+    accountName: text,
+    awsAccountId: '123456789012',
+    owner,
+    secretType: 'code',
+    secretState: 'live',
+    expiresAt: new Date(NOW.getTime() + 60_000).toISOString(),
+  };
+  const asRouted = (change: Partial<MailRecord>): MailRecord => ({
+    ...routed,
+    secretType: undefined,
+    secretState: 'none',
+    expiresAt: undefined,
+    ...change,
+  });
+  const newStyle: MailRecord[] = [
+    routed,
+    { ...routed, claimedBy: { id: 'dave', name: text, at: NOW.toISOString() } },
+    asRouted({
+      class: 'security',
+      kind: 'abuse-report',
+      routing: 'oncall-urgent',
+      destination: 'oncall-urgent',
+    }),
+    asRouted({
+      class: 'security',
+      kind: 'compromised-credentials',
+      routing: 'oncall-urgent',
+      destination: 'oncall-urgent',
+      address: undefined,
+      owner: undefined,
+    }),
+    ...(['unknown', 'left', 'unreachable'] as const).map((ownerStatus) =>
+      asRouted({
+        class: 'account-billing',
+        kind: 'payment-failed',
+        routing: 'owner-else-oncall',
+        destination: 'oncall-if-no-owner',
+        ownerStatus,
+      }),
+    ),
+    asRouted({
+      class: 'aws-other',
+      kind: 'aws-other',
+      routing: 'oncall-aws-mail',
+      destination: 'oncall-aws-mail',
+    }),
+    ...(['code', 'link', undefined] as const).map((withheld) =>
+      asRouted({
+        class: 'suspicious',
+        kind: 'signup-code',
+        routing: 'oncall-warning',
+        destination: 'oncall-warning',
+        trust: 'suspicious',
+        reasons: [text, text],
+        withheld,
+      }),
+    ),
+  ];
+  const notice = asRouted({
+    state: 'digest-pending',
+    class: 'service-notice',
+    kind: 'health-event',
+    routing: 'owner-else-digest',
+    destination: 'digest',
+  });
   const pool = {
     strategy: 'pool' as const,
     mailboxes: [
@@ -248,7 +334,20 @@ function everyCard(text: string): Record<string, object[]> {
     ],
     // The help card shows our own commands only: nobody supplies its text.
     'help.json': [helpCard({ commands: commandHandlers.map(({ usage, summary }) => ({ usage, summary })) })],
-    'mailAlert.json': [mailAlertCardFor(mail, NOW), mailAlertCardFor(trusted, NOW)],
+    'mailAlert.json': [
+      mailAlertCardFor(mail, NOW),
+      mailAlertCardFor(trusted, NOW),
+      ...newStyle.map((m) => mailAlertCardFor(m, NOW)),
+      ownerMailCardFor(asRouted({ class: 'account-billing', kind: 'invoice', destination: 'owner' })),
+      ownerMailCardFor(notice),
+    ],
+    'mailDigest.json': [
+      mailDigestCardFor('2026-06-01', [notice]),
+      mailDigestCardFor(
+        '2026-06-01',
+        Array.from({ length: 40 }, () => notice),
+      ),
+    ],
     'mailSecret.json': [
       mailSecretCardFor(trusted, {
         mailId: mail.mailId,
@@ -264,7 +363,13 @@ function everyCard(text: string): Record<string, object[]> {
       requestFormCard({ accountName: text, purpose: text, errors: { accountName: text }, problem: text }),
     ],
     'requestResult.json': [requestResultCard(decided)],
-    'requestStatus.json': [requestStatusCard(request, text), requestStatusCard(decided, text)],
+    'requestStatus.json': [
+      requestStatusCard(request, text),
+      requestStatusCard(request, text, { decide: false }),
+      requestStatusCard(decided, text),
+    ],
+    // A person's display name is supplied text (Teams, the directory).
+    'welcome.json': [welcomeCard({ name: text, admin: true }), welcomeCard({ name: text, admin: false })],
     'status.json': [
       statusCard({
         store: { kind: 'embedded', reachable: true },
@@ -278,7 +383,20 @@ function everyCard(text: string): Record<string, object[]> {
           findingsByKind: run.byKind,
           openAdoptions: 1,
         },
-        lastRelayedMail: { at: NOW.toISOString(), mailClass: 'verification', accountName: text },
+        lastRelayedMail: { at: NOW.toISOString(), mailClass: 'secret', kind: text, accountName: text },
+        mails: {
+          since: '2026-05-26',
+          days: 7,
+          classes: [
+            {
+              class: 'secret',
+              rule: 'oncall-secret',
+              arrived: 3,
+              went: { 'oncall-secret': 2, 'handed-to-adoption': 1 },
+            },
+            { class: 'noise', rule: 'recorded', arrived: 0, went: {} },
+          ],
+        },
         warnings: [text],
       }),
     ],

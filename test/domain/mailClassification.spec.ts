@@ -2,7 +2,6 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { readMail } from '../../src/app/mail/readMail';
 import {
-  classifyMail,
   classifyRootMail,
   CLASS_ROUTING,
   CONTENT_RULES,
@@ -168,26 +167,6 @@ describe('classes by sender and content, never by subject alone', () => {
     });
     expect(classifyRootMail(mail).routing.oncall).toBe('aws-mail-card');
   });
-});
-
-describe('the current relay (legacy classifyMail) over the corpus', () => {
-  it.each(MAIL_FIXTURES)(
-    '$file keeps its meaning for src/app/mail',
-    async ({ file, trust, kind, secret }) => {
-      const legacy = classifyMail(await factsOf(file));
-      if (trust === 'not-aws' || kind === 'marketing') {
-        // The only mails the current relay records without posting.
-        expect(legacy).toMatchObject({ mailClass: 'unrelated', authenticity: 'trusted' });
-      } else if (trust === 'suspicious') {
-        expect(legacy.authenticity).toBe('suspicious');
-        expect(legacy.secret).toBeUndefined();
-      } else {
-        // Nothing else authenticated from AWS may turn into "unrelated" (ignored) before routing is re-wired.
-        expect(legacy.mailClass).not.toBe('unrelated');
-        expect(legacy.secret?.value).toBe(secret);
-      }
-    },
-  );
 });
 
 describe('routing', () => {

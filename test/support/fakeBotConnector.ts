@@ -27,6 +27,8 @@ export class FakeBotConnector {
   readonly members = new Map<string, Set<string>>();
   /** Users for whom Teams refuses a 1:1 chat (the app is not installed for them). */
   readonly personalChatRefused = new Set<string>();
+  /** Added to every answer (benches: Teams' real latency). */
+  latencyMs = 0;
   private server?: http.Server;
   private counter = 1000;
   url = '';
@@ -88,6 +90,7 @@ export class FakeBotConnector {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs)); // a slow remote service
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readMail } from '../../src/app/mail/readMail';
+import { linksOf } from '../../src/domain/mailClassification';
 import type {
   Destination,
   MailKind,
@@ -511,4 +513,20 @@ export const OTHER_SECRETS = [
 
 export function readFixture(file: string): Buffer {
   return readFileSync(path.join(__dirname, '../fixtures/mail', file));
+}
+
+/**
+ * What no log line may ever contain: every secret of the table, the look-alikes' phishing links, and every link
+ * in any sample of the corpus (read the way the relay reads it).
+ */
+export async function corpusSecrets(): Promise<string[]> {
+  const found = new Set<string>([
+    ...MAIL_FIXTURES.flatMap((f) => (f.secret ? [f.secret] : [])),
+    ...OTHER_SECRETS,
+  ]);
+  for (const { file } of MAIL_FIXTURES) {
+    const { facts } = await readMail(readFixture(file));
+    for (const link of linksOf(facts.text, facts.html)) found.add(link);
+  }
+  return [...found];
 }

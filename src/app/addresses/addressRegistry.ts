@@ -15,6 +15,7 @@ import {
   link,
   newPlusRecord,
   normalizeOwner,
+  ownerNameKey,
   releaseFromQuarantine,
   retire,
   snapshot,
@@ -234,6 +235,57 @@ export class AddressRegistry {
       { orderBy: 'address', limit },
     );
     return found.map(withoutStoreFields);
+  }
+
+  /**
+   * What people type to find a record: an AWS account id (exact, or the start of one), an address or UPN
+   * (the start of it), an account name or an owner's display name (the start, any case). Optionally only
+   * one state or mailbox. Point reads and prefix queries on indexed fields only; ordered by address.
+   */
+  async search(
+    text: string,
+    options: { state?: AddressRecord['state']; mailbox?: string; limit?: number } = {},
+  ): Promise<AddressRecord[]> {
+    const wanted = text.trim().toLowerCase();
+    const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
+    if (!wanted)
+      throw new InvalidAddressInputError('Say what to look for: an account name, id, address or owner.');
+    const scope: Record<string, string> = {};
+    if (options.state) scope.state = options.state;
+    if (options.mailbox) scope.mailbox = options.mailbox.toLowerCase();
+    const fields = /^\d{1,12}$/.test(wanted)
+      ? ['awsAccountId']
+      : wanted.includes('@')
+        ? ['address', 'owner.upn']
+        : ['accountName', 'ownerNameKey', 'owner.upn', 'address'];
+    const found = new Map<string, AddressRecord>();
+    for (const field of fields) {
+      const rows = await this.deps.store.query<AddressRecord>(
+        'addresses',
+        { ...scope, [field]: { startsWith: wanted } },
+        { orderBy: field, limit },
+      );
+      for (const row of rows) if (!found.has(row.address)) found.set(row.address, withoutStoreFields(row));
+    }
+    return [...found.values()].sort((a, b) => a.address.localeCompare(b.address)).slice(0, limit);
+  }
+
+  /** Records assigned before owners' names were kept searchable get their key (once, in the background). */
+  async backfillSearchKeys(): Promise<number> {
+    let filled = 0;
+    for (const record of await this.deps.store.query<AddressRecord>('addresses', {
+      state: 'assigned',
+      ownerNameKey: null,
+    })) {
+      const key = ownerNameKey(record.owner);
+      if (!key) continue;
+      const written = await writeIfUnchanged(this.deps.store, 'addresses', record.address, record, {
+        ...withoutStoreFields(record),
+        ownerNameKey: key,
+      });
+      if (written) filled++;
+    }
+    return filled;
   }
 
   /** The address a request was given (after a crash between allocating and recording it, too). */

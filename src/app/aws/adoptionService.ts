@@ -46,7 +46,7 @@ import { sendToUser } from '../personalChats';
 import type { AddressRequestService } from '../requests/addressRequestService';
 import { AdoptionRepository, StoredAdoption } from './adoptionRepository';
 import { AwsRefusedError, isAwsOutage } from './awsErrors';
-import type { EmailChangeCodes } from './emailChangeCodes';
+import type { EmailChangeCodes } from '../mail/mailRelay';
 
 export interface AdoptionDeps {
   repository: AdoptionRepository;
@@ -229,10 +229,14 @@ export class AdoptionService implements EmailChangeCodes {
     const { repository, clock, audit, aws, codeMinutes } = this.deps;
     const alias = code.address.toLowerCase();
     const adoption = await repository.byAlias(alias);
-    if (!adoption || !isOpenAdoption(adoption.state)) return false;
+    if (!adoption) return false;
     const held =
       takesCode(adoption, alias, clock.now()) &&
       (await repository.tryReplace(adoption, accepting(adoption, code.mailId, clock.now())));
+    // The same mail again (a relay redone after a crash) was taken already; another code mail for an open
+    // adoption is not to be posted either. A code for an alias whose adoption is over is posted as any code.
+    if (!held && adoption.codeMailId === code.mailId) return true;
+    if (!held && !isOpenAdoption(adoption.state)) return false;
     if (!held) {
       // Another code for the same change is being used, or it was used already: not to be posted either.
       await audit.record({

@@ -8,7 +8,7 @@ import type { OperationalStatus } from '../../domain/operationalStatus';
 import { mayAdoptAccounts, mayChangeAddress, Principal } from '../../domain/permissions';
 import { DriftFinding, findingsToReport, FindingKind, reconcile } from '../../domain/reconciliation';
 import type { ReconcileRun } from '../../domain/reconcileRuns';
-import { formatTime } from '../../domain/requestWording';
+import { formatTime } from '../../domain/timeWording';
 import type { Logger } from '../../log/logger';
 import { AwsAccountsError, AwsAccountsPort } from '../../ports/awsAccounts';
 import type { CardJson, ChatPort, PostedMessage } from '../../ports/chat';

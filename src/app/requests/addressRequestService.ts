@@ -6,6 +6,7 @@ import {
   chooseApprovers,
   decide,
   expire,
+  isApprover,
   markReminded,
   newRequest,
   Outcome,
@@ -97,8 +98,13 @@ export class AddressRequestService {
     contact?: RequestContact,
   ): Promise<SubmitResult> {
     const { repository, audit, clock, timers } = this.deps;
-    const person = { id: requester.id, name: requester.name };
-    const manager = await this.managerOf(requester.id);
+    // The requester's UPN from the directory, so the address record can be found by it later (`whois`).
+    const [manager, known] = await Promise.all([
+      this.managerOf(requester.id),
+      this.deps.directory.getUser(requester.id).catch(() => undefined),
+    ]);
+    const upn = known?.userPrincipalName?.toLowerCase();
+    const person: Person = { id: requester.id, name: requester.name, ...(upn ? { upn } : {}) };
     const group = await this.approverGroup();
     const choice = chooseApprovers(requester.id, manager.person, group, manager.unknown);
     if ('refusal' in choice) {
@@ -273,13 +279,15 @@ export class AddressRequestService {
   }
 
   /**
-   * Pending requests whose approval card never reached anyone (no approvals channel yet) are delivered
-   * again, e.g. right after `setup approvals`.
+   * Pending requests whose approval card never reached anyone are delivered again: all of them right after
+   * `setup approvals`, or those `approverId` decides when that person first installs the app or writes to
+   * the bot (a personal chat with them is known from then on).
    */
-  async redeliverUndelivered(): Promise<number> {
+  async redeliverUndelivered(approverId?: string): Promise<number> {
     let queued = 0;
     for (const request of await this.deps.repository.inState('pending')) {
       if (request.delivery !== 'undelivered') continue;
+      if (approverId && !isApprover(request, approverId)) continue;
       const updated = await this.deps.repository.update(request.requestId, (latest) =>
         latest.state === 'pending' &&
         latest.delivery === 'undelivered' &&

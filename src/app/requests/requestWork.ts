@@ -128,11 +128,16 @@ export class RequestWork {
     let unreachable = 0;
     for (const approver of request.approvers.slice(0, 10)) {
       try {
-        if (!reach) throw new Error('no serviceUrl known yet');
-        const posted = await chat.postToUser(
-          { aadObjectId: approver.id, tenantId: reach.tenantId ?? '', serviceUrl: reach.serviceUrl },
-          { card: approvalCard(request) },
-        );
+        // The approver's stored personal chat first (where they installed the app or wrote to the bot; in
+        // the Agents Playground their own window), else a new 1:1 chat opened by their Entra id.
+        const personal = await conversations.personalChatOf(approver.id);
+        if (!personal && !reach) throw new Error('no serviceUrl known yet');
+        const posted = personal
+          ? await chat.post(personal.reference, { card: approvalCard(request) })
+          : await chat.postToUser(
+              { aadObjectId: approver.id, tenantId: reach!.tenantId ?? '', serviceUrl: reach!.serviceUrl },
+              { card: approvalCard(request) },
+            );
         copies.push(copyOf('approver', posted));
       } catch (err) {
         unreachable++;

@@ -108,6 +108,18 @@ export type Destination =
   | 'oncall-warning'
   | 'oncall-aws-mail';
 
+/** Every destination, in the order of the rules (for documents and counts that list them). */
+export const DESTINATIONS: readonly Destination[] = [
+  'oncall-secret',
+  'oncall-urgent',
+  'owner',
+  'oncall-if-no-owner',
+  'digest',
+  'recorded',
+  'oncall-warning',
+  'oncall-aws-mail',
+];
+
 export type OwnerStatus = 'known' | 'unknown' | 'left';
 
 export function destinationOf(rule: RoutingRule, owner: OwnerStatus): Destination {
