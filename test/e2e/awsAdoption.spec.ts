@@ -177,6 +177,18 @@ describe('adopting an existing AWS account (embedded store)', () => {
     ]);
     expect(fake.of('GetPrimaryEmailUpdateStatus').map((c) => c.status)).toEqual([200, 200]);
 
+    // A relay redone after a crash may hand the same mail over again: taken already, not posted, AWS not asked.
+    const accepts = fake.of('AcceptPrimaryEmailUpdate').length;
+    const again = {
+      address: alias,
+      code: 'AGA1N2',
+      mailId: done.codeMailId!,
+      receivedAt: '2026-01-01T09:00:00Z',
+    };
+    expect(await t.app.services.aws!.adoptions.take(again)).toBe(true);
+    expect(await t.app.services.aws!.adoptions.take({ ...again, mailId: 'f'.repeat(64) })).toBe(false);
+    expect(fake.of('AcceptPrimaryEmailUpdate')).toHaveLength(accepts);
+
     // The code went to AWS and nowhere else: no card, no secret kept, no log line, no audit entry.
     const code = sentCodes.at(-1)!;
     const mail = (await t.app.store.get<{ state: string }>('mails', done.codeMailId!))!;
