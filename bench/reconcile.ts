@@ -38,28 +38,34 @@ async function main() {
   const connector = new FakeBotConnector();
   await connector.start();
   // The loopback AWS in its own process too: the bench measures the app and its AWS client, not AWS.
-  const aws = await startChild('--aws', {});
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDBENCH';
-  process.env.AWS_SECRET_ACCESS_KEY = 'bench-secret';
-  const real = new CosmosDocumentStore({ endpoint: cosmos.endpoint, key: cosmos.key, database: 'bench' });
-  const { store, calls } = counting(real);
-  console.log(
-    `load average ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')} on ${cpus().length} cores`,
-  );
-  const config = loadConfig({
-    COSMOS_ENDPOINT: cosmos.endpoint,
-    COSMOS_KEY: cosmos.key,
-    COSMOS_DATABASE: 'bench',
-    AWS_CREDENTIAL_SOURCE: 'environment',
-    AWS_ENDPOINT_URL_ORGANIZATIONS: aws.url,
-    AWS_ENDPOINT_URL_ACCOUNT: aws.url,
-    AWS_ENDPOINT_URL_STS: aws.url,
-    LOG_LEVEL: 'silent',
+  const aws = await startChild('--aws', {}).catch(async (err) => {
+    await Promise.all([connector.stop(), cosmos.stop()]);
+    throw err;
   });
-  const app = await createApp(config, { store, logger: createLogger('silent'), startTimers: false });
+  let app: Awaited<ReturnType<typeof createApp>> | undefined;
   try {
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDBENCH';
+    process.env.AWS_SECRET_ACCESS_KEY = 'bench-secret';
+    const real = new CosmosDocumentStore({ endpoint: cosmos.endpoint, key: cosmos.key, database: 'bench' });
+    const { store, calls } = counting(real);
+    console.log(
+      `load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${cpus().length} cores`,
+    );
+    const config = loadConfig({
+      COSMOS_ENDPOINT: cosmos.endpoint,
+      COSMOS_KEY: cosmos.key,
+      COSMOS_DATABASE: 'bench',
+      // Nothing here asks the directory; a loopback Graph keeps the settings check content.
+      GRAPH_BASE_URL: `${connector.url}v1.0`,
+      AWS_CREDENTIAL_SOURCE: 'environment',
+      AWS_ENDPOINT_URL_ORGANIZATIONS: aws.url,
+      AWS_ENDPOINT_URL_ACCOUNT: aws.url,
+      AWS_ENDPOINT_URL_STS: aws.url,
+      LOG_LEVEL: 'silent',
+    });
+    app = await createApp(config, { store, logger: createLogger('silent'), startTimers: false });
     let started = performance.now();
     await (
       await startChild('--seed', { BENCH_COSMOS_ENDPOINT: cosmos.endpoint, BENCH_COSMOS_KEY: cosmos.key })
@@ -130,7 +136,7 @@ async function main() {
       );
     }
   } finally {
-    await app.close();
+    await app?.close();
     aws.stop();
     await Promise.all([connector.stop(), cosmos.stop()]);
   }
