@@ -89,6 +89,11 @@ param awsRegion string = 'us-east-1'
 @minValue(1)
 param reconcileUnusedDays int = 14
 
+@description('Minutes an adoption waits for the one-time code AWS mails to the new alias before it ends and the alias returns to quarantine.')
+@minValue(5)
+@maxValue(1440)
+param adoptionCodeMinutes int = 60
+
 @description('Purge protection cannot be turned off again; keep it on in production.')
 param keyVaultPurgeProtection bool = true
 
@@ -124,6 +129,9 @@ var cosmosContainers = [
   { name: 'secrets', ttl: true }
   { name: 'mailTallies', ttl: false }
   { name: 'subscriptions', ttl: false }
+  { name: 'reconciliation', ttl: false }
+  { name: 'adoptions', ttl: false }
+  { name: 'adoptionKeys', ttl: false }
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
@@ -200,6 +208,7 @@ var appSettings = {
   AWS_WEB_IDENTITY_AUDIENCE: awsWebIdentityAudience
   AWS_REGION: awsRegion
   RECONCILE_UNUSED_DAYS: string(reconcileUnusedDays)
+  ADOPTION_CODE_MINUTES: string(adoptionCodeMinutes)
   SCM_DO_BUILD_DURING_DEPLOYMENT: 'true'
   WEBSITE_NODE_DEFAULT_VERSION: '~22'
 }

@@ -172,6 +172,7 @@ const envShape = z.object({
   AWS_ENDPOINT_URL_ACCOUNT: optionalUrl,
   AWS_ENDPOINT_URL_STS: optionalUrl,
   RECONCILE_UNUSED_DAYS: intIn(1, 365, 14),
+  ADOPTION_CODE_MINUTES: intIn(5, 24 * 60, 60),
   // --- end AWS ---
 });
 
@@ -288,6 +289,7 @@ function awsSettings(e: z.infer<typeof envShape>): AppConfig['aws'] {
       sts: e.AWS_ENDPOINT_URL_STS,
     },
     reconcileUnusedDays: e.RECONCILE_UNUSED_DAYS,
+    adoptionCodeMinutes: e.ADOPTION_CODE_MINUTES,
   };
 }
 // --- end AWS ---
@@ -354,6 +356,8 @@ export interface AppConfig {
     /** Loopback fakes in tests (AWS_ENDPOINT_URL_<SERVICE>); undefined = the real AWS endpoints. */
     endpoints: { organizations?: string; account?: string; sts?: string };
     reconcileUnusedDays: number;
+    /** How long an adoption waits for AWS's one-time code mail (AWS keeps the code valid for 24 hours). */
+    adoptionCodeMinutes: number;
   };
 }
 

@@ -1,4 +1,5 @@
 import type { OperationalStatus } from '../domain/operationalStatus';
+import { formatTime } from '../domain/timeWording';
 import type { Clock } from '../ports/clock';
 import type { DocumentStore } from '../ports/documentStore';
 import type { AddressPool } from './addresses/addressPool';
@@ -16,8 +17,12 @@ export interface StatusSources {
   mails: Pick<MailRecords, 'lastPosted' | 'figures'>;
   /** Absent when no MAILBOX is configured. */
   subscription?: Pick<InboxSubscription, 'status'>;
+  /** Absent when AWS Organizations is not configured. */
+  aws?: { status(): Promise<OperationalStatus['aws']> };
 }
 
+/** Reconciliation runs hourly: a last run older than this means the job is not running. */
+const STALE_RECONCILE_MS = 3 * 3_600_000;
 /** The mail figures cover this many days, today included. */
 const MAIL_DAYS = 7;
 
@@ -32,16 +37,18 @@ export async function readOperationalStatus(deps: StatusSources): Promise<Operat
       subscription: deps.subscription ? { configured: true } : { configured: false },
       pool: { strategy: deps.strategy, mailboxes: [], free: 0, low: false },
       pendingApprovals: 0,
+      aws: { configured: false },
       warnings: ['The store does not answer: nothing can be read or changed.'],
     };
   }
 
-  const [subscription, pool, pendingApprovals, lastMail, mails] = await Promise.all([
+  const [subscription, pool, pendingApprovals, lastMail, mails, aws] = await Promise.all([
     deps.subscription?.status(),
     deps.pool.status(),
     deps.requests.countPending(),
     deps.mails.lastPosted(),
     deps.mails.figures(MAIL_DAYS),
+    deps.aws?.status() ?? Promise.resolve({ configured: false as const }),
   ]);
 
   const warnings: string[] = [];
@@ -63,6 +70,15 @@ export async function readOperationalStatus(deps: StatusSources): Promise<Operat
       warnings.push(`Graph subscription renewal failing since ${subscription.renewalFailingSince}.`);
   }
   if (pool.low) warnings.push(`The address pool is low: ${pool.totals.free} free.`);
+  if (aws.configured && aws.lastRun) {
+    const last = aws.lastRun;
+    if (last.state === 'failed')
+      warnings.push(
+        `Reconciliation with AWS Organizations failed at ${formatTime(last.startedAt)}: ${last.error}`,
+      );
+    else if (clock.now().getTime() - Date.parse(last.startedAt) > STALE_RECONCILE_MS)
+      warnings.push(`No reconciliation with AWS Organizations since ${formatTime(last.startedAt)}.`);
+  }
 
   return {
     store: storeStatus,
@@ -80,6 +96,7 @@ export async function readOperationalStatus(deps: StatusSources): Promise<Operat
       low: pool.low,
     },
     pendingApprovals,
+    aws,
     lastRelayedMail: lastMail
       ? {
           at: lastMail.receivedAt ?? lastMail.startedAt,

@@ -12,6 +12,14 @@ import type { MailDesk } from './mail/mailDesk';
 import type { OperationalStatus } from '../domain/operationalStatus';
 import type { PoolLevelsDay } from '../domain/poolForecast';
 import type { AddressRequestService } from './requests/addressRequestService';
+import type { AdoptionService } from './aws/adoptionService';
+import type { OrganizationReconciler } from './aws/reconciler';
+
+/** AWS Organizations: reconciliation and adoption (issue 13). */
+export interface AwsServices {
+  reconciler: OrganizationReconciler;
+  adoptions: AdoptionService;
+}
 
 /**
  * What the edges (chat commands, card actions, HTTP routes) may use: use cases and owners, never the store
@@ -35,6 +43,8 @@ export interface AppServices {
   requests: AddressRequestService;
   /** On-call actions on relayed mails: reveal, hide, claim. */
   mailDesk: MailDesk;
+  /** AWS Organizations; undefined when no AWS settings are given (the feature is off). */
+  aws?: AwsServices;
   /** Store, subscription, pool, pending approvals and last mail, as `status` and /healthz report them. */
   status(): Promise<OperationalStatus>;
   /** The pool's levels as kept once a day (the status board), oldest first. */

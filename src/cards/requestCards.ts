@@ -136,6 +136,7 @@ export function requestResultCard(request: AddressRequest): AdaptiveCard {
     requestId: request.requestId,
     address: request.address ?? '',
     linkCommand: `link ${request.address ?? ''} <12-digit account id>`,
+    adoptsAccountId: request.adoptsAccountId ?? '',
     accountName: request.accountName,
     environment: request.environment,
     approverName: request.decision?.by.name ?? '',

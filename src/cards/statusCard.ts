@@ -1,4 +1,5 @@
 import type { OperationalStatus } from '../domain/operationalStatus';
+import { describeByKind } from '../domain/reconcileRuns';
 import { formatTime } from '../domain/timeWording';
 import { AdaptiveCard, prepareCard } from './cardTemplates';
 import statusTemplate from './status.json';
@@ -10,6 +11,7 @@ interface StatusCardData {
   pendingApprovals: string;
   lastMail: string;
   poolSummary: string;
+  aws: string;
   mailboxes: { mailbox: string; line: string }[];
   mailDays: string;
   mailClasses: { name: string; line: string }[];
@@ -65,6 +67,7 @@ export function statusCard(status: OperationalStatus): AdaptiveCard {
       status.pool.strategy === 'plus'
         ? 'plus addressing (no pool needed)'
         : `${status.pool.free} free in ${status.pool.mailboxes.length} mailbox(es)${status.pool.low ? ' — LOW' : ''}`,
+    aws: describeAws(status.aws),
     mailboxes: status.pool.mailboxes.map((m) => ({
       mailbox: m.mailbox,
       line: `${m.free} free, ${m.assigned} assigned, ${m.quarantined} quarantined (capacity ${m.capacity})`,
@@ -80,4 +83,16 @@ export function statusCard(status: OperationalStatus): AdaptiveCard {
     })),
     warnings: status.warnings,
   });
+}
+
+function describeAws(aws: OperationalStatus['aws']): string {
+  if (!aws.configured) return 'not configured';
+  const run = aws.lastRun;
+  const last = !run
+    ? 'not reconciled yet'
+    : run.state === 'failed'
+      ? `last run ${formatTime(run.startedAt)} FAILED`
+      : `last run ${formatTime(run.startedAt)}: ${run.accounts} accounts, ${run.autoLinked} linked by reconciliation, ${run.findings} open finding(s) (${describeByKind(run.byKind)})`;
+  const running = aws.running ? `; running since ${formatTime(aws.running.startedAt)}` : '';
+  return `${last}${running}; ${aws.openAdoptions} adoption(s) under way`;
 }

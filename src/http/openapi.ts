@@ -57,6 +57,14 @@ const requestSchema = {
     statusUrl: { type: 'string' },
   },
 };
+const runResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/ReconcileRun' } } },
+});
+const adoptionResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Adoption' } } },
+});
 const owner = {
   oneOf: [
     { type: 'string', description: 'UPN or Entra object id, resolved through Microsoft Graph' },
@@ -242,6 +250,90 @@ export function openApiDocument() {
           },
         },
       },
+      // AWS Organizations (503 "AWS Organizations is not configured" without AWS settings).
+      '/api/v1/reconcile': {
+        post: {
+          summary:
+            'Reconcile the registry with AWS Organizations now (role Addresses.Admin): 200 with the run when it ends within 20 s, else 202 (it goes on; follow GET). Outages answer 503 naming AWS; AWS refusing (not the management account, access) 409.',
+          responses: {
+            '200': runResponse('The finished run'),
+            '202': { description: 'Running (this call started it, or another run was under way)' },
+            ...errorsFor(401, 403, 409, 503),
+          },
+        },
+        get: {
+          summary: 'The run in progress, the last run and the open drift findings (role Addresses.Read)',
+          responses: {
+            '200': {
+              description: 'Runs and findings',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      running: { $ref: '#/components/schemas/ReconcileRun' },
+                      lastRun: { $ref: '#/components/schemas/ReconcileRun' },
+                      openFindings: { type: 'integer' },
+                      findings: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          properties: {
+                            subject: { type: 'string' },
+                            kind: { type: 'string' },
+                            suggestion: { enum: ['retire', 'adopt', 'link', 'review'] },
+                            summary: { type: 'string' },
+                            reportedAt: { type: 'string', format: 'date-time' },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            ...errorsFor(401, 403, 503),
+          },
+        },
+      },
+      '/api/v1/adoptions': {
+        post: {
+          summary:
+            "Adopt an existing AWS account (role Addresses.Admin): an address is requested through the usual approval, then the account's root e-mail moves to it. 202 with the adoption; 200 when its root e-mail is already ours (linked at once).",
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['awsAccountId'],
+                  properties: {
+                    awsAccountId: { type: 'string', pattern: '^\\d{12}$' },
+                    environment: {
+                      enum: ['prod', 'nonprod', 'sandbox'],
+                      description: 'Default: read from the account name',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': { description: 'Linked at once, or already in the registry' },
+            '202': adoptionResponse(
+              'The adoption, waiting for approval; follow it at the Location / statusUrl',
+            ),
+            ...errorsFor(400, 401, 403, 404, 409, 503),
+          },
+        },
+      },
+      '/api/v1/adoptions/{adoptionId}': {
+        parameters: [{ name: 'adoptionId', in: 'path', required: true, schema: { type: 'string' } }],
+        get: {
+          summary: 'Where an adoption stands (role Addresses.Read)',
+          responses: { '200': adoptionResponse('The adoption'), ...errorsFor(401, 403, 404, 503) },
+        },
+      },
     },
     components: {
       securitySchemes: { entraId: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -369,6 +461,21 @@ export function openApiDocument() {
               },
             },
             mails: { $ref: '#/components/schemas/MailFigures' },
+            aws: {
+              type: 'object',
+              description: 'AWS Organizations: {"configured": false} without AWS settings',
+              properties: {
+                configured: { type: 'boolean' },
+                running: {
+                  type: 'object',
+                  properties: { startedAt: { type: 'string' }, trigger: { type: 'string' } },
+                },
+                lastRun: { $ref: '#/components/schemas/ReconcileRun' },
+                openFindings: { type: 'integer' },
+                findingsByKind: { type: 'object', additionalProperties: { type: 'integer' } },
+                openAdoptions: { type: 'integer' },
+              },
+            },
             warnings: { type: 'array', items: { type: 'string' } },
           },
         },
@@ -396,6 +503,56 @@ export function openApiDocument() {
                     additionalProperties: { type: 'integer' },
                   },
                 },
+              },
+            },
+          },
+        },
+        ReconcileRun: {
+          type: 'object',
+          properties: {
+            runId: { type: 'string' },
+            trigger: { enum: ['schedule', 'chat', 'api'] },
+            state: { enum: ['running', 'done', 'failed'] },
+            startedAt: { type: 'string', format: 'date-time' },
+            finishedAt: { type: 'string', format: 'date-time' },
+            accounts: { type: 'integer' },
+            records: { type: 'integer' },
+            known: { type: 'integer' },
+            autoLinked: { type: 'integer' },
+            findings: { type: 'integer', description: 'Open drift findings after the run' },
+            byKind: { type: 'object', additionalProperties: { type: 'integer' } },
+            reported: { type: 'integer', description: 'New or changed findings posted to on-call' },
+            resolved: { type: 'integer' },
+            unchanged: { type: 'integer' },
+            error: { type: 'string' },
+          },
+        },
+        Adoption: {
+          type: 'object',
+          properties: {
+            adoptionId: { type: 'string' },
+            state: { enum: ['awaiting-approval', 'awaiting-code', 'accepted', 'linked', 'ended'] },
+            status: { type: 'string', description: 'Where it stands, in words' },
+            accountId: { type: 'string' },
+            accountName: { type: 'string' },
+            previousEmail: { type: 'string' },
+            address: { type: 'string', format: 'email' },
+            requestId: { type: 'string' },
+            statusUrl: { type: 'string' },
+            ended: {
+              type: 'object',
+              properties: {
+                reason: {
+                  enum: [
+                    'request-closed',
+                    'aws-refused',
+                    'code-rejected',
+                    'code-timeout',
+                    'change-failed',
+                    'link-failed',
+                  ],
+                },
+                problem: { type: 'string' },
               },
             },
           },

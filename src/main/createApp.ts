@@ -29,7 +29,7 @@ import { secretExpiryJob } from '../app/mail/secretExpiry';
 import { AddressRequestService } from '../app/requests/addressRequestService';
 import { RequestRepository } from '../app/requests/requestRepository';
 import { RequestWork } from '../app/requests/requestWork';
-import type { AppServices } from '../app/services';
+import type { AppServices, AwsServices } from '../app/services';
 import { StatusBoard } from '../app/statusBoard';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
@@ -38,6 +38,7 @@ import { AFTER_TURN, AfterTurn, RootMailBot } from '../bot/RootMailBot';
 import type { AppConfig } from '../config';
 import { person } from '../domain/permissions';
 import { addressApiRoutes } from '../http/addressApi';
+import { awsApiRoutes } from '../http/awsApi';
 import { devMailRoutes } from '../http/devMailRoutes';
 import { graphWebhookRoutes } from '../http/graphWebhookRoutes';
 import { requestApiRoutes } from '../http/requestApi';
@@ -51,6 +52,7 @@ import { createHttpServer, RouteModule } from '../http/server';
 import { findTabBuild, tabPageSettings, tabRoutes } from '../http/tabRoutes';
 import { createLogger, Logger } from '../log/logger';
 import { Clock, systemClock } from '../ports/clock';
+import type { ChatPort } from '../ports/chat';
 import type { DirectoryPort } from '../ports/directory';
 import type { DocumentStore } from '../ports/documentStore';
 import { BotStateStorage } from '../storage/botStateStorage';
@@ -67,6 +69,8 @@ export interface AppOverrides {
   startTimers?: boolean;
   /** Leave request work after a state change to the periodic job, as a crash right then would (tests). */
   deferRequestWork?: boolean;
+  /** Shorter AWS backoff, so an outage is seen in milliseconds rather than half a minute (tests). */
+  awsRetry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
 }
 
 export interface RootMailApp {
@@ -210,6 +214,24 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   });
   pool.onPoolImported(() => requests.retryWaitingForCapacity());
 
+  // AWS Organizations (issue 13): only with AWS settings, and only then is the AWS SDK loaded.
+  const aws = config.aws
+    ? await createAwsServices(config.aws, {
+        store,
+        clock,
+        logger,
+        background,
+        leases,
+        chat,
+        conversations,
+        audit,
+        alerts,
+        addresses,
+        requests,
+        retry: overrides.awsRetry,
+      })
+    : undefined;
+
   // The mail relay: the pipeline, on-call actions, the Graph subscription (with MAILBOX), inject and SMTP.
   const records = new MailRecords(store, clock);
   const relay = new MailRelay({
@@ -226,7 +248,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       .map((a) => a.slice(a.lastIndexOf('@') + 1).toLowerCase()),
     extraSenderDomains: config.mail.extraSenderDomains,
     secretTtlMinutes: config.timers.secretTtlMinutes,
-    // emailChangeCodes: the adoption feature plugs in here; without it such codes are posted like any secret.
+    // The adoption feature (AWS settings only); without it such codes are posted like any secret.
+    emailChangeCodes: aws?.services.adoptions,
   });
   const mailDesk = new MailDesk({ records, audit, chat, conversations, clock });
   let subscription: InboxSubscription | undefined;
@@ -273,6 +296,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     requests,
     mails: records,
     subscription,
+    aws: aws?.services.reconciler,
   });
 
   const services: AppServices = {
@@ -287,6 +311,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     pool,
     requests,
     mailDesk,
+    aws: aws?.services,
     status: () => statusBoard.fresh(),
     poolHistory: (days) => statusBoard.poolHistory(days),
     chatPrincipal: (id, name) => person(id, name, isAdmin(id.toLowerCase())),
@@ -306,6 +331,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     secretExpiryJob({ records, clock, logger, chat }),
     mailDigestJob({ records, leases, conversations, chat, clock, logger }),
     ...(subscription?.jobs() ?? []),
+    ...(aws ? [aws.services.reconciler.job(), aws.services.adoptions.job()] : []),
     ...statusBoard.jobs(),
   ];
   const runner = new JobRunner(jobs, background, logger);
@@ -361,6 +387,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         localSessions,
         logger,
       }),
+      awsApiRoutes(services, apiAccess),
       ...routes,
     ],
   });
@@ -411,6 +438,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       background.run('resume request work', () => requests.resumeAll());
       background.run('guard open requests', () => repository.guardOpenRequests());
       background.run('searchable owner names', () => addresses.backfillSearchKeys());
+      if (aws) background.run('resume adoptions', () => aws.services.adoptions.resumeAll());
       if (startTimers) {
         runner.start();
         background.run('first status snapshot', () => statusBoard.refresh());
@@ -432,10 +460,70 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
           { unfinished },
           'shutting down with background work unfinished; it resumes at the next start',
         );
+      aws?.destroy();
       await store.close();
     },
   };
   return app;
+}
+
+/**
+ * The AWS adapter (keyless web identity, or the SDK's environment chain for local runs) and the two use
+ * cases over it: reconciliation and adoption. Loaded only when AWS settings are given.
+ */
+async function createAwsServices(
+  settings: NonNullable<AppConfig['aws']>,
+  deps: {
+    store: DocumentStore;
+    clock: Clock;
+    logger: Logger;
+    background: BackgroundWork;
+    leases: Leases;
+    chat: ChatPort;
+    conversations: ConversationDirectory;
+    audit: AuditLog;
+    alerts: OnCallAlerts;
+    addresses: AddressRegistry;
+    requests: AddressRequestService;
+    retry?: AppOverrides['awsRetry'];
+  },
+): Promise<{ services: AwsServices; destroy(): void }> {
+  const { AwsOrganizationsAccounts } = await import('../adapters/awsAccounts');
+  const { AdoptionRepository } = await import('../app/aws/adoptionRepository');
+  const { AdoptionService } = await import('../app/aws/adoptionService');
+  const { DriftFindings } = await import('../app/aws/driftFindings');
+  const { OrganizationReconciler } = await import('../app/aws/reconciler');
+  const port = AwsOrganizationsAccounts.fromConfig(settings, { clock: deps.clock, retry: deps.retry });
+  const adoptions = new AdoptionService({
+    repository: new AdoptionRepository(deps.store),
+    aws: port,
+    addresses: deps.addresses,
+    requests: deps.requests,
+    chat: deps.chat,
+    conversations: deps.conversations,
+    audit: deps.audit,
+    clock: deps.clock,
+    logger: deps.logger,
+    background: deps.background,
+    codeMinutes: settings.adoptionCodeMinutes,
+  });
+  deps.requests.onWorkDone((request) => adoptions.onRequestWorkDone(request));
+  const reconciler = new OrganizationReconciler({
+    aws: port,
+    addresses: deps.addresses,
+    findings: new DriftFindings(deps.store),
+    adoptions,
+    leases: deps.leases,
+    clock: deps.clock,
+    logger: deps.logger,
+    chat: deps.chat,
+    conversations: deps.conversations,
+    alerts: deps.alerts,
+    audit: deps.audit,
+    background: deps.background,
+    unusedDays: settings.reconcileUnusedDays,
+  });
+  return { services: { reconciler, adoptions }, destroy: () => port.destroy() };
 }
 
 /**

@@ -71,6 +71,9 @@ export const CONTAINERS = [
   'secrets', // src/app/mail/mailRecords.ts
   'mailTallies', // src/app/mail/mailRecords.ts (mails per day, class and destination)
   'subscriptions', // src/app/mail/inboxSubscription.ts
+  'reconciliation', // src/app/aws/ (reported drift findings, the last run)
+  'adoptions', // src/app/aws/
+  'adoptionKeys', // src/app/aws/ (one open adoption per account, alias and request → adoption)
 ] as const;
 export type ContainerName = (typeof CONTAINERS)[number];
 

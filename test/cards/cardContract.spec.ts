@@ -24,6 +24,15 @@ import {
   requestStatusCard,
 } from '../../src/cards/requestCards';
 import { statusCard } from '../../src/cards/statusCard';
+import {
+  awsAdoptionCard,
+  awsFindingCard,
+  driftDigestCard,
+  reconcileSummaryCard,
+} from '../../src/cards/awsCards';
+import type { Adoption } from '../../src/domain/adoptions';
+import type { DriftFinding } from '../../src/domain/reconciliation';
+import type { ReconcileRun } from '../../src/domain/reconcileRuns';
 import { VERBS } from '../../src/cards/verbs';
 import type { AddressRecord } from '../../src/domain/addressRecords';
 import type { AddressRequest } from '../../src/domain/addressRequests';
@@ -196,7 +205,126 @@ function everyCard(text: string): Record<string, object[]> {
     totals: { capacity: 300, free: 1, assigned: 298, quarantined: 1 },
     low: true,
   };
+  const base = { fingerprint: 'f', summary: text };
+  const findings: DriftFinding[] = [
+    {
+      ...base,
+      kind: 'ended-account-still-assigned',
+      subject: 's1',
+      suggestion: 'retire',
+      address: record.address,
+      owner,
+      accountId: '123456789012',
+      accountName: text,
+      accountState: 'CLOSED',
+    },
+    {
+      ...base,
+      kind: 'assigned-address-unused',
+      subject: 's2',
+      suggestion: 'review',
+      address: record.address,
+      owner,
+      assignedAt: NOW.toISOString(),
+      daysAssigned: 20,
+    },
+    {
+      ...base,
+      kind: 'account-not-in-registry',
+      subject: 's3',
+      suggestion: 'adopt',
+      accountId: '123456789012',
+      accountName: text,
+      accountEmail: text,
+      accountState: 'ACTIVE',
+      isManagementAccount: false,
+    },
+    {
+      ...base,
+      kind: 'account-id-mismatch',
+      subject: 's4',
+      suggestion: 'review',
+      address: record.address,
+      registryAccountId: '123456789012',
+      organizationsAccountId: '210987654321',
+      organizationsEmail: text,
+    },
+    {
+      ...base,
+      kind: 'unassigned-address-in-use',
+      subject: 's5',
+      suggestion: 'link',
+      address: record.address,
+      recordState: 'available',
+      accountId: '123456789012',
+      accountName: text,
+      accountState: 'ACTIVE',
+    },
+    {
+      ...base,
+      kind: 'linked-account-not-in-organization',
+      subject: 's6',
+      suggestion: 'review',
+      address: record.address,
+      owner,
+      registryAccountId: '123456789012',
+    },
+  ];
+  const adoption: Adoption = {
+    adoptionId: 'adp-0a1b2c3d',
+    accountId: '210987654321',
+    accountName: text,
+    previousEmail: text,
+    requester: { id: 'carol', name: text },
+    state: 'awaiting-code',
+    requestId: 'req-0a1b2c3d',
+    address: record.address,
+    createdAt: NOW.toISOString(),
+    updatedAt: NOW.toISOString(),
+    codeRequestedAt: NOW.toISOString(),
+    codeDeadline: NOW.toISOString(),
+    codeRequests: 1,
+    cardCopies: [],
+    steps: [],
+    workPending: false,
+    stepClaims: {},
+  };
+  const run: ReconcileRun = {
+    runId: 'rec-1',
+    trigger: 'chat',
+    by: { id: 'carol', name: text },
+    startedAt: NOW.toISOString(),
+    state: 'done',
+    accounts: 2500,
+    records: 3000,
+    known: 2400,
+    autoLinked: 3,
+    autoLinkFailed: 1,
+    findings: 6,
+    byKind: { 'account-not-in-registry': 5, 'ended-account-still-assigned': 1 },
+    reported: 6,
+    resolved: 0,
+    unchanged: 0,
+    unposted: 2,
+  };
   return {
+    'awsFinding.json': [
+      ...findings.map((f) => awsFindingCard(f, 'open', text)),
+      awsFindingCard(findings[0], 'done', text),
+    ],
+    'awsAdoption.json': [
+      awsAdoptionCard(adoption, text),
+      awsAdoptionCard({
+        ...adoption,
+        state: 'ended',
+        ended: { reason: 'code-rejected', at: NOW.toISOString(), problem: text },
+      }),
+    ],
+    'awsReconcile.json': [
+      reconcileSummaryCard(run, text),
+      reconcileSummaryCard({ ...run, state: 'failed', error: text }),
+      driftDigestCard(findings, 3),
+    ],
     'addressList.json': [addressListCard(text, [record], text)],
     'addressRecord.json': [addressRecordCard(text, record)],
     'auditTrail.json': [
@@ -248,6 +376,13 @@ function everyCard(text: string): Record<string, object[]> {
         subscription: { configured: false },
         pool: { strategy: 'pool', mailboxes: [], free: 1, low: true },
         pendingApprovals: 1,
+        aws: {
+          configured: true,
+          lastRun: run,
+          openFindings: 6,
+          findingsByKind: run.byKind,
+          openAdoptions: 1,
+        },
         lastRelayedMail: { at: NOW.toISOString(), mailClass: 'secret', kind: text, accountName: text },
         mails: {
           since: '2026-05-26',
@@ -329,6 +464,8 @@ describe('the card contract', () => {
       'status',
       'audit',
       'cancel',
+      'reconcile',
+      'adopt',
       'setup',
     ];
     for (const word of words)

@@ -66,7 +66,25 @@ export interface CarryOutOptions {
  * background work (RequestWork), and the periodic job resumes whatever a crash left behind.
  */
 export class AddressRequestService {
+  private readonly workDone: ((request: AddressRequest) => Promise<void>)[] = [];
+
   constructor(private readonly deps: AddressRequestDeps) {}
+
+  /**
+   * Tells `listener` about a request each time its steps have run (e.g. an adoption waiting for its
+   * address); its failures are logged, never thrown into the request's work.
+   */
+  onWorkDone(listener: (request: AddressRequest) => Promise<void>): void {
+    this.workDone.push(listener);
+  }
+
+  private async afterWork(request: AddressRequest | undefined): Promise<void> {
+    if (!request) return;
+    for (const listener of this.workDone)
+      await listener(request).catch((err) =>
+        this.deps.logger.error({ err, requestId: request.requestId }, 'a listener of request work failed'),
+      );
+  }
 
   get(requestId: string): Promise<StoredRequest | undefined> {
     return this.deps.repository.get(requestId);
@@ -201,7 +219,7 @@ export class AddressRequestService {
     if (this.deps.deferWork) return;
     this.deps.background.run(`request ${requestId}`, async () => {
       if (options.requesterCopy) await this.attachCopy(requestId, options.requesterCopy);
-      await this.deps.work.run(requestId, options.answeredActivityId);
+      await this.afterWork(await this.deps.work.run(requestId, options.answeredActivityId));
     });
   }
 
@@ -289,7 +307,7 @@ export class AddressRequestService {
   async resumeAll(): Promise<void> {
     if (this.deps.deferWork) return;
     for (const request of await this.deps.repository.withPendingWork()) {
-      await this.deps.work.run(request.requestId);
+      await this.afterWork(await this.deps.work.run(request.requestId));
     }
   }
 
