@@ -17,11 +17,13 @@ const root =
     : path.join(__dirname, '..');
 const source = path.join(root, 'tab');
 const out = path.join(root, 'dist', 'tab');
-const mainSource = path.join(source, 'src', 'main.tsx');
+const mainSource = path.join(source, 'src', 'main.ts');
+/** React, Fluent UI and the views: imported by the entry at once, beside the sign-in (see tab/src/main.ts). */
+const uiSource = path.join(source, 'src', 'ui.tsx');
 
 export interface TabBuild {
   entry: string;
-  /** Files loaded before the first render (the entry and what it imports statically). */
+  /** Files loaded before the first render: the entry, the UI chunk it imports at once, and their imports. */
   initial: string[];
   /** Size of each file, and the packages bundled in it (to tell the MSAL chunk apart). */
   files: Record<string, { bytes: number; gzip: number; packages: string[] }>;
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
     .join('\n    ');
   writeFileSync(
     path.join(out, 'index.html'),
-    template.replace('<!-- preloads -->', preloads).replace('./src/main.tsx', `./assets/${tabBuild.entry}`),
+    template.replace('<!-- preloads -->', preloads).replace('./src/main.ts', `./assets/${tabBuild.entry}`),
   );
   writeFileSync(path.join(out, 'build.json'), `${JSON.stringify(tabBuild, null, 2)}\n`);
   const gzip = tabBuild.initial.reduce((n, f) => n + tabBuild.files[f].gzip, 0);
@@ -76,6 +78,8 @@ async function main(): Promise<void> {
 function describe(metafile: Metafile): TabBuild {
   const files: TabBuild['files'] = {};
   let entry = '';
+  let ui = '';
+  const sourceName = (file: string) => path.relative(root, file).split(path.sep).join('/');
   const imports = new Map<string, string[]>();
   for (const [file, output] of Object.entries(metafile.outputs)) {
     const name = path.basename(file);
@@ -91,8 +95,9 @@ function describe(metafile: Metafile): TabBuild {
       gzip: gzipSync(content, { level: 9 }).length,
       packages: [...packages].sort(),
     };
-    // Dynamic imports are entry points to esbuild too; the page's entry is main.tsx.
-    if (output.entryPoint === path.relative(root, mainSource).split(path.sep).join('/')) entry = name;
+    // Dynamic imports are entry points to esbuild too; the page's entry is main.ts.
+    if (output.entryPoint === sourceName(mainSource)) entry = name;
+    if (output.entryPoint === sourceName(uiSource)) ui = name;
     imports.set(
       name,
       output.imports.filter((i) => i.kind === 'import-statement').map((i) => path.basename(i.path)),
@@ -105,6 +110,7 @@ function describe(metafile: Metafile): TabBuild {
     for (const next of imports.get(name) ?? []) visit(next);
   };
   visit(entry);
+  visit(ui);
   return { entry, initial: [...initial], files };
 }
 

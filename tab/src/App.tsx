@@ -1,19 +1,13 @@
 import { Badge, FluentProvider, Link, makeStyles, Select, Text, tokens } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
-import { Api, MeView, RegistryPageView } from './api';
+import type { MeView } from './api';
 import { localSession, rememberLocalPerson, Session } from './host/session';
 import type { HostTheme } from './host/teamsHost';
 import { fluentTheme, initialTheme } from './theme';
 import { ApprovalsView } from './views/ApprovalsView';
 import { PoolView } from './views/PoolView';
-import { REGISTRY_PAGE_SIZE, RegistryView } from './views/RegistryView';
-
-export type ViewName = 'registry' | 'pool' | 'approvals';
-const VIEWS: { name: ViewName; title: string }[] = [
-  { name: 'registry', title: 'Registry' },
-  { name: 'pool', title: 'Pool' },
-  { name: 'approvals', title: 'Approvals' },
-];
+import { RegistryView } from './views/RegistryView';
+import { Loading, startLoading, viewFromUrl, VIEWS, ViewName } from './loading';
 
 const useStyles = makeStyles({
   shell: {
@@ -38,34 +32,6 @@ const useStyles = makeStyles({
   who: { marginLeft: 'auto', display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalS },
   main: { padding: `${tokens.spacingVerticalL} ${tokens.spacingHorizontalXL}`, maxWidth: '1400px' },
 });
-
-/** What a session loads first; started before the first render so the requests overlap with it. */
-export interface Loading {
-  session: Session;
-  api: Api;
-  me: Promise<MeView>;
-  /** The registry's first page (every record, for admins), when the registry is the view shown. */
-  firstPage?: Promise<RegistryPageView>;
-}
-
-export function startLoading(session: Session): Loading {
-  const api = new Api(session.credentials);
-  const me = api.me();
-  me.catch(() => undefined); // the views report failures; this promise is only shared
-  const firstPage =
-    viewFromUrl(session) === 'registry' && !new URLSearchParams(location.search).get('address')
-      ? api.search({ offset: 0, limit: REGISTRY_PAGE_SIZE })
-      : undefined;
-  firstPage?.catch(() => undefined);
-  return { session, api, me, firstPage };
-}
-
-function viewFromUrl(session: Session): ViewName {
-  const asked =
-    new URLSearchParams(location.search).get('view') ??
-    (session.kind === 'teams' ? session.host.pageId : undefined);
-  return VIEWS.some((v) => v.name === asked) ? (asked as ViewName) : 'registry';
-}
 
 /**
  * The tab: a header with who is signed in, the three views, and outside Teams its own navigation (in

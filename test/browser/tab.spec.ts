@@ -324,6 +324,25 @@ inBrowser(title, () => {
     }
   }, 90_000);
 
+  it('framed by a page that is not Teams, the tab says it could not connect instead of waiting a minute', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    pages.push(page);
+    // A parent that never answers teams-js's handshake (teams-js alone would wait 60 s).
+    await page.route(`${t.url}/not-teams.html`, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: '<iframe id="tab" src="/tab/" style="width:100%;height:600px"></iframe>',
+      }),
+    );
+    await page.goto(`${t.url}/not-teams.html`);
+    const tab = page.frameLocator('iframe#tab');
+    await tab.getByText('Cannot start').waitFor({ timeout: 30_000 });
+    expect(await tab.locator('main').innerText()).toMatch(
+      /RootMail could not connect to Teams: Teams did not answer/,
+    );
+    expect(await tab.locator('tbody tr').count()).toBe(0);
+  }, 60_000);
+
   it('in a local run, a plain browser signs in as the local directory’s person, and can act as another', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     pages.push(page);

@@ -17,10 +17,10 @@ import {
 } from '@fluentui/react-components';
 import { useEffect, useRef, useState } from 'react';
 import { Api, ApiError, MeView, RecordView, RegistryPageView } from '../api';
+import { REGISTRY_PAGE_SIZE } from '../loading';
 import { Problem, StateBadge } from './common';
 import { RecordPanel } from './RecordPanel';
 
-export const REGISTRY_PAGE_SIZE = 25;
 const PAGE_SIZE = REGISTRY_PAGE_SIZE;
 const STATES = ['available', 'assigned', 'quarantined', 'retired'];
 
