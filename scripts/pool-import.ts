@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   } catch {
     throw new AddressError(`Cannot read ${file}: check the path.`);
   }
-  const app = await createApp(loadConfig(), { startTimers: false });
+  // The CLI never listens, so the anonymous-bot rule of the server does not apply to it.
+  const app = await createApp(loadConfig(process.env, { guardAnonymousBot: false }), { startTimers: false });
   try {
     const who = process.env.USER ?? process.env.USERNAME ?? 'cli';
     const result = await app.services.pool.importCsv(csv, person(`cli:${who}`, `pool:import (${who})`, true));

@@ -15,7 +15,11 @@ describe('configuration', () => {
   });
 
   it('chooses Cosmos DB when COSMOS_ENDPOINT is set, with the default database name', () => {
-    const config = loadConfig({ COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/' });
+    const config = loadConfig({
+      COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/',
+      MicrosoftAppId: 'app-id', // a real database makes it a deployment (test/security/anonymousMode.spec.ts)
+      MicrosoftAppPassword: 'secret',
+    });
     expect(config.storage).toEqual({
       kind: 'cosmos',
       endpoint: 'https://acct.documents.azure.com:443/',

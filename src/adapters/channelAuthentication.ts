@@ -1,19 +1,41 @@
-import { Activity, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import {
+  Activity,
+  ConfigurationBotFrameworkAuthentication,
+  ConfigurationBotFrameworkAuthenticationOptions,
+} from 'botbuilder';
 // botbuilder's own dependency (same pinned version): CloudAdapter answers 401 only for this class.
-import { AuthenticationError } from 'botframework-connector';
+import {
+  AuthenticateRequestResult,
+  AuthenticationError,
+  ClaimsIdentity,
+  ConnectorFactory,
+} from 'botframework-connector';
+import type { ConnectorClient } from 'botframework-connector';
+import { isTrustedServiceUrl, ServiceUrlPolicy } from '../domain/channelTrust';
+import { UntrustedServiceUrlError } from '../ports/chat';
 
 /** Errors of the JWT library botbuilder uses when a token's signature or dates do not check out. */
 const REJECTED_TOKEN = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExpiredError']);
 
 /**
- * Bot Framework authentication as configured, except that a token with a forged signature is answered
- * 401 like every other bad token: botbuilder lets the JWT library's error through, and CloudAdapter then
- * answers 500, which reads as our fault and hides an attack in the error rate.
+ * Bot Framework authentication as configured, with two additions:
+ *  - every Bot Connector client it hands out (replies within a turn, proactive posts, new threads, card
+ *    updates, member look-ups) is for a trusted service URL only: the one place outbound calls are checked,
+ *    so neither an activity nor a stored conversation reference can point the bot (and its token) elsewhere;
+ *  - a token with a forged signature is answered 401 like every other bad token: botbuilder lets the JWT
+ *    library's error through, and CloudAdapter then answers 500, which reads as our fault and hides an attack.
  */
 export class ChannelAuthentication extends ConfigurationBotFrameworkAuthentication {
+  constructor(
+    options: ConfigurationBotFrameworkAuthenticationOptions,
+    private readonly serviceUrls: ServiceUrlPolicy,
+  ) {
+    super(options);
+  }
+
   override async authenticateRequest(activity: Activity, authHeader: string) {
     try {
-      return await super.authenticateRequest(activity, authHeader);
+      return this.guarded(await super.authenticateRequest(activity, authHeader));
     } catch (err) {
       throw asAuthenticationError(err);
     }
@@ -21,10 +43,38 @@ export class ChannelAuthentication extends ConfigurationBotFrameworkAuthenticati
 
   override async authenticateStreamingRequest(authHeader: string, channelIdHeader: string) {
     try {
-      return await super.authenticateStreamingRequest(authHeader, channelIdHeader);
+      return this.guarded(await super.authenticateStreamingRequest(authHeader, channelIdHeader));
     } catch (err) {
       throw asAuthenticationError(err);
     }
+  }
+
+  override createConnectorFactory(claimsIdentity: ClaimsIdentity): ConnectorFactory {
+    return new TrustedConnectorFactory(super.createConnectorFactory(claimsIdentity), this.serviceUrls);
+  }
+
+  private guarded(result: AuthenticateRequestResult): AuthenticateRequestResult {
+    return result.connectorFactory
+      ? {
+          ...result,
+          connectorFactory: new TrustedConnectorFactory(result.connectorFactory, this.serviceUrls),
+        }
+      : result;
+  }
+}
+
+/** Creates connector clients for trusted service URLs only; anything else is refused before a byte is sent. */
+class TrustedConnectorFactory extends ConnectorFactory {
+  constructor(
+    private readonly inner: ConnectorFactory,
+    private readonly policy: ServiceUrlPolicy,
+  ) {
+    super();
+  }
+
+  create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+    if (!isTrustedServiceUrl(serviceUrl, this.policy)) return Promise.reject(new UntrustedServiceUrlError());
+    return this.inner.create(serviceUrl, audience);
   }
 }
 

@@ -17,7 +17,8 @@ export type AuthOutcome =
   { ok: true; caller: ApiCaller } | { ok: false; status: 401 | 503; detail: string; challenge?: string };
 
 /**
- * Checks Entra ID bearer tokens (signature from API_JWKS_URL, issuer, audience, expiry) with jose.
+ * Checks Entra ID bearer tokens (signature from API_JWKS_URL, issuer, audience, expiry, and for a
+ * single-tenant bot the `tid` claim) with jose.
  * Without API_* settings every call is refused: the API is never open.
  */
 export function createApiAuthenticator(api: AppConfig['api']): (req: Request) => Promise<AuthOutcome> {
@@ -63,6 +64,14 @@ export function createApiAuthenticator(api: AppConfig['api']): (req: Request) =>
       };
     }
     const claims = payload as JWTPayload & Record<string, unknown>;
+    // A single-tenant deployment serves its own tenant's callers only, whatever the issuer setting allows.
+    if (api.tenantId && (typeof claims.tid !== 'string' || claims.tid.toLowerCase() !== api.tenantId))
+      return {
+        ok: false,
+        status: 401,
+        detail: 'The access token was refused: it is not from the tenant this app serves.',
+        challenge: 'Bearer error="invalid_token"',
+      };
     const id = ([claims.oid, claims.azp, claims.appid, claims.sub].find((v) => typeof v === 'string') ??
       'unknown-caller') as string;
     const roles = Array.isArray(claims.roles)

@@ -1,6 +1,7 @@
 import restify, { Request, Response, Server } from 'restify';
 import { classifyFailure } from '../app/failures';
 import type { Logger } from '../log/logger';
+import { ActivityPolicy, checkActivity } from './activityGate';
 import { sendFailure, sendProblem } from './problem';
 
 /** A feature's HTTP routes; each route module registers itself on the one server. */
@@ -14,8 +15,10 @@ export interface HttpServerDeps {
   logger: Logger;
   /** Liveness and readiness from memory (never a scan per probe). */
   health: () => { ok: boolean; body: Record<string, unknown> };
-  /** POST /api/messages: a Bot Framework activity (the body is a checked JSON object with a type). */
+  /** POST /api/messages: a Bot Framework activity that passed the gate (src/http/activityGate.ts). */
   messages: RouteHandler;
+  /** Trusted service URLs and the served tenant, for the activity gate. */
+  activityPolicy: ActivityPolicy;
   routes?: RouteModule[];
 }
 
@@ -28,7 +31,13 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store',
 };
 
-export function createHttpServer({ logger, health, messages, routes = [] }: HttpServerDeps): Server {
+export function createHttpServer({
+  logger,
+  health,
+  messages,
+  activityPolicy,
+  routes = [],
+}: HttpServerDeps): Server {
   const server = restify.createServer({
     name: 'rootmail',
     handleUncaughtExceptions: false,
@@ -74,22 +83,10 @@ export function createHttpServer({ logger, health, messages, routes = [] }: Http
   server.post(
     '/api/messages',
     route(async (req, res) => {
-      const body = req.body as Record<string, unknown> | undefined;
-      if (!body || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body))
-        return sendProblem(
-          res,
-          400,
-          'Bad Request',
-          'The body must be a Bot Framework activity as a JSON object.',
-        );
-      if (typeof body.type !== 'string' || !body.type) {
-        logger.warn({ path: req.path() }, 'activity without a type');
-        return sendProblem(
-          res,
-          400,
-          'Bad Request',
-          'The activity has no "type"; every activity needs one (e.g. "message").',
-        );
+      const verdict = checkActivity(req.body, activityPolicy);
+      if (!verdict.ok) {
+        logger.warn({ path: req.path(), status: verdict.status, reason: verdict.reason }, 'activity refused');
+        return sendProblem(res, verdict.status, titleFor(verdict.status), verdict.detail);
       }
       await messages(req, res);
     }),

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { CloudAdapter, ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
-import type { Server } from 'restify';
+import type { Request, Response, Server } from 'restify';
 import { BotFrameworkChat } from '../adapters/botFrameworkChat';
 import { ChannelAuthentication } from '../adapters/channelAuthentication';
 import { AddressPool } from '../app/addresses/addressPool';
@@ -13,7 +13,7 @@ import { OnCallAlerts } from '../app/alerts';
 import { AuditLog } from '../app/auditLog';
 import { BackgroundWork } from '../app/background';
 import { ConversationDirectory } from '../app/conversations';
-import { chatSentence, classifyFailure } from '../app/failures';
+import { chatSentence, classifyFailure, Failure } from '../app/failures';
 import { JobRunner, PeriodicJob } from '../app/jobs';
 import { Leases } from '../app/leases';
 import { InboxSubscription } from '../app/mail/inboxSubscription';
@@ -30,12 +30,14 @@ import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
 import { AFTER_TURN, AfterTurn, RootMailBot } from '../bot/RootMailBot';
 import type { AppConfig } from '../config';
+import { isLoopbackHost, ServiceUrlPolicy } from '../domain/channelTrust';
 import { person } from '../domain/permissions';
 import { addressApiRoutes } from '../http/addressApi';
 import { devMailRoutes } from '../http/devMailRoutes';
 import { graphWebhookRoutes } from '../http/graphWebhookRoutes';
 import { requestApiRoutes } from '../http/requestApi';
 import { statusApiRoutes } from '../http/statusApi';
+import { sendFailure, sendProblem } from '../http/problem';
 import { createHttpServer, RouteModule } from '../http/server';
 import { createLogger, Logger } from '../log/logger';
 import { Clock, systemClock } from '../ports/clock';
@@ -64,7 +66,10 @@ export interface RootMailApp {
   readonly relay: MailRelay;
   /** The SMTP port actually bound, once listening (SMTP_PORT set). */
   readonly smtpPort?: number;
-  /** Listens on the port (0 = any free one) and resolves with the base URL. */
+  /**
+   * Listens on the port (0 = any free one) and resolves with the base URL. Without an app id (anonymous
+   * bot) only on loopback: the default host is 127.0.0.1 then, and any other host is refused.
+   */
   listen(port: number, host?: string): Promise<string>;
   /** Runs every periodic job once, now (tests). */
   runJobs(): Promise<void>;
@@ -92,11 +97,19 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   // Teams: the Bot Framework adapter and the chat port over it.
   const turnMetrics = createTurnMetrics();
-  const adapter = new CloudAdapter(new ChannelAuthentication(botAuthSettings(config)));
+  const serviceUrls = serviceUrlPolicy(config);
+  const adapter = new CloudAdapter(new ChannelAuthentication(botAuthSettings(config), serviceUrls));
   adapter.onTurnError = async (context, error) => {
     turnMetrics.turnFailed(context.activity.type);
     const failure = classifyFailure(error, logger, { activityType: context.activity.type });
-    if (context.activity.type === 'message') await context.sendActivity(chatSentence(failure));
+    if (context.activity.type !== 'message') return;
+    // Telling the user can fail as well (Teams down); the failure is logged above either way.
+    await context.sendActivity(chatSentence(failure)).catch((err) => {
+      logger.warn(
+        { err, correlationId: correlationOf(failure) },
+        'could not tell the user about a failed turn',
+      );
+    });
   };
   const chat = new BotFrameworkChat(adapter, config.bot.appId);
   const conversations = new ConversationDirectory(store, clock);
@@ -260,15 +273,18 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const server = createHttpServer({
     logger,
     health: () => statusBoard.health(APP_VERSION),
+    activityPolicy: { serviceUrls, servedTenantId: config.bot.servedTenantId },
     // Work a handler asked for after its answer (e.g. a request's steps after a click) starts once the
     // HTTP answer to Teams is out, as tracked background work.
     messages: async (req, res) => {
       const later: (() => Promise<void>)[] = [];
       const afterTurn: AfterTurn = (work) => later.push(work);
-      await adapter.process(req, res, (context) => {
+      const answer = new AdapterAnswer(res);
+      await adapter.process(req, answer, (context) => {
         context.turnState.set(AFTER_TURN, afterTurn);
         return bot.run(context);
       });
+      answer.deliver(req, res, logger);
       for (const work of later) background.run('after a turn', work);
     },
     routes: [addressApiRoutes(services), requestApiRoutes(services), statusApiRoutes(services), ...routes],
@@ -289,11 +305,18 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     services,
     store,
     relay,
-    listen: async (port, host = '0.0.0.0') => {
-      const url = await new Promise<string>((resolve) => {
+    listen: async (port, host = config.bot.appId ? '0.0.0.0' : '127.0.0.1') => {
+      if (!config.bot.appId && !isLoopbackHost(host))
+        throw new Error(
+          `Without MicrosoftAppId the bot accepts unauthenticated activities, so it listens on loopback only, not on ${host}.`,
+        );
+      const url = await new Promise<string>((resolve, reject) => {
+        server.once('error', reject);
         server.listen(port, host, () => {
           const address = server.address() as AddressInfo;
-          resolve(`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`);
+          resolve(
+            `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
+          );
         });
       });
       if (tokenDir) {
@@ -348,6 +371,54 @@ function gracefulStopper(server: Server): () => Promise<void> {
       server.close(() => resolve());
       http.closeIdleConnections();
     });
+}
+
+/**
+ * Where the bot may send (src/domain/channelTrust.ts): with an app id the Bot Framework / Teams hosts, without
+ * one loopback only; TRUSTED_SERVICE_URLS adds to either.
+ */
+function serviceUrlPolicy(config: AppConfig): ServiceUrlPolicy {
+  const anonymous = !config.bot.appId;
+  return { botFrameworkHosts: !anonymous, loopback: anonymous, extra: config.bot.trustedServiceUrls };
+}
+
+function correlationOf(failure: Failure): string | undefined {
+  return failure.kind === 'refused' ? undefined : failure.correlationId;
+}
+
+/**
+ * Collects the Bot Framework adapter's answer instead of letting it write to the socket, so that its own
+ * error answers (401 with botbuilder's wording, 500 with an error message such as "conversationId cannot be
+ * null") go out as problem+json through the one error path; invoke answers (including 501) pass unchanged.
+ */
+class AdapterAnswer {
+  private code = 200;
+  private body: unknown;
+  readonly socket: unknown;
+
+  constructor(res: Response) {
+    this.socket = res.socket;
+  }
+
+  header(): void {}
+  status(code: number): void {
+    this.code = code;
+  }
+  send(body?: unknown): void {
+    this.body = body;
+  }
+  end(): void {}
+
+  deliver(req: Request, res: Response, logger: Logger): void {
+    if (this.code === 401)
+      return sendProblem(res, 401, 'Unauthorized', 'The request does not carry a valid Bot Framework token.');
+    if (this.code >= 500 && this.code !== 501) {
+      const err = new Error(typeof this.body === 'string' ? this.body : 'the Bot Framework adapter failed');
+      return sendFailure(res, classifyFailure(err, logger, { method: req.method, path: req.path() }));
+    }
+    if (this.body === undefined) res.send(this.code);
+    else res.send(this.code, this.body);
+  }
 }
 
 function botAuthSettings(config: AppConfig): ConfigurationBotFrameworkAuthenticationOptions {

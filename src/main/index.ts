@@ -25,23 +25,33 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   const url = await app.listen(config.port);
   const { logger } = app.services;
+  // Where it listens, truthfully: loopback only without an app id, every interface with one.
+  const where = config.bot.appId
+    ? 'all interfaces'
+    : 'loopback only: no MicrosoftAppId, so the bot accepts unauthenticated activities from this machine only';
+  const local = url.replace('//0.0.0.0:', '//127.0.0.1:');
   const auth = config.bot.appId
-    ? `app id ${config.bot.appId}`
-    : 'anonymous (no MicrosoftAppId: local use only)';
+    ? `app id ${config.bot.appId}${config.bot.servedTenantId ? `, tenant ${config.bot.servedTenantId} only` : ''}`
+    : 'anonymous (local use only)';
   const store =
     config.storage.kind === 'cosmos'
       ? `Cosmos DB ${config.storage.endpoint}`
       : `embedded store in ${config.storage.dataDir}`;
-  logger.info({ url, store: config.storage.kind, telemetry }, 'RootMail is listening');
+  logger.info(
+    { url, anonymous: !config.bot.appId, store: config.storage.kind, telemetry },
+    'RootMail is listening',
+  );
   console.log(
     [
       '',
-      `RootMail is listening on ${url}`,
-      `  bot endpoint:  ${url}/api/messages  (${auth})`,
-      `  health:        ${url}/healthz`,
+      `RootMail is listening on ${url} (${where})`,
+      `  bot endpoint:  ${local}/api/messages  (${auth})`,
+      `  health:        ${local}/healthz`,
       `  storage:       ${store}`,
       `  telemetry:     ${telemetry ? 'Application Insights' : 'off (no APPLICATIONINSIGHTS_CONNECTION_STRING)'}`,
-      '  chat with it:  npm run dev  (starts the Microsoft 365 Agents Playground against this bot)',
+      ...(config.bot.appId
+        ? []
+        : ['  chat with it:  npm run dev  (starts the Microsoft 365 Agents Playground against this bot)']),
       '',
     ].join('\n'),
   );

@@ -62,3 +62,14 @@ export interface ChatPort {
     teamId?: string,
   ): Promise<ChatMember | undefined>;
 }
+
+/**
+ * The conversation's service URL is not a Bot Connector the bot trusts (see src/domain/channelTrust.ts):
+ * nothing was sent. Not an outage, and retrying does not help.
+ */
+export class UntrustedServiceUrlError extends Error {
+  constructor() {
+    super('the conversation service URL is not a trusted Bot Connector; nothing was sent');
+    this.name = 'UntrustedServiceUrlError';
+  }
+}

@@ -75,7 +75,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       : {}),
     ...options.env,
   };
-  const config = loadConfig(env);
+  // In-process tests run the anonymous bot on loopback with API, mailbox and public-URL settings that all
+  // point at loopback fakes; the real process refuses that combination (test/security/anonymousMode.spec.ts).
+  const config = loadConfig(env, { guardAnonymousBot: false });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {

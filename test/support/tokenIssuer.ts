@@ -13,6 +13,10 @@ export interface TokenOptions {
   expiresIn?: number;
   /** Sign with a key the JWKS does not publish. */
   foreignKey?: boolean;
+  /** The `tid` claim (the caller's tenant); none when absent. */
+  tid?: string;
+  /** Leave out `exp` (a token that would be good forever). */
+  noExpiry?: boolean;
 }
 
 /**
@@ -47,17 +51,18 @@ export class TokenIssuer {
 
   async token(options: TokenOptions = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({
+    const jwt = new SignJWT({
       roles: options.roles ?? [],
       oid: options.oid ?? 'a0000000-0000-0000-0000-00000000a0a0',
       ...(options.name ? { name: options.name } : {}),
+      ...(options.tid ? { tid: options.tid } : {}),
     })
       .setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' })
       .setIssuer(options.issuer ?? this.issuer)
       .setAudience(options.audience ?? this.audience)
-      .setIssuedAt(now - 60)
-      .setExpirationTime(now + (options.expiresIn ?? 3600))
-      .sign(options.foreignKey ? this.keys!.foreign : this.keys!.privateKey);
+      .setIssuedAt(now - 60);
+    if (!options.noExpiry) jwt.setExpirationTime(now + (options.expiresIn ?? 3600));
+    return jwt.sign(options.foreignKey ? this.keys!.foreign : this.keys!.privateKey);
   }
 
   async bearer(options: TokenOptions = {}): Promise<Record<string, string>> {

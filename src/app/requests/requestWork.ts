@@ -20,7 +20,13 @@ import {
   requestStatusCard,
 } from '../../cards/requestCards';
 import type { Logger } from '../../log/logger';
-import type { ChatPort, ConversationRef, OutgoingMessage, PostedMessage } from '../../ports/chat';
+import {
+  ChatPort,
+  ConversationRef,
+  OutgoingMessage,
+  PostedMessage,
+  UntrustedServiceUrlError,
+} from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { AuditLog } from '../auditLog';
 import type { ChannelSetting, ConversationDirectory } from '../conversations';
@@ -313,7 +319,13 @@ export class RequestWork {
       (request.contact?.conversation as ConversationRef | undefined) ??
       (await this.deps.conversations.personalChatOf(request.requester.id))?.reference;
     if (!where) return undefined;
-    return this.deps.chat.post(where, message);
+    try {
+      return await this.deps.chat.post(where, message);
+    } catch (err) {
+      if (!(err instanceof UntrustedServiceUrlError)) throw err;
+      this.deps.logger.warn({ err, requestId: request.requestId }, 'the requester is not reachable there');
+      return undefined;
+    }
   }
 
   private async reach(
