@@ -1,7 +1,7 @@
 // Runs before `npm start`: rebuilds dist/ only when a source file is newer than the last build, so a
 // fresh start costs milliseconds and an edited tree is never started from stale output.
 const { execFileSync } = require('node:child_process');
-const { readdirSync, statSync, existsSync } = require('node:fs');
+const { readdirSync, statSync, existsSync, utimesSync } = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
@@ -19,12 +19,13 @@ function newestSource(dir) {
 
 const sources = Math.max(
   newestSource(path.join(root, 'src')),
+  newestSource(path.join(root, 'scripts')),
   statSync(path.join(root, 'package.json')).mtimeMs,
   statSync(path.join(root, 'tsconfig.json')).mtimeMs,
   statSync(path.join(root, 'tsconfig.build.json')).mtimeMs,
 );
 if (
-  !existsSync(path.join(root, 'dist', 'src', 'index.js')) ||
+  !existsSync(path.join(root, 'dist', 'src', 'main', 'index.js')) ||
   !existsSync(stamp) ||
   statSync(stamp).mtimeMs < sources
 ) {
@@ -33,4 +34,7 @@ if (
     cwd: root,
     stdio: 'inherit',
   });
+  // tsc -b leaves its build info alone when nothing it compiles changed (e.g. only package.json did).
+  const now = new Date();
+  utimesSync(stamp, now, now);
 }

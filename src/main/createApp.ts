@@ -133,7 +133,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     leases,
     strategy: config.addresses.strategy,
     buckets,
-    centralMailbox: config.mail.mailbox,
+    centralMailbox: config.mail.mailbox?.toLowerCase(),
+    plusAddress: config.addresses.plusAddress,
   });
   const addresses = new AddressRegistry({
     store,
