@@ -326,7 +326,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       }
       if (smtp) app.smtpPort = await smtp.listen();
       // Work a previous run left unfinished (e.g. a crash after a decision was stored) is resumed now.
-      background.run('resume request work', () => requests.resumeAll());
+      background.run('resume request work', () => requests.resumeAll({ takeOver: true }));
       background.run('guard open requests', () => repository.guardOpenRequests());
       if (startTimers) {
         runner.start();

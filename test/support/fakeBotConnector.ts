@@ -15,6 +15,17 @@ export interface ConnectorCall {
   targetActivityId?: string;
   body: any;
   authorization?: string;
+  /** Set when the connector created the message and then failed its answer with this status (a fault). */
+  answeredWith?: number;
+}
+
+/** A fault the fake connector injects into the next matching calls (see FakeBotConnector.fail). */
+interface Fault {
+  match: (call: { method: string; path: string; body: any }) => boolean;
+  status: number;
+  /** True: the message is created (recorded) and only the answer fails, as a 500 can. False: refused. */
+  created: boolean;
+  times: number;
 }
 
 /**
@@ -29,7 +40,22 @@ export class FakeBotConnector {
   readonly personalChatRefused = new Set<string>();
   private server?: http.Server;
   private counter = 1000;
+  private readonly faults: Fault[] = [];
+  /** Every answer waits this long (a slow Teams), after the call is recorded. */
+  latencyMs = 0;
   url = '';
+
+  /**
+   * The next `times` calls that `match` are answered with `status`: refused (nothing created, like 429/503/403)
+   * or, with `created`, recorded as sent and then answered with the error (a 500 after the fact).
+   */
+  fail(
+    match: Fault['match'],
+    status: number,
+    { created = false, times = 1 }: { created?: boolean; times?: number } = {},
+  ): void {
+    this.faults.push({ match, status, created, times });
+  }
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -96,9 +122,29 @@ export class FakeBotConnector {
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent); // v3 conversations {id} …
     const method = req.method ?? 'GET';
     const base = { method, path: url.pathname, body, authorization: req.headers.authorization };
+    const fault = this.faults.find((f) => f.times > 0 && f.match(base));
+    if (fault) {
+      fault.times--;
+      if (fault.created)
+        this.calls.push({
+          ...base,
+          kind: parts[4] ? 'reply' : 'post',
+          conversationId: parts[2],
+          activityId: this.nextId(),
+          answeredWith: fault.status,
+        });
+      res.writeHead(fault.status, { 'content-type': 'application/json', 'retry-after': '0' });
+      res.end(JSON.stringify({ error: { code: 'ServiceError', message: 'injected fault' } }));
+      return;
+    }
+    const latency = this.latencyMs;
     const send = (status: number, payload?: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(payload === undefined ? '' : JSON.stringify(payload));
+      const answer = () => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(payload === undefined ? '' : JSON.stringify(payload));
+      };
+      if (latency > 0) setTimeout(answer, latency);
+      else answer();
     };
 
     if (parts[0] !== 'v3' || parts[1] !== 'conversations') return send(404, { error: { code: 'NotFound' } });

@@ -277,11 +277,14 @@ export class AddressRequestService {
     return queued;
   }
 
-  /** Carries out every step left pending (at start, and on each job run). */
-  async resumeAll(): Promise<void> {
+  /**
+   * Carries out every step left pending (on each job run). At start (`takeOver`), steps a crashed run still
+   * holds are taken over at once instead of after their lease (see RequestWork.run).
+   */
+  async resumeAll({ takeOver = false }: { takeOver?: boolean } = {}): Promise<void> {
     if (this.deps.deferWork) return;
     for (const request of await this.deps.repository.withPendingWork()) {
-      await this.deps.work.run(request.requestId);
+      await this.deps.work.run(request.requestId, undefined, { takeOver });
     }
   }
 
