@@ -110,7 +110,10 @@ export class AddressRegistry {
     };
     if (input.requestId) {
       const given = await this.givenToRequest(input.requestId);
-      if (given) return given;
+      if (given) {
+        await this.recordAllocation(given, input); // a no-op unless a crash cut it off the first time
+        return given;
+      }
     }
     const claimed =
       this.deps.settings.strategy === 'plus'
@@ -130,20 +133,28 @@ export class AddressRegistry {
     }
     const record = claimed.record;
     if (claimed.fresh === false) return withoutStoreFields(record);
-    for (const subject of [record.address, input.requestId].filter((s): s is string => !!s)) {
-      await this.deps.audit.record({
-        subject,
-        action: 'address.allocated',
-        actorId: input.by.id,
-        actorName: input.by.name,
-        after: snapshot(record),
-        detail: subject === record.address && input.requestId ? `request ${input.requestId}` : undefined,
-      });
-    }
+    await this.recordAllocation(record, input);
     await this.deps.afterAllocation?.().catch((err) => {
       this.deps.logger.error({ err }, 'pool level check after an allocation failed');
     });
     return withoutStoreFields(record);
+  }
+
+  /** The allocation's audit events, on the address and the request; once per request when there is one. */
+  private async recordAllocation(record: AddressRecord, input: AllocateInput): Promise<void> {
+    for (const subject of [record.address, input.requestId].filter((s): s is string => !!s)) {
+      await this.deps.audit.record(
+        {
+          subject,
+          action: 'address.allocated',
+          actorId: input.by.id,
+          actorName: input.by.name,
+          after: snapshot(record),
+          detail: subject === record.address && input.requestId ? `request ${input.requestId}` : undefined,
+        },
+        input.requestId ? { once: `allocated:${input.requestId}` } : {},
+      );
+    }
   }
 
   /** The address a request was given: its `request:<id>` key, or (a crash before the key) its record. */

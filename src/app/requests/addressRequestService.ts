@@ -153,13 +153,7 @@ export class AddressRequestService {
       if (result.kind === 'already-decided') return result;
       const stored = await repository.tryReplace(current, result.request);
       if (!stored) continue; // another click was stored first: decide again against it
-      await audit.record({
-        subject: current.requestId,
-        action: outcome === 'approved' ? 'request.approved' : 'request.rejected',
-        actorId: actor.id,
-        actorName: actor.name,
-        detail: result.request.decision?.comment,
-      });
+      await recordDecision(audit, stored);
       return { kind: 'decided', request: stored };
     }
   }
@@ -319,4 +313,24 @@ function toPerson(user: DirectoryUser | undefined): Person | undefined {
     name: user.displayName ?? user.userPrincipalName ?? user.id,
     upn: user.userPrincipalName,
   };
+}
+
+/**
+ * The decision's audit event, once per request: written right after the decision is stored, and again (a
+ * no-op then) by the work that follows it, in case a crash fell between the two.
+ */
+export async function recordDecision(audit: AuditLog, request: AddressRequest): Promise<void> {
+  const { decision } = request;
+  if (!decision) return;
+  await audit.record(
+    {
+      subject: request.requestId,
+      action: decision.outcome === 'approved' ? 'request.approved' : 'request.rejected',
+      actorId: decision.by.id,
+      actorName: decision.by.name,
+      detail: decision.comment,
+      at: decision.at,
+    },
+    { once: 'decision' },
+  );
 }

@@ -30,6 +30,7 @@ import {
 import type { Clock } from '../../ports/clock';
 import type { AuditLog } from '../auditLog';
 import type { ChannelSetting, ConversationDirectory } from '../conversations';
+import { recordDecision } from './addressRequestService';
 import { RequestPosts } from './requestPosts';
 import type { RequestRepository, StoredRequest } from './requestRepository';
 
@@ -129,6 +130,7 @@ export class RequestWork {
       case 'deliver-approval':
         return this.deliverApproval(request);
       case 'update-cards':
+        await recordDecision(this.deps.audit, request); // in case a crash cut it off after the decision
         await this.updateCards(request, answeredActivityId);
         return same;
       case 'allocate':
@@ -272,13 +274,16 @@ export class RequestWork {
       });
       return (latest: AddressRequest) => awaitCapacity(latest);
     }
-    await audit.record({
-      subject: request.requestId,
-      action: 'request.allocated',
-      actorId: request.decision?.by.id ?? 'system',
-      actorName: request.decision?.by.name,
-      after: { address },
-    });
+    await audit.record(
+      {
+        subject: request.requestId,
+        action: 'request.allocated',
+        actorId: request.decision?.by.id ?? 'system',
+        actorName: request.decision?.by.name,
+        after: { address },
+      },
+      { once: 'allocated' },
+    );
     const allocated = address;
     return (latest: AddressRequest) => fulfil(latest, allocated);
   }
