@@ -56,16 +56,38 @@ export function createHttpServer({
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     next();
   });
-  // Graph's validation handshake and plain-text bodies arrive as text; JSON for everything else.
+  // Bodies the app reads: JSON, and plain text (Graph's validation handshake, pool files as text/csv).
+  // Nothing else is parsed — no forms, no multipart uploads written to disk, no CSV parser's own errors.
   server.use(restify.plugins.queryParser({ mapParams: false }));
-  server.use(
-    restify.plugins.bodyParser({
-      maxBodySize: MAX_BODY_BYTES,
-      mapParams: false,
-      mapFiles: false,
-      rejectUnknown: false,
-    }),
-  );
+  server.use(restify.plugins.bodyReader({ maxBodySize: MAX_BODY_BYTES }));
+  server.use((req: Request, res: Response, next: (result?: false) => void) => {
+    const text =
+      typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    if (!text) {
+      req.body = undefined;
+      return next();
+    }
+    const type = (req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    if (type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type)) {
+      try {
+        req.body = JSON.parse(text);
+      } catch {
+        sendProblem(res, 400, 'Bad Request', 'The body is not valid JSON.');
+        return next(false);
+      }
+    } else if (type === 'text/plain' || type === 'text/csv') {
+      req.body = text;
+    } else {
+      sendProblem(
+        res,
+        415,
+        'Unsupported Media Type',
+        'Send the body as application/json (or text/csv for a pool file).',
+      );
+      return next(false);
+    }
+    next();
+  });
 
   server.get(
     '/healthz',

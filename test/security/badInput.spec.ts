@@ -181,6 +181,27 @@ describe('bad input over real HTTP', () => {
       expectCleanProblem(res, 400);
     });
 
+    it('parses JSON and text only: a CSV body elsewhere, a form or a multipart upload is refused, not parsed', async () => {
+      const headers = await admin();
+      const csv = await t.request('POST', '/api/v1/addresses', '{"a",\n"b', {
+        ...headers,
+        'content-type': 'text/csv',
+      });
+      expectCleanProblem(csv, 400);
+      const form = await t.request('POST', '/api/v1/addresses', 'accountName=x-prod', {
+        ...headers,
+        'content-type': 'application/x-www-form-urlencoded',
+      });
+      expectCleanProblem(form, 415);
+      const upload = await t.request(
+        'POST',
+        '/api/messages',
+        '--b\r\nContent-Disposition: form-data; name="f"; filename="x.txt"\r\n\r\nhello\r\n--b--\r\n',
+        { 'content-type': 'multipart/form-data; boundary=b' },
+      );
+      expectCleanProblem(upload, 400); // not read at all: no multipart parser, no upload on disk
+    });
+
     it('refuses a token without exp: it would be good forever', async () => {
       const res = await t.request(
         'GET',
