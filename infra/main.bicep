@@ -55,6 +55,9 @@ param addressStrategy string = 'pool'
 @description('With addressStrategy = plus: the plain address to derive aws+name@domain from.')
 param plusAddress string = ''
 
+@description('Sender domains AWS writes root mail from beyond the built-in ones (.aws, amazon.com, amazonaws.com, aws.com), comma-separated, e.g. amazon.co.jp; empty = none. They pass the same DMARC/DKIM checks.')
+param awsExtraSenderDomains string = ''
+
 @minValue(0)
 param quarantineDays int = 90
 
@@ -86,6 +89,11 @@ param awsRegion string = 'us-east-1'
 @minValue(1)
 param reconcileUnusedDays int = 14
 
+@description('Minutes an adoption waits for the one-time code AWS mails to the new alias before it ends and the alias returns to quarantine.')
+@minValue(5)
+@maxValue(1440)
+param adoptionCodeMinutes int = 60
+
 @description('Purge protection cannot be turned off again; keep it on in production.')
 param keyVaultPurgeProtection bool = true
 
@@ -116,7 +124,11 @@ var cosmosContainers = [
   { name: 'requestKeys', ttl: false }
   { name: 'mails', ttl: false }
   { name: 'secrets', ttl: true }
+  { name: 'mailTallies', ttl: false }
   { name: 'subscriptions', ttl: false }
+  { name: 'reconciliation', ttl: false }
+  { name: 'adoptions', ttl: false }
+  { name: 'adoptionKeys', ttl: false }
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
@@ -175,6 +187,7 @@ var appSettings = {
   MAILBOX: mailbox
   PUBLIC_BASE_URL: 'https://${hostName}'
   GRAPH_CLIENT_STATE: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.graphClientStateSecretUri})'
+  AWS_EXTRA_SENDER_DOMAINS: awsExtraSenderDomains
   ADMIN_IDS: adminIds
   APPROVER_IDS: approverIds
   ADDRESS_STRATEGY: addressStrategy
@@ -192,6 +205,7 @@ var appSettings = {
   AWS_WEB_IDENTITY_AUDIENCE: awsWebIdentityAudience
   AWS_REGION: awsRegion
   RECONCILE_UNUSED_DAYS: string(reconcileUnusedDays)
+  ADOPTION_CODE_MINUTES: string(adoptionCodeMinutes)
   SCM_DO_BUILD_DURING_DEPLOYMENT: 'true'
   WEBSITE_NODE_DEFAULT_VERSION: '~22'
 }

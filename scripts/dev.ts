@@ -3,13 +3,17 @@ import path from 'node:path';
 
 /**
  * `npm run dev`: starts the bot (as `npm start` does) and the Microsoft 365 Agents Playground against it, a
- * local Teams-like chat that works offline. Ctrl-C stops both. PORT (default 3978) is the bot's port,
- * PLAYGROUND_PORT (default 56150) the Playground's; it picks a free one itself when that is taken.
+ * local Teams-like chat that works offline, twice: signed in as Alex Wilber (.m365agentsplayground.yml)
+ * and as his manager Megan Bowen (.m365agentsplayground.megan.yml), since a Playground cannot switch
+ * users. Ctrl-C stops all. PORT (default 3978) is the bot's port, PLAYGROUND_PORT (default 56150) Alex's
+ * Playground, PLAYGROUND_MANAGER_PORT (default PLAYGROUND_PORT + 1) Megan's; a Playground picks a free
+ * port itself when its own is taken.
  */
 
 const root = path.join(__dirname, '..');
 const botPort = Number(process.env.PORT ?? 3978);
 const playgroundPort = Number(process.env.PLAYGROUND_PORT ?? 56150);
+const managerPort = Number(process.env.PLAYGROUND_MANAGER_PORT ?? playgroundPort + 1);
 const botUrl = `http://127.0.0.1:${botPort}`;
 const children: ChildProcess[] = [];
 let stopping = false;
@@ -82,20 +86,34 @@ async function main(): Promise<void> {
   bot.stdout!.pipe(process.stdout);
   await waitForHealth(`${botUrl}/healthz`, 30_000);
 
-  const playground = start(
-    'The Agents Playground',
-    path.join(root, 'node_modules', '.bin', 'agentsplayground'),
-    ['-e', `${botUrl}/api/messages`, '-c', 'msteams', '-p', String(playgroundPort), '--disable-telemetry'],
-    // Headless machines have no browser to open; the URL is printed instead.
-    { ...process.env, TEAMSAPPTESTER_BROWSER: 'none' },
+  const playground = (who: string, port: number, configFile: string) =>
+    start(
+      `The Agents Playground (${who})`,
+      path.join(root, 'node_modules', '.bin', 'agentsplayground'),
+      ['-e', `${botUrl}/api/messages`, '-c', 'msteams', '-p', String(port), '--disable-telemetry'],
+      // Headless machines have no browser to open; the URL is printed instead.
+      {
+        ...process.env,
+        TEAMSAPPTESTER_BROWSER: 'none',
+        M365_AGENTS_PLAYGROUND_CONFIG_PATH: path.join(root, configFile),
+      },
+    );
+  const alexPort = await listeningPort(
+    playground('Alex', playgroundPort, '.m365agentsplayground.yml'),
+    60_000,
   );
-  const port = await listeningPort(playground, 60_000);
+  const meganPort = await listeningPort(
+    playground('Megan', managerPort, '.m365agentsplayground.megan.yml'),
+    60_000,
+  );
   console.log(
     [
       '',
-      `Agents Playground: http://localhost:${port}  (open it in a browser and type "help")`,
+      `Agents Playground, Alex Wilber (admin):  http://localhost:${alexPort}  (open it and type "help")`,
+      `Agents Playground, Megan Bowen (his manager, approves his requests): http://localhost:${meganPort}`,
       `Bot endpoint:      ${botUrl}/api/messages`,
-      'Ctrl-C stops both.',
+      'Keep both pages open: a Playground shows only what arrives while its page is open.',
+      'Ctrl-C stops all.',
       '',
     ].join('\n'),
   );

@@ -39,11 +39,11 @@ async function main(): Promise<void> {
       process.exitCode = 1;
       continue;
     }
-    const { outcome, mailClass, authenticity, routed } = body;
+    const { outcome, class: mailClass, kind, trust, destination, routed } = body;
     const detail =
       outcome === 'duplicate'
         ? 'already relayed'
-        : `${mailClass}, ${authenticity}, ${routed ? 'routed' : 'unrouted'}`;
+        : `${mailClass}/${kind}, ${trust}, ${routed ? 'routed' : 'unrouted'}, to ${destination}`;
     console.log(`${file}: ${outcome} (${detail})`);
   }
 }

@@ -6,9 +6,11 @@ import { AddressError } from '../src/domain/addressErrors';
 import { planPool } from '../src/domain/poolPlan';
 
 /**
- * npm run pool:plan -- --mailboxes 2 --per-mailbox 300 --domain contoso.com [--central root@contoso.com]
- *   [--prefix aws-pool] [--first 1] [--out dir]
- * Writes the Exchange Online PowerShell script and the CSV to import once it has run.
+ * npm run pool:plan [-- --mailboxes 1 --per-mailbox 300 --domain contoso.com --central root@contoso.com
+ *   --prefix aws-pool --first 1 --out pool-plans]
+ * Writes the Exchange Online PowerShell script and the CSV to import once it has run. Every option has a
+ * default: the domain is MAILBOX's (or PLUS_ADDRESS's) when set, else the local demo's example.net, so a
+ * plan with no arguments is a safe example that can be imported into a local run but not mistaken for yours.
  */
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -25,16 +27,23 @@ function main(): void {
       central: { type: 'string' },
       prefix: { type: 'string' },
       first: { type: 'string' },
-      out: { type: 'string', default: '.' },
+      out: { type: 'string', default: 'pool-plans' },
     },
   });
-  if (!values.domain) throw new AddressError('--domain is required, e.g. --domain contoso.com');
+  const configured = [process.env.MAILBOX, process.env.PLUS_ADDRESS].find((a) => a?.includes('@'));
+  const domain = values.domain ?? configured?.split('@').pop()?.toLowerCase() ?? 'example.net';
+  if (!values.domain)
+    console.log(
+      configured
+        ? `Domain ${domain}, from ${process.env.MAILBOX ? 'MAILBOX' : 'PLUS_ADDRESS'} (--domain to choose another).`
+        : `Domain ${domain}: an example (the local demo's), no MAILBOX set. Pass --domain contoso.com for yours.`,
+    );
   const generatedAt = new Date().toISOString();
   const plan = planPool({
     mailboxes: Number(values.mailboxes),
     perMailbox: Number(values['per-mailbox']),
-    domain: values.domain,
-    central: values.central,
+    domain,
+    central: values.central ?? (process.env.MAILBOX?.includes('@') ? process.env.MAILBOX : undefined),
     mailboxPrefix: values.prefix,
     firstMailbox: values.first ? Number(values.first) : undefined,
     randomToken,

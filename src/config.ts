@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { isLoopbackHost, parseTrustedOrigin, TrustedOrigin } from './domain/channelTrust';
+// The one small module, not the mail-classification entry: scripts that only read settings need not load it all.
+import { senderDomainProblem } from './domain/mail/senderDomains';
 
 /**
  * Every setting the app reads, validated once at start. The names are the fixed ones from
  * shared/DESIGN.md; infra/ sets exactly these. No settings at all is a valid local run.
  */
+
+export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
@@ -72,15 +76,30 @@ const envShape = z.object({
   COSMOS_KEY: optionalString,
   COSMOS_DATABASE: z.preprocess(emptyToUndefined, z.string().default('rootmail')),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
-  GRAPH_BASE_URL: z.preprocess(
-    emptyToUndefined,
-    z.string().url({ message: 'must be a URL' }).default('https://graph.microsoft.com/v1.0'),
-  ),
+  GRAPH_BASE_URL: optionalUrl,
   AZURE_TENANT_ID: optionalString,
   AZURE_CLIENT_ID: optionalString,
   MAILBOX: optionalString,
   PUBLIC_BASE_URL: optionalUrl,
   GRAPH_CLIENT_STATE: optionalString,
+  /** Sender domains AWS writes root mail from that are not built in (e.g. amazon.co.jp); never widens the checks. */
+  AWS_EXTRA_SENDER_DOMAINS: z.preprocess(
+    (v) => (typeof v === 'string' ? v : ''),
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .superRefine((domains, ctx) => {
+        for (const domain of domains) {
+          const problem = senderDomainProblem(domain);
+          if (problem) ctx.addIssue({ code: 'custom', message: `must list sender domains: ${problem}` });
+        }
+      }),
+  ),
   ADMIN_IDS: idList,
   APPROVER_IDS: idList,
   ADDRESS_STRATEGY: z.preprocess(
@@ -105,6 +124,21 @@ const envShape = z.object({
       .optional(),
   ),
   SMTP_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  DEMO_POOL: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('true')
+      .transform((v) => v === 'true'),
+  ),
+  INSTALL_APP_FOR_APPROVERS: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('false')
+      .transform((v) => v === 'true'),
+  ),
+  TEAMS_APP_CATALOG_ID: optionalString,
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z
@@ -142,6 +176,7 @@ const envShape = z.object({
   AWS_ENDPOINT_URL_ACCOUNT: optionalUrl,
   AWS_ENDPOINT_URL_STS: optionalUrl,
   RECONCILE_UNUSED_DAYS: intIn(1, 365, 14),
+  ADOPTION_CODE_MINUTES: intIn(5, 24 * 60, 60),
   // --- end AWS ---
 });
 
@@ -183,6 +218,24 @@ const envSchema = envShape.superRefine((env, ctx) => {
       if (!env[name]) problem(name, 'is required when any of API_AUDIENCE, API_ISSUER, API_JWKS_URL is set');
     }
   }
+  if ((env.MicrosoftAppId || env.COSMOS_ENDPOINT) && !graphConfigured(env)) {
+    problem(
+      'AZURE_TENANT_ID',
+      `is required when ${env.MicrosoftAppId ? 'MicrosoftAppId' : 'COSMOS_ENDPOINT'} is set: a deployment reads users and managers from Microsoft Graph (set AZURE_TENANT_ID and AZURE_CLIENT_ID for the app's identity, or GRAPH_BASE_URL); the local directory (DATA_DIR/local-directory.json) serves local runs only`,
+    );
+  }
+  if (env.INSTALL_APP_FOR_APPROVERS && !env.TEAMS_APP_CATALOG_ID) {
+    problem(
+      'TEAMS_APP_CATALOG_ID',
+      "is required when INSTALL_APP_FOR_APPROVERS is true: the app's id in your org's Teams app catalog (Graph appCatalogs/teamsApps, not the manifest id)",
+    );
+  }
+  if (env.INSTALL_APP_FOR_APPROVERS && !graphConfigured(env)) {
+    problem(
+      'INSTALL_APP_FOR_APPROVERS',
+      'needs Microsoft Graph (AZURE_TENANT_ID / AZURE_CLIENT_ID or GRAPH_BASE_URL); a local run has nothing to install into',
+    );
+  }
   if (env.REMINDER_HOURS >= env.EXPIRY_HOURS) {
     problem('REMINDER_HOURS', `must be less than EXPIRY_HOURS (${env.EXPIRY_HOURS})`);
   }
@@ -203,7 +256,7 @@ function deploymentSettings(env: z.infer<typeof envShape>, raw: NodeJS.ProcessEn
       return true;
     }
   };
-  const realGraph = notLoopback(env.GRAPH_BASE_URL);
+  const realGraph = notLoopback(env.GRAPH_BASE_URL ?? DEFAULT_GRAPH_BASE_URL);
   const found: [string, boolean][] = [
     ['COSMOS_ENDPOINT', notLoopback(env.COSMOS_ENDPOINT)],
     ['MAILBOX', !!env.MAILBOX && realGraph],
@@ -240,6 +293,18 @@ export const DEPLOYMENT_SETTINGS: readonly string[] = [
   'TRUSTED_SERVICE_URLS (an https entry)',
   ...HOSTING_PLATFORM_SIGNALS.map((n) => `${n} (set by the hosting platform)`),
 ];
+
+/**
+ * Microsoft Graph is configured when the operator said anything about it: GRAPH_BASE_URL (even set to the
+ * default, which is how a developer signed in with `az login` asks for the real Graph locally), an Entra
+ * identity (AZURE_TENANT_ID, AZURE_CLIENT_ID) or a central MAILBOX. Without any of them there is no Graph
+ * to ask, and a local run serves users and managers from DATA_DIR/local-directory.json instead.
+ */
+function graphConfigured(env: NodeJS.ProcessEnv | z.infer<typeof envShape>): boolean {
+  return [env.GRAPH_BASE_URL, env.AZURE_TENANT_ID, env.AZURE_CLIENT_ID, env.MAILBOX].some(
+    (v) => typeof v === 'string' && v.trim() !== '',
+  );
+}
 
 // --- AWS Organizations (issue 13) ---
 function awsProblems(env: z.infer<typeof envShape>, problem: (path: string, message: string) => void): void {
@@ -280,6 +345,7 @@ function awsSettings(e: z.infer<typeof envShape>): AppConfig['aws'] {
       sts: e.AWS_ENDPOINT_URL_STS,
     },
     reconcileUnusedDays: e.RECONCILE_UNUSED_DAYS,
+    adoptionCodeMinutes: e.ADOPTION_CODE_MINUTES,
   };
 }
 // --- end AWS ---
@@ -304,7 +370,22 @@ export interface AppConfig {
     | { kind: 'cosmos'; endpoint: string; key?: string; database: string }
     | { kind: 'embedded'; dataDir: string };
   graph: { baseUrl: string; tenantId?: string; clientId?: string; isLoopbackFake: boolean };
-  mail: { mailbox?: string; publicBaseUrl?: string; clientState?: string };
+  /**
+   * Where users and managers come from: Microsoft Graph, or in a local run (embedded store, no
+   * MicrosoftAppId, no Graph settings) the file DATA_DIR/local-directory.json, whose admins count as ADMIN_IDS.
+   */
+  directory: { kind: 'graph' } | { kind: 'local'; dataDir: string };
+  /** Seed a small demo pool on example.net into an empty embedded store (local runs only, DEMO_POOL). */
+  demoPool: boolean;
+  /** Install the Teams app for an approver through Graph when no 1:1 chat can be opened (opt-in). */
+  appInstall?: { teamsAppCatalogId: string };
+  mail: {
+    mailbox?: string;
+    publicBaseUrl?: string;
+    clientState?: string;
+    /** AWS_EXTRA_SENDER_DOMAINS: held to the same authentication checks as AWS's own domains. */
+    extraSenderDomains: string[];
+  };
   roles: { adminIds: string[]; approverIds: string[] };
   addresses: { strategy: AddressStrategy; plusAddress?: string; quarantineDays: number };
   /** `tenantId`: a single-tenant bot's tenant; tokens whose `tid` names another tenant are refused. */
@@ -329,6 +410,8 @@ export interface AppConfig {
     /** Loopback fakes in tests (AWS_ENDPOINT_URL_<SERVICE>); undefined = the real AWS endpoints. */
     endpoints: { organizations?: string; account?: string; sts?: string };
     reconcileUnusedDays: number;
+    /** How long an adoption waits for AWS's one-time code mail (AWS keeps the code valid for 24 hours). */
+    adoptionCodeMinutes: number;
   };
 }
 
@@ -378,7 +461,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     ]);
   }
   const singleTenant = e.MicrosoftAppType === 'SingleTenant' || e.MicrosoftAppType === 'UserAssignedMSI';
-  const graphIsLoopback = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(e.GRAPH_BASE_URL);
+  const graphBaseUrl = e.GRAPH_BASE_URL ?? DEFAULT_GRAPH_BASE_URL;
+  const graphIsLoopback = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(graphBaseUrl);
+  // A local run: the embedded store, no Bot Framework identity and no Microsoft Graph (see graphConfigured).
+  const localRun = !e.COSMOS_ENDPOINT && !e.MicrosoftAppId && !graphConfigured(e);
   const extra: Record<string, string> = {};
   for (const name of BOT_EXTRA_SETTINGS) {
     const value = env[name];
@@ -400,15 +486,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       ? { kind: 'cosmos', endpoint: e.COSMOS_ENDPOINT, key: e.COSMOS_KEY, database: e.COSMOS_DATABASE }
       : { kind: 'embedded', dataDir: e.DATA_DIR },
     graph: {
-      baseUrl: e.GRAPH_BASE_URL.replace(/\/+$/, ''),
+      baseUrl: graphBaseUrl.replace(/\/+$/, ''),
       tenantId: e.AZURE_TENANT_ID,
       clientId: e.AZURE_CLIENT_ID,
       isLoopbackFake: graphIsLoopback,
     },
+    directory: localRun ? { kind: 'local', dataDir: e.DATA_DIR } : { kind: 'graph' },
+    demoPool: localRun && e.DEMO_POOL,
+    appInstall: e.INSTALL_APP_FOR_APPROVERS ? { teamsAppCatalogId: e.TEAMS_APP_CATALOG_ID! } : undefined,
     mail: {
       mailbox: e.MAILBOX,
       publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
       clientState: e.GRAPH_CLIENT_STATE,
+      extraSenderDomains: e.AWS_EXTRA_SENDER_DOMAINS,
     },
     roles: { adminIds: e.ADMIN_IDS, approverIds: e.APPROVER_IDS },
     addresses: {

@@ -37,6 +37,7 @@ describe('AWS settings', () => {
       region: 'us-east-1',
       endpoints: { organizations: undefined, account: undefined, sts: undefined },
       reconcileUnusedDays: 14,
+      adoptionCodeMinutes: 60,
     });
   });
 
@@ -48,6 +49,7 @@ describe('AWS settings', () => {
       AWS_ENDPOINT_URL_ACCOUNT: 'http://127.0.0.1:4566',
       AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:4566',
       RECONCILE_UNUSED_DAYS: '30',
+      ADOPTION_CODE_MINUTES: '15',
     });
     expect(config.aws).toEqual({
       credentials: { kind: 'environment' },
@@ -58,6 +60,7 @@ describe('AWS settings', () => {
         sts: 'http://127.0.0.1:4566',
       },
       reconcileUnusedDays: 30,
+      adoptionCodeMinutes: 15,
     });
   });
 

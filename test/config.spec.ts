@@ -19,6 +19,7 @@ describe('configuration', () => {
       COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/',
       MicrosoftAppId: 'app-id', // a real database makes it a deployment (test/security/anonymousMode.spec.ts)
       MicrosoftAppPassword: 'secret',
+      AZURE_TENANT_ID: 'tenant',
     });
     expect(config.storage).toEqual({
       kind: 'cosmos',
@@ -79,6 +80,126 @@ describe('configuration', () => {
     expect(problems({ MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppId: 'x' }).join()).toMatch(
       /MicrosoftAppTenantId is required/,
     );
+  });
+
+  it('reads extra AWS sender domains, and refuses what is not a registrable domain', () => {
+    expect(loadConfig({}).mail.extraSenderDomains).toEqual([]);
+    expect(
+      loadConfig({ AWS_EXTRA_SENDER_DOMAINS: ' Amazon.co.JP , email.amazon.de,' }).mail.extraSenderDomains,
+    ).toEqual(['amazon.co.jp', 'email.amazon.de']);
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ AWS_EXTRA_SENDER_DOMAINS: 'amazon.co.jp,com,co.uk' });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error?.problems).toEqual([
+      expect.stringMatching(/^AWS_EXTRA_SENDER_DOMAINS must list sender domains: "com" is not a domain name/),
+      expect.stringMatching(
+        /^AWS_EXTRA_SENDER_DOMAINS must list sender domains: "co\.uk" is a public suffix/,
+      ),
+    ]);
+  });
+
+  describe('a local run and its stand-ins', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return '';
+      } catch (err) {
+        return (err as ConfigError).problems.join('\n');
+      }
+    };
+
+    it('is what no settings give: the local directory in DATA_DIR and a demo pool', () => {
+      expect(loadConfig({})).toMatchObject({
+        directory: { kind: 'local', dataDir: './data' },
+        demoPool: true,
+        graph: { baseUrl: 'https://graph.microsoft.com/v1.0', isLoopbackFake: false },
+      });
+      expect(loadConfig({ DATA_DIR: '/tmp/x', DEMO_POOL: 'false' })).toMatchObject({
+        directory: { kind: 'local', dataDir: '/tmp/x' },
+        demoPool: false,
+      });
+    });
+
+    it.each([
+      ['GRAPH_BASE_URL', 'https://graph.microsoft.com/v1.0'],
+      ['GRAPH_BASE_URL', 'http://127.0.0.1:9999/v1.0'],
+      ['AZURE_TENANT_ID', '72f988bf-86f1-41af-91ab-2d7cd011db47'],
+      ['AZURE_CLIENT_ID', '11111111-2222-3333-4444-555555555555'],
+    ])(
+      'ends as soon as Microsoft Graph is configured (%s=%s): Graph directory, no demo pool',
+      (name, value) => {
+        expect(loadConfig({ [name]: value })).toMatchObject({
+          directory: { kind: 'graph' },
+          demoPool: false,
+        });
+      },
+    );
+
+    it('ends with MAILBOX (read through Graph) too', () => {
+      // Without an app id a real MAILBOX makes a deployment that refuses to start (anonymousMode.spec.ts).
+      const config = loadConfig(
+        { MAILBOX: 'root@contoso.com', GRAPH_CLIENT_STATE: 'secret' },
+        { guardAnonymousBot: false },
+      );
+      expect(config.directory).toEqual({ kind: 'graph' });
+    });
+
+    it('is refused in a deployment: a Bot Framework app id or Cosmos DB needs Microsoft Graph, in one message', () => {
+      const deployment =
+        /AZURE_TENANT_ID is required when (MicrosoftAppId|COSMOS_ENDPOINT) is set: a deployment reads users and managers from Microsoft Graph .* the local directory \(DATA_DIR\/local-directory.json\) serves local runs only/;
+      expect(problems({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'secret' })).toMatch(deployment);
+      expect(problems({ COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/' })).toMatch(deployment);
+      expect(
+        problems({ COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/', DEMO_POOL: 'true' }),
+      ).toMatch(deployment);
+      expect(
+        problems({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'secret', AZURE_TENANT_ID: 'tenant' }),
+      ).toBe('');
+      expect(
+        loadConfig({
+          COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/',
+          AZURE_CLIENT_ID: 'id',
+          MicrosoftAppId: 'app',
+          MicrosoftAppPassword: 'secret',
+        }),
+      ).toMatchObject({ directory: { kind: 'graph' }, demoPool: false });
+    });
+
+    it('installs the app for approvers only when asked, with the catalog id and Graph', () => {
+      expect(loadConfig({ AZURE_TENANT_ID: 't' }).appInstall).toBeUndefined();
+      expect(problems({ INSTALL_APP_FOR_APPROVERS: 'true', AZURE_TENANT_ID: 't' })).toMatch(
+        /TEAMS_APP_CATALOG_ID is required when INSTALL_APP_FOR_APPROVERS is true/,
+      );
+      expect(problems({ INSTALL_APP_FOR_APPROVERS: 'true', TEAMS_APP_CATALOG_ID: 'c' })).toMatch(
+        /INSTALL_APP_FOR_APPROVERS needs Microsoft Graph/,
+      );
+      expect(
+        loadConfig({ INSTALL_APP_FOR_APPROVERS: 'true', TEAMS_APP_CATALOG_ID: 'c', AZURE_TENANT_ID: 't' })
+          .appInstall,
+      ).toEqual({ teamsAppCatalogId: 'c' });
+    });
+
+    it('stops the compiled app when a deployment has no Graph settings, saying so in one line', () => {
+      const result = spawnSync(process.execPath, ['dist/src/main/index.js'], {
+        cwd: path.join(__dirname, '..'),
+        env: {
+          PATH: process.env.PATH,
+          COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/',
+          PORT: '0',
+        },
+        encoding: 'utf8',
+        timeout: 30000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/RootMail cannot start/);
+      expect(result.stderr).toMatch(
+        /- AZURE_TENANT_ID is required when COSMOS_ENDPOINT is set: .*local directory .* serves local runs only/,
+      );
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    });
   });
 
   it('makes the process exit 1 with the list and no stack trace', () => {

@@ -22,6 +22,10 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   GRAPH_BASE_URL: 'the default is the real Microsoft Graph; only local runs and tests point it at a fake',
   SMTP_PORT: 'the optional SMTP source is for self-hosted relays; App Service accepts HTTP(S) only',
   SMTP_HOST: 'goes with SMTP_PORT',
+  DEMO_POOL: 'the demo pool is seeded in local runs only; a deployment never has one',
+  INSTALL_APP_FOR_APPROVERS:
+    'opt-in, once an admin granted TeamsAppInstallation.ReadWriteForUser.All (infra/exchange/PERMISSIONS.md)',
+  TEAMS_APP_CATALOG_ID: 'goes with INSTALL_APP_FOR_APPROVERS; known only after the app is in the org catalog',
   AWS_CREDENTIAL_SOURCE:
     'Azure signs in to AWS with web identity only (the default when AWS_ROLE_ARN is set)',
   AWS_ENDPOINT_URL_ORGANIZATIONS: 'only tests point AWS clients at a loopback fake',

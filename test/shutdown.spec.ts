@@ -156,6 +156,9 @@ describe('graceful shutdown of the real process', () => {
     expect(code).toBe(0);
     expect(Date.now() - startedWaiting).toBeLessThan(5_000); // not held by keep-alive timeouts
     expect(app.output()).toMatch(/shut down cleanly/);
+    // A local run's start (what `npm start` runs) prints no deprecation or other warning of Node's.
+    expect(app.output()).toMatch(/directory: {5}local, .*local-directory\.json \(admin: Alex Wilber/);
+    expect(app.output()).not.toMatch(/DeprecationWarning|\(node:\d+\) \[DEP|Warning:/);
   });
 
   it('with APPLICATIONINSIGHTS_CONNECTION_STRING set, flushes the request telemetry to the ingestion endpoint on SIGTERM', async () => {
@@ -187,6 +190,7 @@ describe('graceful shutdown of the real process', () => {
         MicrosoftAppId: appId,
         MicrosoftAppType: 'UserAssignedMSI',
         MicrosoftAppTenantId: TENANT_ID,
+        AZURE_TENANT_ID: TENANT_ID, // a deployment reads people from Microsoft Graph
         TRUSTED_SERVICE_URLS: connector.url,
         ...channel.botSettings(),
         ...identity.env(),

@@ -15,6 +15,26 @@ export class GraphDirectory implements DirectoryPort {
     return this.read(`/users/${encodeURIComponent(userId.trim())}/manager`);
   }
 
+  /** `startswith` on display name, given name, surname and UPN: supported without advanced queries. */
+  async findUsers(prefix: string, limit = 10): Promise<DirectoryUser[]> {
+    const wanted = prefix.trim().replace(/'/g, "''"); // OData string literal: a quote is doubled
+    if (!wanted) return [];
+    const filter = ['displayName', 'givenName', 'surname', 'userPrincipalName']
+      .map((field) => `startswith(${field},'${wanted}')`)
+      .join(' or ');
+    try {
+      const page = (await this.graph.client
+        .api('/users')
+        .filter(filter)
+        .select(USER_FIELDS)
+        .top(Math.min(Math.max(limit, 1), 25))
+        .get()) as { value?: DirectoryUser[] };
+      return (page.value ?? []).filter((u) => u.id).map((u) => ({ ...u, id: u.id.toLowerCase() }));
+    } catch (err) {
+      throw asGraphOutage(err);
+    }
+  }
+
   private async read(path: string): Promise<DirectoryUser | undefined> {
     try {
       const user = (await this.graph.client.api(path).select(USER_FIELDS).get()) as DirectoryUser | undefined;

@@ -42,13 +42,22 @@ export class ConversationDirectory {
     private readonly clock: Clock,
   ) {}
 
-  /** Stores the conversation (always refreshed: the serviceUrl can change). */
-  async remember(facts: ConversationFacts): Promise<ConversationRecord> {
+  /**
+   * Stores the conversation (always refreshed: the serviceUrl can change). `firstContact` is true when a
+   * personal chat's user was not known before (create-if-absent, so of two installs at once only one is
+   * first): Teams and the Agents Playground repeat install events, a first contact happens once.
+   */
+  async remember(facts: ConversationFacts): Promise<ConversationRecord & { firstContact: boolean }> {
     const record: ConversationRecord = { ...facts, storedAt: this.clock.now().toISOString() };
     await this.store.upsert('conversations', facts.reference.conversation!.id, record);
-    if (record.kind === 'personal' && record.userId)
-      await this.store.upsert('conversations', personalKey(record.userId), record);
-    return record;
+    let firstContact = false;
+    if (record.kind === 'personal' && record.userId) {
+      const key = personalKey(record.userId);
+      firstContact =
+        (await writeIfUnchanged(this.store, 'conversations', key, undefined, record)) !== undefined;
+      if (!firstContact) await this.store.upsert('conversations', key, record);
+    }
+    return { ...record, firstContact };
   }
 
   /**

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { AddressError } from '../domain/addressErrors';
 import type { Logger } from '../log/logger';
+import { AwsAccountsError } from '../ports/awsAccounts';
 import { DependencyUnavailableError, Dependency } from '../ports/errors';
+import { fromAws } from './aws/awsErrors';
 
 /**
  * The one error path. Every edge (chat turn, card click, HTTP route) turns a thrown error into one of these
@@ -21,6 +23,7 @@ export function newCorrelationId(): string {
 }
 
 export function classifyFailure(err: unknown, logger: Logger, where: Record<string, unknown>): Failure {
+  if (err instanceof AwsAccountsError) err = fromAws(err);
   if (err instanceof AddressError) {
     const { lines } = err as AddressError & { lines?: unknown };
     return {

@@ -1,8 +1,10 @@
 import type { OperationalStatus } from '../domain/operationalStatus';
+import { formatTime } from '../domain/timeWording';
 import type { Clock } from '../ports/clock';
 import type { DocumentStore } from '../ports/documentStore';
 import type { AddressPool } from './addresses/addressPool';
 import type { InboxSubscription } from './mail/inboxSubscription';
+import { labelOf } from './mail/mailCard';
 import type { MailRecords } from './mail/mailRecords';
 import type { AddressRequestService } from './requests/addressRequestService';
 
@@ -12,10 +14,17 @@ export interface StatusSources {
   strategy: 'pool' | 'plus';
   pool: Pick<AddressPool, 'status'>;
   requests: Pick<AddressRequestService, 'countPending'>;
-  mails: Pick<MailRecords, 'lastPosted'>;
+  mails: Pick<MailRecords, 'lastPosted' | 'figures'>;
   /** Absent when no MAILBOX is configured. */
   subscription?: Pick<InboxSubscription, 'status'>;
+  /** Absent when AWS Organizations is not configured. */
+  aws?: { status(): Promise<OperationalStatus['aws']> };
 }
+
+/** Reconciliation runs hourly: a last run older than this means the job is not running. */
+const STALE_RECONCILE_MS = 3 * 3_600_000;
+/** The mail figures cover this many days, today included. */
+const MAIL_DAYS = 7;
 
 /** Asks each owner for its figure; reads no document itself. */
 export async function readOperationalStatus(deps: StatusSources): Promise<OperationalStatus> {
@@ -28,15 +37,18 @@ export async function readOperationalStatus(deps: StatusSources): Promise<Operat
       subscription: deps.subscription ? { configured: true } : { configured: false },
       pool: { strategy: deps.strategy, mailboxes: [], free: 0, low: false },
       pendingApprovals: 0,
+      aws: { configured: false },
       warnings: ['The store does not answer: nothing can be read or changed.'],
     };
   }
 
-  const [subscription, pool, pendingApprovals, lastMail] = await Promise.all([
+  const [subscription, pool, pendingApprovals, lastMail, mails, aws] = await Promise.all([
     deps.subscription?.status(),
     deps.pool.status(),
     deps.requests.countPending(),
     deps.mails.lastPosted(),
+    deps.mails.figures(MAIL_DAYS),
+    deps.aws?.status() ?? Promise.resolve({ configured: false as const }),
   ]);
 
   const warnings: string[] = [];
@@ -58,6 +70,15 @@ export async function readOperationalStatus(deps: StatusSources): Promise<Operat
       warnings.push(`Graph subscription renewal failing since ${subscription.renewalFailingSince}.`);
   }
   if (pool.low) warnings.push(`The address pool is low: ${pool.totals.free} free.`);
+  if (aws.configured && aws.lastRun) {
+    const last = aws.lastRun;
+    if (last.state === 'failed')
+      warnings.push(
+        `Reconciliation with AWS Organizations failed at ${formatTime(last.startedAt)}: ${last.error}`,
+      );
+    else if (clock.now().getTime() - Date.parse(last.startedAt) > STALE_RECONCILE_MS)
+      warnings.push(`No reconciliation with AWS Organizations since ${formatTime(last.startedAt)}.`);
+  }
 
   return {
     store: storeStatus,
@@ -75,13 +96,16 @@ export async function readOperationalStatus(deps: StatusSources): Promise<Operat
       low: pool.low,
     },
     pendingApprovals,
+    aws,
     lastRelayedMail: lastMail
       ? {
           at: lastMail.receivedAt ?? lastMail.startedAt,
-          mailClass: lastMail.mailClass,
+          mailClass: lastMail.class ?? lastMail.mailClass,
+          kind: labelOf(lastMail),
           accountName: lastMail.accountName,
         }
       : undefined,
+    mails,
     warnings,
   };
 }

@@ -11,6 +11,14 @@ import type { ConversationDirectory } from './conversations';
 import type { MailDesk } from './mail/mailDesk';
 import type { OperationalStatus } from '../domain/operationalStatus';
 import type { AddressRequestService } from './requests/addressRequestService';
+import type { AdoptionService } from './aws/adoptionService';
+import type { OrganizationReconciler } from './aws/reconciler';
+
+/** AWS Organizations: reconciliation and adoption (issue 13). */
+export interface AwsServices {
+  reconciler: OrganizationReconciler;
+  adoptions: AdoptionService;
+}
 
 /**
  * What the edges (chat commands, card actions, HTTP routes) may use: use cases and owners, never the store
@@ -34,6 +42,8 @@ export interface AppServices {
   requests: AddressRequestService;
   /** On-call actions on relayed mails: reveal, hide, claim. */
   mailDesk: MailDesk;
+  /** AWS Organizations; undefined when no AWS settings are given (the feature is off). */
+  aws?: AwsServices;
   /** Store, subscription, pool, pending approvals and last mail, as `status` and /healthz report them. */
   status(): Promise<OperationalStatus>;
   /** A chat user as the permission policy sees them (admins from ADMIN_IDS). */

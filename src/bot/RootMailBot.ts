@@ -7,10 +7,13 @@ import {
 } from 'botbuilder';
 import { chatSentence, classifyFailure } from '../app/failures';
 import type { AppServices } from '../app/services';
-import { cardAttachment } from '../cards/cardTemplates';
+import { cardAttachment, welcomeCard } from '../cards/cardTemplates';
 import type { PostedMessage } from '../ports/chat';
 import { actorOf, conversationFactsOf, isBotMentioned, scopeOf } from './activityFacts';
 import { parseCommandText } from './commandText';
+import type { GuidedChat } from './dialogs/onDemand';
+import { submitRequest } from './requestSubmission';
+import type { RequestInput } from '../domain/addressRequests';
 import type { CardActionHandler, CommandHandler, Reply, TurnFacts } from './types';
 
 /** Work a handler asked for once the turn's answer is out; the HTTP route starts it after responding. */
@@ -26,6 +29,7 @@ export class RootMailBot extends TeamsActivityHandler {
     private readonly services: AppServices,
     private readonly commands: readonly CommandHandler[],
     private readonly actions: readonly CardActionHandler[],
+    private readonly guidedRequest: GuidedChat,
   ) {
     super();
 
@@ -36,23 +40,48 @@ export class RootMailBot extends TeamsActivityHandler {
 
     this.onConversationUpdate(async (turn, next) => {
       const botAdded = (turn.activity.membersAdded ?? []).some((m) => m.id === turn.activity.recipient.id);
-      if (botAdded) await this.rememberInstallation(turn.activity);
+      if (botAdded) await this.rememberInstallation(turn);
       await next();
     });
 
     this.onInstallationUpdate(async (turn, next) => {
-      if (String(turn.activity.action ?? '').startsWith('add'))
-        await this.rememberInstallation(turn.activity);
+      if (String(turn.activity.action ?? '').startsWith('add')) await this.rememberInstallation(turn);
       await next();
     });
   }
 
-  private async rememberInstallation(activity: Activity): Promise<void> {
+  /**
+   * Install events (repeated by Teams and on every Agents Playground reload) refresh the stored reference;
+   * the first one from a person gets the welcome, and approvals that could not reach them go out now.
+   */
+  private async rememberInstallation(turn: TurnContext): Promise<void> {
+    const activity: Activity = turn.activity;
     const record = await this.services.conversations.remember(conversationFactsOf(activity));
     this.services.logger.info(
-      { conversationKind: record.kind, teamId: record.teamId, tenantId: record.tenantId },
+      {
+        conversationKind: record.kind,
+        teamId: record.teamId,
+        tenantId: record.tenantId,
+        firstContact: record.firstContact,
+      },
       'bot installed; conversation reference stored',
     );
+    if (!record.firstContact || !record.userId) return;
+    const actor = actorOf(activity, this.services);
+    // Install events may carry no name (the Agents Playground's do not): the directory knows it.
+    const name =
+      activity.from?.name ||
+      (await this.services.directory.getUser(record.userId).catch(() => undefined))?.displayName;
+    await this.send(turn, {
+      card: welcomeCard({ name, admin: actor.admin }),
+      followUp: () => this.redeliverTo(record.userId!),
+    });
+  }
+
+  /** A person the bot could not reach before is reachable now: their undelivered approval cards go out. */
+  private async redeliverTo(userId: string): Promise<void> {
+    const queued = await this.services.requests.redeliverUndelivered(userId);
+    if (queued) this.services.logger.info({ userId, queued }, 'undelivered approvals sent at first contact');
   }
 
   private facts(turn: TurnContext): TurnFacts {
@@ -74,14 +103,23 @@ export class RootMailBot extends TeamsActivityHandler {
     }
 
     if (facts.scope !== 'personal' && !isBotMentioned(activity)) return; // channels: only when @mentioned
-    if (facts.scope === 'personal')
-      await this.services.conversations.rememberPersonalChat(facts.conversation);
+    if (facts.scope === 'personal') {
+      if (await this.services.conversations.rememberPersonalChat(facts.conversation))
+        this.afterTurn(turn, { followUp: () => this.redeliverTo(facts.actor.id) }, undefined);
+    }
 
     const { word, args } = parseCommandText(
       facts.scope === 'personal'
         ? (activity.text ?? '')
         : (TurnContext.removeRecipientMention(activity) ?? ''),
     );
+    // A guided chat waiting in this personal chat takes the message first.
+    if (facts.scope === 'personal') {
+      const guided = await this.guidedRequest.continue(turn);
+      if (guided.kind === 'finished') return this.submitGuided(turn, facts, guided.input);
+      if (guided.kind === 'waiting' || guided.kind === 'stopped') return;
+      if (guided.kind === 'expired' && !this.commands.some((c) => c.trigger.test(word))) return;
+    }
     if (!word) {
       await turn.sendActivity('Type `help` to see what I can do.');
       return;
@@ -94,6 +132,16 @@ export class RootMailBot extends TeamsActivityHandler {
     const reply = await this.answering(() => handler.handle({ ...facts, args, commands: this.commands }), {
       command: handler.name,
     });
+    if (reply.dialog === 'request') {
+      const guided = await this.guidedRequest.begin(turn);
+      if (guided.kind === 'finished') await this.submitGuided(turn, facts, guided.input);
+      return;
+    }
+    await this.send(turn, reply);
+  }
+
+  private async submitGuided(turn: TurnContext, facts: TurnFacts, input: RequestInput): Promise<void> {
+    const reply = await this.answering(() => submitRequest(facts, input), { command: 'request (guided)' });
     await this.send(turn, reply);
   }
 

@@ -1,4 +1,5 @@
 import type { SubmitResult } from '../app/requests/addressRequestService';
+import type { RequestInput } from '../domain/addressRequests';
 import { requestStatusCard } from '../cards/requestCards';
 import { describeDelivery, describeState } from '../domain/requestWording';
 import type { Reply, TurnFacts } from './types';
@@ -43,4 +44,13 @@ export function contactOf({ actor, conversation }: TurnFacts) {
     serviceUrl: conversation.serviceUrl,
     conversation: conversation.reference as Record<string, unknown>,
   };
+}
+
+/** A checked request typed in chat (the command, or the guided chat's summary): submitted, answered in text. */
+export async function submitRequest(facts: TurnFacts, input: RequestInput): Promise<Reply> {
+  const result = await facts.services.requests.submit(input, facts.actor, 'chat', contactOf(facts));
+  return answerSubmission(facts, result, {
+    duplicate: (text) => ({ text }),
+    noApprover: (reason) => ({ text: reason }),
+  });
 }

@@ -16,6 +16,8 @@ export interface Reply {
   text?: string;
   card?: CardJson;
   followUp?: (answeredOn: PostedMessage | undefined) => Promise<void> | void;
+  /** Instead of an answer: start this guided chat (src/bot/dialogs), which asks its own questions. */
+  dialog?: 'request';
 }
 
 /** What every handler knows about the turn; never the turn itself. */

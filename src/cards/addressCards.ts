@@ -2,6 +2,7 @@ import { describeOwner } from '../domain/addressChanges';
 import type { AddressRecord } from '../domain/addressRecords';
 import type { AuditEvent } from '../domain/audit';
 import type { PoolStatus } from '../domain/pool';
+import { formatTime } from '../domain/timeWording';
 import { AdaptiveCard, expandCard } from './cardTemplates';
 import addressRecordTemplate from './addressRecord.json';
 import addressListTemplate from './addressList.json';
@@ -29,7 +30,7 @@ export function addressRecordCard(heading: string, record: AddressRecord): Adapt
 export function addressListCard(heading: string, records: AddressRecord[], note = ''): AdaptiveCard {
   const rows = records.map((r) => ({
     address: r.address,
-    summary: [describeState(r), r.accountName, r.awsAccountId, r.owner?.upn ?? r.owner?.name]
+    summary: [describeState(r), r.accountName, r.awsAccountId, r.owner?.name ?? r.owner?.upn ?? r.owner?.id]
       .filter(Boolean)
       .join(' · '),
   }));
@@ -56,9 +57,10 @@ export function poolStatusCard(status: PoolStatus): AdaptiveCard {
 export function auditTrailCard(subject: string, events: AuditEvent[]): AdaptiveCard {
   return expandCard(auditTrailTemplate, {
     subject: subject,
+    // Readable time as the title; the exact ISO time with the event, since a history is evidence.
     events: events.map((e) => ({
-      when: e.at.slice(0, 16).replace('T', ' '),
-      what: `${e.action} by ${e.actorName ?? e.actorId}${e.detail ? ` (${e.detail})` : ''}`,
+      when: formatTime(e.at),
+      what: `${e.action} by ${e.actorName ?? e.actorId}${e.detail ? ` (${e.detail})` : ''} · ${e.at}`,
     })),
   });
 }

@@ -2,7 +2,9 @@ import type * as Templating from 'adaptivecards-templating';
 import { inertData, trusted, TrustedText } from './inertText';
 import helpTemplate from './help.json';
 import mailAlertTemplate from './mailAlert.json';
+import mailDigestTemplate from './mailDigest.json';
 import mailSecretTemplate from './mailSecret.json';
+import welcomeTemplate from './welcome.json';
 
 /**
  * Cards are JSON templates in this folder, expanded with adaptivecards-templating. Each card has one
@@ -50,16 +52,40 @@ export function helpCard(data: HelpCardData): AdaptiveCard {
   return expandHelpCard({ commands } as never);
 }
 
+const expandWelcomeCard = prepareCard<{
+  title: string;
+  admin: boolean;
+  tries: { command: TrustedText; what: TrustedText }[];
+}>(welcomeTemplate);
+
+/** The first message in a personal chat, once per person: three things to try. */
+export function welcomeCard(data: { name?: string; admin: boolean }): AdaptiveCard {
+  const tries = [
+    ['request', 'ask for a root e-mail address for a new AWS account; I ask you for the details'],
+    ['whois ‹account, address or person›', 'find an address, its AWS account and its owner'],
+    ['help', 'everything else I can do'],
+  ].map(([command, what]) => ({ command: trusted(command), what: trusted(what) }));
+  const title = data.name ? `Welcome to RootMail, ${data.name}` : 'Welcome to RootMail';
+  return expandWelcomeCard({ title, admin: data.admin, tries });
+}
+
 export function cardAttachment(card: AdaptiveCard) {
   return { contentType: 'application/vnd.microsoft.card.adaptive', content: card };
 }
 
 export interface MailAlertCardData {
   mailId: string;
+  /** The banner: attention for urgent and suspicious mail, warning when on-call stands in for an owner. */
+  style: 'default' | 'emphasis' | 'attention' | 'warning';
   title: string;
   titleColor: 'Default' | 'Attention' | 'Warning' | 'Good';
+  /** What this card asks of its reader, in a sentence or two ('' for none). */
+  lead: string;
   suspicious: boolean;
-  reasons: string;
+  /** Every reason a mail is not trusted, one sentence each. */
+  reasons: string[];
+  /** Whether a code or a link was withheld ('' when there is nothing to say). */
+  withheldNote: string;
   unrouted: boolean;
   kind: string;
   accountName: string;
@@ -68,6 +94,9 @@ export interface MailAlertCardData {
   owner: string;
   from: string;
   receivedAt: string;
+  /** '' hides the fact. */
+  subject: string;
+  /** '' hides the fact. */
   secretLabel: string;
   /** Masked, withheld or expired: never the secret itself. */
   secretShown: string;
@@ -78,8 +107,20 @@ export interface MailAlertCardData {
   showClaim: boolean;
 }
 
-/** The relay's card in the on-call channel (the secret is never in it). */
+/** The relay's card for one mail, in the on-call channel or an owner's chat (the secret is never in it). */
 export const mailAlertCard = prepareCard<MailAlertCardData>(mailAlertTemplate);
+
+export interface MailDigestCardData {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  summary: string;
+  notices: { title: string; details: string }[];
+  /** Notices of the day not listed (the card stays small). */
+  more: number;
+}
+
+/** Once a day in the on-call channel: the service notices of the day before that had no owner to go to. */
+export const mailDigestCard = prepareCard<MailDigestCardData>(mailDigestTemplate);
 
 export interface MailSecretCardData {
   mailId: string;

@@ -84,24 +84,36 @@ const STATUS_COLOR: Record<AddressRequest['state'], string> = {
   failed: 'Attention',
 };
 
-/** What everyone else sees, and every copy after a decision: "Approved by X at T", "Rejected by X: …". */
-export function requestStatusCard(request: AddressRequest, note = ''): AdaptiveCard {
+/**
+ * The card everyone sees (the base card), and every copy after a decision: "Approved by X at T", "Rejected by
+ * X: …". While the request is pending it carries Approve / Reject, so that clients without user-specific
+ * views (the Agents Playground, some Teams clients) can decide too; the server decides who may. Views for
+ * one person (`decide: false`) leave the buttons out where that person cannot decide.
+ */
+export function requestStatusCard(
+  request: AddressRequest,
+  note = '',
+  options: { decide?: boolean } = {},
+): AdaptiveCard {
   const card = expandStatus({
     ...facts(request),
     status: statusLine(request),
     statusColor: STATUS_COLOR[request.state],
     note: note,
     refreshUserIds: refreshUserIds(request),
+    decidable: request.state === 'pending' && (options.decide ?? true),
+    approverNames: request.approvers.map((p) => p.name).join(' or '),
   });
   if (card.refresh === null) delete card.refresh; // `$when` leaves null behind
+  if (Array.isArray(card.actions) && card.actions.length === 0) delete card.actions;
   return card;
 }
 
-/** The Universal Actions view for one user: approvers of a pending request get the buttons. */
+/** The Universal Actions view for one user: approvers of a pending request get the comment box and buttons. */
 export function requestCardFor(request: AddressRequest, userId: string, note = ''): AdaptiveCard {
   return request.state === 'pending' && isApprover(request, userId)
     ? approvalCard(request, note)
-    : requestStatusCard(request, note);
+    : requestStatusCard(request, note, { decide: false });
 }
 
 export function statusLine(request: AddressRequest): string {
@@ -124,6 +136,7 @@ export function requestResultCard(request: AddressRequest): AdaptiveCard {
     requestId: request.requestId,
     address: request.address ?? '',
     linkCommand: `link ${request.address ?? ''} <12-digit account id>`,
+    adoptsAccountId: request.adoptsAccountId ?? '',
     accountName: request.accountName,
     environment: request.environment,
     approverName: request.decision?.by.name ?? '',

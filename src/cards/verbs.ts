@@ -11,6 +11,8 @@ export const VERBS = {
   mailReveal: 'mail.reveal',
   mailHide: 'mail.hide',
   mailClaim: 'mail.claim',
+  awsRetire: 'aws.retire',
+  awsAdopt: 'aws.adopt',
 } as const;
 
 export type Verb = (typeof VERBS)[keyof typeof VERBS];

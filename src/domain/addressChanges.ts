@@ -58,11 +58,17 @@ function withEntry(record: AddressRecord, e: AddressHistoryEntry): AddressRecord
   return { ...record, history: [...(record.history ?? []), e].slice(-MAX_HISTORY) };
 }
 
+/** The search key kept beside the owner (see AddressRecord.ownerNameKey). */
+export function ownerNameKey(owner: Owner | undefined): string | undefined {
+  return owner?.name?.trim().toLowerCase() || undefined;
+}
+
 function assignedFields(a: Assignment, now: string) {
   return {
     state: 'assigned' as const,
     accountName: a.accountName,
     owner: a.owner,
+    ownerNameKey: ownerNameKey(a.owner),
     purpose: a.purpose?.trim().slice(0, 500) || undefined,
     requestId: a.requestId,
     assignedAt: now,
@@ -129,7 +135,7 @@ export function transfer(
   if (current.owner?.id === newOwner.id)
     throw new AddressConflictError(`${describeOwner(newOwner)} already owns \`${current.address}\`.`);
   return withEntry(
-    { ...current, owner: newOwner },
+    { ...current, owner: newOwner, ownerNameKey: ownerNameKey(newOwner) },
     entry(now, actor, 'transferred', `from ${describeOwner(current.owner)} to ${describeOwner(newOwner)}`),
   );
 }

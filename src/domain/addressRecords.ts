@@ -45,6 +45,8 @@ export interface AddressRecord {
   /** 12-digit AWS account id once linked. */
   awsAccountId?: string;
   owner?: Owner;
+  /** The owner's display name in lower case, kept beside `owner` so that search can match a prefix of it. */
+  ownerNameKey?: string;
   purpose?: string;
   /** The request that produced it. */
   requestId?: string;

@@ -68,6 +68,8 @@ export interface RequestInput {
   purpose?: string;
   environment: Environment;
   costCentre?: string;
+  /** The existing AWS account an adoption asks this address for (its root e-mail moves to it). */
+  adoptsAccountId?: string;
 }
 
 export interface AddressRequest extends RequestInput {

@@ -52,6 +52,22 @@ export function mayImportPool(p: Principal): Verdict {
   return p.admin ? ALLOWED : refuse('Only an admin can import aliases into the pool.');
 }
 
+/** Reconciliation with AWS Organizations on demand: admins (Addresses.Admin in the API). */
+export function mayReconcile(p: Principal): Verdict {
+  return p.admin
+    ? ALLOWED
+    : refuse('Only an admin (listed in ADMIN_IDS) can reconcile with AWS Organizations.');
+}
+
+/** Adopting an existing AWS account (its root e-mail moves to a managed address): admins. */
+export function mayAdoptAccounts(p: Principal): Verdict {
+  return p.admin
+    ? ALLOWED
+    : refuse(
+        'Only an admin (listed in ADMIN_IDS) can adopt an AWS account; ask one to run `adopt <aws-account-id>`.',
+      );
+}
+
 export function mayAllocateDirectly(p: Principal): boolean {
   return p.admin || p.allocator;
 }

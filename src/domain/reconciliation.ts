@@ -9,9 +9,12 @@ import { AwsAccount, AwsAccountState, ENDING_ACCOUNT_STATES } from './awsAccount
  * linear in accounts + records. The account list must be complete: on a partial list, do not reconcile.
  */
 
+/** What reconciliation reads of an address record (the registry may hand over no more than this). */
+export type RecordFacts = Pick<AddressRecord, 'address' | 'state' | 'awsAccountId' | 'owner' | 'assignedAt'>;
+
 export interface ReconciliationInput {
   accounts: Iterable<AwsAccount>;
-  records: Iterable<AddressRecord>;
+  records: Iterable<RecordFacts>;
   now: Date;
   /** RECONCILE_UNUSED_DAYS: an assigned address without an account for longer than this is reported. */
   unusedDays: number;
@@ -118,8 +121,8 @@ const KIND_ORDER: readonly FindingKind[] = [
 ];
 
 export function reconcile(input: ReconciliationInput): Reconciliation {
-  const recordsByAddress = new Map<string, AddressRecord>();
-  const recordsByAccountId = new Map<string, AddressRecord>();
+  const recordsByAddress = new Map<string, RecordFacts>();
+  const recordsByAccountId = new Map<string, RecordFacts>();
   let recordCount = 0;
   for (const record of input.records) {
     recordCount++;
@@ -274,7 +277,7 @@ function ownerText(owner: Owner | undefined): string {
   return owner ? ` (owner ${owner.name ?? owner.upn ?? owner.id})` : '';
 }
 
-function endedAccount(record: AddressRecord, account: AwsAccount): DriftFinding {
+function endedAccount(record: RecordFacts, account: AwsAccount): DriftFinding {
   return {
     kind: 'ended-account-still-assigned',
     subject: `ended-account-still-assigned:${account.id}`,
@@ -289,7 +292,7 @@ function endedAccount(record: AddressRecord, account: AwsAccount): DriftFinding 
   };
 }
 
-function unused(record: AddressRecord, days: number): DriftFinding {
+function unused(record: RecordFacts, days: number): DriftFinding {
   return {
     kind: 'assigned-address-unused',
     subject: `assigned-address-unused:${normalizeAddress(record.address)}`,
@@ -352,7 +355,7 @@ function mismatch(address: string, registryAccountId: string | undefined, accoun
   };
 }
 
-function unassignedInUse(record: AddressRecord, account: AwsAccount): DriftFinding {
+function unassignedInUse(record: RecordFacts, account: AwsAccount): DriftFinding {
   const ended = !LIVE_STATES.includes(account.state);
   return {
     kind: 'unassigned-address-in-use',
@@ -376,7 +379,7 @@ function unassignedInUse(record: AddressRecord, account: AwsAccount): DriftFindi
   };
 }
 
-function linkedNotInOrganization(record: AddressRecord, accountId: string): DriftFinding {
+function linkedNotInOrganization(record: RecordFacts, accountId: string): DriftFinding {
   return {
     kind: 'linked-account-not-in-organization',
     subject: `linked-account-not-in-organization:${normalizeAddress(record.address)}`,

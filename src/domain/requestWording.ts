@@ -1,4 +1,5 @@
 import type { AddressRequest, CancelRefusal } from './addressRequests';
+import { formatTime } from './timeWording';
 
 /**
  * What people read about a request: its state, where its card went, and the notices sent about it. One
@@ -42,10 +43,7 @@ export function describeDelivery(request: AddressRequest): string {
   }
 }
 
-/** `2026-01-01 09:00 UTC`: one readable form for every card and message. */
-export function formatTime(iso: string | undefined): string {
-  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : '';
-}
+export { formatTime };
 
 /** The message the requester gets when their request ends or has to wait. */
 export function requesterNotice(request: AddressRequest): string {

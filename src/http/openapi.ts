@@ -1,6 +1,12 @@
+import { CLASS_ROUTING, DESTINATIONS, ROUTING_RULES } from '../domain/mailClassification';
 import packageJson from '../../package.json';
 
 const APP_VERSION_FOR_DOCS: string = packageJson.version;
+
+const MAIL_CLASSES = Object.keys(CLASS_ROUTING);
+const ROUTING_RULE_IDS = Object.keys(ROUTING_RULES);
+/** Where a mail can go: the routing table's destinations, and the adoption that took a root e-mail change code. */
+const MAIL_DESTINATIONS = [...DESTINATIONS, 'handed-to-adoption'];
 
 const problem = { $ref: '#/components/responses/Problem' };
 const errorsFor = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), problem]));
@@ -46,6 +52,14 @@ const requestResponse = (description: string) => ({
       },
     },
   },
+});
+const runResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/ReconcileRun' } } },
+});
+const adoptionResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Adoption' } } },
 });
 const owner = {
   oneOf: [
@@ -174,6 +188,27 @@ export function openApiDocument() {
           },
         },
       },
+      '/api/v1/status': {
+        get: {
+          summary:
+            'Operational figures (role Addresses.Read): store, mailbox subscription, pool, pending approvals, the last relayed mail, and per class how many mails arrived in the last 7 days and where they went',
+          responses: {
+            '200': {
+              description: 'The figures, counted now',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/OperationalStatus' } },
+              },
+            },
+            ...errorsFor(401, 403),
+            '503': {
+              description: 'The store does not answer: the figures say so (store.reachable false)',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/OperationalStatus' } },
+              },
+            },
+          },
+        },
+      },
       '/api/v1/pool/import': {
         post: {
           summary:
@@ -204,6 +239,90 @@ export function openApiDocument() {
             },
             ...errorsFor(400, 401, 403, 503),
           },
+        },
+      },
+      // AWS Organizations (503 "AWS Organizations is not configured" without AWS settings).
+      '/api/v1/reconcile': {
+        post: {
+          summary:
+            'Reconcile the registry with AWS Organizations now (role Addresses.Admin): 200 with the run when it ends within 20 s, else 202 (it goes on; follow GET). Outages answer 503 naming AWS; AWS refusing (not the management account, access) 409.',
+          responses: {
+            '200': runResponse('The finished run'),
+            '202': { description: 'Running (this call started it, or another run was under way)' },
+            ...errorsFor(401, 403, 409, 503),
+          },
+        },
+        get: {
+          summary: 'The run in progress, the last run and the open drift findings (role Addresses.Read)',
+          responses: {
+            '200': {
+              description: 'Runs and findings',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      running: { $ref: '#/components/schemas/ReconcileRun' },
+                      lastRun: { $ref: '#/components/schemas/ReconcileRun' },
+                      openFindings: { type: 'integer' },
+                      findings: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          properties: {
+                            subject: { type: 'string' },
+                            kind: { type: 'string' },
+                            suggestion: { enum: ['retire', 'adopt', 'link', 'review'] },
+                            summary: { type: 'string' },
+                            reportedAt: { type: 'string', format: 'date-time' },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            ...errorsFor(401, 403, 503),
+          },
+        },
+      },
+      '/api/v1/adoptions': {
+        post: {
+          summary:
+            "Adopt an existing AWS account (role Addresses.Admin): an address is requested through the usual approval, then the account's root e-mail moves to it. 202 with the adoption; 200 when its root e-mail is already ours (linked at once).",
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['awsAccountId'],
+                  properties: {
+                    awsAccountId: { type: 'string', pattern: '^\\d{12}$' },
+                    environment: {
+                      enum: ['prod', 'nonprod', 'sandbox'],
+                      description: 'Default: read from the account name',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': { description: 'Linked at once, or already in the registry' },
+            '202': adoptionResponse(
+              'The adoption, waiting for approval; follow it at the Location / statusUrl',
+            ),
+            ...errorsFor(400, 401, 403, 404, 409, 503),
+          },
+        },
+      },
+      '/api/v1/adoptions/{adoptionId}': {
+        parameters: [{ name: 'adoptionId', in: 'path', required: true, schema: { type: 'string' } }],
+        get: {
+          summary: 'Where an adoption stands (role Addresses.Read)',
+          responses: { '200': adoptionResponse('The adoption'), ...errorsFor(401, 403, 404, 503) },
         },
       },
     },
@@ -289,6 +408,140 @@ export function openApiDocument() {
                     },
                   },
                 ],
+              },
+            },
+          },
+        },
+        OperationalStatus: {
+          type: 'object',
+          required: ['store', 'subscription', 'pool', 'pendingApprovals', 'warnings'],
+          properties: {
+            store: {
+              type: 'object',
+              properties: { kind: { enum: ['embedded', 'cosmos'] }, reachable: { type: 'boolean' } },
+            },
+            subscription: {
+              type: 'object',
+              properties: {
+                configured: { type: 'boolean' },
+                expiresAt: { type: 'string', format: 'date-time' },
+                hoursLeft: { type: 'number' },
+                renewalFailingSince: { type: 'string', format: 'date-time' },
+              },
+            },
+            pool: {
+              type: 'object',
+              properties: {
+                strategy: { enum: ['pool', 'plus'] },
+                free: { type: 'integer' },
+                low: { type: 'boolean' },
+                mailboxes: { type: 'array', items: { $ref: '#/components/schemas/PoolLevel' } },
+              },
+            },
+            pendingApprovals: { type: 'integer' },
+            lastRelayedMail: {
+              type: 'object',
+              description: 'The last mail posted to the on-call channel',
+              properties: {
+                at: { type: 'string', format: 'date-time' },
+                mailClass: { type: 'string' },
+                kind: { type: 'string', description: 'In words, e.g. "Sign-up verification code"' },
+                accountName: { type: 'string' },
+              },
+            },
+            mails: { $ref: '#/components/schemas/MailFigures' },
+            aws: {
+              type: 'object',
+              description: 'AWS Organizations: {"configured": false} without AWS settings',
+              properties: {
+                configured: { type: 'boolean' },
+                running: {
+                  type: 'object',
+                  properties: { startedAt: { type: 'string' }, trigger: { type: 'string' } },
+                },
+                lastRun: { $ref: '#/components/schemas/ReconcileRun' },
+                openFindings: { type: 'integer' },
+                findingsByKind: { type: 'object', additionalProperties: { type: 'integer' } },
+                openAdoptions: { type: 'integer' },
+              },
+            },
+            warnings: { type: 'array', items: { type: 'string' } },
+          },
+        },
+        MailFigures: {
+          type: 'object',
+          description:
+            'Per class, the mails of the last `days` UTC days (today included): how many arrived and how many went where',
+          properties: {
+            since: { type: 'string', format: 'date', description: 'The first day counted' },
+            days: { type: 'integer' },
+            classes: {
+              type: 'array',
+              description: 'Every class, in the order of the routing table',
+              items: {
+                type: 'object',
+                required: ['class', 'rule', 'arrived', 'went'],
+                properties: {
+                  class: { enum: MAIL_CLASSES },
+                  rule: { enum: ROUTING_RULE_IDS, description: 'The routing rule the class maps to' },
+                  arrived: { type: 'integer' },
+                  went: {
+                    type: 'object',
+                    description: 'Mails per destination; destinations without mail are left out',
+                    propertyNames: { enum: MAIL_DESTINATIONS },
+                    additionalProperties: { type: 'integer' },
+                  },
+                },
+              },
+            },
+          },
+        },
+        ReconcileRun: {
+          type: 'object',
+          properties: {
+            runId: { type: 'string' },
+            trigger: { enum: ['schedule', 'chat', 'api'] },
+            state: { enum: ['running', 'done', 'failed'] },
+            startedAt: { type: 'string', format: 'date-time' },
+            finishedAt: { type: 'string', format: 'date-time' },
+            accounts: { type: 'integer' },
+            records: { type: 'integer' },
+            known: { type: 'integer' },
+            autoLinked: { type: 'integer' },
+            findings: { type: 'integer', description: 'Open drift findings after the run' },
+            byKind: { type: 'object', additionalProperties: { type: 'integer' } },
+            reported: { type: 'integer', description: 'New or changed findings posted to on-call' },
+            resolved: { type: 'integer' },
+            unchanged: { type: 'integer' },
+            error: { type: 'string' },
+          },
+        },
+        Adoption: {
+          type: 'object',
+          properties: {
+            adoptionId: { type: 'string' },
+            state: { enum: ['awaiting-approval', 'awaiting-code', 'accepted', 'linked', 'ended'] },
+            status: { type: 'string', description: 'Where it stands, in words' },
+            accountId: { type: 'string' },
+            accountName: { type: 'string' },
+            previousEmail: { type: 'string' },
+            address: { type: 'string', format: 'email' },
+            requestId: { type: 'string' },
+            statusUrl: { type: 'string' },
+            ended: {
+              type: 'object',
+              properties: {
+                reason: {
+                  enum: [
+                    'request-closed',
+                    'aws-refused',
+                    'code-rejected',
+                    'code-timeout',
+                    'change-failed',
+                    'link-failed',
+                  ],
+                },
+                problem: { type: 'string' },
               },
             },
           },

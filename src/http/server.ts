@@ -15,8 +15,11 @@ export interface HttpServerDeps {
   logger: Logger;
   /** Liveness and readiness from memory (never a scan per probe). */
   health: () => { ok: boolean; body: Record<string, unknown> };
-  /** POST /api/messages: a Bot Framework activity that passed the gate (src/http/activityGate.ts). */
-  messages: RouteHandler;
+  /**
+   * POST /api/messages: a Bot Framework activity that passed the gate (src/http/activityGate.ts), handed
+   * to the adapter with a response that only records what it would answer (see BotAnswer).
+   */
+  messages: (req: Request, answer: BotAnswer) => Promise<void>;
   /** Trusted service URLs and the served tenant, for the activity gate. */
   activityPolicy: ActivityPolicy;
   routes?: RouteModule[];
@@ -110,7 +113,22 @@ export function createHttpServer({
         logger.warn({ path: req.path(), status: verdict.status, reason: verdict.reason }, 'activity refused');
         return sendProblem(res, verdict.status, titleFor(verdict.status), verdict.detail);
       }
-      await messages(req, res);
+      const answer = new BotAnswer();
+      await messages(req, answer);
+      // botbuilder answers 501 to an invoke nobody handles: Teams expects exactly that, so it passes.
+      if (answer.code >= 500 && answer.code !== 501)
+        throw new Error(`the Bot Framework adapter answered ${answer.code}: ${String(answer.body)}`);
+      if (answer.code === 401 || answer.code === 403)
+        return sendProblem(
+          res,
+          answer.code,
+          titleFor(answer.code),
+          'The activity was not signed by the Bot Framework for this bot.',
+        );
+      if (answer.body === undefined) {
+        res.statusCode = answer.code;
+        res.end();
+      } else res.send(answer.code, answer.body);
     }),
   );
 
@@ -143,6 +161,24 @@ export function createHttpServer({
   });
 
   return server;
+}
+
+/**
+ * What the Bot Framework adapter answers for a turn, recorded instead of written: the route then answers
+ * itself, so that an adapter error (whose message can name internals) goes through the one error path.
+ */
+export class BotAnswer {
+  code = 200;
+  body: unknown;
+  readonly socket = undefined;
+  status(code: number): void {
+    this.code = code;
+  }
+  header(): void {}
+  send(body: unknown): void {
+    this.body = body;
+  }
+  end(): void {}
 }
 
 function formatJson(_req: Request, res: Response, body: unknown): string {

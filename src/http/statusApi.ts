@@ -10,7 +10,8 @@ export function statusApiRoutes(services: AppServices): RouteModule {
     server.get(
       '/api/v1/status',
       guarded('Addresses.Read', async (_req, res) => {
-        res.send(200, await services.status());
+        const status = await services.status();
+        res.send(status.store.reachable ? 200 : 503, status);
       }),
     );
   };

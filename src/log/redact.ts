@@ -28,23 +28,55 @@ const SECRET_KEY =
   /pass(word)?|secret|token|authorization|cookie|^key$|apikey|clientstate|code$|^code|link|otp|signature|credential/i;
 
 const URL_WITH_QUERY = /\bhttps?:\/\/[^\s"'<>]+\?[^\s"'<>]*/gi;
-const AWS_LINK = /\bhttps?:\/\/[^\s"'<>]*(signin\.aws|amazon\.com|amazonaws\.com|aws\.amazon)[^\s"'<>]*/gi;
+// Any link on an AWS host: the whole .aws top-level domain, amazon.com, amazonaws.com, aws.com.
+const AWS_LINK =
+  /\bhttps?:\/\/[^\s"'<>/]*(?:\.aws|amazon\.com|amazonaws\.com|aws\.com)(?=[/?#:"'<>\s]|$)[^\s"'<>]*/gi;
 const BEARER = /\bBearer\s+[A-Za-z0-9\-_.~+/=]+/g;
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const ACCOUNT_KEY = /\bAccountKey=[^;\s]+/gi;
-// "code" then the 6-character code, also with HTML markup in between (mail bodies: <b>code</b><p><b>123456).
-const CODE_PHRASE =
-  /\b((?:verification|security|one-time|reset)?\s*code\s*(?:is|:)?\s*(?:<[^<>]{0,200}>\s*){0,8})([A-Za-z0-9]{6})\b/gi;
+/** Words that announce a one-time code in a mail: "verification code", "passcode", "OTP", "one-time password". */
+const CODE_PHRASE = /\b(?:code|passcode|OTP|one[- ]time\s+password)\b/gi;
+/** How far after its phrase a code may stand, markup included (<td>…</td><td style="…">K7Q2X9). */
+const CODE_WINDOW = 300;
+/** A standalone 6-character token with a digit, or 6 capitals (AWS codes are [a-zA-Z0-9]{6}). */
+const CODE_TOKEN =
+  /(?<![A-Za-z0-9_\-/.#+@=&%])(?:(?=[A-Za-z]*\d)[A-Za-z0-9]{6}|[A-Z]{6})(?![A-Za-z0-9_\-/#+@=&%]|[.,][A-Za-z0-9])/g;
 
-/** Masks secrets inside free text: links with queries, AWS links, bearer tokens, JWTs, keys, "code: XXXXXX". */
+/**
+ * Masks every code-like token shortly after a code phrase. Deliberately wider than the classifier's extraction
+ * (a promo code or an all-capital word may be masked too): in a log, masking too much costs nothing.
+ */
+function maskCodes(text: string): string {
+  const masked: [number, number][] = [];
+  for (const phrase of text.matchAll(CODE_PHRASE)) {
+    const from = phrase.index! + phrase[0].length;
+    for (const token of text.slice(from, from + CODE_WINDOW).matchAll(CODE_TOKEN)) {
+      const at = from + token.index!;
+      if (at > 0 && /[A-Za-z0-9]/.test(text[at - 1])) continue;
+      masked.push([at, at + token[0].length]);
+    }
+  }
+  if (masked.length === 0) return text;
+  let out = '';
+  let last = 0;
+  for (const [start, end] of masked.sort((a, b) => a[0] - b[0])) {
+    if (start < last) continue;
+    out += `${text.slice(last, start)}[redacted]`;
+    last = end;
+  }
+  return out + text.slice(last);
+}
+
+/** Masks secrets inside free text: links with queries, AWS links, bearer tokens, JWTs, keys, codes after "code". */
 export function redactText(text: string): string {
-  return text
-    .replace(AWS_LINK, '[link redacted]')
-    .replace(URL_WITH_QUERY, (url) => `${url.split('?')[0]}?[redacted]`)
-    .replace(BEARER, 'Bearer [redacted]')
-    .replace(JWT, '[jwt redacted]')
-    .replace(ACCOUNT_KEY, 'AccountKey=[redacted]')
-    .replace(CODE_PHRASE, (_m, lead: string) => `${lead}[redacted]`);
+  return maskCodes(
+    text
+      .replace(AWS_LINK, '[link redacted]')
+      .replace(URL_WITH_QUERY, (url) => `${url.split('?')[0]}?[redacted]`)
+      .replace(BEARER, 'Bearer [redacted]')
+      .replace(JWT, '[jwt redacted]')
+      .replace(ACCOUNT_KEY, 'AccountKey=[redacted]'),
+  );
 }
 
 /** Deep copy with secret-named fields masked and free text scrubbed. */

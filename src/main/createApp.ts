@@ -2,10 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { CloudAdapter, ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
-import type { Request, Response, Server } from 'restify';
+import { CloudAdapter, ConfigurationBotFrameworkAuthenticationOptions, ConversationState } from 'botbuilder';
+import type { Server } from 'restify';
 import { BotFrameworkChat } from '../adapters/botFrameworkChat';
 import { ChannelAuthentication } from '../adapters/channelAuthentication';
+import type { GraphApi } from '../adapters/graphApi';
+import type { LocalDirectory } from '../adapters/localDirectory';
+import { DEMO_MAILBOX, seedDemoPool } from '../app/addresses/demoPool';
+import { appInstallingChat } from '../app/appInstallingChat';
 import { AddressPool } from '../app/addresses/addressPool';
 import { AddressRegistry } from '../app/addresses/addressRegistry';
 import { PoolBuckets } from '../app/addresses/poolBuckets';
@@ -18,31 +22,35 @@ import { JobRunner, PeriodicJob } from '../app/jobs';
 import { Leases } from '../app/leases';
 import { InboxSubscription } from '../app/mail/inboxSubscription';
 import { MailDesk } from '../app/mail/mailDesk';
+import { mailDigestJob } from '../app/mail/mailDigest';
 import { MailRecords } from '../app/mail/mailRecords';
 import { MailRelay } from '../app/mail/mailRelay';
 import { secretExpiryJob } from '../app/mail/secretExpiry';
 import { AddressRequestService } from '../app/requests/addressRequestService';
 import { RequestRepository } from '../app/requests/requestRepository';
 import { RequestWork } from '../app/requests/requestWork';
-import type { AppServices } from '../app/services';
+import type { AppServices, AwsServices } from '../app/services';
 import { StatusBoard } from '../app/statusBoard';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
+import { guidedChatOnDemand } from '../bot/dialogs/onDemand';
 import { AFTER_TURN, AfterTurn, RootMailBot } from '../bot/RootMailBot';
 import type { AppConfig } from '../config';
 import { isLoopbackHost, ServiceUrlPolicy } from '../domain/channelTrust';
 import { person } from '../domain/permissions';
 import { addressApiRoutes } from '../http/addressApi';
+import { awsApiRoutes } from '../http/awsApi';
 import { devMailRoutes } from '../http/devMailRoutes';
 import { graphWebhookRoutes } from '../http/graphWebhookRoutes';
 import { requestApiRoutes } from '../http/requestApi';
 import { statusApiRoutes } from '../http/statusApi';
-import { sendFailure, sendProblem } from '../http/problem';
 import { createHttpServer, RouteModule } from '../http/server';
 import { createLogger, Logger } from '../log/logger';
 import { Clock, systemClock } from '../ports/clock';
+import type { ChatPort } from '../ports/chat';
 import type { DirectoryPort } from '../ports/directory';
 import type { DocumentStore } from '../ports/documentStore';
+import { BotStateStorage } from '../storage/botStateStorage';
 import { createStore } from '../storage/createStore';
 import { createTurnMetrics } from '../telemetry';
 import packageJson from '../../package.json';
@@ -56,6 +64,8 @@ export interface AppOverrides {
   startTimers?: boolean;
   /** Leave request work after a state change to the periodic job, as a crash right then would (tests). */
   deferRequestWork?: boolean;
+  /** Shorter AWS backoff, so an outage is seen in milliseconds rather than half a minute (tests). */
+  awsRetry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
 }
 
 export interface RootMailApp {
@@ -64,6 +74,8 @@ export interface RootMailApp {
   /** The store itself: for scripts and tests that seed or inspect data, never for the edges. */
   readonly store: DocumentStore;
   readonly relay: MailRelay;
+  /** A local run's stand-ins (local directory, its admins, the demo pool), for the start-up banner. */
+  readonly localRun?: { directoryFile: string; admins: string[]; demoPool: boolean };
   /** The SMTP port actually bound, once listening (SMTP_PORT set). */
   readonly smtpPort?: number;
   /**
@@ -116,11 +128,33 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const audit = new AuditLog(store, clock);
   const alerts = new OnCallAlerts({ store, clock, logger, chat, conversations });
 
-  // Microsoft Graph, loaded only when used.
-  const { GraphApi } = await import('../adapters/graphApi');
-  const graph = new GraphApi(config.graph); // one Graph client (and credential) for directory and mailbox
-  const { GraphDirectory } = await import('../adapters/graphDirectory');
-  const directory: DirectoryPort = new GraphDirectory(graph);
+  // Users and managers: Microsoft Graph, or in a local run the local directory file. The Graph client (and
+  // its credential chain) is loaded only when Graph is configured: a local run never tries a credential.
+  let graphApi: GraphApi | undefined; // one Graph client (and credential) for directory, mailbox, installs
+  const graph = async (): Promise<GraphApi> =>
+    (graphApi ??= new (await import('../adapters/graphApi')).GraphApi(config.graph));
+  let directory: DirectoryPort;
+  let localDirectory: LocalDirectory | undefined;
+  if (config.directory.kind === 'local') {
+    const { LocalDirectory } = await import('../adapters/localDirectory');
+    directory = localDirectory = LocalDirectory.open(config.directory.dataDir);
+  } else {
+    const { GraphDirectory } = await import('../adapters/graphDirectory');
+    directory = new GraphDirectory(await graph());
+  }
+  // ADMIN_IDS, and in a local run the people marked admin in the local directory (read again on each
+  // check, so a hand edit applies without a restart).
+  const configuredAdmins = new Set(config.roles.adminIds);
+  const localAdmins = (): string[] => {
+    try {
+      return localDirectory?.adminIds() ?? [];
+    } catch (err) {
+      logger.warn({ err }, 'the local directory cannot be read; its admins are not admins until it is fixed');
+      return [];
+    }
+  };
+  const isAdmin = (id: string) => configuredAdmins.has(id) || localAdmins().includes(id);
+  const adminIds = [...new Set([...config.roles.adminIds, ...localAdmins()])];
 
   // Addresses and the pool.
   const buckets = new PoolBuckets(store);
@@ -148,17 +182,29 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   // Requests and approvals.
   const repository = new RequestRepository(store);
+  // Opt-in (INSTALL_APP_FOR_APPROVERS): request work installs the app for an approver it cannot reach.
+  const requestChat = config.appInstall
+    ? appInstallingChat(chat, {
+        installer: new (await import('../adapters/graphAppInstallation')).GraphAppInstallation(
+          await graph(),
+          config.graph.baseUrl,
+          config.appInstall.teamsAppCatalogId,
+        ),
+        audit,
+        logger,
+      })
+    : chat;
   const requests = new AddressRequestService({
     repository,
     work: new RequestWork({
       repository,
       clock,
-      chat,
+      chat: requestChat,
       conversations,
       audit,
       logger,
       allocator: addresses,
-      adminIds: config.roles.adminIds,
+      adminIds,
     }),
     directory,
     audit,
@@ -171,6 +217,24 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   });
   pool.onPoolImported(() => requests.retryWaitingForCapacity());
 
+  // AWS Organizations (issue 13): only with AWS settings, and only then is the AWS SDK loaded.
+  const aws = config.aws
+    ? await createAwsServices(config.aws, {
+        store,
+        clock,
+        logger,
+        background,
+        leases,
+        chat,
+        conversations,
+        audit,
+        alerts,
+        addresses,
+        requests,
+        retry: overrides.awsRetry,
+      })
+    : undefined;
+
   // The mail relay: the pipeline, on-call actions, the Graph subscription (with MAILBOX), inject and SMTP.
   const records = new MailRecords(store, clock);
   const relay = new MailRelay({
@@ -178,12 +242,17 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     addresses,
     conversations,
     chat,
+    directory,
+    audit,
     clock,
     logger,
     internalDomains: [config.mail.mailbox, config.addresses.plusAddress]
       .filter((a): a is string => !!a && a.includes('@'))
       .map((a) => a.slice(a.lastIndexOf('@') + 1).toLowerCase()),
+    extraSenderDomains: config.mail.extraSenderDomains,
     secretTtlMinutes: config.timers.secretTtlMinutes,
+    // The adoption feature (AWS settings only); without it such codes are posted like any secret.
+    emailChangeCodes: aws?.services.adoptions,
   });
   const mailDesk = new MailDesk({ records, audit, chat, conversations, clock });
   let subscription: InboxSubscription | undefined;
@@ -196,7 +265,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       logger,
       alerts,
       background,
-      mailbox: new GraphMailbox(graph, config.mail.mailbox),
+      mailbox: new GraphMailbox(await graph(), config.mail.mailbox),
       relay,
       settings: {
         mailbox: config.mail.mailbox,
@@ -230,9 +299,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     requests,
     mails: records,
     subscription,
+    aws: aws?.services.reconciler,
   });
 
-  const admins = new Set(config.roles.adminIds);
   const services: AppServices = {
     config,
     clock,
@@ -245,8 +314,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     pool,
     requests,
     mailDesk,
+    aws: aws?.services,
     status: () => statusBoard.fresh(),
-    chatPrincipal: (id, name) => person(id, name, admins.has(id.toLowerCase())),
+    chatPrincipal: (id, name) => person(id, name, isAdmin(id.toLowerCase())),
   };
 
   const jobs: PeriodicJob[] = [
@@ -261,12 +331,17 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     },
     { name: 'address-requests', intervalMs: 5 * 60_000, run: () => requests.runPeriodicWork() },
     secretExpiryJob({ records, clock, logger, chat }),
+    mailDigestJob({ records, leases, conversations, chat, clock, logger }),
     ...(subscription?.jobs() ?? []),
+    ...(aws ? [aws.services.reconciler.job(), aws.services.adoptions.job()] : []),
     statusBoard.job(),
   ];
   const runner = new JobRunner(jobs, background, logger);
 
-  const bot = new RootMailBot(services, commandHandlers, cardActionHandlers);
+  // Guided chats (botbuilder-dialogs) keep their state in botbuilder's ConversationState on our store, so a
+  // half-answered dialog survives a restart and works on Cosmos DB alike.
+  const guidedRequest = guidedChatOnDemand(new ConversationState(new BotStateStorage(store)), clock);
+  const bot = new RootMailBot(services, commandHandlers, cardActionHandlers, guidedRequest);
   bot.onTurn(async (turn, next) => {
     turnMetrics.turn(turn.activity.type);
     await next();
@@ -277,18 +352,22 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     activityPolicy: { serviceUrls, servedTenantId: config.bot.servedTenantId },
     // Work a handler asked for after its answer (e.g. a request's steps after a click) starts once the
     // HTTP answer to Teams is out, as tracked background work.
-    messages: async (req, res) => {
+    messages: async (req, answer) => {
       const later: (() => Promise<void>)[] = [];
       const afterTurn: AfterTurn = (work) => later.push(work);
-      const answer = new AdapterAnswer(res);
       await adapter.process(req, answer, (context) => {
         context.turnState.set(AFTER_TURN, afterTurn);
         return bot.run(context);
       });
-      answer.deliver(req, res, logger);
       for (const work of later) background.run('after a turn', work);
     },
-    routes: [addressApiRoutes(services), requestApiRoutes(services), statusApiRoutes(services), ...routes],
+    routes: [
+      addressApiRoutes(services),
+      requestApiRoutes(services),
+      statusApiRoutes(services),
+      awsApiRoutes(services),
+      ...routes,
+    ],
   });
   const stopServer = gracefulStopper(server);
 
@@ -306,6 +385,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     services,
     store,
     relay,
+    localRun: localDirectory && {
+      directoryFile: localDirectory.file,
+      admins: adminIds,
+      demoPool: config.demoPool,
+    },
     listen: async (port, host = config.bot.appId ? '0.0.0.0' : '127.0.0.1') => {
       if (!config.bot.appId && !isLoopbackHost(host))
         throw new Error(
@@ -320,6 +404,16 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
           );
         });
       });
+      // A first local run's demo pool, as tracked background work: the start does not wait for it.
+      if (config.demoPool && store.kind === 'embedded')
+        background.run('demo pool', async () => {
+          const owner = await localDirectory?.getUser(adminIds[0] ?? '');
+          const seeded = await seedDemoPool(
+            { store, clock, audit, pool, addresses },
+            owner && { id: owner.id, upn: owner.userPrincipalName, name: owner.displayName },
+          );
+          if (seeded) logger.info({ mailbox: DEMO_MAILBOX }, 'empty local store: demo pool seeded');
+        });
       if (tokenDir) {
         mkdirSync(tokenDir, { recursive: true });
         writeFileSync(path.join(tokenDir, DEV_MAIL_TOKEN_FILE), injectToken, { mode: 0o600 });
@@ -328,6 +422,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       // Work a previous run left unfinished (e.g. a crash after a decision was stored) is resumed now.
       background.run('resume request work', () => requests.resumeAll({ takeOver: true }));
       background.run('guard open requests', () => repository.guardOpenRequests());
+      background.run('searchable owner names', () => addresses.backfillSearchKeys());
+      if (aws) background.run('resume adoptions', () => aws.services.adoptions.resumeAll());
       if (startTimers) {
         runner.start();
         background.run('first status snapshot', () => statusBoard.refresh());
@@ -347,10 +443,70 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
           { unfinished },
           'shutting down with background work unfinished; it resumes at the next start',
         );
+      aws?.destroy();
       await store.close();
     },
   };
   return app;
+}
+
+/**
+ * The AWS adapter (keyless web identity, or the SDK's environment chain for local runs) and the two use
+ * cases over it: reconciliation and adoption. Loaded only when AWS settings are given.
+ */
+async function createAwsServices(
+  settings: NonNullable<AppConfig['aws']>,
+  deps: {
+    store: DocumentStore;
+    clock: Clock;
+    logger: Logger;
+    background: BackgroundWork;
+    leases: Leases;
+    chat: ChatPort;
+    conversations: ConversationDirectory;
+    audit: AuditLog;
+    alerts: OnCallAlerts;
+    addresses: AddressRegistry;
+    requests: AddressRequestService;
+    retry?: AppOverrides['awsRetry'];
+  },
+): Promise<{ services: AwsServices; destroy(): void }> {
+  const { AwsOrganizationsAccounts } = await import('../adapters/awsAccounts');
+  const { AdoptionRepository } = await import('../app/aws/adoptionRepository');
+  const { AdoptionService } = await import('../app/aws/adoptionService');
+  const { DriftFindings } = await import('../app/aws/driftFindings');
+  const { OrganizationReconciler } = await import('../app/aws/reconciler');
+  const port = AwsOrganizationsAccounts.fromConfig(settings, { clock: deps.clock, retry: deps.retry });
+  const adoptions = new AdoptionService({
+    repository: new AdoptionRepository(deps.store),
+    aws: port,
+    addresses: deps.addresses,
+    requests: deps.requests,
+    chat: deps.chat,
+    conversations: deps.conversations,
+    audit: deps.audit,
+    clock: deps.clock,
+    logger: deps.logger,
+    background: deps.background,
+    codeMinutes: settings.adoptionCodeMinutes,
+  });
+  deps.requests.onWorkDone((request) => adoptions.onRequestWorkDone(request));
+  const reconciler = new OrganizationReconciler({
+    aws: port,
+    addresses: deps.addresses,
+    findings: new DriftFindings(deps.store),
+    adoptions,
+    leases: deps.leases,
+    clock: deps.clock,
+    logger: deps.logger,
+    chat: deps.chat,
+    conversations: deps.conversations,
+    alerts: deps.alerts,
+    audit: deps.audit,
+    background: deps.background,
+    unusedDays: settings.reconcileUnusedDays,
+  });
+  return { services: { reconciler, adoptions }, destroy: () => port.destroy() };
 }
 
 /**
@@ -385,41 +541,6 @@ function serviceUrlPolicy(config: AppConfig): ServiceUrlPolicy {
 
 function correlationOf(failure: Failure): string | undefined {
   return failure.kind === 'refused' ? undefined : failure.correlationId;
-}
-
-/**
- * Collects the Bot Framework adapter's answer instead of letting it write to the socket, so that its own
- * error answers (401 with botbuilder's wording, 500 with an error message such as "conversationId cannot be
- * null") go out as problem+json through the one error path; invoke answers (including 501) pass unchanged.
- */
-class AdapterAnswer {
-  private code = 200;
-  private body: unknown;
-  readonly socket: unknown;
-
-  constructor(res: Response) {
-    this.socket = res.socket;
-  }
-
-  header(): void {}
-  status(code: number): void {
-    this.code = code;
-  }
-  send(body?: unknown): void {
-    this.body = body;
-  }
-  end(): void {}
-
-  deliver(req: Request, res: Response, logger: Logger): void {
-    if (this.code === 401)
-      return sendProblem(res, 401, 'Unauthorized', 'The request does not carry a valid Bot Framework token.');
-    if (this.code >= 500 && this.code !== 501) {
-      const err = new Error(typeof this.body === 'string' ? this.body : 'the Bot Framework adapter failed');
-      return sendFailure(res, classifyFailure(err, logger, { method: req.method, path: req.path() }));
-    }
-    if (this.body === undefined) res.send(this.code);
-    else res.send(this.code, this.body);
-  }
 }
 
 function botAuthSettings(config: AppConfig): ConfigurationBotFrameworkAuthenticationOptions {

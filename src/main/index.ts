@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const where = config.bot.appId
     ? 'all interfaces'
     : 'loopback only: no MicrosoftAppId, so the bot accepts unauthenticated activities from this machine only';
-  const local = url.replace('//0.0.0.0:', '//127.0.0.1:');
+  const localUrl = url.replace('//0.0.0.0:', '//127.0.0.1:');
   const auth = config.bot.appId
     ? `app id ${config.bot.appId}${config.bot.servedTenantId ? `, tenant ${config.bot.servedTenantId} only` : ''}`
     : 'anonymous (local use only)';
@@ -41,13 +41,28 @@ async function main(): Promise<void> {
     { url, anonymous: !config.bot.appId, store: config.storage.kind, telemetry },
     'RootMail is listening',
   );
+  const local = app.localRun;
+  const adminNames = local
+    ? await Promise.all(
+        local.admins.map(async (id) => (await app.services.directory.getUser(id))?.displayName ?? id),
+      )
+    : [];
   console.log(
     [
       '',
       `RootMail is listening on ${url} (${where})`,
-      `  bot endpoint:  ${local}/api/messages  (${auth})`,
-      `  health:        ${local}/healthz`,
+      `  bot endpoint:  ${localUrl}/api/messages  (${auth})`,
+      `  health:        ${localUrl}/healthz`,
       `  storage:       ${store}`,
+      local
+        ? `  directory:     local, ${local.directoryFile} (admin: ${adminNames.join(', ') || 'nobody'}; edit it to change people)`
+        : '  directory:     Microsoft Graph',
+      ...(local?.demoPool
+        ? [
+            '  demo pool:     aws-demo-01…12@example.net, seeded into an empty store (DEMO_POOL=false: none)',
+            '  sample mail:   npm run mail:inject -- docs/samples/verification-code.eml  (after `setup oncall`)',
+          ]
+        : []),
       `  telemetry:     ${telemetry ? 'Application Insights' : 'off (no APPLICATIONINSIGHTS_CONNECTION_STRING)'}`,
       ...(config.bot.appId
         ? []

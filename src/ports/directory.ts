@@ -12,4 +12,6 @@ export interface DirectoryPort {
   getUser(idOrUpn: string): Promise<DirectoryUser | undefined>;
   /** The user's manager, or undefined when none is set. */
   getManager(userId: string): Promise<DirectoryUser | undefined>;
+  /** People whose display name (or a word of it: given name, surname) or UPN starts with `prefix`. */
+  findUsers(prefix: string, limit?: number): Promise<DirectoryUser[]>;
 }

@@ -5,6 +5,13 @@
 
 export type Scalar = string | number | boolean | null;
 
+/** A filter condition: equal to a scalar, or (strings) starting with a prefix — case-sensitive, as stored. */
+export type Condition = Scalar | { startsWith: string };
+export type Filter = Record<string, Condition>;
+
+export const isPrefix = (c: Condition): c is { startsWith: string } =>
+  c !== null && typeof c === 'object' && typeof (c as { startsWith?: unknown }).startsWith === 'string';
+
 /** A document as stored: the caller's fields plus its id and the etag of this version. */
 export type Stored<T> = T & { id: string; _etag: string };
 
@@ -34,13 +41,16 @@ export interface DocumentStore {
   upsert<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>>;
   /** Delete; with an etag only if it still matches (ConflictError). Deleting a missing id is not an error. */
   delete(container: ContainerName, id: string, etag?: string): Promise<void>;
-  /** Equality filter on top-level or dotted fields, values passed as parameters, never spliced into text. */
+  /**
+   * Equality (or prefix) filter on top-level or dotted fields, values passed as parameters, never spliced
+   * into text.
+   */
   query<T extends object>(
     container: ContainerName,
-    filter: Record<string, Scalar>,
+    filter: Filter,
     options?: QueryOptions,
   ): Promise<Stored<T>[]>;
-  count(container: ContainerName, filter: Record<string, Scalar>): Promise<number>;
+  count(container: ContainerName, filter: Filter): Promise<number>;
   /** True when the store answers; used by /healthz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -65,7 +75,11 @@ export const CONTAINERS = [
   'requestKeys', // src/app/requests/requestRepository.ts (one open request per account name)
   'mails', // src/app/mail/mailRecords.ts
   'secrets', // src/app/mail/mailRecords.ts
+  'mailTallies', // src/app/mail/mailRecords.ts (mails per day, class and destination)
   'subscriptions', // src/app/mail/inboxSubscription.ts
+  'reconciliation', // src/app/aws/ (reported drift findings, the last run)
+  'adoptions', // src/app/aws/
+  'adoptionKeys', // src/app/aws/ (one open adoption per account, alias and request → adoption)
 ] as const;
 export type ContainerName = (typeof CONTAINERS)[number];
 

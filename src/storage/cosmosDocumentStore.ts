@@ -8,7 +8,8 @@ import {
   DocumentStore,
   NotFoundError,
   QueryOptions,
-  Scalar,
+  Filter,
+  isPrefix,
   Stored,
   TTL_CONTAINERS,
   assertFieldPath,
@@ -158,7 +159,7 @@ export class CosmosDocumentStore implements DocumentStore {
 
   async query<T extends object>(
     container: ContainerName,
-    filter: Record<string, Scalar>,
+    filter: Filter,
     options: QueryOptions = {},
   ): Promise<Stored<T>[]> {
     const { where, parameters } = whereClause(filter);
@@ -175,7 +176,7 @@ export class CosmosDocumentStore implements DocumentStore {
     return resources.map((r) => clean<T>(r));
   }
 
-  async count(container: ContainerName, filter: Record<string, Scalar>): Promise<number> {
+  async count(container: ContainerName, filter: Filter): Promise<number> {
     const { where, parameters } = whereClause(filter);
     const { resources } = await this.container(container)
       .items.query<number>({ query: `SELECT VALUE COUNT(1) FROM c${where}`, parameters })
@@ -212,13 +213,16 @@ function fieldRef(field: string): string {
   );
 }
 
-function whereClause(filter: Record<string, Scalar>): { where: string; parameters: SqlParameter[] } {
+function whereClause(filter: Filter): { where: string; parameters: SqlParameter[] } {
   const parts: string[] = [];
   const parameters: SqlParameter[] = [];
   Object.entries(filter).forEach(([field, value], i) => {
     const ref = fieldRef(field);
     if (value === null) {
       parts.push(`(NOT IS_DEFINED(${ref}) OR IS_NULL(${ref}))`);
+    } else if (isPrefix(value)) {
+      parts.push(`STARTSWITH(${ref}, @p${i})`);
+      parameters.push({ name: `@p${i}`, value: value.startsWith });
     } else {
       parts.push(`${ref} = @p${i}`);
       parameters.push({ name: `@p${i}`, value });

@@ -10,11 +10,36 @@ import {
   DocumentStore,
   NotFoundError,
   QueryOptions,
-  Scalar,
+  Filter,
+  isPrefix,
   Stored,
   assertFieldPath,
 } from '../ports/documentStore';
 import { DependencyUnavailableError } from '../ports/errors';
+
+/**
+ * Fields the owners filter and sort by, indexed so that lookups stay fast at tens of thousands of records
+ * (the expression must be written exactly as the queries write it).
+ */
+const INDEXES: Partial<Record<ContainerName, string[][]>> = {
+  addresses: [
+    ['state'],
+    ['owner.id'],
+    ['owner.upn'],
+    ['ownerNameKey'],
+    ['accountName'],
+    ['awsAccountId'],
+    ['requestId'],
+    ['address'],
+    ['mailbox', 'state'],
+  ],
+  requests: [
+    ['state', 'createdAt'],
+    ['workPending', 'createdAt'],
+  ],
+  mails: [['state', 'startedAt'], ['secretState']],
+  audit: [['subject', 'at']],
+};
 
 /**
  * The embedded store for local runs: one SQLite file (WAL) in DATA_DIR, one table per container.
@@ -66,6 +91,13 @@ export class SqliteDocumentStore implements DocumentStore {
       this.db.exec(
         `CREATE TABLE IF NOT EXISTS "${name}" (id TEXT PRIMARY KEY, etag TEXT NOT NULL, body TEXT NOT NULL)`,
       );
+    }
+    for (const [container, indexes] of Object.entries(INDEXES)) {
+      for (const fields of indexes) {
+        const name = `${container}_${fields.join('_').replace(/\./g, '_')}`;
+        const columns = fields.map((f) => `json_extract(body, '$.${f}')`).join(', ');
+        this.db.exec(`CREATE INDEX IF NOT EXISTS "${name}" ON "${container}" (${columns})`);
+      }
     }
   }
 
@@ -143,7 +175,7 @@ export class SqliteDocumentStore implements DocumentStore {
 
   async query<T extends object>(
     container: ContainerName,
-    filter: Record<string, Scalar>,
+    filter: Filter,
     options: QueryOptions = {},
   ): Promise<Stored<T>[]> {
     const { where, params } = whereClause(filter);
@@ -160,7 +192,7 @@ export class SqliteDocumentStore implements DocumentStore {
     return rows.map((r) => toStored<T>(r.id, r.etag, r.body));
   }
 
-  async count(container: ContainerName, filter: Record<string, Scalar>): Promise<number> {
+  async count(container: ContainerName, filter: Filter): Promise<number> {
     const { where, params } = whereClause(filter);
     const row = this.sql(`SELECT COUNT(1) AS n FROM "${table(container)}"${where}`).get(...params) as {
       n: number;
@@ -188,16 +220,24 @@ function table(container: ContainerName): string {
   return container;
 }
 
-function whereClause(filter: Record<string, Scalar>): { where: string; params: unknown[] } {
+/** Highest code point: `prefix + TOP` sorts after every string that starts with `prefix`. */
+const TOP = '\u{10FFFF}';
+
+function whereClause(filter: Filter): { where: string; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];
   for (const [field, value] of Object.entries(filter)) {
     assertFieldPath(field);
+    const ref = `json_extract(body, '$.${field}')`;
     if (value === null) {
-      parts.push(`json_extract(body, '$.${field}') IS NULL`);
+      parts.push(`${ref} IS NULL`);
+    } else if (isPrefix(value)) {
+      // A range, so an index on the field serves it (LIKE would not, and is case-insensitive).
+      parts.push(`${ref} >= ? AND ${ref} < ?`);
+      params.push(value.startsWith, value.startsWith + TOP);
     } else {
       // json_extract returns 1/0 for JSON booleans.
-      parts.push(`json_extract(body, '$.${field}') = ?`);
+      parts.push(`${ref} = ?`);
       params.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
     }
   }

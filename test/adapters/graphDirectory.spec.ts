@@ -41,6 +41,18 @@ describe('GraphDirectory against a loopback Graph', () => {
     expect(await directory.getUser('nobody@contoso.com')).toBeUndefined();
   });
 
+  it('finds people by the start of a name or UPN (startswith, the quote of a name doubled)', async () => {
+    expect((await directory.findUsers('bob')).map((u) => u.id)).toEqual([users.bob.aadObjectId]);
+    expect((await directory.findUsers('Requester')).map((u) => u.id)).toEqual([users.alice.aadObjectId]);
+    expect(await directory.findUsers("o'brien")).toEqual([]);
+    const call = graph.of('GET', /^\/users$/).at(-1)!;
+    expect(call.query.get('$filter')).toBe(
+      "startswith(displayName,'o''brien') or startswith(givenName,'o''brien') or startswith(surname,'o''brien') or startswith(userPrincipalName,'o''brien')",
+    );
+    expect(call.query.get('$top')).toBe('10');
+    expect(await directory.findUsers('  ')).toEqual([]);
+  });
+
   it('reports other Graph failures as Microsoft Graph being unavailable', async () => {
     graph.on('GET', /^\/users\/broken(@|%40)contoso.com$/, () => ({
       status: 403,

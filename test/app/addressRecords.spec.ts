@@ -186,3 +186,27 @@ describe('records', () => {
     ).rejects.toThrow(/`prod payments` is not a valid account name/);
   });
 });
+
+describe('search', () => {
+  it('finds records by account name, owner name (any case), UPN, address and account id prefixes', async () => {
+    const { pool, addresses } = await setup();
+    await pool.importCsv(poolCsv(1, 6), admin);
+    const carol = { id: 'carol-id', upn: 'carol@contoso.com', name: 'Carol Jones' };
+    const pay = await addresses.allocate({ accountName: 'payments-prod', owner: alice, by: asAlice });
+    await addresses.allocate({ accountName: 'payroll', owner: bob, by: asAlice });
+    await addresses.allocate({ accountName: 'ledger', owner: carol, by: asAlice });
+    await addresses.linkAwsAccount(pay.address, '123456789012', asAlice);
+
+    const names = async (text: string, options = {}) =>
+      (await addresses.search(text, options)).map((r) => r.accountName).sort();
+    expect(await names('pay')).toEqual(['payments-prod', 'payroll']);
+    expect(await names('PAYM')).toEqual(['payments-prod']);
+    expect(await names('carol')).toEqual(['ledger']); // display name, any case
+    expect(await names('bob@')).toEqual(['payroll']); // UPN
+    expect(await names('1234')).toEqual(['payments-prod']); // account id prefix
+    expect(await names(pay.address.slice(0, 8))).toContain('payments-prod');
+    expect(await names('pay', { state: 'retired' })).toEqual([]);
+    expect(await names('nothing-like-this')).toEqual([]);
+    await expect(addresses.search('  ')).rejects.toBeInstanceOf(InvalidAddressInputError);
+  });
+});

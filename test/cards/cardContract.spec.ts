@@ -1,7 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import MarkdownIt from 'markdown-it';
-import { mailAlertCardFor, mailSecretCardFor } from '../../src/app/mail/mailCard';
+import {
+  mailAlertCardFor,
+  mailDigestCardFor,
+  mailSecretCardFor,
+  ownerMailCardFor,
+} from '../../src/app/mail/mailCard';
 import type { MailRecord } from '../../src/app/mail/mailRecords';
 import { cardActionHandlers } from '../../src/bot/actions';
 import { commandHandlers } from '../../src/bot/commands';
@@ -11,7 +16,7 @@ import {
   auditTrailCard,
   poolStatusCard,
 } from '../../src/cards/addressCards';
-import { helpCard } from '../../src/cards/cardTemplates';
+import { helpCard, welcomeCard } from '../../src/cards/cardTemplates';
 import {
   approvalCard,
   requestFormCard,
@@ -19,6 +24,15 @@ import {
   requestStatusCard,
 } from '../../src/cards/requestCards';
 import { statusCard } from '../../src/cards/statusCard';
+import {
+  awsAdoptionCard,
+  awsFindingCard,
+  driftDigestCard,
+  reconcileSummaryCard,
+} from '../../src/cards/awsCards';
+import type { Adoption } from '../../src/domain/adoptions';
+import type { DriftFinding } from '../../src/domain/reconciliation';
+import type { ReconcileRun } from '../../src/domain/reconcileRuns';
 import { VERBS } from '../../src/cards/verbs';
 import type { AddressRecord } from '../../src/domain/addressRecords';
 import type { AddressRequest } from '../../src/domain/addressRequests';
@@ -95,6 +109,87 @@ function everyCard(text: string): Record<string, object[]> {
     owner,
     claimedBy: undefined,
   };
+  // Records as the relay writes them since issue 11: one per way a mail reaches the on-call channel or an owner.
+  const routed: MailRecord = {
+    mailId: 'b'.repeat(64),
+    state: 'posted',
+    startedAt: NOW.toISOString(),
+    source: 'graph',
+    class: 'secret',
+    kind: 'signup-code',
+    routing: 'oncall-secret',
+    destination: 'oncall-secret',
+    trust: 'trusted',
+    reasons: [],
+    subject: text,
+    from: text,
+    address: record.address,
+    recipients: [text],
+    accountName: text,
+    awsAccountId: '123456789012',
+    owner,
+    secretType: 'code',
+    secretState: 'live',
+    expiresAt: new Date(NOW.getTime() + 60_000).toISOString(),
+  };
+  const asRouted = (change: Partial<MailRecord>): MailRecord => ({
+    ...routed,
+    secretType: undefined,
+    secretState: 'none',
+    expiresAt: undefined,
+    ...change,
+  });
+  const newStyle: MailRecord[] = [
+    routed,
+    { ...routed, claimedBy: { id: 'dave', name: text, at: NOW.toISOString() } },
+    asRouted({
+      class: 'security',
+      kind: 'abuse-report',
+      routing: 'oncall-urgent',
+      destination: 'oncall-urgent',
+    }),
+    asRouted({
+      class: 'security',
+      kind: 'compromised-credentials',
+      routing: 'oncall-urgent',
+      destination: 'oncall-urgent',
+      address: undefined,
+      owner: undefined,
+    }),
+    ...(['unknown', 'left', 'unreachable'] as const).map((ownerStatus) =>
+      asRouted({
+        class: 'account-billing',
+        kind: 'payment-failed',
+        routing: 'owner-else-oncall',
+        destination: 'oncall-if-no-owner',
+        ownerStatus,
+      }),
+    ),
+    asRouted({
+      class: 'aws-other',
+      kind: 'aws-other',
+      routing: 'oncall-aws-mail',
+      destination: 'oncall-aws-mail',
+    }),
+    ...(['code', 'link', undefined] as const).map((withheld) =>
+      asRouted({
+        class: 'suspicious',
+        kind: 'signup-code',
+        routing: 'oncall-warning',
+        destination: 'oncall-warning',
+        trust: 'suspicious',
+        reasons: [text, text],
+        withheld,
+      }),
+    ),
+  ];
+  const notice = asRouted({
+    state: 'digest-pending',
+    class: 'service-notice',
+    kind: 'health-event',
+    routing: 'owner-else-digest',
+    destination: 'digest',
+  });
   const pool = {
     strategy: 'pool' as const,
     mailboxes: [
@@ -110,7 +205,126 @@ function everyCard(text: string): Record<string, object[]> {
     totals: { capacity: 300, free: 1, assigned: 298, quarantined: 1 },
     low: true,
   };
+  const base = { fingerprint: 'f', summary: text };
+  const findings: DriftFinding[] = [
+    {
+      ...base,
+      kind: 'ended-account-still-assigned',
+      subject: 's1',
+      suggestion: 'retire',
+      address: record.address,
+      owner,
+      accountId: '123456789012',
+      accountName: text,
+      accountState: 'CLOSED',
+    },
+    {
+      ...base,
+      kind: 'assigned-address-unused',
+      subject: 's2',
+      suggestion: 'review',
+      address: record.address,
+      owner,
+      assignedAt: NOW.toISOString(),
+      daysAssigned: 20,
+    },
+    {
+      ...base,
+      kind: 'account-not-in-registry',
+      subject: 's3',
+      suggestion: 'adopt',
+      accountId: '123456789012',
+      accountName: text,
+      accountEmail: text,
+      accountState: 'ACTIVE',
+      isManagementAccount: false,
+    },
+    {
+      ...base,
+      kind: 'account-id-mismatch',
+      subject: 's4',
+      suggestion: 'review',
+      address: record.address,
+      registryAccountId: '123456789012',
+      organizationsAccountId: '210987654321',
+      organizationsEmail: text,
+    },
+    {
+      ...base,
+      kind: 'unassigned-address-in-use',
+      subject: 's5',
+      suggestion: 'link',
+      address: record.address,
+      recordState: 'available',
+      accountId: '123456789012',
+      accountName: text,
+      accountState: 'ACTIVE',
+    },
+    {
+      ...base,
+      kind: 'linked-account-not-in-organization',
+      subject: 's6',
+      suggestion: 'review',
+      address: record.address,
+      owner,
+      registryAccountId: '123456789012',
+    },
+  ];
+  const adoption: Adoption = {
+    adoptionId: 'adp-0a1b2c3d',
+    accountId: '210987654321',
+    accountName: text,
+    previousEmail: text,
+    requester: { id: 'carol', name: text },
+    state: 'awaiting-code',
+    requestId: 'req-0a1b2c3d',
+    address: record.address,
+    createdAt: NOW.toISOString(),
+    updatedAt: NOW.toISOString(),
+    codeRequestedAt: NOW.toISOString(),
+    codeDeadline: NOW.toISOString(),
+    codeRequests: 1,
+    cardCopies: [],
+    steps: [],
+    workPending: false,
+    stepClaims: {},
+  };
+  const run: ReconcileRun = {
+    runId: 'rec-1',
+    trigger: 'chat',
+    by: { id: 'carol', name: text },
+    startedAt: NOW.toISOString(),
+    state: 'done',
+    accounts: 2500,
+    records: 3000,
+    known: 2400,
+    autoLinked: 3,
+    autoLinkFailed: 1,
+    findings: 6,
+    byKind: { 'account-not-in-registry': 5, 'ended-account-still-assigned': 1 },
+    reported: 6,
+    resolved: 0,
+    unchanged: 0,
+    unposted: 2,
+  };
   return {
+    'awsFinding.json': [
+      ...findings.map((f) => awsFindingCard(f, 'open', text)),
+      awsFindingCard(findings[0], 'done', text),
+    ],
+    'awsAdoption.json': [
+      awsAdoptionCard(adoption, text),
+      awsAdoptionCard({
+        ...adoption,
+        state: 'ended',
+        ended: { reason: 'code-rejected', at: NOW.toISOString(), problem: text },
+      }),
+    ],
+    'awsReconcile.json': [
+      reconcileSummaryCard(run, text),
+      reconcileSummaryCard({ ...run, state: 'failed', error: text }),
+      driftDigestCard(findings, 3),
+    ],
     'addressList.json': [addressListCard(text, [record], text)],
     'addressRecord.json': [addressRecordCard(text, record)],
     'auditTrail.json': [
@@ -120,7 +334,20 @@ function everyCard(text: string): Record<string, object[]> {
     ],
     // The help card shows our own commands only: nobody supplies its text.
     'help.json': [helpCard({ commands: commandHandlers.map(({ usage, summary }) => ({ usage, summary })) })],
-    'mailAlert.json': [mailAlertCardFor(mail, NOW), mailAlertCardFor(trusted, NOW)],
+    'mailAlert.json': [
+      mailAlertCardFor(mail, NOW),
+      mailAlertCardFor(trusted, NOW),
+      ...newStyle.map((m) => mailAlertCardFor(m, NOW)),
+      ownerMailCardFor(asRouted({ class: 'account-billing', kind: 'invoice', destination: 'owner' })),
+      ownerMailCardFor(notice),
+    ],
+    'mailDigest.json': [
+      mailDigestCardFor('2026-06-01', [notice]),
+      mailDigestCardFor(
+        '2026-06-01',
+        Array.from({ length: 40 }, () => notice),
+      ),
+    ],
     'mailSecret.json': [
       mailSecretCardFor(trusted, {
         mailId: mail.mailId,
@@ -136,14 +363,40 @@ function everyCard(text: string): Record<string, object[]> {
       requestFormCard({ accountName: text, purpose: text, errors: { accountName: text }, problem: text }),
     ],
     'requestResult.json': [requestResultCard(decided)],
-    'requestStatus.json': [requestStatusCard(request, text), requestStatusCard(decided, text)],
+    'requestStatus.json': [
+      requestStatusCard(request, text),
+      requestStatusCard(request, text, { decide: false }),
+      requestStatusCard(decided, text),
+    ],
+    // A person's display name is supplied text (Teams, the directory).
+    'welcome.json': [welcomeCard({ name: text, admin: true }), welcomeCard({ name: text, admin: false })],
     'status.json': [
       statusCard({
         store: { kind: 'embedded', reachable: true },
         subscription: { configured: false },
         pool: { strategy: 'pool', mailboxes: [], free: 1, low: true },
         pendingApprovals: 1,
-        lastRelayedMail: { at: NOW.toISOString(), mailClass: 'verification', accountName: text },
+        aws: {
+          configured: true,
+          lastRun: run,
+          openFindings: 6,
+          findingsByKind: run.byKind,
+          openAdoptions: 1,
+        },
+        lastRelayedMail: { at: NOW.toISOString(), mailClass: 'secret', kind: text, accountName: text },
+        mails: {
+          since: '2026-05-26',
+          days: 7,
+          classes: [
+            {
+              class: 'secret',
+              rule: 'oncall-secret',
+              arrived: 3,
+              went: { 'oncall-secret': 2, 'handed-to-adoption': 1 },
+            },
+            { class: 'noise', rule: 'recorded', arrived: 0, went: {} },
+          ],
+        },
         warnings: [text],
       }),
     ],
@@ -211,6 +464,8 @@ describe('the card contract', () => {
       'status',
       'audit',
       'cancel',
+      'reconcile',
+      'adopt',
       'setup',
     ];
     for (const word of words)

@@ -208,6 +208,7 @@ describe.each(['embedded', 'cosmos'] as const)(
           '/api/v1/addresses/{address}',
           '/api/v1/pool',
           '/api/v1/pool/import',
+          '/api/v1/status',
         ]),
       );
     });

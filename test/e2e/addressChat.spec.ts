@@ -52,16 +52,49 @@ describe.each(['embedded', 'cosmos'] as const)('address chat commands over real 
     expect(byAddress).toContain('Alice Requester ‹alice@contoso.com›');
     expect(byAddress).toContain('210987654321');
     expect(await say(users.eve, 'whois 210987654321')).toContain(record.address);
-    expect(await say(users.eve, 'whois alice@contoso.com')).toMatch(
-      /Addresses owned by alice@contoso.com[\s\S]*whois-demo/,
-    );
     expect(await say(users.eve, 'whois 999999999999')).toBe(
       'No address is linked to AWS account 999999999999.',
     );
+    expect(await say(users.eve, 'whois 21098')).toContain(record.address); // the start of an account id
     expect(await say(users.eve, 'whois 12345')).toMatch(
-      /`12345` is not an AWS account id: it must be exactly 12 digits/,
+      /found no address, account or person matching `12345`/,
     );
-    expect(await say(users.eve, 'whois nobody@contoso.com')).toMatch(/found no address and no owner/);
+    expect(await say(users.eve, 'whois nobody@contoso.com')).toMatch(/found no address, account or person/);
+  });
+
+  it('whois by name: account names (exact and prefix), UPNs and display names, through the directory too', async () => {
+    const [first, second] = [
+      await allocateFor(users.alice, 'search-payments'),
+      await allocateFor(users.alice, 'search-ledger'),
+    ];
+    // A record kept without the owner's UPN or name (as old chat requests were) is still found by person.
+    const bare = await t.app.services.addresses.allocate({
+      accountName: 'bare-owner',
+      owner: { id: users.dave.aadObjectId },
+      by: system,
+    });
+
+    const exact = await say(users.eve, 'whois search-payments');
+    expect(exact).toMatch(/Address record[\s\S]*search-payments/);
+    expect(exact).toContain(first.address);
+    const prefix = await say(users.eve, 'whois SEARCH-');
+    expect(prefix).toMatch(/Found for “SEARCH-”/);
+    expect(prefix).toContain(first.address);
+    expect(prefix).toContain(second.address);
+
+    for (const text of ['whois alice@contoso.com', 'whois Alice', 'whois requester', 'whois alice req']) {
+      const found = await say(users.eve, text);
+      expect(found).toContain(first.address);
+      expect(found).toContain(second.address);
+    }
+    // Dave's record has only his id: the directory finds him by name and UPN, his records by id.
+    expect(await say(users.eve, 'whois Dave Oncall')).toContain(bare.address);
+    expect(await say(users.eve, 'whois dave@contoso.com')).toContain(bare.address);
+    expect(await say(users.eve, 'whois Frank')).toBe('Frank Approver (frank@contoso.com) owns no address.');
+    // Free pool aliases are no answer to a search: only records in use are listed.
+    const aliases = await say(users.eve, 'whois aws-');
+    expect(aliases).toContain(first.address);
+    expect(aliases).not.toMatch(/available/);
   });
 
   it('link: the owner links a 12-digit id; others, bad ids and taken ids are refused and nothing changes', async () => {

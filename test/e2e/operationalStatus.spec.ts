@@ -134,9 +134,31 @@ describe.each(['embedded', 'cosmos'] as const)(
       const health = await figures();
       expect(health.body.pendingApprovals).toBe(1);
       expect(health.body.lastRelayedMail).toMatchObject({
-        mailClass: 'verification',
+        mailClass: 'secret',
+        kind: 'Sign-up verification code',
         accountName: 'payments-sandbox',
       });
+      expect(health.body.mails).toMatchObject({ since: '2025-12-26', days: 7 });
+      const byClass = Object.fromEntries(
+        health.body.mails.classes.map((c: { class: string }) => [c.class, c]),
+      );
+      expect(Object.keys(byClass)).toEqual([
+        'secret',
+        'security',
+        'account-billing',
+        'service-notice',
+        'noise',
+        'not-aws',
+        'suspicious',
+        'aws-other',
+      ]);
+      expect(byClass.secret).toEqual({
+        class: 'secret',
+        rule: 'oncall-secret',
+        arrived: 1,
+        went: { 'oncall-secret': 1 },
+      });
+      expect(byClass.security).toEqual({ class: 'security', rule: 'oncall-urgent', arrived: 0, went: {} });
     });
 
     it('answers `status` for admins with the same figures, and refuses others', async () => {
@@ -149,7 +171,18 @@ describe.each(['embedded', 'cosmos'] as const)(
       expect(text).toMatch(/expires .* \(\d+(\.\d)? h left\)/);
       expect(text).toMatch(/pool-1@contoso\.com/);
       expect(text).toMatch(/10 free, 0 assigned/);
-      expect(text).toMatch(/verification for payments-sandbox/);
+      expect(text).toMatch(/Sign-up verification code for payments-sandbox/);
+      expect(text).toMatch(/Mail since 2025-12-26 \(7 days\)/);
+      const mailFacts = reply.body.attachments[0].content.body.find(
+        (b: { type: string; facts?: { title: string }[] }) =>
+          b.type === 'FactSet' && b.facts?.some((f) => f.title === 'Codes and links'),
+      );
+      expect(mailFacts.facts).toEqual(
+        expect.arrayContaining([
+          { title: 'Codes and links', value: '1: 1 on-call (masked)' },
+          { title: 'Security', value: 'none' },
+        ]),
+      );
       expect(reply.body.attachments[0].content.body[1].facts[2]).toEqual({
         title: 'Pending approvals',
         value: '1',
@@ -186,6 +219,16 @@ describe.each(['embedded', 'cosmos'] as const)(
       await t.app.runJobs();
       expect(alertsPosted()).toHaveLength(2); // a new failure is told again
       mailbox.failRenewals = false;
+    });
+
+    it('counts mail over the last 7 days only', async () => {
+      // The clock is ten days past the mail now.
+      const later = await figures();
+      expect(later.body.mails.since).toBe('2026-01-05');
+      expect(later.body.mails.classes.find((c: { class: string }) => c.class === 'secret')).toMatchObject({
+        arrived: 0,
+        went: {},
+      });
     });
   },
 );

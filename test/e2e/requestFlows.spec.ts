@@ -41,8 +41,8 @@ describe('asking, routing and cancelling requests (embedded store)', () => {
     t.connector.personalChatRefused.clear();
   });
 
-  it('`request` alone answers with the form; a bad field comes back next to the field, values kept', async () => {
-    await t.send(personalMessage(t.connector.url, alice, 'request'));
+  it('`request form` answers with the form; a bad field comes back next to the field, values kept', async () => {
+    await t.send(personalMessage(t.connector.url, alice, 'request form'));
     const form = cardOf(t.connector.of('reply')[0].body);
     expect(adaptiveCardProblems(form)).toEqual([]);
     expect(form.body.map((e: { id?: string }) => e.id).filter(Boolean)).toEqual([
@@ -142,14 +142,53 @@ describe('asking, routing and cancelling requests (embedded store)', () => {
     const channelCard = cardOf(thread.body);
     // refresh.userIds takes Teams user ids (MRIs), learnt from the member API
     expect(channelCard.refresh.userIds).toEqual([`29:${bob.aadObjectId}`]);
-    expect(channelCard.actions).toBeUndefined(); // the buttons come with Bob's refresh, not for the channel
+    // The base card carries the buttons too, for clients without user-specific views; the server decides.
+    expect(channelCard.actions.map((a: { title: string }) => a.title)).toEqual(['Approve', 'Reject']);
+    expect(textOf(thread.body)).toMatch(/For Bob Manager to decide/);
     expect(textOf(t.connector.of('update', personalConversationId(alice)).at(-1)?.body)).toMatch(
       /could not be reached in a personal chat, so the approval card was posted in the approvals channel/,
     );
 
+    // Someone else in the channel clicks Approve on the base card: refused with the reason, and recorded.
+    const channelClick = (user: typeof eve, verb: string) =>
+      t.send(
+        cardAction(
+          t.connector.url,
+          user,
+          verb,
+          { verb, requestId },
+          { id: thread.conversationId!, conversationType: 'channel' },
+          thread.activityId,
+        ),
+      );
+    const refused = await channelClick(eve, 'request.approve');
+    expect(invokeCardText(refused.body)).toMatch(/Only Bob Manager can decide this request/);
+    expect(refused.body.value.actions).toBeUndefined();
+    expect(await t.app.services.requests.get(requestId)).toMatchObject({ state: 'pending' });
+    // (events of one test share the manual clock's time, so look the event up rather than take the last)
+    expect((await t.app.services.audit.about(requestId)).find((e) => e.actorName === eve.name)).toMatchObject(
+      {
+        action: 'request.decision-refused',
+        actorName: eve.name,
+        detail: 'not an approver',
+      },
+    );
+
     t.connector.clear();
-    await click(t, bob, 'request.approve', requestId);
-    expect(t.connector.of('update').map((u) => u.conversationId)).toContain(thread.conversationId);
+    const approved = await channelClick(bob, 'request.approve');
+    expect(invokeCardText(approved.body)).toMatch(/Approved by Bob Manager/);
+    expect(await t.app.services.requests.get(requestId)).toMatchObject({ state: 'fulfilled' });
+  });
+
+  it('a legacy client (Action.Submit) clicking the base card as a non-approver gets a message; the card stays', async () => {
+    const requestId = await askFor(t, alice, 'request legacy-click');
+    t.connector.clear();
+    await t.send(cardSubmit(t.connector.url, eve, { verb: 'request.reject', requestId }, 'base-card-3'));
+    expect(t.connector.of('update')).toEqual([]);
+    expect(t.connector.of('reply').at(-1)?.body.text).toMatch(
+      /Eve Outsider: Only Bob Manager can decide this request. Your attempt was recorded./,
+    );
+    expect(await t.app.services.requests.get(requestId)).toMatchObject({ state: 'pending' });
   });
 
   it('the requester cancels a pending request; others cannot; the card says so', async () => {

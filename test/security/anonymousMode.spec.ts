@@ -20,7 +20,13 @@ const problemsOf = (env: Record<string, string>): string[] => {
   }
 };
 
-const BOT = { MicrosoftAppId: '3c9f1b7e-2a4d-4e8f-9b6c-1d2e3f4a5b6c', MicrosoftAppPassword: 'secret' };
+/** Every deployment reads people from Microsoft Graph (an Entra identity); alone they are no deployment setting. */
+const GRAPH = { AZURE_TENANT_ID: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', AZURE_CLIENT_ID: 'client' };
+const BOT = {
+  MicrosoftAppId: '3c9f1b7e-2a4d-4e8f-9b6c-1d2e3f4a5b6c',
+  MicrosoftAppPassword: 'secret',
+  ...GRAPH,
+};
 const API = {
   API_AUDIENCE: 'api://rootmail',
   API_ISSUER: 'https://login.microsoftonline.com/t/v2.0',
@@ -45,7 +51,7 @@ describe('anonymous mode: settings', () => {
     ['WEBSITE_SITE_NAME', { WEBSITE_SITE_NAME: 'rootmail-prod' }],
     ['CONTAINER_APP_NAME', { CONTAINER_APP_NAME: 'rootmail' }],
   ])('refuses %s without an app id, and accepts it with one', (name, env) => {
-    const problems = problemsOf(env);
+    const problems = problemsOf({ ...GRAPH, ...env });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^MicrosoftAppId is required/);
     expect(problems[0]).toContain(name);
@@ -54,6 +60,7 @@ describe('anonymous mode: settings', () => {
 
   it('names every deployment setting present in one message', () => {
     const [problem] = problemsOf({
+      ...GRAPH,
       COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/',
       MAILBOX: 'rootmail@contoso.com',
       GRAPH_CLIENT_STATE: 's3cret',
@@ -141,6 +148,7 @@ describe('anonymous mode: the real process', () => {
       env: {
         PATH: process.env.PATH ?? '',
         DATA_DIR: dataDir,
+        ...GRAPH,
         COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/',
         PUBLIC_BASE_URL: 'https://rootmail.contoso.com',
         ...API,

@@ -196,6 +196,35 @@ describe.each(adapters)('document store contract: %s', (_name, make) => {
     expect(await store.query<Item>('audit', { state: "available' OR 1=1 --" })).toEqual([]);
   });
 
+  it('filters by a prefix of a string field, case-sensitive as stored, with other conditions and a limit', async () => {
+    const names = ['payments-prod', 'payments-dev', 'pay', 'Payments-x', 'ledger', 'pazz'];
+    for (const [i, name] of names.entries())
+      await store.create<Item>('addresses', `p${i}`, {
+        name,
+        state: i === 1 ? 'retired' : 'assigned',
+        owner: { id: name },
+      });
+    const byPrefix = await store.query<Item>(
+      'addresses',
+      { name: { startsWith: 'pay' } },
+      { orderBy: 'name' },
+    );
+    expect(byPrefix.map((d) => d.name)).toEqual(['pay', 'payments-dev', 'payments-prod']);
+    expect(
+      (await store.query<Item>('addresses', { name: { startsWith: 'pay' }, state: 'assigned' }))
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(['pay', 'payments-prod']);
+    expect(await store.count('addresses', { 'owner.id': { startsWith: 'payments-' } })).toBe(2);
+    expect(await store.query<Item>('addresses', { name: { startsWith: "pay' OR 1=1 --" } })).toEqual([]);
+    const limited = await store.query<Item>(
+      'addresses',
+      { name: { startsWith: 'p' } },
+      { orderBy: 'name', limit: 2 },
+    );
+    expect(limited.map((d) => d.name)).toEqual(['pay', 'payments-dev']);
+  });
+
   it('matches missing or null fields with a null filter', async () => {
     await store.create<Item>('subscriptions', 'n1', { name: 'no owner' });
     await store.create<Item>('subscriptions', 'n2', { name: 'null owner', owner: null });

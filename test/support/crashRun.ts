@@ -90,8 +90,13 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
     await post(installedForUser(connector.url, bob));
     const names = Array.from({ length: options.requests }, (_, i) => `crash-${i}`);
     await inBatches(names, 10, (name) => post(personalMessage(connector.url, alice, `request ${name}`)));
+    // Bob's chat also gets the app's welcome; the approval cards are the messages naming a request.
     const approvalCards = () =>
-      connector.sentMessages().filter((c) => c.conversationId === personalConversationId(bob));
+      connector
+        .sentMessages()
+        .filter(
+          (c) => c.conversationId === personalConversationId(bob) && REQUEST_ID.test(JSON.stringify(c.body)),
+        );
     await pollUntil(() => approvalCards().length >= options.requests, 'every approval card', 60_000);
     const requestIds = [...new Set(approvalCards().map((c) => REQUEST_ID.exec(JSON.stringify(c.body))![0]))];
     const cardOf = new Map(

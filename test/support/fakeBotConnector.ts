@@ -41,7 +41,7 @@ export class FakeBotConnector {
   private server?: http.Server;
   private counter = 1000;
   private readonly faults: Fault[] = [];
-  /** Every answer waits this long (a slow Teams), after the call is recorded. */
+  /** Every answer waits this long (a slow Teams; benches: Teams' real latency), after the call is recorded. */
   latencyMs = 0;
   url = '';
 

@@ -27,6 +27,8 @@ type Handler = (call: GraphCall, match: RegExpExecArray) => GraphReply | Promise
 export class FakeGraph {
   readonly calls: GraphCall[] = [];
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
+  /** Added to every answer (benches: Graph's real latency). */
+  latencyMs = 0;
   private server?: http.Server;
   /** Base URL with version, for GRAPH_BASE_URL. */
   baseUrl = '';
@@ -43,6 +45,10 @@ export class FakeGraph {
     users.set(user.userPrincipalName.toLowerCase(), user);
     return this;
   }
+  /** User id → Teams app catalog ids installed for them through POST /users/{id}/teamwork/installedApps. */
+  readonly installedApps = new Map<string, Set<string>>();
+  /** Called after an installation, e.g. to let the fake Bot Connector open a 1:1 chat from then on. */
+  onAppInstalled?: (userId: string, teamsAppId: string) => void;
   private directory?: Map<
     string,
     { id: string; displayName: string; userPrincipalName: string; managerId?: string }
@@ -57,6 +63,40 @@ export class FakeGraph {
       const u = this.directory?.get(decodeURIComponent(m[1]).toLowerCase());
       const manager = u?.managerId ? this.directory?.get(u.managerId.toLowerCase()) : undefined;
       return manager ? { body: { '@odata.type': '#microsoft.graph.user', ...strip(manager) } } : notFound();
+    });
+    // People search as GraphDirectory.findUsers asks: startswith(field,'prefix') terms joined by `or`.
+    this.on('GET', /^\/users$/, (call) => {
+      const prefixes = [
+        ...(call.query.get('$filter') ?? '').matchAll(/startswith\((\w+),'((?:[^']|'')*)'\)/g),
+      ].map(([, field, value]) => ({ field, value: value.replace(/''/g, "'").toLowerCase() }));
+      const people = [...new Set(this.directory?.values() ?? [])];
+      const fieldOf = (u: (typeof people)[number], field: string) => {
+        const [given, ...rest] = u.displayName.split(' ');
+        const values: Record<string, string> = {
+          displayName: u.displayName,
+          givenName: given,
+          surname: rest.join(' '),
+          userPrincipalName: u.userPrincipalName,
+        };
+        return (values[field] ?? '').toLowerCase();
+      };
+      const found = people.filter((u) => prefixes.some((p) => fieldOf(u, p.field).startsWith(p.value)));
+      return { body: { value: found.slice(0, Number(call.query.get('$top') ?? 100)).map(strip) } };
+    });
+    // Installing the Teams app for a user (INSTALL_APP_FOR_APPROVERS): 201, or 409 when already there.
+    this.on('POST', /^\/users\/([^/]+)\/teamwork\/installedApps$/, (call, m) => {
+      const user = decodeURIComponent(m[1]).toLowerCase();
+      const app =
+        String(call.body?.['teamsApp@odata.bind'] ?? '')
+          .split('/')
+          .pop() ?? '';
+      const apps = this.installedApps.get(user) ?? new Set<string>();
+      if (apps.has(app))
+        return { status: 409, body: { error: { code: 'Conflict', message: 'already installed' } } };
+      apps.add(app);
+      this.installedApps.set(user, apps);
+      this.onAppInstalled?.(user, app);
+      return { status: 201 };
     });
     this.server = http.createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -75,6 +115,7 @@ export class FakeGraph {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs)); // a slow remote service
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
@@ -101,9 +142,12 @@ export class FakeGraph {
       if (reply.text !== undefined) {
         res.writeHead(reply.status ?? 200, { 'content-type': reply.contentType ?? 'text/plain' });
         res.end(reply.text);
+      } else if (reply.body === undefined) {
+        res.writeHead(reply.status ?? 200); // Graph sends no content type with an empty body (e.g. 201, 204)
+        res.end();
       } else {
         res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
-        res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+        res.end(JSON.stringify(reply.body));
       }
       return;
     }

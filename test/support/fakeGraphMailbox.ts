@@ -17,6 +17,7 @@ interface FakeSubscription {
 export class FakeGraphMailbox {
   readonly subscriptions = new Map<string, FakeSubscription>();
   private readonly messages: { id: string; raw: string; receivedDateTime: string }[] = [];
+  private readonly byId = new Map<string, { raw: string }>();
   private counter = 0;
   /** While true, renewals (PATCH) fail with 500, as in a Graph outage or after a revoked permission. */
   failRenewals = false;
@@ -46,7 +47,7 @@ export class FakeGraphMailbox {
       this.subscriptions.delete(decodeURIComponent(m[1])) ? { status: 204 } : notFound(),
     );
     graph.on('GET', new RegExp(`^${user}/messages/([^/]+)/\\$value$`, 'i'), (_c, m) => {
-      const message = this.messages.find((x) => x.id === decodeURIComponent(m[1]));
+      const message = this.byId.get(decodeURIComponent(m[1]));
       return message ? { text: message.raw, contentType: 'message/rfc822' } : notFound();
     });
     graph.on(
@@ -59,7 +60,9 @@ export class FakeGraphMailbox {
   /** A mail lands in the inbox; returns its Graph id. */
   deliver(raw: Buffer | string, receivedDateTime = new Date().toISOString()): string {
     const id = `AAMkAD${String(++this.counter).padStart(6, '0')}=`;
-    this.messages.push({ id, raw: raw.toString(), receivedDateTime });
+    const message = { id, raw: raw.toString(), receivedDateTime };
+    this.messages.push(message);
+    this.byId.set(id, message);
     return id;
   }
 

@@ -50,6 +50,7 @@ export function click(
   verb: 'request.approve' | 'request.reject' | 'request.refresh',
   requestId: string,
   comment?: string,
+  options?: { settle?: boolean },
 ) {
   return t.send(
     cardAction(
@@ -59,6 +60,7 @@ export function click(
       { verb, requestId, ...(comment !== undefined ? { comment } : {}) },
       { id: personalConversationId(user) },
     ),
+    options,
   );
 }
 

@@ -11,6 +11,9 @@ import { FakeBotConnector } from './fakeBotConnector';
 
 export type StoreKind = 'embedded' | 'cosmos';
 
+/** A Microsoft Graph base URL on loopback where nothing listens: every call is refused at once. */
+export const UNREACHABLE_GRAPH = 'http://127.0.0.1:9/v1.0';
+
 export interface TestAppOptions {
   /** Settings as environment variables, exactly as an operator would set them. */
   env?: Record<string, string>;
@@ -69,12 +72,19 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const storeKind = options.store ?? 'embedded';
   const cosmos = storeKind === 'cosmos' ? (options.cosmos ?? (await startCosmosServer())) : undefined;
 
+  // Cosmos DB or a Bot Framework app id make a deployment, which needs Microsoft Graph configured (the local
+  // directory serves local runs only); a test that does not give one gets a loopback Graph nobody answers on.
+  const deployment = !!cosmos || !!options.env?.MicrosoftAppId;
+  const graphGiven = ['GRAPH_BASE_URL', 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'MAILBOX'].some(
+    (name) => options.env?.[name],
+  );
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'debug',
     ...(cosmos
       ? { COSMOS_ENDPOINT: cosmos.endpoint, COSMOS_KEY: cosmos.key, COSMOS_DATABASE: 'rootmail-test' }
       : {}),
+    ...(deployment && !graphGiven ? { GRAPH_BASE_URL: UNREACHABLE_GRAPH } : {}),
     ...options.env,
   };
   // In-process tests run the anonymous bot on loopback with API, mailbox and public-URL settings that all

@@ -15,16 +15,20 @@ import {
   link,
   newPlusRecord,
   normalizeOwner,
+  ownerNameKey,
   releaseFromQuarantine,
   retire,
   snapshot,
   transfer,
 } from '../../domain/addressChanges';
 import type { AddressRecord, Owner } from '../../domain/addressRecords';
+import type { RecordFacts } from '../../domain/reconciliation';
 import {
   POOL_BUCKETS,
   accountNameProblem,
+  isValidRootEmail,
   normalizeAccountName,
+  normalizeAddress,
   plusAddressFor,
 } from '../../domain/addressRules';
 import { mayChangeAddress, Principal } from '../../domain/permissions';
@@ -33,6 +37,7 @@ import type { Clock } from '../../ports/clock';
 import type { DocumentStore, Stored } from '../../ports/documentStore';
 import type { AuditLog } from '../auditLog';
 import { changeDocument, ContendedError, writeIfUnchanged } from '../documentChanges';
+import { AssignedIndex, IndexChange, shardOf } from './assignedIndex';
 import type { PoolBuckets } from './poolBuckets';
 
 export interface AllocateInput {
@@ -74,7 +79,20 @@ export interface AddressRegistryDeps {
   random?: () => number;
 }
 
+/** An AWS account as reconciliation asks about it. */
+export interface AccountToMatch {
+  id: string;
+  email: string;
+  /** Organizations' State; only an ACTIVE account's record may be vouched for by the index alone. */
+  state?: string;
+}
+
+/** Each run checks the index entries of one in this many shards against their records: all within a day. */
+const VERIFY_SLOTS = 24;
+
 const SAMPLES_PER_BUCKET = 6;
+/** Point reads in flight at once while reading what reconciliation needs. */
+const RECONCILE_READS_IN_FLIGHT = 24;
 const MAX_SAMPLES = 24;
 const MAX_BUCKETS_VISITED = 8;
 const MAX_FALLBACK_ATTEMPTS = 50;
@@ -87,9 +105,11 @@ const MAX_FALLBACK_ATTEMPTS = 50;
  */
 export class AddressRegistry {
   private readonly random: () => number;
+  private readonly assigned: AssignedIndex;
 
   constructor(private readonly deps: AddressRegistryDeps) {
     this.random = deps.random ?? Math.random;
+    this.assigned = new AssignedIndex(deps.store);
   }
 
   /**
@@ -140,8 +160,14 @@ export class AddressRegistry {
     return withoutStoreFields(record);
   }
 
-  /** The allocation's audit events, on the address and the request; once per request when there is one. */
+  /**
+   * The address in the assigned index, and the allocation's audit events on the address and the request (once
+   * per request when there is one).
+   */
   private async recordAllocation(record: AddressRecord, input: AllocateInput): Promise<void> {
+    await this.assigned.add(record.address).catch((err) => {
+      this.deps.logger.error({ err }, 'could not add an allocated address to the assigned index');
+    });
     for (const subject of [record.address, input.requestId].filter((s): s is string => !!s)) {
       await this.deps.audit.record(
         {
@@ -282,6 +308,57 @@ export class AddressRegistry {
     return found.map(withoutStoreFields);
   }
 
+  /**
+   * What people type to find a record: an AWS account id (exact, or the start of one), an address or UPN
+   * (the start of it), an account name or an owner's display name (the start, any case). Optionally only
+   * one state or mailbox. Point reads and prefix queries on indexed fields only; ordered by address.
+   */
+  async search(
+    text: string,
+    options: { state?: AddressRecord['state']; mailbox?: string; limit?: number } = {},
+  ): Promise<AddressRecord[]> {
+    const wanted = text.trim().toLowerCase();
+    const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
+    if (!wanted)
+      throw new InvalidAddressInputError('Say what to look for: an account name, id, address or owner.');
+    const scope: Record<string, string> = {};
+    if (options.state) scope.state = options.state;
+    if (options.mailbox) scope.mailbox = options.mailbox.toLowerCase();
+    const fields = /^\d{1,12}$/.test(wanted)
+      ? ['awsAccountId']
+      : wanted.includes('@')
+        ? ['address', 'owner.upn']
+        : ['accountName', 'ownerNameKey', 'owner.upn', 'address'];
+    const found = new Map<string, AddressRecord>();
+    for (const field of fields) {
+      const rows = await this.deps.store.query<AddressRecord>(
+        'addresses',
+        { ...scope, [field]: { startsWith: wanted } },
+        { orderBy: field, limit },
+      );
+      for (const row of rows) if (!found.has(row.address)) found.set(row.address, withoutStoreFields(row));
+    }
+    return [...found.values()].sort((a, b) => a.address.localeCompare(b.address)).slice(0, limit);
+  }
+
+  /** Records assigned before owners' names were kept searchable get their key (once, in the background). */
+  async backfillSearchKeys(): Promise<number> {
+    let filled = 0;
+    for (const record of await this.deps.store.query<AddressRecord>('addresses', {
+      state: 'assigned',
+      ownerNameKey: null,
+    })) {
+      const key = ownerNameKey(record.owner);
+      if (!key) continue;
+      const written = await writeIfUnchanged(this.deps.store, 'addresses', record.address, record, {
+        ...withoutStoreFields(record),
+        ownerNameKey: key,
+      });
+      if (written) filled++;
+    }
+    return filled;
+  }
+
   /** The address a request was given (after a crash between allocating and recording it, too). */
   async byRequestId(requestId: string): Promise<AddressRecord | undefined> {
     const [found] = await this.deps.store.query<AddressRecord>('addresses', { requestId }, { limit: 1 });
@@ -333,6 +410,12 @@ export class AddressRegistry {
       // The old key now points at a record that no longer holds it; lookups check, so a failure is harmless.
       await this.deps.store.delete('addressKeys', awsKey(current.awsAccountId)).catch(() => undefined);
     }
+    await this.assigned.link(address, id).catch((err) => {
+      this.deps.logger.warn(
+        { err },
+        'could not note a link in the assigned index; reconciliation repairs it',
+      );
+    });
     await this.recordChange(address, 'address.linked', by, current, updated);
     return withoutStoreFields(updated);
   }
@@ -370,9 +453,92 @@ export class AddressRegistry {
 
   /** Pool aliases go to quarantine for QUARANTINE_DAYS; plus addresses are retired for good. */
   async retire(addressInput: string, reason: string | undefined, by: Principal): Promise<AddressRecord> {
-    return this.change(addressInput, by, 'address.retired', (current, now) =>
+    const record = await this.change(addressInput, by, 'address.retired', (current, now) =>
       retire(current, reason, by, now, this.deps.settings.quarantineDays),
     );
+    await this.assigned.remove(record.address).catch((err) => {
+      this.deps.logger.warn({ err }, 'could not take a retired address out of the assigned index');
+    });
+    return record;
+  }
+
+  /**
+   * What reconciliation compares with AWS Organizations, by point reads only (a query over `addresses`
+   * grows with the pool): the record of each account's root e-mail, the record each account id is linked
+   * to, and every assigned record. Where the assigned index vouches that an ACTIVE account's root e-mail is
+   * an assigned address linked to that very account, the index entry stands in for the record (no read);
+   * a slice of those entries is checked against their records every run, all of them within a day, and what
+   * disagrees is repaired. Accounts are looked up as they come, so the reads overlap AWS's paging.
+   */
+  async recordsForReconciliation(
+    accounts: AsyncIterable<AccountToMatch> | Iterable<AccountToMatch>,
+  ): Promise<RecordFacts[]> {
+    const { store } = this.deps;
+    let index = await this.assigned.read();
+    if (!index.built) {
+      // Once, after an upgrade: addresses assigned before the index existed.
+      const assigned = await store.query<AddressRecord>('addresses', { state: 'assigned' });
+      await this.assigned.fill(
+        assigned.map((r) => ({ address: r.address, accountId: r.awsAccountId ?? '' })),
+        this.now(),
+      );
+      index = await this.assigned.read();
+    }
+    const { entries } = index;
+    const slot = Math.floor(this.deps.clock.now().getTime() / 3_600_000) % VERIFY_SLOTS;
+    const checkedThisRun = (address: string) => shardOf(address) % VERIFY_SLOTS === slot;
+
+    const found = new Map<string, RecordFacts>();
+    const read = new Map<string, RecordFacts | undefined>();
+    const readRecord = async (address: string) => {
+      if (read.has(address)) return read.get(address);
+      read.set(address, undefined);
+      const record = await store.get<AddressRecord>('addresses', address);
+      const facts = record && factsOf(record);
+      read.set(address, facts);
+      if (facts) found.set(address, facts);
+      return facts;
+    };
+    const lookUp = async (account: AccountToMatch) => {
+      const email = normalizeAddress(account.email);
+      if (account.state === 'ACTIVE' && entries.get(email) === account.id && !checkedThisRun(email)) {
+        found.set(email, { address: email, state: 'assigned', awsAccountId: account.id });
+        return;
+      }
+      const byEmail = isValidRootEmail(email) ? await readRecord(email) : undefined;
+      // Linked to this very account: nothing more to learn about it.
+      if (byEmail?.state === 'assigned' && byEmail.awsAccountId === account.id) return;
+      const key = await store.get<{ address: string }>('addressKeys', awsKey(account.id));
+      if (key && key.address !== email) await readRecord(key.address);
+    };
+    const inFlight = new Set<Promise<void>>();
+    let failure: { err: unknown } | undefined;
+    for await (const account of accounts) {
+      while (inFlight.size >= RECONCILE_READS_IN_FLIGHT) await Promise.race(inFlight);
+      if (failure) break;
+      const reading: Promise<void> = lookUp(account)
+        .catch((err: unknown) => void (failure ??= { err }))
+        .finally(() => inFlight.delete(reading));
+      inFlight.add(reading);
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure.err;
+
+    // Assigned records no account's root e-mail led to (unused, or linked to an account elsewhere).
+    const unmatched = [...entries.keys()].filter((address) => !found.has(address) && !read.has(address));
+    await inParallel(unmatched, RECONCILE_READS_IN_FLIGHT, readRecord);
+
+    const repairs: IndexChange[] = [];
+    for (const [address, facts] of read) {
+      const expected = facts?.state === 'assigned' ? (facts.awsAccountId ?? '') : undefined;
+      if (entries.get(address) !== expected && (expected !== undefined || entries.has(address)))
+        repairs.push({ address, accountId: expected });
+    }
+    if (repairs.length) {
+      this.deps.logger.info({ repairs: repairs.length }, 'assigned index repaired from the records');
+      await this.assigned.repair(repairs);
+    }
+    return [...found.values()];
   }
 
   /** The background job: quarantined pool aliases whose time is up go back to `available`. */
@@ -465,8 +631,24 @@ export class AddressRegistry {
 
 const SYSTEM = { id: 'system', name: 'RootMail' };
 
+/** Runs `work` over `items` with at most `limit` at a time. */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
+}
+
 function awsKey(id: string): string {
   return `aws:${id}`;
+}
+
+/** What reconciliation needs of a record: no history, no purpose. */
+function factsOf(record: AddressRecord): RecordFacts {
+  const { address, state, awsAccountId, owner, assignedAt } = record;
+  return { address, state, awsAccountId, owner, assignedAt };
 }
 
 export function withoutStoreFields(record: AddressRecord): AddressRecord {

@@ -7,6 +7,7 @@ import type { OnCallAlerts } from '../alerts';
 import type { BackgroundWork } from '../background';
 import { writeIfUnchanged } from '../documentChanges';
 import type { PeriodicJob } from '../jobs';
+import { Limiter } from '../limiter';
 import type { MailRelay } from './mailRelay';
 
 /** Graph allows at most 10,080 minutes for message subscriptions; stay under it. */
@@ -17,6 +18,11 @@ const RENEW_WHEN_LEFT_MS = 3 * 24 * 3_600_000;
 export const SUBSCRIPTION_ALERT = 'subscription-renewal';
 /** How long an instance's claim on renewing stays valid if it dies mid-way. */
 const CLAIM_MS = 2 * 60_000;
+/**
+ * Graph fetches of message content at once: Exchange Online serves an app at most four concurrent requests per
+ * mailbox (Outlook service limits) and throttles the rest with 429.
+ */
+const FETCH_CONCURRENCY = 4;
 
 interface SubscriptionDoc {
   subscriptionId?: string;
@@ -54,6 +60,7 @@ export class InboxSubscription {
   private readonly instanceId = randomUUID();
   private readonly services: InboxSubscriptionDeps;
   private readonly mailbox: MailboxPort;
+  private readonly fetches = new Limiter(FETCH_CONCURRENCY);
 
   constructor(deps: InboxSubscriptionDeps) {
     this.services = deps;
@@ -120,18 +127,20 @@ export class InboxSubscription {
     const fresh = saved
       ? delta.messages
       : delta.messages.filter((m) => !m.receivedAt || Date.parse(m.receivedAt) >= since);
-    for (const message of fresh) await this.relayMessage(message.id);
+    await Promise.all(fresh.map((message) => this.relayMessage(message.id)));
     // Another instance may have caught up at the same time; its link is as good as ours.
     await writeIfUnchanged(store, 'subscriptions', 'inbox-delta', saved, { deltaLink: delta.deltaLink });
     logger.info({ messages: fresh.length }, 'inbox caught up with a delta query');
   }
 
-  /** Fetches and relays messages as tracked background work (the webhook has already answered). */
+  /**
+   * Fetches and relays messages as tracked background work (the webhook has already answered), each message on
+   * its own: a batch of 100 is fetched four at a time and relayed as the relay has room, not one after another.
+   */
   relayInBackground(messageIds: string[]): void {
     const handedOver = process.hrtime.bigint();
-    this.services.background.run('mail relay', async () => {
-      for (const id of messageIds) await this.relayMessage(id, handedOver);
-    });
+    for (const id of messageIds)
+      this.services.background.run('mail relay', () => this.relayMessage(id, handedOver));
   }
 
   /** A lifecycle notification, handled as tracked background work (the webhook has already answered). */
@@ -183,7 +192,7 @@ export class InboxSubscription {
 
   private async relayMessage(id: string, since = process.hrtime.bigint()): Promise<void> {
     try {
-      const raw = await this.mailbox.fetchRawMessage(id);
+      const raw = await this.fetches.run(() => this.mailbox.fetchRawMessage(id));
       await this.services.relay.relay(raw, 'graph', since);
     } catch (err) {
       this.services.logger.error({ err, graphMessageId: id }, 'could not relay a mailbox message');

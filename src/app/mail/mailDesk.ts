@@ -1,9 +1,10 @@
 import { mayActOnMail, Principal } from '../../domain/permissions';
+import { formatTime } from '../../domain/timeWording';
 import type { ChatPort, CardJson } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { AuditLog } from '../auditLog';
 import type { ConversationDirectory } from '../conversations';
-import { isSecretExpired, mailAlertCardFor, mailSecretCardFor } from './mailCard';
+import { isSecretExpired, isTrusted, labelOf, mailAlertCardFor, mailSecretCardFor } from './mailCard';
 import type { MailRecord, MailRecords } from './mailRecords';
 import { isOnCallMember } from './onCall';
 import { Reach, sendToUser } from '../personalChats';
@@ -42,7 +43,7 @@ export class MailDesk {
       return { message: verdict.reason };
     }
     const secret =
-      mail.authenticity === 'trusted' && !isSecretExpired(mail, clock.now())
+      isTrusted(mail) && !isSecretExpired(mail, clock.now())
         ? await records.secretOf(mail.mailId)
         : undefined;
     if (!secret) {
@@ -53,7 +54,7 @@ export class MailDesk {
       mail,
       who,
       'mail.reveal',
-      `${mail.mailClass} for ${mail.address ?? 'an unrouted address'}`,
+      `${labelOf(mail)} for ${mail.address ?? 'an unrouted address'}`,
     );
     return { card: mailSecretCardFor(mail, secret) };
   }
@@ -94,7 +95,7 @@ export class MailDesk {
     });
     if (!changed || !document) {
       return {
-        message: `${earlier?.name ?? 'Someone'} already claimed this at ${earlier?.at ?? 'an earlier moment'}.`,
+        message: `${earlier?.name ?? 'Someone'} already claimed this${earlier?.at ? ` at ${formatTime(earlier.at)}` : ''}.`,
       };
     }
     const card = mailAlertCardFor(document, clock.now());

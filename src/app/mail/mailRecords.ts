@@ -1,5 +1,13 @@
-import type { MailClass } from '../../domain/mailClassification';
 import type { Owner } from '../../domain/addressRecords';
+import {
+  CLASS_ROUTING,
+  type Destination,
+  type MailKind,
+  type OwnerStatus,
+  type RootMailClass,
+  type RoutingRuleId,
+  type Trust,
+} from '../../domain/mailClassification';
 import type { PostedMessage } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { DocumentStore, Stored } from '../../ports/documentStore';
@@ -7,22 +15,55 @@ import { changeDocument, writeIfUnchanged } from '../documentChanges';
 
 /**
  * Storage layout of the relay (container → id):
- *   mails   → sha-256 of the Internet Message-ID (MailRecord; created if absent: the exactly-once guard)
- *   secrets → same id (SecretRecord; deleted when it expires, `ttl` for Cosmos DB as a backstop)
+ *   mails       → sha-256 of the Internet Message-ID (MailRecord; created if absent: the exactly-once guard)
+ *   secrets     → same id (SecretRecord; deleted when it expires, `ttl` for Cosmos DB as a backstop)
+ *   mailTallies → `<day>:<shard>` (MailTally: per UTC day, how many mails of each class arrived and where they went;
+ *                 eight shards a day so a burst of mails does not queue on one etag)
  * The secret lives only in `secrets`, never in `mails`, cards, audit or logs. MailRecords is the only code
- * that reads or writes either container.
+ * that reads or writes these containers.
  */
 export type MailSource = 'graph' | 'inject' | 'smtp';
 
+/** Where a mail ended up: a destination of the routing table, or the adoption that was waiting for its code. */
+export type MailDestination = Destination | 'handed-to-adoption';
+
+/** The classes of records written before issue 11 (read, never written any more). */
+export type LegacyMailClass =
+  'verification' | 'password-reset' | 'mfa-recovery' | 'account-notice' | 'unrelated';
+
 export interface MailRecord {
   mailId: string;
-  /** processing: taken by one instance; posted / ignored: done; no-channel: kept until on-call exists. */
-  state: 'processing' | 'posted' | 'ignored' | 'no-channel';
+  /**
+   * processing: taken by one instance; no-channel: kept until on-call exists (taken over when it comes again).
+   * Done: posted (on-call channel), sent-to-owner (their chat), digest-pending → digested (the daily on-call
+   * digest), recorded (kept, shown to nobody), handed-over (to the adoption waiting for its code).
+   * ignored: records written before issue 11 only.
+   */
+  state:
+    | 'processing'
+    | 'posted'
+    | 'sent-to-owner'
+    | 'digest-pending'
+    | 'digested'
+    | 'recorded'
+    | 'handed-over'
+    | 'no-channel'
+    | 'ignored';
   startedAt: string;
   source: MailSource;
-  mailClass?: MailClass;
-  authenticity?: 'trusted' | 'suspicious';
+  class?: RootMailClass;
+  kind?: MailKind;
+  /** The routing rule the class maps to (ROUTING_RULES), and where the mail went under it. */
+  routing?: RoutingRuleId;
+  destination?: MailDestination;
+  /** What the relay knew of the owner when it routed the mail; unreachable: Teams refused their chat. */
+  ownerStatus?: OwnerStatus | 'unreachable';
+  trust?: Trust;
   reasons?: string[];
+  /** The kind of secret a suspicious mail carried and that was not kept. */
+  withheld?: 'code' | 'link';
+  /** The Subject line, capped, with anything code- or link-like masked. */
+  subject?: string;
   forwarded?: boolean;
   from?: string;
   receivedAt?: string;
@@ -36,8 +77,13 @@ export interface MailRecord {
   /** live → expired; none when there was nothing to keep. */
   secretState?: 'live' | 'expired' | 'none';
   expiresAt?: string;
+  /** The UTC day (YYYY-MM-DD) whose on-call digest lists this mail. */
+  digestDay?: string;
   posted?: PostedMessage;
   claimedBy?: { id: string; name: string; at: string };
+  /** Records written before issue 11. */
+  mailClass?: LegacyMailClass;
+  authenticity?: 'trusted' | 'suspicious';
 }
 
 export interface SecretRecord {
@@ -49,13 +95,39 @@ export interface SecretRecord {
   ttl: number;
 }
 
+/** How many mails of a class arrived, and how many went where. */
+export interface ClassFigures {
+  arrived: number;
+  went: Partial<Record<MailDestination, number>>;
+}
+
+interface MailTally {
+  day: string;
+  shard: number;
+  classes: Partial<Record<RootMailClass, ClassFigures>>;
+}
+
+/** Per class over the last days: the figures of `status` and GET /api/v1/status. */
+export interface MailFigures {
+  /** The first UTC day counted (the last one is today). */
+  since: string;
+  days: number;
+  classes: ({ class: RootMailClass; rule: RoutingRuleId } & ClassFigures)[];
+}
+
 const MAIL_ID = /^[0-9a-f]{64}$/;
 
 /** A mail another instance started longer ago than this is taken over (it crashed mid-way). */
 const TAKEOVER_AFTER_MS = 5 * 60_000;
 
+const TALLY_SHARDS = 8;
+
 /** A mail record with the etag of the version this holder read or wrote. */
 export type HeldMail = Stored<MailRecord>;
+
+export function dayOf(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
 
 export class MailRecords {
   constructor(
@@ -118,6 +190,15 @@ export class MailRecords {
     return this.store.query<MailRecord>('mails', { secretState: 'live' });
   }
 
+  /** Service notices waiting for their day's digest, oldest first. */
+  waitingForDigest(): Promise<HeldMail[]> {
+    return this.store.query<MailRecord>(
+      'mails',
+      { state: 'digest-pending' },
+      { orderBy: 'startedAt', limit: 1000 },
+    );
+  }
+
   async lastPosted(): Promise<MailRecord | undefined> {
     const [last] = await this.store.query<MailRecord>(
       'mails',
@@ -125,6 +206,49 @@ export class MailRecords {
       { orderBy: 'startedAt', descending: true, limit: 1 },
     );
     return last;
+  }
+
+  /** Counts one mail, once it has gone where it goes, under the day it arrived (today, UTC). */
+  async count(mail: { mailId: string; class: RootMailClass; destination: MailDestination }): Promise<void> {
+    const day = dayOf(this.clock.now());
+    const shard = parseInt(mail.mailId.slice(0, 2), 16) % TALLY_SHARDS || 0;
+    await changeDocument<MailTally>(
+      this.store,
+      'mailTallies',
+      `${day}:${shard}`,
+      (current) => {
+        const classes = { ...current?.classes };
+        const figures = classes[mail.class] ?? { arrived: 0, went: {} };
+        classes[mail.class] = {
+          arrived: figures.arrived + 1,
+          went: { ...figures.went, [mail.destination]: (figures.went[mail.destination] ?? 0) + 1 },
+        };
+        return { day, shard, classes };
+      },
+      40,
+    );
+  }
+
+  /** Per class, the mails of the last `days` UTC days including today: one query per day. */
+  async figures(days = 7): Promise<MailFigures> {
+    const today = this.clock.now();
+    const dates = Array.from({ length: days }, (_, i) => dayOf(new Date(today.getTime() - i * 86_400_000)));
+    const tallies = (
+      await Promise.all(dates.map((day) => this.store.query<MailTally>('mailTallies', { day })))
+    ).flat();
+    const classes = (Object.keys(CLASS_ROUTING) as RootMailClass[]).map((mailClass) => {
+      const went: Partial<Record<MailDestination, number>> = {};
+      let arrived = 0;
+      for (const tally of tallies) {
+        const figures = tally.classes[mailClass];
+        if (!figures) continue;
+        arrived += figures.arrived;
+        for (const [to, n] of Object.entries(figures.went) as [MailDestination, number][])
+          went[to] = (went[to] ?? 0) + n;
+      }
+      return { class: mailClass, rule: CLASS_ROUTING[mailClass], arrived, went };
+    });
+    return { since: dates[dates.length - 1], days, classes };
   }
 }
 

@@ -1,20 +1,58 @@
-import { classifyMail } from '../../domain/mailClassification';
+import {
+  classifyRootMail,
+  destinationOf,
+  findCode,
+  type MailKind,
+  type OwnerStatus,
+  type RootMailClass,
+  type RootMailVerdict,
+  type RoutingRule,
+  type Trust,
+} from '../../domain/mailClassification';
+import type { AddressRecord } from '../../domain/addressRecords';
 import type { Logger } from '../../log/logger';
+import { redactText } from '../../log/redact';
 import type { ChatPort } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
+import type { DirectoryPort } from '../../ports/directory';
 import type { AddressRegistry } from '../addresses/addressRegistry';
-import type { ConversationDirectory } from '../conversations';
-import { mailAlertCardFor } from './mailCard';
-import type { MailRecord, MailRecords, MailSource, SecretRecord } from './mailRecords';
-import { noteOwner } from './ownerNote';
-import { readMail } from './readMail';
+import type { AuditLog } from '../auditLog';
+import type { ChannelSetting, ConversationDirectory } from '../conversations';
+import { Limiter } from '../limiter';
+import { labelOf, mailAlertCardFor, ownerMailCardFor } from './mailCard';
+import {
+  dayOf,
+  HeldMail,
+  MailDestination,
+  MailRecord,
+  MailRecords,
+  MailSource,
+  SecretRecord,
+} from './mailRecords';
+import { noteOwner, sendToOwner } from './ownerNote';
+import { ReadMail, readMail } from './readMail';
+
+/**
+ * Takes a root-e-mail-change code for an alias that has an adoption waiting for it.
+ *
+ * Called by the relay only for trusted mails of kind `email-change-code` whose recipient is one of our addresses
+ * (`address` is that address record's), once per mail — except that a mail whose relay crashed half-way is relayed
+ * again after five minutes, so the same `mailId` may come twice: answer true again for a mail already taken. A
+ * rejection counts as false (the code is posted).
+ */
+export interface EmailChangeCodes {
+  /** True when an adoption took the code: the relay then records the mail as handed over and never posts or stores the code. */
+  take(code: { address: string; code: string; mailId: string; receivedAt: string }): Promise<boolean>;
+}
 
 /** What happened to one mail; returned to the inject endpoint, logged for the others. */
 export interface RelayOutcome {
   mailId: string;
-  outcome: 'posted' | 'duplicate' | 'ignored' | 'no-channel';
-  mailClass?: string;
-  authenticity?: string;
+  outcome: 'posted' | 'sent-to-owner' | 'digest' | 'recorded' | 'handed-over' | 'no-channel' | 'duplicate';
+  class?: RootMailClass;
+  kind?: MailKind;
+  trust?: Trust;
+  destination?: MailDestination;
   routed?: boolean;
 }
 
@@ -23,27 +61,54 @@ export interface MailRelayDeps {
   addresses: Pick<AddressRegistry, 'findRecipient'>;
   conversations: ConversationDirectory;
   chat: ChatPort;
+  /** Whether an owner is still here (getUser answers undefined for someone who left). */
+  directory: Pick<DirectoryPort, 'getUser'>;
+  audit: AuditLog;
   clock: Clock;
   logger: Logger;
   /** Domains that are ours (the central mailbox's, the plus address's): a redirect by them is internal. */
   internalDomains: string[];
+  /** AWS_EXTRA_SENDER_DOMAINS. */
+  extraSenderDomains: readonly string[];
   secretTtlMinutes: number;
+  /** The adoption feature, when there is one: it takes root e-mail change codes it waits for. */
+  emailChangeCodes?: EmailChangeCodes;
+  /** Most mails relayed at once; a burst waits its turn here instead of contending for the store. */
+  concurrency?: number;
 }
+
+/** What the relay knows of one mail once it is read, claimed and classified. */
+interface Relaying {
+  claim: HeldMail;
+  mail: ReadMail;
+  verdict: RootMailVerdict;
+  recipient?: AddressRecord;
+  doc: MailRecord;
+  now: Date;
+  timing: { started: bigint; fetchedAt: bigint; parsedAt: bigint };
+}
+
+const RELAY_CONCURRENCY = 16;
+const SUBJECT_LENGTH = 200;
 
 /**
  * The pipeline every source feeds (Graph, the inject endpoint, SMTP): read → exactly-once guard → which
- * account → classify → keep the secret → post the card → note the owner.
+ * account → classify → route by the class's rule (ROUTING_RULES): on-call card, owner's chat, daily digest, or
+ * recorded only → note the owner. Nothing authenticated from AWS is dropped: what fits no class is "AWS mail".
  */
 export class MailRelay {
-  constructor(private readonly deps: MailRelayDeps) {}
+  private readonly slots: Limiter;
+
+  constructor(private readonly deps: MailRelayDeps) {
+    this.slots = new Limiter(deps.concurrency ?? RELAY_CONCURRENCY);
+  }
 
   /** `since`: when the mail was handed to us (a notification), so the logged time includes the fetch. */
-  async relay(
-    raw: Buffer | string,
-    source: MailSource,
-    since = process.hrtime.bigint(),
-  ): Promise<RelayOutcome> {
-    const started = since;
+  relay(raw: Buffer | string, source: MailSource, since = process.hrtime.bigint()): Promise<RelayOutcome> {
+    return this.slots.run(() => this.relayNow(raw, source, since));
+  }
+
+  private async relayNow(raw: Buffer | string, source: MailSource, started: bigint): Promise<RelayOutcome> {
     const fetchedAt = process.hrtime.bigint();
     const { records, clock, logger } = this.deps;
     const mail = await readMail(raw);
@@ -54,85 +119,284 @@ export class MailRelay {
       return { mailId: mail.mailId, outcome: 'duplicate' };
     }
 
-    const verdict = classifyMail({ ...mail.facts, internalDomains: this.deps.internalDomains });
-    const record = await this.deps.addresses.findRecipient(mail.recipients);
+    const verdict = classifyRootMail(
+      { ...mail.facts, internalDomains: this.deps.internalDomains },
+      { extraSenderDomains: this.deps.extraSenderDomains },
+    );
+    const recipient = await this.deps.addresses.findRecipient(mail.recipients);
     const now = clock.now();
-    const ttlSeconds = this.deps.secretTtlMinutes * 60;
-    const expiresAt = new Date(now.getTime() + ttlSeconds * 1000).toISOString();
+    const expiresAt = new Date(now.getTime() + this.deps.secretTtlMinutes * 60_000).toISOString();
     const doc: MailRecord = {
       mailId: claim.mailId,
       state: claim.state,
       startedAt: claim.startedAt,
       source: claim.source,
-      mailClass: verdict.mailClass,
-      authenticity: verdict.authenticity,
+      class: verdict.class,
+      kind: verdict.kind,
+      routing: verdict.routing.id,
+      trust: verdict.trust,
       reasons: verdict.reasons,
+      withheld: verdict.withheld,
+      subject: subjectToKeep(verdict),
       forwarded: verdict.forwarded,
       from: mail.fromAddress,
       receivedAt: (mail.receivedAt ?? now).toISOString(),
-      address: record?.address,
+      address: recipient?.address,
       recipients: mail.recipients.slice(0, 10),
-      accountName: record?.accountName,
-      awsAccountId: record?.awsAccountId,
-      owner: record?.owner,
+      accountName: recipient?.accountName,
+      awsAccountId: recipient?.awsAccountId,
+      owner: recipient?.owner,
       secretType: verdict.secret?.type,
       secretState: verdict.secret ? 'live' : 'none',
       expiresAt: verdict.secret ? expiresAt : undefined,
     };
-    const log = {
-      mailId: mail.mailId,
-      source,
-      mailClass: verdict.mailClass,
-      authenticity: verdict.authenticity,
-      routed: !!record,
+    const r: Relaying = {
+      claim,
+      mail,
+      verdict,
+      recipient,
+      doc,
+      now,
+      timing: { started, fetchedAt, parsedAt },
     };
 
-    if (verdict.mailClass === 'unrelated' && verdict.authenticity === 'trusted') {
-      await records.save(claim, { ...doc, state: 'ignored' });
-      logger.info(log, 'mail is not an AWS root-user mail; not posted');
-      return { ...log, outcome: 'ignored' };
-    }
+    const handedOver = await this.handToAdoption(r);
+    if (handedOver) return handedOver;
 
+    const rule = verdict.routing;
+    const ownerStatus = await this.ownerStatusFor(rule, recipient);
+    const destination = destinationOf(rule, ownerStatus);
+    if (destination === 'recorded') return this.finish(r, { state: 'recorded', destination, ownerStatus });
+    if (destination === 'digest') return this.toDigest(r, ownerStatus);
+    if (destination === 'owner') return this.toOwner(r, rule);
+    return this.toOnCall(r, destination, ownerStatus);
+  }
+
+  /**
+   * A root e-mail change code for one of our addresses goes to the adoption waiting for it, if there is one:
+   * then it is neither posted nor stored. Undefined when nobody took it (it is posted like any secret).
+   */
+  private async handToAdoption(r: Relaying): Promise<RelayOutcome | undefined> {
+    const { verdict, recipient, doc } = r;
+    const taker = this.deps.emailChangeCodes;
+    const code = verdict.secret?.type === 'code' ? verdict.secret.value : undefined;
+    if (!taker || !recipient || !code || verdict.trust !== 'trusted' || verdict.kind !== 'email-change-code')
+      return undefined;
+    const taken = await taker
+      .take({ address: recipient.address, code, mailId: doc.mailId, receivedAt: doc.receivedAt! })
+      .catch((err) => {
+        this.deps.logger.warn(
+          { err, mailId: doc.mailId },
+          'the adoption feature failed on a root e-mail change code; it is posted instead',
+        );
+        return false;
+      });
+    if (!taken) return undefined;
+    return this.finish(r, {
+      state: 'handed-over',
+      destination: 'handed-to-adoption',
+      secretState: 'none',
+      expiresAt: undefined,
+    });
+  }
+
+  /**
+   * Whether the address has an owner who is still here: recorded, and known to the directory (getUser answers
+   * undefined for someone who left). Codes skip the directory: they are time-critical and their note is harmless;
+   * rules that tell the owner nothing need not know.
+   */
+  private async ownerStatusFor(rule: RoutingRule, recipient?: AddressRecord): Promise<OwnerStatus> {
+    if (!recipient?.owner) return 'unknown';
+    if (rule.owner === 'nothing' || rule.id === 'oncall-secret') return 'known';
+    try {
+      return (await this.deps.directory.getUser(recipient.owner.id)) ? 'known' : 'left';
+    } catch (err) {
+      // The directory is down: try the owner; if Teams cannot reach them either, on-call gets the mail.
+      this.deps.logger.warn({ err }, 'the directory did not answer; the owner is taken to be here');
+      return 'known';
+    }
+  }
+
+  private async toOwner(r: Relaying, rule: RoutingRule): Promise<RelayOutcome> {
+    const owner = r.recipient!.owner!;
+    const channel = await this.deps.conversations.channelFor('oncall');
+    const doc: MailRecord = { ...r.doc, destination: 'owner', ownerStatus: 'known' };
+    const posted = await sendToOwner(this.deps, owner, channel, { card: ownerMailCardFor(doc) }).catch(
+      (err) => {
+        this.deps.logger.warn(
+          { err, mailId: doc.mailId },
+          'could not reach the owner in Teams; the mail goes where it goes when there is no owner',
+        );
+        return undefined;
+      },
+    );
+    if (posted)
+      return this.finish(r, { state: 'sent-to-owner', destination: 'owner', ownerStatus: 'known', posted });
+    const fallback = destinationOf(rule, 'unknown');
+    return fallback === 'digest'
+      ? this.toDigest(r, 'unreachable')
+      : this.toOnCall(r, fallback, 'unreachable', channel);
+  }
+
+  private toDigest(r: Relaying, ownerStatus: MailRecord['ownerStatus']): Promise<RelayOutcome> {
+    return this.finish(r, {
+      state: 'digest-pending',
+      destination: 'digest',
+      ownerStatus,
+      digestDay: dayOf(r.now),
+    });
+  }
+
+  private async toOnCall(
+    r: Relaying,
+    destination: MailDestination,
+    ownerStatus: MailRecord['ownerStatus'],
+    knownChannel?: ChannelSetting,
+  ): Promise<RelayOutcome> {
+    const { records, logger } = this.deps;
+    const { verdict, doc: base, now } = r;
+    const doc: MailRecord = { ...base, destination, ownerStatus };
     if (verdict.secret) {
       const secret: SecretRecord = {
-        mailId: mail.mailId,
+        mailId: doc.mailId,
         type: verdict.secret.type,
         value: verdict.secret.value,
-        expiresAt,
-        ttl: ttlSeconds,
+        expiresAt: doc.expiresAt!,
+        ttl: this.deps.secretTtlMinutes * 60,
       };
       await records.keepSecret(secret);
     }
-
-    const channel = await this.deps.conversations.channelFor('oncall');
-    const decidedAt = process.hrtime.bigint();
+    const channel = knownChannel ?? (await this.deps.conversations.channelFor('oncall'));
     if (!channel) {
-      await records.save(claim, { ...doc, state: 'no-channel' });
+      await records.save(r.claim, { ...doc, state: 'no-channel' });
       logger.error(
-        log,
+        this.logFields(doc),
         'no on-call channel is set up (an admin types `setup oncall`); mail kept, not posted',
       );
-      return { ...log, outcome: 'no-channel' };
+      return this.outcome(doc, 'no-channel');
     }
+    const decidedAt = process.hrtime.bigint();
     const posted = await this.deps.chat.postToChannel(channel.reference, {
       card: mailAlertCardFor(doc, now),
     });
-    await records.save(claim, { ...doc, state: 'posted', posted });
-    const postedAt = process.hrtime.bigint();
-    if (record?.owner && verdict.authenticity === 'trusted') {
-      await noteOwner(this.deps, record.owner, channel, doc).catch((err) =>
-        logger.warn({ err, mailId: mail.mailId }, 'could not send the owner a note'),
+    const outcome = await this.finish(r, { state: 'posted', destination, ownerStatus, posted }, decidedAt);
+    if (
+      verdict.routing.owner === 'note' &&
+      doc.owner &&
+      ownerStatus === 'known' &&
+      verdict.trust === 'trusted'
+    ) {
+      await noteOwner(this.deps, doc.owner, channel, doc).catch((err) =>
+        logger.warn({ err, mailId: doc.mailId }, 'could not send the owner a note'),
       );
     }
-    const ms = (from: bigint, to: bigint) => Math.round(Number(to - from) / 1e4) / 100;
-    const durationMs = ms(started, postedAt);
-    const phasesMs = {
-      fetch: ms(started, fetchedAt),
-      parse: ms(fetchedAt, parsedAt),
-      decide: ms(parsedAt, decidedAt),
-      post: ms(decidedAt, postedAt),
-    };
-    logger.info({ ...log, durationMs, phasesMs }, 'mail relayed to the on-call channel');
-    return { ...log, outcome: 'posted' };
+    return outcome;
   }
+
+  /** Stores where the mail went, audits and counts it, and logs it. */
+  private async finish(
+    r: Relaying,
+    change: Partial<MailRecord> & Pick<MailRecord, 'state' | 'destination'>,
+    decidedAt?: bigint,
+  ): Promise<RelayOutcome> {
+    const { records, logger } = this.deps;
+    const doc: MailRecord = { ...r.doc, ...change };
+    await records.save(r.claim, doc);
+    const doneAt = process.hrtime.bigint();
+    await this.audit(doc);
+    await records
+      .count({ mailId: doc.mailId, class: doc.class!, destination: doc.destination! })
+      .catch((err) =>
+        logger.warn({ err, mailId: doc.mailId }, 'could not count a mail in the daily figures'),
+      );
+    const ms = (from: bigint, to: bigint) => Math.round(Number(to - from) / 1e4) / 100;
+    const { started, fetchedAt, parsedAt } = r.timing;
+    const timing =
+      decidedAt === undefined
+        ? { durationMs: ms(started, doneAt) }
+        : {
+            durationMs: ms(started, doneAt),
+            phasesMs: {
+              fetch: ms(started, fetchedAt),
+              parse: ms(fetchedAt, parsedAt),
+              decide: ms(parsedAt, decidedAt),
+              post: ms(decidedAt, doneAt),
+            },
+          };
+    logger.info({ ...this.logFields(doc), ...timing }, `mail relayed: ${DONE[doc.destination!]}`);
+    return this.outcome(doc, OUTCOME[doc.state] ?? 'posted');
+  }
+
+  /** The class and rule of each mail, visible in `audit <address>` (and under `mail:<id>`). */
+  private async audit(doc: MailRecord): Promise<void> {
+    const handedOver = doc.destination === 'handed-to-adoption';
+    const detail =
+      `${labelOf(doc)} (class ${doc.class}, ${doc.trust}), rule ${doc.routing}: ${DONE[doc.destination!]}` +
+      (doc.ownerStatus && doc.ownerStatus !== 'known' ? ` (owner ${doc.ownerStatus})` : '');
+    for (const subject of [doc.address, `mail:${doc.mailId}`].filter((s): s is string => !!s)) {
+      await this.deps.audit.record({
+        subject,
+        action: handedOver ? 'mail.handed-to-adoption' : 'mail.relayed',
+        actorId: 'system',
+        actorName: 'RootMail relay',
+        detail,
+      });
+    }
+  }
+
+  private logFields(doc: MailRecord) {
+    return {
+      mailId: doc.mailId,
+      source: doc.source,
+      mailClass: doc.class,
+      kind: doc.kind,
+      trust: doc.trust,
+      destination: doc.destination,
+      routed: !!doc.address,
+    };
+  }
+
+  private outcome(doc: MailRecord, outcome: RelayOutcome['outcome']): RelayOutcome {
+    return {
+      mailId: doc.mailId,
+      outcome,
+      class: doc.class,
+      kind: doc.kind,
+      trust: doc.trust,
+      destination: doc.destination,
+      routed: !!doc.address,
+    };
+  }
+}
+
+const OUTCOME: Partial<Record<MailRecord['state'], RelayOutcome['outcome']>> = {
+  posted: 'posted',
+  'sent-to-owner': 'sent-to-owner',
+  'digest-pending': 'digest',
+  recorded: 'recorded',
+  'handed-over': 'handed-over',
+};
+
+/** Where a mail went, in words (logs and audit). */
+const DONE: Record<MailDestination, string> = {
+  'oncall-secret': 'masked card with Reveal in the on-call channel',
+  'oncall-urgent': 'urgent card in the on-call channel',
+  owner: "the owner's chat",
+  'oncall-if-no-owner': 'the on-call channel, standing in for the owner',
+  digest: "the on-call channel's daily digest",
+  recorded: 'recorded only',
+  'oncall-warning': 'warning in the on-call channel, secret withheld',
+  'oncall-aws-mail': 'card "AWS mail" in the on-call channel',
+  'handed-to-adoption': 'handed to the adoption waiting for it (not posted, not stored)',
+};
+
+/**
+ * The subject as kept and shown: capped, and with anything that may be a code or a link masked, by the
+ * redaction point and by the code finder (a subject like "123456 is your code" is not unheard of).
+ */
+function subjectToKeep(verdict: RootMailVerdict): string {
+  let subject = redactText(verdict.subject.replace(/\s+/g, ' ').trim());
+  const secrets = [verdict.secret?.value, findCode(subject)].filter((s): s is string => !!s);
+  for (const secret of secrets) subject = subject.split(secret).join('••••••');
+  return subject.length > SUBJECT_LENGTH ? `${subject.slice(0, SUBJECT_LENGTH - 1)}…` : subject;
 }

@@ -6,6 +6,7 @@ import {
   chooseApprovers,
   decide,
   expire,
+  isApprover,
   markReminded,
   newRequest,
   Outcome,
@@ -65,7 +66,25 @@ export interface CarryOutOptions {
  * background work (RequestWork), and the periodic job resumes whatever a crash left behind.
  */
 export class AddressRequestService {
+  private readonly workDone: ((request: AddressRequest) => Promise<void>)[] = [];
+
   constructor(private readonly deps: AddressRequestDeps) {}
+
+  /**
+   * Tells `listener` about a request each time its steps have run (e.g. an adoption waiting for its
+   * address); its failures are logged, never thrown into the request's work.
+   */
+  onWorkDone(listener: (request: AddressRequest) => Promise<void>): void {
+    this.workDone.push(listener);
+  }
+
+  private async afterWork(request: AddressRequest | undefined): Promise<void> {
+    if (!request) return;
+    for (const listener of this.workDone)
+      await listener(request).catch((err) =>
+        this.deps.logger.error({ err, requestId: request.requestId }, 'a listener of request work failed'),
+      );
+  }
 
   get(requestId: string): Promise<StoredRequest | undefined> {
     return this.deps.repository.get(requestId);
@@ -79,8 +98,13 @@ export class AddressRequestService {
     contact?: RequestContact,
   ): Promise<SubmitResult> {
     const { repository, audit, clock, timers } = this.deps;
-    const person = { id: requester.id, name: requester.name };
-    const manager = await this.managerOf(requester.id);
+    // The requester's UPN from the directory, so the address record can be found by it later (`whois`).
+    const [manager, known] = await Promise.all([
+      this.managerOf(requester.id),
+      this.deps.directory.getUser(requester.id).catch(() => undefined),
+    ]);
+    const upn = known?.userPrincipalName?.toLowerCase();
+    const person: Person = { id: requester.id, name: requester.name, ...(upn ? { upn } : {}) };
     const group = await this.approverGroup();
     const choice = chooseApprovers(requester.id, manager.person, group, manager.unknown);
     if ('refusal' in choice) {
@@ -189,7 +213,7 @@ export class AddressRequestService {
     if (this.deps.deferWork) return;
     this.deps.background.run(`request ${requestId}`, async () => {
       if (options.requesterCopy) await this.attachCopy(requestId, options.requesterCopy);
-      await this.deps.work.run(requestId, options.answeredActivityId);
+      await this.afterWork(await this.deps.work.run(requestId, options.answeredActivityId));
     });
   }
 
@@ -249,13 +273,15 @@ export class AddressRequestService {
   }
 
   /**
-   * Pending requests whose approval card never reached anyone (no approvals channel yet) are delivered
-   * again, e.g. right after `setup approvals`.
+   * Pending requests whose approval card never reached anyone are delivered again: all of them right after
+   * `setup approvals`, or those `approverId` decides when that person first installs the app or writes to
+   * the bot (a personal chat with them is known from then on).
    */
-  async redeliverUndelivered(): Promise<number> {
+  async redeliverUndelivered(approverId?: string): Promise<number> {
     let queued = 0;
     for (const request of await this.deps.repository.inState('pending')) {
       if (request.delivery !== 'undelivered') continue;
+      if (approverId && !isApprover(request, approverId)) continue;
       const updated = await this.deps.repository.update(request.requestId, (latest) =>
         latest.state === 'pending' &&
         latest.delivery === 'undelivered' &&
@@ -278,7 +304,7 @@ export class AddressRequestService {
   async resumeAll({ takeOver = false }: { takeOver?: boolean } = {}): Promise<void> {
     if (this.deps.deferWork) return;
     for (const request of await this.deps.repository.withPendingWork()) {
-      await this.deps.work.run(request.requestId, undefined, { takeOver });
+      await this.afterWork(await this.deps.work.run(request.requestId, undefined, { takeOver }));
     }
   }
 

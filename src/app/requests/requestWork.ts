@@ -157,15 +157,20 @@ export class RequestWork {
     let reached = 0;
     let unreachable = 0;
     for (const approver of request.approvers.slice(0, 10)) {
-      if (!reach) {
+      // The approver's stored personal chat first (where they installed the app or wrote to the bot; in the
+      // Agents Playground their own window), else a new 1:1 chat opened by their Entra id.
+      const personal = await conversations.personalChatOf(approver.id);
+      if (!personal && !reach) {
         unreachable++;
         continue;
       }
       const outcome = await this.posts.once(request.requestId, `approval:${approver.id}`, () =>
-        chat.postToUser(
-          { aadObjectId: approver.id, tenantId: reach.tenantId ?? '', serviceUrl: reach.serviceUrl },
-          { card: approvalCard(request) },
-        ),
+        personal
+          ? chat.post(personal.reference, { card: approvalCard(request) })
+          : chat.postToUser(
+              { aadObjectId: approver.id, tenantId: reach!.tenantId ?? '', serviceUrl: reach!.serviceUrl },
+              { card: approvalCard(request) },
+            ),
       );
       if (outcome.kind === 'refused') {
         unreachable++;

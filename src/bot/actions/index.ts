@@ -2,6 +2,7 @@ import type { CardActionHandler } from '../types';
 import { claimMailAction, hideMailAction, revealMailAction } from './mailActions';
 import { requestApproveAction, requestRefreshAction, requestRejectAction } from './requestDecisionActions';
 import { requestSubmitAction } from './requestSubmitAction';
+import { awsAdoptAction, awsRetireAction } from './awsFindingActions';
 
 /** Every card verb (Action.Execute verb, or `verb` in an Action.Submit's data). */
 export const cardActionHandlers: readonly CardActionHandler[] = [
@@ -12,4 +13,6 @@ export const cardActionHandlers: readonly CardActionHandler[] = [
   revealMailAction,
   hideMailAction,
   claimMailAction,
+  awsRetireAction,
+  awsAdoptAction,
 ];

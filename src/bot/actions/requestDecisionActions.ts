@@ -35,15 +35,16 @@ async function decideFromCard(ctx: CardActionContext, outcome: Outcome): Promise
         ),
       };
     }
-    case 'refused':
-      return {
-        card: requestStatusCard(
-          result.request,
-          result.reason === 'own-request'
-            ? 'You cannot decide your own request; it is waiting for someone else. Your attempt was recorded.'
-            : `Only ${result.request.approvers.map((p) => p.name).join(' or ')} can decide this request. Your attempt was recorded.`,
-        ),
-      };
+    case 'refused': {
+      const reason =
+        result.reason === 'own-request'
+          ? 'You cannot decide your own request; it is waiting for someone else. Your attempt was recorded.'
+          : `Only ${result.request.approvers.map((p) => p.name).join(' or ')} can decide this request. Your attempt was recorded.`;
+      // A legacy Action.Submit answer replaces the card for everyone: the refusal is a message instead.
+      return ctx.viaSubmit
+        ? { text: `${ctx.actor.name}: ${reason}` }
+        : { card: requestStatusCard(result.request, reason, { decide: false }) };
+    }
   }
 }
 

@@ -11,6 +11,8 @@ import { retireCommand } from './retireCommand';
 import { poolCommand } from './poolCommand';
 import { auditCommand } from './auditCommand';
 import { statusCommand } from './statusCommand';
+import { reconcileCommand } from './reconcileCommand';
+import { adoptCommand } from './adoptCommand';
 
 /** Every chat command, in the order `help` lists them. */
 export const commandHandlers: readonly CommandHandler[] = [
@@ -25,5 +27,7 @@ export const commandHandlers: readonly CommandHandler[] = [
   statusCommand,
   auditCommand,
   cancelCommand,
+  reconcileCommand,
+  adoptCommand,
   setupCommand,
 ];

@@ -1,31 +1,67 @@
 import { addressListCard, addressRecordCard } from '../../cards/addressCards';
+import type { AddressRecord } from '../../domain/addressRecords';
+import type { DirectoryUser } from '../../ports/directory';
 import type { CommandHandler } from '../types';
 
-/** `whois <aws-account-id | address | owner>`: one lookup, by point read where it can be. */
+const SHOWN = 20;
+const PEOPLE = 5;
+
+/**
+ * `whois <text>`: an AWS account id or an address by point read; otherwise the start of an account name,
+ * address, UPN, owner name or account id (AddressRegistry.search), and the people the directory finds by
+ * name or UPN with what they own. Free pool aliases are left out unless asked for by their exact address.
+ */
 export const whoisCommand: CommandHandler = {
   name: 'whois',
   trigger: /^whois$/i,
-  usage: 'whois <aws-account-id | address | owner>',
-  summary: 'Find the record for an AWS account id, an address, or everything an owner has',
+  usage: 'whois <account name | aws-account-id | address | person>',
+  summary: 'Find an address by account name, AWS account id, address, or its owner (name or UPN)',
   async handle({ args, services }) {
-    const wanted = args.trim().split(/\s+/)[0] ?? '';
-    if (!wanted)
+    const text = args.trim().replace(/\s+/g, ' ').slice(0, 80);
+    const first = text.split(' ')[0];
+    if (!text)
       return {
-        text: 'Say what to look up: `whois 123456789012`, `whois aws-k3x9@contoso.com` or `whois alice@contoso.com`.',
+        text: 'Say what to look up: `whois payments-prod`, `whois 123456789012`, `whois aws-k3x9@contoso.com`, `whois alice@contoso.com` or `whois Alice`.',
       };
-    if (/^\d+$/.test(wanted)) {
-      const record = await services.addresses.byAwsAccountId(wanted);
+    if (/^\d{12}$/.test(first)) {
+      const record = await services.addresses.byAwsAccountId(first);
       return record
         ? { card: addressRecordCard('Address record', record) }
-        : { text: `No address is linked to AWS account ${wanted}.` };
+        : { text: `No address is linked to AWS account ${first}.` };
     }
-    if (wanted.includes('@')) {
-      const record = await services.addresses.get(wanted).catch(() => undefined);
+    if (first.includes('@')) {
+      const record = await services.addresses.get(first).catch(() => undefined);
       if (record) return { card: addressRecordCard('Address record', record) };
     }
-    const owned = await services.addresses.byOwner(wanted);
-    if (!owned.length)
-      return { text: `I found no address and no owner matching \`${wanted.slice(0, 80)}\`.` };
-    return { card: addressListCard(`Addresses owned by ${wanted}`, owned) };
+
+    const found = new Map<string, AddressRecord>();
+    for (const record of await services.addresses.search(text, { limit: SHOWN }))
+      if (record.state !== 'available') found.set(record.address, record);
+    // People by name or UPN (a directory that cannot be asked just now leaves the records' own matches).
+    const people: DirectoryUser[] = await services.directory.findUsers(text, PEOPLE).catch((err) => {
+      services.logger.warn({ err }, 'whois: the directory could not be searched; records only');
+      return [];
+    });
+    for (const person of people)
+      for (const record of await services.addresses.byOwner(person.id)) found.set(record.address, record);
+
+    const records = [...found.values()].sort((a, b) => a.address.localeCompare(b.address));
+    if (records.length === 1) return { card: addressRecordCard('Address record', records[0]) };
+    if (records.length > 1) {
+      const shown = records.slice(0, SHOWN);
+      const note =
+        records.length > SHOWN ? `Showing ${SHOWN} of ${records.length}; say more to narrow it.` : '';
+      return { card: addressListCard(`Found for “${text}”`, shown, note) };
+    }
+    if (people.length)
+      return {
+        text: `${people.map(describePerson).join(', ')} ${people.length === 1 ? 'owns' : 'own'} no address.`,
+      };
+    return { text: `I found no address, account or person matching \`${text}\`.` };
   },
 };
+
+function describePerson(user: DirectoryUser): string {
+  const name = user.displayName ?? user.userPrincipalName ?? user.id;
+  return user.userPrincipalName && user.displayName ? `${name} (${user.userPrincipalName})` : name;
+}
