@@ -114,6 +114,8 @@ const envShape = z.object({
   REMINDER_HOURS: intIn(1, 24 * 30, 24),
   EXPIRY_HOURS: intIn(1, 24 * 90, 72),
   SECRET_TTL_MINUTES: intIn(1, 24 * 60, 30),
+  MAIL_POST_ATTEMPTS: intIn(1, 100, 5),
+  MAIL_RELAY_LEASE_SECONDS: intIn(1, 3600, 120),
   SMTP_PORT: z.preprocess(
     emptyToUndefined,
     z.coerce
@@ -391,6 +393,11 @@ export interface AppConfig {
   /** `tenantId`: a single-tenant bot's tenant; tokens whose `tid` names another tenant are refused. */
   api?: { audience: string; issuer: string; jwksUrl: string; tenantId?: string };
   timers: { reminderHours: number; expiryHours: number; secretTtlMinutes: number };
+  /**
+   * MAIL_RELAY_LEASE_SECONDS: how long a relay holds a mail before the sweeper on any instance retakes it;
+   * MAIL_POST_ATTEMPTS: failed Teams posts of one mail before on-call is alerted (retries go on, with backoff).
+   */
+  mailRelay: { leaseMs: number; alertAfterAttempts: number };
   smtp?: { port: number; host: string };
   logLevel: string;
   appInsightsConnectionString?: string;
@@ -520,6 +527,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       expiryHours: e.EXPIRY_HOURS,
       secretTtlMinutes: e.SECRET_TTL_MINUTES,
     },
+    mailRelay: { leaseMs: e.MAIL_RELAY_LEASE_SECONDS * 1000, alertAfterAttempts: e.MAIL_POST_ATTEMPTS },
     smtp: e.SMTP_PORT !== undefined ? { port: e.SMTP_PORT, host: e.SMTP_HOST } : undefined,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,

@@ -25,6 +25,7 @@ import { MailDesk } from '../app/mail/mailDesk';
 import { mailDigestJob } from '../app/mail/mailDigest';
 import { MailRecords } from '../app/mail/mailRecords';
 import { MailRelay } from '../app/mail/mailRelay';
+import { mailSweeperJob } from '../app/mail/mailSweeper';
 import { secretExpiryJob } from '../app/mail/secretExpiry';
 import { AddressRequestService } from '../app/requests/addressRequestService';
 import { RequestRepository } from '../app/requests/requestRepository';
@@ -253,6 +254,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     secretTtlMinutes: config.timers.secretTtlMinutes,
     // The adoption feature (AWS settings only); without it such codes are posted like any secret.
     emailChangeCodes: aws?.services.adoptions,
+    alerts,
+    leaseMs: config.mailRelay.leaseMs,
+    alertAfterAttempts: config.mailRelay.alertAfterAttempts,
   });
   const mailDesk = new MailDesk({ records, audit, chat, conversations, clock });
   let subscription: InboxSubscription | undefined;
@@ -331,6 +335,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     },
     { name: 'address-requests', intervalMs: 5 * 60_000, run: () => requests.runPeriodicWork() },
     secretExpiryJob({ records, clock, logger, chat }),
+    mailSweeperJob({ records, relay, leases, logger, leaseMs: config.mailRelay.leaseMs }),
     mailDigestJob({ records, leases, conversations, chat, clock, logger }),
     ...(subscription?.jobs() ?? []),
     ...(aws ? [aws.services.reconciler.job(), aws.services.adoptions.job()] : []),

@@ -57,6 +57,11 @@ export class FakeBotConnector {
     this.faults.push({ match, status, created, times });
   }
 
+  /** Teams is back: the faults still pending are dropped. */
+  heal(): void {
+    this.faults.length = 0;
+  }
+
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 5000;
