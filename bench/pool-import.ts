@@ -17,9 +17,14 @@ const root = path.join(__dirname, '..');
 async function writePoolFile(file: string): Promise<void> {
   const out = createWriteStream(file);
   const write = (text: string) =>
-    new Promise<void>((resolve, reject) =>
-      out.write(text) ? resolve() : out.once('drain', resolve).once('error', reject),
-    );
+    new Promise<void>((resolve, reject) => {
+      if (out.write(text)) return resolve();
+      const failed = (err: Error) => reject(err);
+      out.once('error', failed).once('drain', () => {
+        out.off('error', failed);
+        resolve();
+      });
+    });
   let seed = 42;
   const random = () => {
     seed = (seed * 1103515245 + 12345) >>> 0;
