@@ -12,6 +12,7 @@ describe('fuzz, reduced', () => {
       activities: 300,
       notifications: 100,
       apiCalls: 100,
+      warmUp: false,
       seed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined,
     });
     const sent = Object.values(report.statuses).reduce((a, b) => a + b, 0);

@@ -16,6 +16,8 @@ export interface FuzzOptions {
   notifications: number;
   apiCalls: number;
   seed?: number;
+  /** Warm every path up before the memory baseline (default true; the suite's reduced run skips it). */
+  warmUp?: boolean;
   log?: (line: string) => void;
 }
 
@@ -108,13 +110,24 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
 
   try {
     await setUp(t);
-    const memory = () => {
+    /**
+     * Memory the process keeps: after full GCs, the least resident size seen over about 2 s (the allocator
+     * hands freed pages back to the system lazily, so one reading right after a burst overstates it).
+     */
+    const memory = async () => {
       const gc = (globalThis as { gc?: () => void }).gc;
       if (!gc) return { rss: null, heap: null };
-      gc();
-      gc();
-      const { rss, heapUsed } = process.memoryUsage();
-      return { rss: Math.round(rss / 1e6), heap: Math.round(heapUsed / 1e6) };
+      let rss = Infinity;
+      let heap = Infinity;
+      for (let i = 0; i < 8; i++) {
+        gc();
+        gc();
+        const usage = process.memoryUsage();
+        rss = Math.min(rss, usage.rss);
+        heap = Math.min(heap, usage.heapUsed);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      return { rss: Math.round(rss / 1e6), heap: Math.round(heap / 1e6) };
     };
     const connector = t.connector;
     const activityArb = activities(connector.url);
@@ -134,20 +147,19 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
         graph.calls.length = 0;
         await t.app.idle();
       }
-      log(`${label}: ${count} sent`);
+      const after = await memory();
+      const { external, arrayBuffers, heapTotal } = process.memoryUsage();
+      const kinds = readFileSync('/proc/self/status', 'utf8')
+        .split('\n')
+        .filter((l) => /^Rss(Anon|File|Shmem)/.test(l))
+        .map((l) => l.replace(/\s+/g, ' '))
+        .join(', ');
+      log(
+        `${label}: ${count} sent; after GC: RSS ${after.rss} MB, heap ${after.heap} MB, ` +
+          `heap reserved ${Math.round(heapTotal / 1e6)} MB, external ${Math.round(external / 1e6)} MB (array buffers ${Math.round(arrayBuffers / 1e6)} MB); ${kinds}`,
+      );
     };
 
-    // Warm-up (JIT, caches, the store), then the baseline.
-    await run('warm-up', activityArb, Math.min(200, options.activities), (a) =>
-      send('POST', '/api/messages', a.body, { 'content-type': 'application/json' }, a.invoke),
-    );
-    const afterWarmUp = memory();
-    await run('activities', activityArb, options.activities, (a) =>
-      send('POST', '/api/messages', a.body, { 'content-type': 'application/json' }, a.invoke),
-    );
-    await run('notifications', notifications(), options.notifications, (n) =>
-      send('POST', n.path, n.body, { 'content-type': n.contentType }),
-    );
     const tokens = {
       none: {},
       admin: await issuer.bearer({ roles: ['Addresses.Admin'], oid: users.carol.aadObjectId }),
@@ -158,13 +170,40 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
       foreign: await issuer.bearer({ roles: ['Addresses.Admin'], foreignKey: true }),
       garbage: { authorization: 'Bearer not.a.token' },
     };
-    await run('API calls', apiCalls(Object.keys(tokens) as (keyof typeof tokens)[]), options.apiCalls, (c) =>
+    const apiArb = apiCalls(Object.keys(tokens) as (keyof typeof tokens)[]);
+    const sendActivity = (a: { body: string; invoke: boolean }) =>
+      send('POST', '/api/messages', a.body, { 'content-type': 'application/json' }, a.invoke);
+    const sendNotification = (n: { path: string; body: string; contentType: string }) =>
+      send('POST', n.path, n.body, { 'content-type': n.contentType });
+    const sendApiCall = (c: {
+      method: string;
+      path: string;
+      token: keyof typeof tokens;
+      body?: string;
+      contentType: string;
+    }) =>
       send(c.method, c.path, c.body, {
         ...tokens[c.token],
         ...(c.body !== undefined ? { 'content-type': c.contentType } : {}),
-      }),
-    );
-    const atEnd = memory();
+      });
+
+    // Warm-up of every path (JIT, the shapes of hostile JSON, caches, the store) before the baseline: V8's
+    // heap grows by some 25 MB over the first thousand hostile activities and then stays.
+    if (options.warmUp ?? true) {
+      await run('warm-up activities', activityArb, Math.min(1500, options.activities), sendActivity);
+      await run(
+        'warm-up notifications',
+        notifications(),
+        Math.min(200, options.notifications),
+        sendNotification,
+      );
+      await run('warm-up API calls', apiArb, Math.min(100, options.apiCalls), sendApiCall);
+    }
+    const afterWarmUp = await memory();
+    await run('activities', activityArb, options.activities, sendActivity);
+    await run('notifications', notifications(), options.notifications, sendNotification);
+    await run('API calls', apiArb, options.apiCalls, sendApiCall);
+    const atEnd = await memory();
     probing = false;
     await healthLoop;
     const sorted = [...probes].sort((a, b) => a - b);
