@@ -21,7 +21,7 @@ import type { OnCallAlerts } from '../alerts';
 import type { AuditLog } from '../auditLog';
 import type { ChannelSetting, ConversationDirectory } from '../conversations';
 import { Limiter } from '../limiter';
-import { labelOf, mailAlertCardFor, ownerMailCardFor } from './mailCard';
+import { isSecretExpired, labelOf, mailAlertCardFor, ownerMailCardFor } from './mailCard';
 import {
   dayOf,
   HeldMail,
@@ -189,7 +189,7 @@ export class MailRelay {
       if (held.secretState === 'live') {
         const kept = await records.secretOf(held.mailId);
         if (kept) secret = { type: kept.type, value: kept.value };
-        else doc = { ...doc, secretState: 'lost' }; // cut off before it was kept: no Reveal that cannot work
+        else if (!isSecretExpired(held, this.deps.clock.now())) doc = { ...doc, secretState: 'lost' }; // cut off before it was kept: no Reveal that cannot work
       }
       logger.warn(
         { mailId: held.mailId, attempts: held.attempts ?? 0 },

@@ -25,6 +25,9 @@ export function secretExpiryJob(deps: {
         const now = clock.now();
         if (!isSecretExpired(mail, now)) continue;
         await records.deleteSecret(mail.mailId);
+        // A mail still being relayed keeps its record as it is (its relay holds that version); its card shows
+        // the expiry by the time, and the purge below has its secret.
+        if (mail.state === 'processing') continue;
         const expired = await records.save(mail, { ...mail, secretState: 'expired' });
         if (!expired) continue; // changed meanwhile (a claim): the next run decides again
         if (mail.posted) {
