@@ -70,7 +70,7 @@ param expiryHours int = 72
 @minValue(1)
 param secretTtlMinutes int = 30
 
-@description('Application (client) id of the "RootMail API" app registration (v2 tokens); empty = the /api/v1 automation API is off.')
+@description('Application (client) id of the "RootMail API" app registration (infra/entra/register-rootmail-api.sh): automation (app roles) and the Teams tab (scope access_as_user) sign in with it; empty = /api/v1 and the tab\'s sign-in are off.')
 param apiAudience string = ''
 
 @allowed(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -103,7 +103,10 @@ var webAppName = '${resourceBaseName}-app'
 var hostName = empty(publicHostName) ? '${webAppName}.azurewebsites.net' : publicHostName
 var cosmosDatabaseName = 'rootmail'
 var loginEndpoint = environment().authentication.loginEndpoint // https://login.microsoftonline.com/
-var apiIssuer = empty(apiAudience) ? '' : '${loginEndpoint}${tenant().tenantId}/v2.0'
+// Tokens for the API: v2 (aud = client id) and v1 (aud = Application ID URI api://<host>/<client id>, which
+// Teams SSO uses when the registration issues v1 tokens); the tab derives its sign-in settings from these.
+var apiAudiences = empty(apiAudience) ? '' : '${apiAudience},api://${hostName}/${apiAudience}'
+var apiIssuer = empty(apiAudience) ? '' : '${loginEndpoint}${tenant().tenantId}/v2.0,https://sts.windows.net/${tenant().tenantId}/'
 var apiJwksUrl = empty(apiAudience) ? '' : '${loginEndpoint}${tenant().tenantId}/discovery/v2.0/keys'
 
 // Every container in CONTAINERS (src/ports/documentStore.ts), partition key /id; ttl = listed in TTL_CONTAINERS
@@ -193,7 +196,7 @@ var appSettings = {
   ADDRESS_STRATEGY: addressStrategy
   PLUS_ADDRESS: plusAddress
   QUARANTINE_DAYS: string(quarantineDays)
-  API_AUDIENCE: apiAudience
+  API_AUDIENCE: apiAudiences
   API_ISSUER: apiIssuer
   API_JWKS_URL: apiJwksUrl
   REMINDER_HOURS: string(reminderHours)
@@ -241,6 +244,8 @@ module bot 'modules/bot.bicep' = {
 // Upper-case outputs are written to env/.env.<env> by the Agents Toolkit (m365agents.yml) for later steps.
 output BOT_ID string = identity.properties.clientId
 output BOT_DOMAIN string = hostName
+@description('The tab signs in with the RootMail API registration: the manifest\'s webApplicationInfo.id.')
+output TAB_CLIENT_ID string = apiAudience
 output BOT_ENDPOINT string = 'https://${hostName}/api/messages'
 output BOT_AZURE_APP_SERVICE_RESOURCE_ID string = appService.outputs.webAppId
 output MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId

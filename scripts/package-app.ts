@@ -8,7 +8,10 @@ import path from 'node:path';
  * Upload an app) or the Teams admin center.
  *   MicrosoftAppId (or BOT_ID)  the bot's Entra app id (required, a GUID)
  *   TEAMS_APP_ID                the Teams app id (optional, a GUID; defaults to the bot id)
- *   PUBLIC_BASE_URL             where the bot is reachable (optional; its host goes into validDomains)
+ *   PUBLIC_BASE_URL             where the bot is reachable (optional; its host goes into validDomains, and
+ *                               the personal tabs Registry, Pool and Approvals are served from it)
+ *   TAB_CLIENT_ID or API_AUDIENCE  the client id of the app registration the tab signs in with (optional; the
+ *                               GUID among API_AUDIENCE's values); becomes webApplicationInfo
  */
 
 export const APP_PACKAGE_DIR = path.join(__dirname, '..', 'appPackage');
@@ -39,17 +42,44 @@ export function manifestValues(env: NodeJS.ProcessEnv): Record<string, string> {
       throw new PackageError(`PUBLIC_BASE_URL "${env.PUBLIC_BASE_URL}" is not a URL.`);
     }
   }
+  const tabClientId = (
+    env.TAB_CLIENT_ID ||
+    (env.API_AUDIENCE ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .find((a) => GUID.test(a)) ||
+    ''
+  ).trim();
+  if (tabClientId) {
+    if (!GUID.test(tabClientId)) throw new PackageError(`TAB_CLIENT_ID "${tabClientId}" is not a GUID.`);
+    values.TAB_CLIENT_ID = tabClientId.toLowerCase();
+  }
   return values;
 }
 
-/** The manifest with every placeholder filled; validDomains keeps only the domains that are known. */
+const placeholders = (value: unknown) => [...JSON.stringify(value).matchAll(PLACEHOLDER)].map((m) => m[1]);
+
+/**
+ * Parts of the manifest that need a value the environment does not give are left out rather than
+ * half-filled: the personal tabs without a host to serve them, the tab's sign-in without its client id.
+ */
+function withoutUnknownParts(manifest: Record<string, unknown>, values: Record<string, string>): void {
+  const known = (part: unknown) => placeholders(part).every((name) => values[name] !== undefined);
+  if (Array.isArray(manifest.validDomains))
+    manifest.validDomains = manifest.validDomains.filter((d: string) => known(d));
+  if (Array.isArray(manifest.staticTabs)) {
+    const tabs = manifest.staticTabs.filter((tab) => known(tab));
+    const content = tabs.filter((tab: { contentUrl?: string }) => tab.contentUrl);
+    if (content.length) manifest.staticTabs = tabs;
+    else delete manifest.staticTabs;
+  }
+  if (manifest.webApplicationInfo && !known(manifest.webApplicationInfo)) delete manifest.webApplicationInfo;
+}
+
+/** The manifest with every placeholder filled, and the parts whose values are unknown left out. */
 export function fillManifest(template: string, values: Record<string, string>): Record<string, unknown> {
   const manifest = JSON.parse(template) as Record<string, unknown>;
-  if (Array.isArray(manifest.validDomains)) {
-    manifest.validDomains = manifest.validDomains.filter(
-      (d: string) => !/^\$\{\{([A-Z_]+)\}\}$/.test(d) || values[d.slice(3, -2)] !== undefined,
-    );
-  }
+  withoutUnknownParts(manifest, values);
   const missing = new Set<string>();
   const filled = JSON.stringify(manifest).replace(PLACEHOLDER, (whole, name: string) => {
     if (values[name] === undefined) missing.add(name);
@@ -79,8 +109,19 @@ if (require.main === module) {
   try {
     const manifest = buildAppPackage(process.env, outFile);
     const bot = (manifest.bots as Array<{ botId: string }>)[0];
+    const tabs = ((manifest.staticTabs ?? []) as Array<{ name?: string }>).flatMap((t) => t.name ?? []);
+    const signIn = manifest.webApplicationInfo as { id: string } | undefined;
     console.log(
-      `Built ${outFile} (bot id ${bot.botId}). Upload it in Teams: Apps → Manage your apps → Upload.`,
+      [
+        `Built ${outFile} (bot id ${bot.botId}).`,
+        tabs.length
+          ? `  personal tabs: ${tabs.join(', ')}`
+          : '  no personal tabs: set PUBLIC_BASE_URL to where the app is served',
+        signIn
+          ? `  tab sign-in: client id ${signIn.id}`
+          : '  no tab sign-in: set TAB_CLIENT_ID (or API_AUDIENCE) to the app registration of docs/deployment.md',
+        'Upload it in Teams: Apps → Manage your apps → Upload.',
+      ].join('\n'),
     );
   } catch (err) {
     if (!(err instanceof PackageError)) throw err;

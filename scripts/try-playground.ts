@@ -91,8 +91,10 @@ async function main(): Promise<void> {
     step(`npm run mail:inject -- ${SAMPLE_MAIL}`);
     const injected = await injectMail(dev, dataDir, SAMPLE_MAIL);
     console.log(`  ${injected.trim()}`);
-    if (!/posted \(verification, trusted, routed\)/.test(injected))
-      throw new PlaygroundRunError(`mail:inject did not post a routed, trusted verification: ${injected}`);
+    if (!/posted \(secret\/signup-code, trusted, routed, to oncall-secret\)/.test(injected))
+      throw new PlaygroundRunError(
+        `mail:inject did not post the sign-up code, trusted and routed to the on-call secrets channel: ${injected}`,
+      );
     await alex.waitForBotMessage(/demo-sandbox[\s\S]*••••••/);
     shot(await alex.screenshot('oncall-masked-card'));
 

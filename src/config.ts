@@ -42,6 +42,20 @@ const idList = z.preprocess(
     ),
 );
 
+/** `a,b` → ['a', 'b']; empty → undefined. */
+const commaList = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .optional(),
+);
+
 const envShape = z.object({
   PORT: intIn(0, 65535, 3978),
   MicrosoftAppId: optionalString,
@@ -108,8 +122,8 @@ const envShape = z.object({
   ),
   PLUS_ADDRESS: optionalString,
   QUARANTINE_DAYS: intIn(0, 3650, 90),
-  API_AUDIENCE: optionalString,
-  API_ISSUER: optionalString,
+  API_AUDIENCE: commaList,
+  API_ISSUER: commaList,
   API_JWKS_URL: optionalUrl,
   REMINDER_HOURS: intIn(1, 24 * 30, 24),
   EXPIRY_HOURS: intIn(1, 24 * 90, 72),
@@ -214,7 +228,7 @@ const envSchema = envShape.superRefine((env, ctx) => {
     const loopback = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(env.PUBLIC_BASE_URL);
     if (!loopback) problem('PUBLIC_BASE_URL', 'must be an https URL that Microsoft Graph can reach');
   }
-  const apiSet = [env.API_AUDIENCE, env.API_ISSUER, env.API_JWKS_URL].filter(Boolean).length;
+  const apiSet = [env.API_AUDIENCE?.length, env.API_ISSUER?.length, env.API_JWKS_URL].filter(Boolean).length;
   if (apiSet > 0 && apiSet < 3) {
     for (const name of ['API_AUDIENCE', 'API_ISSUER', 'API_JWKS_URL'] as const) {
       if (!env[name]) problem(name, 'is required when any of API_AUDIENCE, API_ISSUER, API_JWKS_URL is set');
@@ -390,8 +404,14 @@ export interface AppConfig {
   };
   roles: { adminIds: string[]; approverIds: string[] };
   addresses: { strategy: AddressStrategy; plusAddress?: string; quarantineDays: number };
-  /** `tenantId`: a single-tenant bot's tenant; tokens whose `tid` names another tenant are refused. */
-  api?: { audience: string; issuer: string; jwksUrl: string; tenantId?: string };
+  /**
+   * Entra ID tokens for /api/v1: app tokens (automation, app roles) and the tab's delegated user tokens.
+   * `audiences` and `issuers` each accept any of their values: the app's client id (v2 tokens) and its
+   * Application ID URI (v1 tokens, e.g. Teams SSO); the v2 and v1 issuers of the tenant.
+   */
+  api?: { audiences: string[]; issuers: string[]; jwksUrl: string; tenantId?: string };
+  /** What the tab needs to ask for a user token (from API_AUDIENCE / API_ISSUER); undefined = no tab SSO. */
+  tabSignIn?: { clientId: string; appIdUri: string; tenantId: string };
   timers: { reminderHours: number; expiryHours: number; secretTtlMinutes: number };
   /**
    * MAIL_RELAY_LEASE_SECONDS: how long a relay holds a mail before the sweeper on any instance retakes it;
@@ -516,12 +536,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     api:
       e.API_AUDIENCE && e.API_ISSUER && e.API_JWKS_URL
         ? {
-            audience: e.API_AUDIENCE,
-            issuer: e.API_ISSUER,
+            audiences: e.API_AUDIENCE,
+            issuers: e.API_ISSUER,
             jwksUrl: e.API_JWKS_URL,
-            tenantId: singleTenant ? e.MicrosoftAppTenantId?.toLowerCase() : undefined,
+            // The tenant the issuers name; else, for a single-tenant bot, its own tenant.
+            tenantId:
+              tenantOfIssuers(e.API_ISSUER) ??
+              (singleTenant ? e.MicrosoftAppTenantId?.toLowerCase() : undefined),
           }
         : undefined,
+    tabSignIn: tabSignInSettings(e.API_AUDIENCE, e.API_ISSUER),
     timers: {
       reminderHours: e.REMINDER_HOURS,
       expiryHours: e.EXPIRY_HOURS,
@@ -533,6 +557,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
     aws: awsSettings(e),
   };
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The tenant an Entra issuer names (`…/<tenant>/v2.0` or `https://sts.windows.net/<tenant>/`), when all agree. */
+function tenantOfIssuers(issuers: string[]): string | undefined {
+  const tenants = new Set(
+    issuers.map((iss) => {
+      const match = /^https:\/\/[^/]+\/([^/]+)\/(?:v2\.0\/?)?$/.exec(iss);
+      return match?.[1].toLowerCase();
+    }),
+  );
+  const [only] = [...tenants];
+  return tenants.size === 1 && only && only !== 'common' && only !== 'organizations' ? only : undefined;
+}
+
+/**
+ * The tab asks for `<Application ID URI>/access_as_user` with the app's client id: both are among the
+ * accepted audiences (a GUID and an `api://…` URI), the tenant comes from the issuers.
+ */
+function tabSignInSettings(audiences?: string[], issuers?: string[]): AppConfig['tabSignIn'] {
+  const clientId = audiences?.find((a) => GUID.test(a));
+  const appIdUri = audiences?.find((a) => a.startsWith('api://'));
+  const tenantId = issuers && tenantOfIssuers(issuers);
+  return clientId && appIdUri && tenantId
+    ? { clientId: clientId.toLowerCase(), appIdUri: appIdUri.replace(/\/+$/, ''), tenantId }
+    : undefined;
+}
+
+/**
+ * A run on a developer's machine: the embedded store, no Bot Framework app id and no Microsoft Graph, so
+ * the local directory serves users and managers (see `directory`). The tab's local sign-in asks this too,
+ * so a deployment (an app id, Cosmos DB or Graph) never offers it.
+ */
+export function isLocalRun(config: AppConfig): boolean {
+  return config.directory.kind === 'local';
 }
 
 function describeIssue(message: string): string {

@@ -11,6 +11,7 @@ const run = promisify(execFile);
 const root = path.join(__dirname, '..');
 const appPackage = path.join(root, 'appPackage');
 const BOT_ID = '6f1c3a52-8d2e-4b7a-9c01-2e5d7f4a9b10';
+const TAB_CLIENT_ID = '7d3f0c2a-5b1e-4c8d-9a6f-1e2b3c4d5e6f';
 const template = readFileSync(path.join(appPackage, 'manifest.json'), 'utf8');
 
 /** The schema file @microsoft/app-manifest bundles for a $schema URL: read from disk, never fetched. */
@@ -83,6 +84,52 @@ describe('Teams app package', () => {
 
     expect(readPng(zip.readFile('color.png')!)).toMatchObject({ width: 192, height: 192 });
     expect(readPng(zip.readFile('outline.png')!)).toMatchObject({ width: 32, height: 32 });
+  });
+
+  it('adds the personal tabs and their sign-in (webApplicationInfo), schema-valid, when host and client id are known', async () => {
+    const outFile = path.join(outDir, 'with-tabs.zip');
+    const result = await packageApp(
+      {
+        MicrosoftAppId: BOT_ID,
+        PUBLIC_BASE_URL: 'https://rootmail.contoso.com',
+        API_AUDIENCE: `${TAB_CLIENT_ID},api://rootmail.contoso.com/${TAB_CLIENT_ID}`,
+      },
+      outFile,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/personal tabs: Registry, Pool, Approvals/);
+    const manifest = JSON.parse(new AdmZip(outFile).readAsText('manifest.json'));
+    expect(manifest.staticTabs.map((t: { entityId: string }) => t.entityId)).toEqual([
+      'conversations',
+      'registry',
+      'pool',
+      'approvals',
+      'about',
+    ]);
+    const registry = manifest.staticTabs.find((t: { entityId: string }) => t.entityId === 'registry');
+    expect(registry).toMatchObject({
+      contentUrl: 'https://rootmail.contoso.com/tab/?view=registry',
+      scopes: ['personal'],
+    });
+    // Teams SSO asks for a token for `resource`: the Application ID URI of docs/deployment.md's registration.
+    expect(manifest.webApplicationInfo).toEqual({
+      id: TAB_CLIENT_ID,
+      resource: `api://rootmail.contoso.com/${TAB_CLIENT_ID}`,
+    });
+    expect(manifest.validDomains).toEqual(['rootmail.contoso.com']);
+    const schema = JSON.parse(readFileSync(bundledSchemaFor(manifest.$schema), 'utf8'));
+    expect(await AppManifestUtils.validateAgainstSchema(manifest, schema)).toEqual([]);
+  });
+
+  it('leaves the tabs and their sign-in out, saying so, when the host or client id is unknown', async () => {
+    const outFile = path.join(outDir, 'without-tabs.zip');
+    const result = await packageApp({ MicrosoftAppId: BOT_ID }, outFile);
+    expect(result.stdout).toMatch(/no personal tabs: set PUBLIC_BASE_URL/);
+    expect(result.stdout).toMatch(/no tab sign-in: set TAB_CLIENT_ID/);
+    const manifest = JSON.parse(new AdmZip(outFile).readAsText('manifest.json'));
+    expect(manifest.staticTabs).toBeUndefined();
+    expect(manifest.webApplicationInfo).toBeUndefined();
+    expect(JSON.stringify(manifest)).not.toContain('${{');
   });
 
   it('offers the bot in personal, team and group chats with at most 10 commands per scope', () => {

@@ -128,6 +128,11 @@ export class LocalDirectory implements DirectoryPort {
       .map(toUser);
   }
 
+  /** Everyone in the file, in its order: the first is the one a local run signs in as by default. */
+  everyone(): LocalDirectoryUser[] {
+    return this.current().users.map(toUser);
+  }
+
   /** The Entra object ids marked `"admin": true`, lower case. */
   adminIds(): string[] {
     return this.current()

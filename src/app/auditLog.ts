@@ -39,15 +39,38 @@ export class AuditLog {
       { subject: subject.toLowerCase() },
       { orderBy: 'at', limit },
     );
-    return found.map(({ subject: s, action, actorId, actorName, at, before, after, detail }) => ({
-      subject: s,
-      action,
-      actorId,
-      actorName,
-      at,
-      before,
-      after,
-      detail,
-    }));
+    return found.map(eventOf);
   }
+
+  /** What one person did of one kind, newest first (e.g. `request.created`: the requests they asked for). */
+  async byActor(actorId: string, action: string, limit = 20): Promise<AuditEvent[]> {
+    const found = await this.store.query<AuditEvent>(
+      'audit',
+      { actorId: actorId.toLowerCase(), action },
+      { orderBy: 'at', descending: true, limit },
+    );
+    return found.map(eventOf);
+  }
+}
+
+function eventOf({
+  subject: s,
+  action,
+  actorId,
+  actorName,
+  at,
+  before,
+  after,
+  detail,
+}: AuditEvent): AuditEvent {
+  return {
+    subject: s,
+    action,
+    actorId,
+    actorName,
+    at,
+    before,
+    after,
+    detail,
+  };
 }

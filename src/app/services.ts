@@ -10,6 +10,7 @@ import type { BackgroundWork } from './background';
 import type { ConversationDirectory } from './conversations';
 import type { MailDesk } from './mail/mailDesk';
 import type { OperationalStatus } from '../domain/operationalStatus';
+import type { PoolLevelsDay } from '../domain/poolForecast';
 import type { AddressRequestService } from './requests/addressRequestService';
 import type { AdoptionService } from './aws/adoptionService';
 import type { OrganizationReconciler } from './aws/reconciler';
@@ -46,6 +47,8 @@ export interface AppServices {
   aws?: AwsServices;
   /** Store, subscription, pool, pending approvals and last mail, as `status` and /healthz report them. */
   status(): Promise<OperationalStatus>;
+  /** The pool's levels as kept once a day (the status board), oldest first. */
+  poolHistory(days: number): Promise<PoolLevelsDay[]>;
   /** A chat user as the permission policy sees them (admins from ADMIN_IDS). */
   chatPrincipal(id: string, name: string): Principal;
 }

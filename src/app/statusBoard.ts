@@ -1,6 +1,7 @@
 import type { OperationalStatus } from '../domain/operationalStatus';
+import { dayOf, PoolLevelsDay } from '../domain/poolForecast';
 import type { Clock } from '../ports/clock';
-import type { DocumentStore } from '../ports/documentStore';
+import { AlreadyExistsError, DocumentStore } from '../ports/documentStore';
 import type { PeriodicJob } from './jobs';
 import type { Leases } from './leases';
 import { readOperationalStatus, StatusSources } from './operationalStatus';
@@ -12,11 +13,17 @@ interface StatusSnapshot {
 
 const REFRESH_MS = 60_000;
 const SNAPSHOT_ID = 'status';
+const POOL_LEVELS = 'pool-levels';
+/** How often an instance looks whether today's pool levels are kept yet (the first look of a day counts). */
+const POOL_LEVELS_CHECK_MS = 60 * 60_000;
+
+type StoredPoolLevels = PoolLevelsDay & { kind: typeof POOL_LEVELS };
 
 /**
  * The operational figures without a scan per probe: one instance (holding a lease) counts them every minute
  * and keeps the result in `snapshots`; every instance keeps the latest in memory. /healthz answers from
- * memory only; `status` and the API ask for a fresh count (admins, rarely).
+ * memory only; `status` and the API ask for a fresh count (admins, rarely). Once a day the pool's levels
+ * are kept there too (`pool-levels:<date>`), for the tab's chart of the pool over time.
  */
 export class StatusBoard {
   private latest?: StatusSnapshot;
@@ -51,6 +58,59 @@ export class StatusBoard {
     if (shared) this.latest = { at: shared.at, status: shared.status };
   }
 
+  /**
+   * Keeps today's pool levels (UTC day), once: the instance holding the lease counts and creates the day's
+   * document; create-if-absent makes a second write of the same day impossible even if leases overlap.
+   * Answers whether this call wrote it.
+   */
+  async recordPoolLevels(): Promise<boolean> {
+    const { store, leases, clock, pool } = this.deps;
+    const now = clock.now();
+    const date = dayOf(now);
+    const id = `${POOL_LEVELS}:${date}`;
+    if (await store.get('snapshots', id)) return false;
+    if (!(await leases.take(POOL_LEVELS, 10 * 60_000))) return false;
+    const status = await pool.status();
+    const levels: StoredPoolLevels = {
+      kind: POOL_LEVELS,
+      date,
+      at: now.toISOString(),
+      ...status.totals,
+      mailboxes: status.mailboxes.map(({ mailbox, free, assigned, quarantined, capacity }) => ({
+        mailbox,
+        free,
+        assigned,
+        quarantined,
+        capacity,
+      })),
+    };
+    try {
+      await store.create('snapshots', id, levels);
+      return true;
+    } catch (err) {
+      if (err instanceof AlreadyExistsError) return false;
+      throw err;
+    }
+  }
+
+  /** The kept daily levels of the last `days` days, oldest first. */
+  async poolHistory(days: number): Promise<PoolLevelsDay[]> {
+    const kept = await this.deps.store.query<StoredPoolLevels>(
+      'snapshots',
+      { kind: POOL_LEVELS },
+      { orderBy: 'date', descending: true, limit: days },
+    );
+    return kept.reverse().map(({ date, at, free, assigned, quarantined, capacity, mailboxes }) => ({
+      date,
+      at,
+      free,
+      assigned,
+      quarantined,
+      capacity,
+      mailboxes,
+    }));
+  }
+
   /** Liveness and readiness, from memory. */
   health(version: string): { ok: boolean; body: Record<string, unknown> } {
     const warnings = this.latest?.status.warnings.length ?? 0;
@@ -68,7 +128,14 @@ export class StatusBoard {
     };
   }
 
-  job(): PeriodicJob {
-    return { name: 'status-snapshot', intervalMs: REFRESH_MS, run: () => this.refresh() };
+  jobs(): PeriodicJob[] {
+    return [
+      { name: 'status-snapshot', intervalMs: REFRESH_MS, run: () => this.refresh() },
+      {
+        name: 'pool-levels-daily',
+        intervalMs: POOL_LEVELS_CHECK_MS,
+        run: () => this.recordPoolLevels().then(() => undefined),
+      },
+    ];
   }
 }

@@ -17,6 +17,11 @@ export interface Principal {
   reader: boolean;
   /** May take an address without approval (API role Addresses.Allocate). */
   allocator: boolean;
+  /**
+   * An automation client (an app-only token): it acts by its app roles alone. A person (chat, or the tab
+   * with a delegated token) acts by the rules for people: admins from ADMIN_IDS, owners of their records.
+   */
+  app?: boolean;
 }
 
 export type Verdict = { allowed: true } | { allowed: false; reason: string };
@@ -26,6 +31,32 @@ const refuse = (reason: string): Verdict => ({ allowed: false, reason });
 
 export function person(id: string, name: string, admin = false): Principal {
   return { id: id.toLowerCase(), name, admin, reader: admin, allocator: false };
+}
+
+/** What an /api/v1 route asks of its caller before the use case applies its own rules. */
+export type ApiNeed =
+  /** Look records and the pool up: every person (as `whois` and `pool` in chat), apps with Addresses.Read. */
+  | 'look-up'
+  /** Link, transfer, retire: people (the record's owner or an admin, checked per record), apps with Admin. */
+  | 'change-records'
+  /** Pool import and other admin work: admins (ADMIN_IDS) and apps with Addresses.Admin. */
+  | 'administer'
+  /** Anyone signed in; the use case decides (e.g. a request's requester and approvers). */
+  | 'signed-in';
+
+export function mayCallApi(p: Principal, need: ApiNeed): Verdict {
+  const role = (name: string) => refuse(`This call needs the app role ${name}.`);
+  switch (need) {
+    case 'signed-in':
+      return ALLOWED;
+    case 'look-up':
+      return p.admin || p.reader || !p.app ? ALLOWED : role('Addresses.Read');
+    case 'change-records':
+      return p.admin || !p.app ? ALLOWED : role('Addresses.Admin');
+    case 'administer':
+      if (p.admin) return ALLOWED;
+      return p.app ? role('Addresses.Admin') : refuse('Only an admin (listed in ADMIN_IDS) can do this.');
+  }
 }
 
 /** The owner of an address or an admin may link, transfer or retire it. */

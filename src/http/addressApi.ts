@@ -1,19 +1,22 @@
-import type { Request, Server } from 'restify';
+import type { Server } from 'restify';
 import { resolveOwner } from '../app/people';
 import type { AppServices } from '../app/services';
+import { describeOwner } from '../domain/addressChanges';
 import { InvalidAddressInputError } from '../domain/addressErrors';
 import type { AddressRecord, Owner } from '../domain/addressRecords';
 import { mayAllocateDirectly } from '../domain/permissions';
-import { apiRoutes } from './apiRoute';
+import { ApiAccess, apiRoutes } from './apiRoute';
+import { recordDetailView, recordView } from './apiViews';
+import { jsonBody, pathAddress, stringField } from './httpInput';
 import { openApiDocument } from './openapi';
 import { sendProblem } from './problem';
 import { answerWithRequest } from './requestApi';
 import type { RouteModule, RouteWrapper } from './server';
 
 /** The automation API under /api/v1: Entra ID bearer tokens, JSON in and out, RFC 9457 problems. */
-export function addressApiRoutes(services: AppServices): RouteModule {
+export function addressApiRoutes(services: AppServices, access: ApiAccess): RouteModule {
   return (server: Server, route: RouteWrapper) => {
-    const guarded = apiRoutes(services.config.api, route);
+    const guarded = apiRoutes(access, route);
     server.get(
       '/api/v1/openapi.json',
       route(async (_req, res) => {
@@ -23,7 +26,7 @@ export function addressApiRoutes(services: AppServices): RouteModule {
 
     server.get(
       '/api/v1/addresses',
-      guarded('Addresses.Read', async (req, res) => {
+      guarded('look-up', async (req, res) => {
         const query = (req.query ?? {}) as Record<string, string>;
         const given = (['awsAccountId', 'owner', 'address'] as const).filter(
           (k) => typeof query[k] === 'string',
@@ -45,17 +48,17 @@ export function addressApiRoutes(services: AppServices): RouteModule {
 
     server.get(
       '/api/v1/addresses/:address',
-      guarded('Addresses.Read', async (req, res) => {
+      guarded('look-up', async (req, res, caller) => {
         const address = pathAddress(req);
         const record = await services.addresses.get(address);
         if (!record) return sendProblem(res, 404, 'Not Found', `There is no address ${address}.`);
-        res.send(200, recordView(record));
+        res.send(200, recordDetailView(record, caller, describeOwner(record.owner)));
       }),
     );
 
     server.post(
       '/api/v1/addresses',
-      guarded(undefined, async (req, res, caller) => {
+      guarded('signed-in', async (req, res, caller) => {
         // Callers without Addresses.Allocate ask instead: a request through the same approval as in Teams.
         const body = jsonBody(req);
         if (!mayAllocateDirectly(caller)) return answerWithRequest(services, caller, body, res);
@@ -75,7 +78,7 @@ export function addressApiRoutes(services: AppServices): RouteModule {
 
     server.patch(
       '/api/v1/addresses/:address',
-      guarded('Addresses.Admin', async (req, res, caller) => {
+      guarded('change-records', async (req, res, caller) => {
         const address = pathAddress(req);
         const body = jsonBody(req);
         const awsAccountId = stringField(body, 'awsAccountId', false);
@@ -96,7 +99,7 @@ export function addressApiRoutes(services: AppServices): RouteModule {
 
     server.del(
       '/api/v1/addresses/:address',
-      guarded('Addresses.Admin', async (req, res, caller) => {
+      guarded('change-records', async (req, res, caller) => {
         const reason = typeof req.query?.reason === 'string' ? req.query.reason.slice(0, 200) : undefined;
         const record = await services.addresses.retire(pathAddress(req), reason, caller);
         res.send(200, recordView(record));
@@ -105,14 +108,14 @@ export function addressApiRoutes(services: AppServices): RouteModule {
 
     server.get(
       '/api/v1/pool',
-      guarded('Addresses.Read', async (_req, res) => {
+      guarded('look-up', async (_req, res) => {
         res.send(200, await services.pool.status());
       }),
     );
 
     server.post(
       '/api/v1/pool/import',
-      guarded('Addresses.Admin', async (req, res, caller) => {
+      guarded('administer', async (req, res, caller) => {
         const csv = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : req.body;
         if (typeof csv !== 'string' || !/^text\//i.test(req.header('content-type') ?? ''))
           throw new InvalidAddressInputError('Send the pool file as text/csv with lines `mailbox,address`.');
@@ -135,37 +138,4 @@ export function addressApiRoutes(services: AppServices): RouteModule {
       'Give owner as a UPN or Entra object id, or as {"id", "upn", "name"}.',
     );
   }
-}
-
-function jsonBody(req: Request): Record<string, unknown> {
-  const body = req.body as unknown;
-  if (!body || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body))
-    throw new InvalidAddressInputError('Send a JSON object as the body (Content-Type: application/json).');
-  return body as Record<string, unknown>;
-}
-
-function stringField(body: Record<string, unknown>, name: string, required: boolean): string | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) {
-    if (required) throw new InvalidAddressInputError(`The field "${name}" is required.`);
-    return undefined;
-  }
-  if (typeof value !== 'string') throw new InvalidAddressInputError(`The field "${name}" must be a string.`);
-  return value;
-}
-
-function pathAddress(req: Request): string {
-  const raw = String(req.params?.address ?? '');
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}
-
-/** What the API shows of a record: everything but storage internals. */
-export function recordView(record: AddressRecord) {
-  const { bucket, ...view } = record;
-  void bucket;
-  return view;
 }

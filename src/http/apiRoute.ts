@@ -1,28 +1,35 @@
 import type { Request, Response } from 'restify';
-import type { AppConfig } from '../config';
-import type { Principal } from '../domain/permissions';
-import { ApiRole, createApiAuthenticator, hasRole, principalOf } from './apiAuth';
+import { ApiNeed, mayCallApi, Principal } from '../domain/permissions';
+import { AuthOutcome, principalOf } from './apiAuth';
 import { sendProblem } from './problem';
 import type { RouteHandler, RouteWrapper } from './server';
 
 export type ApiHandler = (req: Request, res: Response, caller: Principal) => Promise<void>;
 
+/** How /api/v1 learns who calls: built once in createApp, shared by every API route module. */
+export interface ApiAccess {
+  authenticate(req: Request): Promise<AuthOutcome>;
+  /** Whether a person is an admin: ADMIN_IDS, and in a local run the local directory's admins. */
+  isAdmin(id: string): boolean;
+}
+
 /**
- * Every /api/v1 route: an Entra ID token checked first (401 / 503 when not configured), the app role when
- * one is needed (403), then the handler; what it throws goes through the one error path.
+ * Every /api/v1 route: the caller authenticated first (401 / 403 / 503), then what the route needs of
+ * them by the permission policy (403 with its reason), then the handler; what it throws goes through the
+ * one error path.
  */
-export function apiRoutes(api: AppConfig['api'], route: RouteWrapper) {
-  const authenticate = createApiAuthenticator(api);
-  return (role: ApiRole | undefined, handler: ApiHandler): RouteHandler =>
+export function apiRoutes(access: ApiAccess, route: RouteWrapper) {
+  return (need: ApiNeed, handler: ApiHandler): RouteHandler =>
     route(async (req, res) => {
-      const outcome = await authenticate(req);
+      const outcome = await access.authenticate(req);
       if (!outcome.ok) {
         if (outcome.challenge) res.setHeader('WWW-Authenticate', outcome.challenge);
-        const title = outcome.status === 401 ? 'Unauthorized' : 'Service Unavailable';
+        const title = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[outcome.status];
         return sendProblem(res, outcome.status, title, outcome.detail);
       }
-      if (role && !hasRole(outcome.caller, role))
-        return sendProblem(res, 403, 'Forbidden', `This call needs the app role ${role}.`);
-      await handler(req, res, principalOf(outcome.caller));
+      const caller = principalOf(outcome.caller, access.isAdmin);
+      const verdict = mayCallApi(caller, need);
+      if (!verdict.allowed) return sendProblem(res, 403, 'Forbidden', verdict.reason);
+      await handler(req, res, caller);
     });
 }

@@ -4,8 +4,8 @@ import type { AwsServices, AppServices } from '../app/services';
 import { InvalidAddressInputError } from '../domain/addressErrors';
 import { ENVIRONMENTS, Environment } from '../domain/addressRequests';
 import { Adoption, describeAdoption } from '../domain/adoptions';
-import { apiRoutes } from './apiRoute';
-import { recordView } from './addressApi';
+import { ApiAccess, apiRoutes } from './apiRoute';
+import { recordView } from './apiViews';
 import { sendProblem } from './problem';
 import type { RouteModule, RouteWrapper } from './server';
 
@@ -19,17 +19,17 @@ export const adoptionPath = (adoptionId: string) => `/api/v1/adoptions/${encodeU
  * shows the last run and the open findings (Addresses.Read); POST /api/v1/adoptions (Addresses.Admin)
  * adopts an account through the usual approval, GET /api/v1/adoptions/{id} follows it (Addresses.Read).
  */
-export function awsApiRoutes(services: AppServices): RouteModule {
+export function awsApiRoutes(services: AppServices, access: ApiAccess): RouteModule {
   const aws = (): AwsServices => {
     if (!services.aws) throw new AwsNotConfiguredError();
     return services.aws;
   };
   return (server: Server, route: RouteWrapper) => {
-    const guarded = apiRoutes(services.config.api, route);
+    const guarded = apiRoutes(access, route);
 
     server.post(
       '/api/v1/reconcile',
-      guarded('Addresses.Admin', async (_req, res, caller) => {
+      guarded('administer', async (_req, res, caller) => {
         const outcome = await aws().reconciler.runForApi(caller, RECONCILE_WAIT_MS);
         if (outcome.kind === 'done') return void res.send(200, outcome.run);
         res.setHeader('Location', '/api/v1/reconcile');
@@ -47,14 +47,14 @@ export function awsApiRoutes(services: AppServices): RouteModule {
 
     server.get(
       '/api/v1/reconcile',
-      guarded('Addresses.Read', async (_req, res) => {
+      guarded('look-up', async (_req, res) => {
         res.send(200, await aws().reconciler.overview());
       }),
     );
 
     server.post(
       '/api/v1/adoptions',
-      guarded('Addresses.Admin', async (req, res, caller) => {
+      guarded('administer', async (req, res, caller) => {
         const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
         const accountId = typeof body.awsAccountId === 'string' ? body.awsAccountId : '';
         if (!accountId) throw new InvalidAddressInputError('Send {"awsAccountId": "<12 digits>"}.');
@@ -94,7 +94,7 @@ export function awsApiRoutes(services: AppServices): RouteModule {
 
     server.get(
       '/api/v1/adoptions/:adoptionId',
-      guarded('Addresses.Read', async (req: Request, res) => {
+      guarded('look-up', async (req: Request, res) => {
         const adoptionId = String(req.params?.adoptionId ?? '').slice(0, 64);
         const adoption = await aws().adoptions.get(adoptionId);
         if (!adoption) return sendProblem(res, 404, 'Not Found', `There is no adoption ${adoptionId}.`);

@@ -1,5 +1,6 @@
 import { CLASS_ROUTING, DESTINATIONS, ROUTING_RULES } from '../domain/mailClassification';
 import packageJson from '../../package.json';
+import { PEOPLE_ACCESS, pathsForPeople, schemasForPeople } from './openapiForPeople';
 
 const APP_VERSION_FOR_DOCS: string = packageJson.version;
 
@@ -23,36 +24,39 @@ const recordResponse = (description: string) => ({
 });
 const requestResponse = (description: string) => ({
   description,
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        properties: {
-          requestId: { type: 'string' },
-          state: {
-            enum: [
-              'pending',
-              'approved',
-              'waiting-for-capacity',
-              'fulfilled',
-              'rejected',
-              'cancelled',
-              'expired',
-              'failed',
-            ],
-          },
-          accountName: { type: 'string' },
-          environment: { enum: ['prod', 'nonprod', 'sandbox'] },
-          approvers: { type: 'array', items: { type: 'object' } },
-          delivery: { enum: ['personal', 'channel', 'undelivered'] },
-          decision: { type: 'object' },
-          address: { type: 'string', format: 'email' },
-          statusUrl: { type: 'string' },
-        },
-      },
-    },
-  },
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Request' } } },
 });
+const requestSchema = {
+  type: 'object',
+  properties: {
+    requestId: { type: 'string' },
+    state: {
+      enum: [
+        'pending',
+        'approved',
+        'waiting-for-capacity',
+        'fulfilled',
+        'rejected',
+        'cancelled',
+        'expired',
+        'failed',
+      ],
+    },
+    accountName: { type: 'string' },
+    environment: { enum: ['prod', 'nonprod', 'sandbox'] },
+    purpose: { type: 'string' },
+    costCentre: { type: 'string' },
+    requester: { $ref: '#/components/schemas/Owner' },
+    approvers: { type: 'array', items: { $ref: '#/components/schemas/Owner' } },
+    createdAt: { type: 'string', format: 'date-time' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    delivery: { enum: ['personal', 'channel', 'undelivered'] },
+    decision: { type: 'object' },
+    closed: { type: 'object' },
+    address: { type: 'string', format: 'email' },
+    statusUrl: { type: 'string' },
+  },
+};
 const runResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: '#/components/schemas/ReconcileRun' } } },
@@ -77,14 +81,17 @@ export function openApiDocument() {
       version: APP_VERSION_FOR_DOCS,
       description:
         'Root e-mail addresses for AWS accounts. Every call except this document needs an Entra ID bearer token ' +
-        'for the API (app roles Addresses.Read, Addresses.Allocate, Addresses.Admin; Admin implies the others). ' +
+        'for the API: an app token (app roles Addresses.Read, Addresses.Allocate, Addresses.Admin; Admin implies ' +
+        `the others), or a person's token, as the Teams tab sends. ${PEOPLE_ACCESS} ` +
         'Errors are RFC 9457 problem details.',
     },
     security: [{ entraId: [] }],
     paths: {
+      ...pathsForPeople(),
       '/api/v1/addresses': {
         get: {
-          summary: 'Find addresses by exactly one of awsAccountId, owner or address (role Addresses.Read)',
+          summary:
+            'Find addresses by exactly one of awsAccountId, owner or address (role Addresses.Read; every person)',
           parameters: ['awsAccountId', 'owner', 'address'].map((name) => ({
             name,
             in: 'query',
@@ -145,11 +152,13 @@ export function openApiDocument() {
       '/api/v1/addresses/{address}': {
         parameters: [addressParam],
         get: {
-          summary: 'One address record (role Addresses.Read)',
+          summary:
+            'One address record, with whether the caller may change it (role Addresses.Read; every person)',
           responses: { '200': recordResponse('The record'), ...errorsFor(400, 401, 403, 404, 503) },
         },
         patch: {
-          summary: 'Link an AWS account id and/or transfer ownership (role Addresses.Admin)',
+          summary:
+            'Link an AWS account id and/or transfer ownership (role Addresses.Admin; its owner, admins)',
           requestBody: {
             required: true,
             content: {
@@ -168,7 +177,7 @@ export function openApiDocument() {
         },
         delete: {
           summary:
-            'Retire: pool aliases go to quarantine, plus addresses are retired for good (role Addresses.Admin)',
+            'Retire: pool aliases go to quarantine, plus addresses are retired for good (role Addresses.Admin; its owner, admins)',
           parameters: [{ name: 'reason', in: 'query', required: false, schema: { type: 'string' } }],
           responses: {
             '200': recordResponse('The retired record'),
@@ -178,7 +187,7 @@ export function openApiDocument() {
       },
       '/api/v1/pool': {
         get: {
-          summary: 'Free, assigned and quarantined aliases per mailbox (role Addresses.Read)',
+          summary: 'Free, assigned and quarantined aliases per mailbox (role Addresses.Read; every person)',
           responses: {
             '200': {
               description: 'Pool levels',
@@ -212,7 +221,7 @@ export function openApiDocument() {
       '/api/v1/pool/import': {
         post: {
           summary:
-            'Import aliases (role Addresses.Admin). Idempotent; a file with any bad line imports nothing. Up to 256 KB; use npm run pool:import for larger files.',
+            'Import aliases (role Addresses.Admin; admins). Idempotent; a file with any bad line imports nothing. Up to 256 KB; use npm run pool:import for larger files.',
           requestBody: {
             required: true,
             content: {
@@ -335,6 +344,8 @@ export function openApiDocument() {
         },
       },
       schemas: {
+        ...schemasForPeople,
+        Request: requestSchema,
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'detail'],

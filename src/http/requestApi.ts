@@ -1,8 +1,11 @@
 import type { Response, Server } from 'restify';
 import type { AppServices } from '../app/services';
-import { AddressRequest, validateRequestInput } from '../domain/addressRequests';
+import { InvalidAddressInputError } from '../domain/addressErrors';
+import { validateRequestInput } from '../domain/addressRequests';
 import { mayReadRequest, Principal } from '../domain/permissions';
-import { apiRoutes } from './apiRoute';
+import { ApiAccess, apiRoutes } from './apiRoute';
+import { requestView } from './apiViews';
+import { jsonBody, stringField } from './httpInput';
 import { sendProblem } from './problem';
 import type { RouteModule, RouteWrapper } from './server';
 
@@ -46,13 +49,16 @@ export async function answerWithRequest(
   services.requests.carryOut(result.request.requestId); // the approval card goes out after the answer
 }
 
-/** GET /api/v1/requests/{id}: for the requester, the request's approvers, and readers of the API. */
-export function requestApiRoutes(services: AppServices): RouteModule {
+/**
+ * GET /api/v1/requests/{id}: for the requester, the request's approvers, and readers of the API.
+ * POST …/decision (approvers) and …/cancel (the requester): the same use cases as the card and `cancel`.
+ */
+export function requestApiRoutes(services: AppServices, access: ApiAccess): RouteModule {
   return (server: Server, route: RouteWrapper) => {
-    const guarded = apiRoutes(services.config.api, route);
+    const guarded = apiRoutes(access, route);
     server.get(
       '/api/v1/requests/:requestId',
-      guarded(undefined, async (req, res, caller) => {
+      guarded('signed-in', async (req, res, caller) => {
         const requestId = String(req.params?.requestId ?? '').slice(0, 64);
         const request = await services.requests.get(requestId);
         // Someone else's request is "not found" rather than "forbidden": ids are not to be probed.
@@ -61,26 +67,68 @@ export function requestApiRoutes(services: AppServices): RouteModule {
         res.send(200, requestView(request));
       }),
     );
-  };
-}
 
-/** What the API shows of a request: its state and decision, never the Teams plumbing. */
-export function requestView(request: AddressRequest) {
-  return {
-    requestId: request.requestId,
-    state: request.state,
-    accountName: request.accountName,
-    environment: request.environment,
-    purpose: request.purpose,
-    costCentre: request.costCentre,
-    requester: request.requester,
-    approvers: request.approvers.map(({ id, name }) => ({ id, name })),
-    createdAt: request.createdAt,
-    expiresAt: request.expiresAt,
-    /** Where the approval card went: personal chats, the approvals channel, or nowhere yet. */
-    delivery: request.delivery,
-    decision: request.decision,
-    address: request.address,
-    failure: request.failure,
+    server.post(
+      '/api/v1/requests/:requestId/decision',
+      guarded('signed-in', async (req, res, caller) => {
+        const requestId = String(req.params?.requestId ?? '').slice(0, 64);
+        const body = jsonBody(req);
+        const decision = stringField(body, 'decision', true);
+        if (decision !== 'approve' && decision !== 'reject')
+          throw new InvalidAddressInputError('The field "decision" must be "approve" or "reject".');
+        const comment = stringField(body, 'comment', false)?.slice(0, 500);
+        const request = await services.requests.get(requestId);
+        if (!request || !mayReadRequest(caller, request))
+          return sendProblem(res, 404, 'Not Found', `There is no request ${requestId} that you can see.`);
+        // The same use case and rules as Approve / Reject on the card; the cards in chat follow.
+        const result = await services.requests.decide(
+          requestId,
+          caller,
+          decision === 'approve' ? 'approved' : 'rejected',
+          comment,
+        );
+        switch (result.kind) {
+          case 'not-found':
+            return sendProblem(res, 404, 'Not Found', `There is no request ${requestId} that you can see.`);
+          case 'refused':
+            return sendProblem(
+              res,
+              403,
+              'Forbidden',
+              result.reason === 'own-request'
+                ? 'You cannot decide your own request; it is waiting for someone else. Your attempt was recorded.'
+                : `Only ${result.request.approvers.map((p) => p.name).join(' or ')} can decide this request. Your attempt was recorded.`,
+            );
+          case 'already-decided': {
+            const done = result.request;
+            const who = done.decision?.by.name ?? done.closed?.by.name ?? 'someone';
+            return sendProblem(
+              res,
+              409,
+              'Conflict',
+              `Already decided: ${who} ${done.decision?.outcome ?? done.state} this request. Nothing was changed.`,
+              { request: requestView(done) },
+            );
+          }
+          case 'decided':
+            res.send(200, requestView(result.request));
+            services.requests.carryOut(result.request.requestId); // cards, allocation, the requester's note
+        }
+      }),
+    );
+
+    server.post(
+      '/api/v1/requests/:requestId/cancel',
+      guarded('signed-in', async (req, res, caller) => {
+        const requestId = String(req.params?.requestId ?? '').slice(0, 64);
+        const request = await services.requests.get(requestId);
+        if (!request || !mayReadRequest(caller, request))
+          return sendProblem(res, 404, 'Not Found', `There is no request ${requestId} that you can see.`);
+        const result = await services.requests.cancel(requestId, caller);
+        if (!result.ok) return sendProblem(res, 409, 'Conflict', result.problem);
+        res.send(200, requestView(result.request));
+        services.requests.carryOut(result.request.requestId); // the approval card says it was withdrawn
+      }),
+    );
   };
 }

@@ -45,7 +45,13 @@ import { devMailRoutes } from '../http/devMailRoutes';
 import { graphWebhookRoutes } from '../http/graphWebhookRoutes';
 import { requestApiRoutes } from '../http/requestApi';
 import { statusApiRoutes } from '../http/statusApi';
+import { createApiAuthenticator } from '../http/apiAuth';
+import type { ApiAccess } from '../http/apiRoute';
+import { LocalSessions } from '../http/localSessions';
+import { meApiRoutes } from '../http/meApi';
+import { registryApiRoutes } from '../http/registryApi';
 import { createHttpServer, RouteModule } from '../http/server';
+import { findTabBuild, tabPageSettings, tabRoutes } from '../http/tabRoutes';
 import { createLogger, Logger } from '../log/logger';
 import { Clock, systemClock } from '../ports/clock';
 import type { ChatPort } from '../ports/chat';
@@ -320,6 +326,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     mailDesk,
     aws: aws?.services,
     status: () => statusBoard.fresh(),
+    poolHistory: (days) => statusBoard.poolHistory(days),
     chatPrincipal: (id, name) => person(id, name, isAdmin(id.toLowerCase())),
   };
 
@@ -339,9 +346,26 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     mailDigestJob({ records, leases, conversations, chat, clock, logger }),
     ...(subscription?.jobs() ?? []),
     ...(aws ? [aws.services.reconciler.job(), aws.services.adoptions.job()] : []),
-    statusBoard.job(),
+    ...statusBoard.jobs(),
   ];
   const runner = new JobRunner(jobs, background, logger);
+
+  // Who calls /api/v1: Entra ID tokens (apps and the tab's people), and in a local run the tab's local
+  // sessions as the local directory's people (never in a deployment: see LocalSessions).
+  const people = localDirectory;
+  const localSessions =
+    people &&
+    new LocalSessions(async () =>
+      people.everyone().map((u) => ({
+        id: u.id,
+        name: u.displayName ?? u.id,
+        upn: u.userPrincipalName,
+      })),
+    );
+  const apiAccess: ApiAccess = {
+    authenticate: createApiAuthenticator(config.api, localSessions),
+    isAdmin: (id) => isAdmin(id.toLowerCase()),
+  };
 
   // Guided chats (botbuilder-dialogs) keep their state in botbuilder's ConversationState on our store, so a
   // half-answered dialog survives a restart and works on Cosmos DB alike.
@@ -367,10 +391,18 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       for (const work of later) background.run('after a turn', work);
     },
     routes: [
-      addressApiRoutes(services),
-      requestApiRoutes(services),
-      statusApiRoutes(services),
-      awsApiRoutes(services),
+      registryApiRoutes(services, apiAccess),
+      addressApiRoutes(services, apiAccess),
+      requestApiRoutes(services, apiAccess),
+      statusApiRoutes(services, apiAccess),
+      meApiRoutes(services, apiAccess),
+      tabRoutes({
+        buildDir: findTabBuild(),
+        settings: tabPageSettings(config, !!localSessions),
+        localSessions,
+        logger,
+      }),
+      awsApiRoutes(services, apiAccess),
       ...routes,
     ],
   });
@@ -432,6 +464,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       if (startTimers) {
         runner.start();
         background.run('first status snapshot', () => statusBoard.refresh());
+        // Today's pool levels right away, not at the first hourly look (a no-op when already kept today).
+        background.run("today's pool levels", () => statusBoard.recordPoolLevels().then(() => undefined));
         for (const job of subscription?.jobs() ?? []) background.run(job.name, () => job.run());
       }
       return url;

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, isLocalRun, loadConfig } from '../config';
 import { shutdownTelemetry, startTelemetry } from '../telemetry';
 
 /** How long turns in flight get to finish after SIGTERM before the process exits anyway. */
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
       `RootMail is listening on ${url} (${where})`,
       `  bot endpoint:  ${localUrl}/api/messages  (${auth})`,
       `  health:        ${localUrl}/healthz`,
+      `  Teams tab:     ${localUrl}/tab/${isLocalRun(config) ? "  (open it in a browser on this machine: you are the local directory's first person)" : ''}`,
       `  storage:       ${store}`,
       local
         ? `  directory:     local, ${local.directoryFile} (admin: ${adminNames.join(', ') || 'nobody'}; edit it to change people)`

@@ -24,6 +24,7 @@ import { DependencyUnavailableError } from '../ports/errors';
 const INDEXES: Partial<Record<ContainerName, string[][]>> = {
   addresses: [
     ['state'],
+    ['state', 'address'], // the registry listed by state, in address order
     ['owner.id'],
     ['owner.upn'],
     ['ownerNameKey'],
@@ -38,7 +39,10 @@ const INDEXES: Partial<Record<ContainerName, string[][]>> = {
     ['workPending', 'createdAt'],
   ],
   mails: [['state', 'startedAt'], ['secretState']],
-  audit: [['subject', 'at']],
+  audit: [
+    ['subject', 'at'],
+    ['actorId', 'action', 'at'],
+  ],
 };
 
 /**
@@ -51,6 +55,7 @@ export class SqliteDocumentStore implements DocumentStore {
   private readonly db: Database.Database;
   /** Compiled statements by SQL text: compiling costs more than running a point read. */
   private readonly statements = new Map<string, Database.Statement>();
+  private optimizedAt = 0;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -99,6 +104,23 @@ export class SqliteDocumentStore implements DocumentStore {
         this.db.exec(`CREATE INDEX IF NOT EXISTS "${name}" ON "${container}" (${columns})`);
       }
     }
+    this.keepStatisticsFresh(true);
+  }
+
+  /**
+   * Statistics let SQLite pick the selective index: without them `state = 'assigned'` plus a prefix on the
+   * account name walks the whole state index (60 ms at 33,000 addresses) instead of the name's (under 1 ms).
+   * SQLite's advice for long-lived connections: `PRAGMA optimize` at open and about once an hour; it only
+   * re-analyses tables that changed a lot, with a bounded sample, so it costs a few milliseconds.
+   */
+  private keepStatisticsFresh(atOpen = false): void {
+    const now = Date.now();
+    if (!atOpen && now - this.optimizedAt < OPTIMIZE_EVERY_MS) return;
+    this.optimizedAt = now;
+    guarded(() => {
+      this.db.pragma('analysis_limit = 1000');
+      this.db.pragma(atOpen ? 'optimize = 0x10002' : 'optimize');
+    });
   }
 
   async get<T extends object>(container: ContainerName, id: string): Promise<Stored<T> | undefined> {
@@ -178,6 +200,7 @@ export class SqliteDocumentStore implements DocumentStore {
     filter: Filter,
     options: QueryOptions = {},
   ): Promise<Stored<T>[]> {
+    this.keepStatisticsFresh();
     const { where, params } = whereClause(filter);
     let sql = `SELECT id, etag, body FROM "${table(container)}"${where}`;
     if (options.orderBy) {
@@ -213,6 +236,8 @@ export class SqliteDocumentStore implements DocumentStore {
     if (this.db.open) this.db.close();
   }
 }
+
+const OPTIMIZE_EVERY_MS = 60 * 60_000;
 
 function table(container: ContainerName): string {
   if (!(CONTAINERS as readonly string[]).includes(container))

@@ -111,21 +111,22 @@ describe('anonymous mode: settings', () => {
   });
 
   it('knows a single-tenant bot by its type and tenant, for activities and API tokens', () => {
+    const tenant = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';
+    // API tokens are held to the tenant the issuers name; an issuer that names none (a common endpoint)
+    // falls back to a single-tenant bot's own tenant.
+    const common = { ...API, API_ISSUER: 'https://login.microsoftonline.com/organizations/v2.0' };
     const single = loadConfig({
       ...BOT,
       MicrosoftAppType: 'SingleTenant',
-      MicrosoftAppTenantId: 'A1B2C3D4-E5F6-7890-ABCD-EF1234567890',
-      ...API,
+      MicrosoftAppTenantId: tenant.toUpperCase(),
+      ...common,
     });
-    expect(single.bot.servedTenantId).toBe('a1b2c3d4-e5f6-7890-abcd-ef1234567890');
-    expect(single.api?.tenantId).toBe('a1b2c3d4-e5f6-7890-abcd-ef1234567890');
-    const multi = loadConfig({
-      ...BOT,
-      MicrosoftAppTenantId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
-      ...API,
-    });
+    expect(single.bot.servedTenantId).toBe(tenant);
+    expect(single.api?.tenantId).toBe(tenant);
+    const multi = loadConfig({ ...BOT, MicrosoftAppTenantId: tenant, ...common });
     expect(multi.bot.servedTenantId).toBeUndefined();
     expect(multi.api?.tenantId).toBeUndefined();
+    expect(loadConfig({ ...BOT, ...API }).api?.tenantId).toBe('t');
   });
 });
 

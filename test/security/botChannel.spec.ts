@@ -138,7 +138,7 @@ describe('trusted service URLs, with an app id', () => {
       },
       storedAt: new Date().toISOString(),
     });
-    const token = await api.bearer({ oid: users.alice.aadObjectId, name: users.alice.name, tid: TENANT_ID });
+    const token = await api.bearer({ oid: users.alice.aadObjectId, name: users.alice.name });
     const res = await t.request('POST', '/api/v1/addresses', { accountName: 'proactive-probe' }, token);
     expect(res.status).toBe(202);
 
@@ -229,12 +229,13 @@ describe('a single-tenant bot', () => {
   });
 
   it('refuses API tokens of other tenants, and tokens that name no tenant', async () => {
-    const call = async (tid?: string) =>
+    // The API's tenant is the one its issuers name (API_ISSUER), the bot's own in a deployment.
+    const call = async (tid: string | null) =>
       t.request('GET', '/api/v1/pool', undefined, await api.bearer({ roles: ['Addresses.Read'], tid }));
-    expect((await call(TENANT_ID)).status).toBe(200);
+    expect((await call(api.tenant)).status).toBe(200);
     const other = await call(OTHER_TENANT);
     expect(other.status).toBe(401);
     expect(other.body.detail).toMatch(/not from the tenant this app serves/);
-    expect((await call(undefined)).status).toBe(401);
+    expect((await call(null)).status).toBe(401);
   });
 });

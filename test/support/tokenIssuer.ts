@@ -7,14 +7,18 @@ export interface TokenOptions {
   roles?: string[];
   oid?: string;
   name?: string;
+  /** A delegated (user) token: the scopes it grants, e.g. 'access_as_user'. */
+  scp?: string;
+  /** The tenant claim; default the issuer's tenant, null for none. */
+  tid?: string | null;
+  /** A v1 token (issuer sts.windows.net, audience the Application ID URI), as Teams SSO gives. */
+  v1?: boolean;
   issuer?: string;
   audience?: string;
   /** Seconds from now; negative for an expired token. */
   expiresIn?: number;
   /** Sign with a key the JWKS does not publish. */
   foreignKey?: boolean;
-  /** The `tid` claim (the caller's tenant); none when absent. */
-  tid?: string;
   /** Leave out `exp` (a token that would be good forever). */
   noExpiry?: boolean;
 }
@@ -24,7 +28,12 @@ export interface TokenOptions {
  * loopback JWKS endpoint, and tokens signed with it, so the app's real jose validation runs.
  */
 export class TokenIssuer {
+  readonly tenant = 'test-tenant';
   readonly issuer = 'https://login.microsoftonline.com/test-tenant/v2.0';
+  readonly issuerV1 = 'https://sts.windows.net/test-tenant/';
+  /** The app's client id: the audience of v2 tokens. */
+  readonly clientId = '7d3f0c2a-5b1e-4c8d-9a6f-1e2b3c4d5e6f';
+  /** Its Application ID URI: the audience of v1 tokens. */
   readonly audience = 'api://rootmail-test';
   jwksUrl = '';
   private server?: http.Server;
@@ -44,25 +53,35 @@ export class TokenIssuer {
     return this;
   }
 
-  /** The settings an operator sets for the API. */
+  /** The settings an operator sets for the API (and the tab's sign-in): both audiences, both issuers. */
   env(): Record<string, string> {
-    return { API_AUDIENCE: this.audience, API_ISSUER: this.issuer, API_JWKS_URL: this.jwksUrl };
+    return {
+      API_AUDIENCE: `${this.clientId},${this.audience}`,
+      API_ISSUER: `${this.issuer},${this.issuerV1}`,
+      API_JWKS_URL: this.jwksUrl,
+    };
   }
 
   async token(options: TokenOptions = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
+    const tid = options.tid === undefined ? this.tenant : options.tid;
     const jwt = new SignJWT({
-      roles: options.roles ?? [],
+      ...(options.scp === undefined ? { roles: options.roles ?? [] } : { scp: options.scp }),
       oid: options.oid ?? 'a0000000-0000-0000-0000-00000000a0a0',
       ...(options.name ? { name: options.name } : {}),
-      ...(options.tid ? { tid: options.tid } : {}),
+      ...(tid === null ? {} : { tid }),
     })
       .setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' })
-      .setIssuer(options.issuer ?? this.issuer)
-      .setAudience(options.audience ?? this.audience)
+      .setIssuer(options.issuer ?? (options.v1 ? this.issuerV1 : this.issuer))
+      .setAudience(options.audience ?? (options.v1 ? this.audience : this.clientId))
       .setIssuedAt(now - 60);
     if (!options.noExpiry) jwt.setExpirationTime(now + (options.expiresIn ?? 3600));
     return jwt.sign(options.foreignKey ? this.keys!.foreign : this.keys!.privateKey);
+  }
+
+  /** A delegated token for a person, as the tab gets it (NAA or Teams SSO). */
+  userToken(user: { aadObjectId: string; name: string }, options: TokenOptions = {}): Promise<string> {
+    return this.token({ scp: 'access_as_user', oid: user.aadObjectId, name: user.name, ...options });
   }
 
   async bearer(options: TokenOptions = {}): Promise<Record<string, string>> {

@@ -32,13 +32,31 @@ import {
   plusAddressFor,
 } from '../../domain/addressRules';
 import { mayChangeAddress, Principal } from '../../domain/permissions';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, mergeProbes, searchFieldsFor } from '../../domain/registrySearch';
 import type { Logger } from '../../log/logger';
 import type { Clock } from '../../ports/clock';
-import type { DocumentStore, Stored } from '../../ports/documentStore';
+import type { DocumentStore, Filter, Stored } from '../../ports/documentStore';
 import type { AuditLog } from '../auditLog';
 import { changeDocument, ContendedError, writeIfUnchanged } from '../documentChanges';
 import { AssignedIndex, IndexChange, shardOf } from './assignedIndex';
 import type { PoolBuckets } from './poolBuckets';
+
+export interface RegistryQuery {
+  /** What the person typed; absent or empty lists every record. */
+  text?: string;
+  state?: AddressRecord['state'];
+  mailbox?: string;
+  offset?: number;
+  limit?: number;
+}
+
+export interface RegistryPage {
+  records: AddressRecord[];
+  offset: number;
+  limit: number;
+  /** There are records after this page. */
+  more: boolean;
+}
 
 export interface AllocateInput {
   accountName: string;
@@ -311,34 +329,54 @@ export class AddressRegistry {
   /**
    * What people type to find a record: an AWS account id (exact, or the start of one), an address or UPN
    * (the start of it), an account name or an owner's display name (the start, any case). Optionally only
-   * one state or mailbox. Point reads and prefix queries on indexed fields only; ordered by address.
+   * one state or mailbox. The first page of `find`.
    */
   async search(
     text: string,
     options: { state?: AddressRecord['state']; mailbox?: string; limit?: number } = {},
   ): Promise<AddressRecord[]> {
-    const wanted = text.trim().toLowerCase();
-    const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
-    if (!wanted)
+    if (!text.trim())
       throw new InvalidAddressInputError('Say what to look for: an account name, id, address or owner.');
-    const scope: Record<string, string> = {};
-    if (options.state) scope.state = options.state;
-    if (options.mailbox) scope.mailbox = options.mailbox.toLowerCase();
-    const fields = /^\d{1,12}$/.test(wanted)
-      ? ['awsAccountId']
-      : wanted.includes('@')
-        ? ['address', 'owner.upn']
-        : ['accountName', 'ownerNameKey', 'owner.upn', 'address'];
-    const found = new Map<string, AddressRecord>();
-    for (const field of fields) {
-      const rows = await this.deps.store.query<AddressRecord>(
-        'addresses',
-        { ...scope, [field]: { startsWith: wanted } },
-        { orderBy: field, limit },
-      );
-      for (const row of rows) if (!found.has(row.address)) found.set(row.address, withoutStoreFields(row));
-    }
-    return [...found.values()].sort((a, b) => a.address.localeCompare(b.address)).slice(0, limit);
+    const limit = Math.min(Math.max(options.limit ?? 50, 1), MAX_PAGE_SIZE);
+    return (await this.find({ ...options, text, limit })).records;
+  }
+
+  /**
+   * A page of the registry: with `text`, the records whose account id, address, UPN, account name or owner
+   * name starts with it, ordered by what matched; without, every record ordered by address. One prefix
+   * query per field the text can be (src/domain/registrySearch.ts), in parallel, each ordered by its own
+   * indexed field with a small TOP, so no query sorts or scans more than the page needs.
+   */
+  async find(query: RegistryQuery): Promise<RegistryPage> {
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const scope: Filter = {};
+    if (query.state) scope.state = query.state;
+    if (query.mailbox) scope.mailbox = query.mailbox.trim().toLowerCase();
+    const wanted = query.text?.trim().toLowerCase() ?? '';
+    const probes: { field: string; filter: Filter }[] = wanted
+      ? searchFieldsFor(wanted).map((field) => ({
+          field,
+          filter: { ...scope, [field]: { startsWith: wanted } },
+        }))
+      : [{ field: 'address', filter: scope }];
+    const fetch = offset + limit + 1; // see mergeProbes: with this many per probe the page is exact
+    const answers = await Promise.all(
+      probes.map(async ({ field, filter }) => ({
+        rows: await this.deps.store.query<AddressRecord>('addresses', filter, {
+          orderBy: field,
+          limit: fetch,
+        }),
+      })),
+    );
+    const { rows, more } = mergeProbes(
+      answers,
+      (row, probe) => String(valueAt(row, probes[probe].field) ?? '').toLowerCase(),
+      (row) => row.address,
+      offset,
+      limit,
+    );
+    return { records: rows.map(withoutStoreFields), offset, limit, more };
   }
 
   /** Records assigned before owners' names were kept searchable get their key (once, in the background). */
@@ -643,6 +681,13 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 
 function awsKey(id: string): string {
   return `aws:${id}`;
+}
+
+/** `owner.upn` of a record, as the store reads a dotted field. */
+function valueAt(record: AddressRecord, field: string): unknown {
+  return field
+    .split('.')
+    .reduce<unknown>((v, part) => (v as Record<string, unknown> | undefined)?.[part], record);
 }
 
 /** What reconciliation needs of a record: no history, no purpose. */

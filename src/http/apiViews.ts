@@ -1,0 +1,124 @@
+/**
+ * What /api/v1 answers, as types and the functions that build them: automation and the tab read the same
+ * JSON (the tab imports these types, type-only, so this file imports nothing but src/domain). Storage
+ * internals and Teams plumbing never leave here.
+ */
+import type { AddressRecord } from '../domain/addressRecords';
+import type { AddressRequest } from '../domain/addressRequests';
+import type { AuditEvent } from '../domain/audit';
+import { mayChangeAddress, Principal } from '../domain/permissions';
+import type { PoolForecast, PoolLevelsDay } from '../domain/poolForecast';
+import type { PoolStatus } from '../domain/pool';
+
+export type RecordView = Omit<AddressRecord, 'bucket'>;
+
+/** What the API shows of a record: everything but storage internals. */
+export function recordView(record: AddressRecord): RecordView {
+  const { bucket, ...view } = record;
+  void bucket;
+  return view;
+}
+
+/** GET /api/v1/addresses/{address}: the record, and whether the caller may link, transfer or retire it. */
+export type RecordDetailView = RecordView & { mayChange: boolean };
+
+export function recordDetailView(
+  record: AddressRecord,
+  caller: Principal,
+  ownerLabel: string,
+): RecordDetailView {
+  return {
+    ...recordView(record),
+    mayChange: record.state === 'assigned' && mayChangeAddress(caller, record, ownerLabel).allowed,
+  };
+}
+
+/** GET /api/v1/addresses/search: one page. */
+export interface RegistryPageView {
+  items: RecordView[];
+  offset: number;
+  limit: number;
+  /** Where the next page starts; absent on the last page. */
+  nextOffset?: number;
+}
+
+export function registryPageView(page: {
+  records: AddressRecord[];
+  offset: number;
+  limit: number;
+  more: boolean;
+}): RegistryPageView {
+  return {
+    items: page.records.map(recordView),
+    offset: page.offset,
+    limit: page.limit,
+    ...(page.more ? { nextOffset: page.offset + page.limit } : {}),
+  };
+}
+
+export type AuditEntryView = Pick<
+  AuditEvent,
+  'action' | 'actorId' | 'actorName' | 'at' | 'detail' | 'before' | 'after'
+>;
+
+export function auditEntryView({
+  action,
+  actorId,
+  actorName,
+  at,
+  detail,
+  before,
+  after,
+}: AuditEvent): AuditEntryView {
+  return { action, actorId, actorName, at, detail, before, after };
+}
+
+export type RequestView = ReturnType<typeof requestView>;
+
+/** What the API shows of a request: its state and decision, never the Teams plumbing. */
+export function requestView(request: AddressRequest) {
+  return {
+    requestId: request.requestId,
+    state: request.state,
+    accountName: request.accountName,
+    environment: request.environment,
+    purpose: request.purpose,
+    costCentre: request.costCentre,
+    requester: { id: request.requester.id, name: request.requester.name },
+    approvers: request.approvers.map(({ id, name }) => ({ id, name })),
+    createdAt: request.createdAt,
+    expiresAt: request.expiresAt,
+    /** Where the approval card went: personal chats, the approvals channel, or nowhere yet. */
+    delivery: request.delivery,
+    decision: request.decision && {
+      outcome: request.decision.outcome,
+      by: { id: request.decision.by.id, name: request.decision.by.name },
+      at: request.decision.at,
+      comment: request.decision.comment,
+    },
+    closed: request.closed && { reason: request.closed.reason, at: request.closed.at },
+    address: request.address,
+    failure: request.failure,
+  };
+}
+
+/** GET /api/v1/me: who the API takes the caller for. */
+export interface MeView {
+  id: string;
+  name: string;
+  admin: boolean;
+  kind: 'user' | 'app';
+}
+
+export function meView(caller: Principal): MeView {
+  return { id: caller.id, name: caller.name, admin: caller.admin, kind: caller.app ? 'app' : 'user' };
+}
+
+/** GET /api/v1/pool/history: the kept daily levels and the pool now, with the days until empty. */
+export interface PoolHistoryView {
+  /** The mailbox the levels are for; absent: all mailboxes together. */
+  mailbox?: string;
+  days: Omit<PoolLevelsDay, 'mailboxes'>[];
+  now: PoolStatus;
+  forecast: PoolForecast;
+}
