@@ -125,6 +125,19 @@ export async function mailCrashRun(options: MailCrashRunOptions): Promise<MailCr
       () => `every mail posted (${postedMails()} of ${mails.length})`,
       120_000,
     );
+    // A card up is not a mail finished: one posted just before a kill is finished (its record written) by
+    // the sweeper after its lease. Read the store beside the running app (WAL) until every mail is done.
+    const watcher = SqliteDocumentStore.inDirectory(dataDir);
+    await watcher.init();
+    try {
+      await pollUntil(
+        async () => (await watcher.count('mails', { state: 'posted' })) === mails.length,
+        'every mail record finished',
+        60_000,
+      );
+    } finally {
+      await watcher.close();
+    }
     app.child.kill('SIGTERM');
     await app.exited;
     app = undefined;
