@@ -48,15 +48,18 @@ async function main(): Promise<void> {
   const connector = new FakeBotConnector();
   await connector.start();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'rootmail-bench-'));
-  const config = loadConfig({
-    DATA_DIR: dataDir,
-    GRAPH_BASE_URL: graph.baseUrl,
-    MAILBOX: 'rootmail@contoso.com',
-    PUBLIC_BASE_URL: 'https://rootmail.contoso.com',
-    GRAPH_CLIENT_STATE: 'bench-client-state',
-    ADMIN_IDS: users.carol.aadObjectId,
-    LOG_LEVEL: 'info',
-  });
+  const config = loadConfig(
+    {
+      DATA_DIR: dataDir,
+      GRAPH_BASE_URL: graph.baseUrl,
+      MAILBOX: 'rootmail@contoso.com',
+      PUBLIC_BASE_URL: 'https://rootmail.contoso.com',
+      GRAPH_CLIENT_STATE: 'bench-client-state',
+      ADMIN_IDS: users.carol.aadObjectId,
+      LOG_LEVEL: 'info',
+    },
+    { guardAnonymousBot: false },
+  ); // anonymous on loopback with every fake on loopback, like the tests
   const app = await createApp(config, { logger: createLogger('info', sink), startTimers: false });
   const url = await app.listen(0, '127.0.0.1');
   await app.store.create('addresses', POOL_ADDRESS, {

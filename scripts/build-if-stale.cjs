@@ -2,7 +2,7 @@
 // last build, so a fresh start costs milliseconds and an edited tree is never started from stale output.
 // The server (tsc) and the Teams tab (esbuild, dist/tab) are checked apart.
 const { execFileSync } = require('node:child_process');
-const { readdirSync, statSync, existsSync } = require('node:fs');
+const { readdirSync, statSync, existsSync, utimesSync } = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
@@ -35,6 +35,9 @@ if (
     cwd: root,
     stdio: 'inherit',
   });
+  // tsc -b leaves its build info alone when nothing it compiles changed (e.g. only package.json did).
+  const now = new Date();
+  utimesSync(stamp, now, now);
 }
 
 const tabStamp = path.join(root, 'dist', 'tab', 'build.json');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLoopbackHost, parseTrustedOrigin, TrustedOrigin } from './domain/channelTrust';
 // The one small module, not the mail-classification entry: scripts that only read settings need not load it all.
 import { senderDomainProblem } from './domain/mail/senderDomains';
 
@@ -68,6 +69,23 @@ const envShape = z.object({
       .optional(),
   ),
   MicrosoftAppTenantId: optionalString,
+  /** Extra Bot Connector origins the bot may call (sovereign clouds; a test's fake connector). */
+  TRUSTED_SERVICE_URLS: z.preprocess(
+    (v) => (typeof v === 'string' ? v : ''),
+    z.string().transform((s, ctx) => {
+      const origins: TrustedOrigin[] = [];
+      for (const entry of s
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
+        const parsed = parseTrustedOrigin(entry);
+        if ('problem' in parsed)
+          ctx.addIssue({ code: 'custom', message: `must list origins: ${parsed.problem}` });
+        else origins.push(parsed);
+      }
+      return origins;
+    }),
+  ),
   COSMOS_ENDPOINT: optionalUrl,
   COSMOS_KEY: optionalString,
   COSMOS_DATABASE: z.preprocess(emptyToUndefined, z.string().default('rootmail')),
@@ -110,6 +128,8 @@ const envShape = z.object({
   REMINDER_HOURS: intIn(1, 24 * 30, 24),
   EXPIRY_HOURS: intIn(1, 24 * 90, 72),
   SECRET_TTL_MINUTES: intIn(1, 24 * 60, 30),
+  MAIL_POST_ATTEMPTS: intIn(1, 100, 5),
+  MAIL_RELAY_LEASE_SECONDS: intIn(1, 3600, 120),
   SMTP_PORT: z.preprocess(
     emptyToUndefined,
     z.coerce
@@ -239,6 +259,58 @@ const envSchema = envShape.superRefine((env, ctx) => {
 });
 
 /**
+ * Settings that make a run a deployment: real data (Cosmos DB, the central mailbox on the real Graph), a
+ * public URL, the API, telemetry, AWS, or an Azure hosting platform. Without MicrosoftAppId the bot accepts
+ * any activity unauthenticated, so such a run refuses to start (see docs/security.md).
+ */
+function deploymentSettings(env: z.infer<typeof envShape>, raw: NodeJS.ProcessEnv): string[] {
+  const notLoopback = (url: string | undefined) => {
+    if (!url) return false;
+    try {
+      return !isLoopbackHost(new URL(url).hostname);
+    } catch {
+      return true;
+    }
+  };
+  const realGraph = notLoopback(env.GRAPH_BASE_URL ?? DEFAULT_GRAPH_BASE_URL);
+  const found: [string, boolean][] = [
+    ['COSMOS_ENDPOINT', notLoopback(env.COSMOS_ENDPOINT)],
+    ['MAILBOX', !!env.MAILBOX && realGraph],
+    [
+      'PUBLIC_BASE_URL',
+      !!env.PUBLIC_BASE_URL && /^https:/i.test(env.PUBLIC_BASE_URL) && notLoopback(env.PUBLIC_BASE_URL),
+    ],
+    ['API_AUDIENCE', !!env.API_AUDIENCE],
+    ['API_ISSUER', !!env.API_ISSUER],
+    ['API_JWKS_URL', !!env.API_JWKS_URL],
+    ['APPLICATIONINSIGHTS_CONNECTION_STRING', !!env.APPLICATIONINSIGHTS_CONNECTION_STRING],
+    ['AWS_ROLE_ARN', !!env.AWS_ROLE_ARN],
+    ['AWS_WEB_IDENTITY_AUDIENCE', !!env.AWS_WEB_IDENTITY_AUDIENCE],
+    ['TRUSTED_SERVICE_URLS', env.TRUSTED_SERVICE_URLS.some((o) => o.scheme === 'https:')],
+    ...HOSTING_PLATFORM_SIGNALS.map((name): [string, boolean] => [name, !!raw[name]?.trim()]),
+  ];
+  return found.filter(([, present]) => present).map(([name]) => name);
+}
+
+/** Set by Azure App Service and Azure Container Apps themselves: the process runs hosted, not on a laptop. */
+const HOSTING_PLATFORM_SIGNALS = ['WEBSITE_SITE_NAME', 'CONTAINER_APP_NAME'];
+
+/** The names deploymentSettings() looks at, for the docs and tests. */
+export const DEPLOYMENT_SETTINGS: readonly string[] = [
+  'COSMOS_ENDPOINT (not loopback)',
+  'MAILBOX (with the real Microsoft Graph)',
+  'PUBLIC_BASE_URL (https, not loopback)',
+  'API_AUDIENCE',
+  'API_ISSUER',
+  'API_JWKS_URL',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'AWS_ROLE_ARN',
+  'AWS_WEB_IDENTITY_AUDIENCE',
+  'TRUSTED_SERVICE_URLS (an https entry)',
+  ...HOSTING_PLATFORM_SIGNALS.map((n) => `${n} (set by the hosting platform)`),
+];
+
+/**
  * Microsoft Graph is configured when the operator said anything about it: GRAPH_BASE_URL (even set to the
  * default, which is how a developer signed in with `az login` asks for the real Graph locally), an Entra
  * identity (AZURE_TENANT_ID, AZURE_CLIENT_ID) or a central MAILBOX. Without any of them there is no Graph
@@ -303,6 +375,10 @@ export interface AppConfig {
     appPassword: string;
     appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
     appTenantId: string;
+    /** Set for a single-tenant bot: activities and API tokens of other tenants are refused. */
+    servedTenantId?: string;
+    /** TRUSTED_SERVICE_URLS, besides the Bot Framework hosts (with an app id) or loopback (without). */
+    trustedServiceUrls: TrustedOrigin[];
     /** Extra botbuilder settings (e.g. OpenID metadata URL) passed through unchanged; used by tests. */
     extra: Record<string, string>;
   };
@@ -337,6 +413,11 @@ export interface AppConfig {
   /** What the tab needs to ask for a user token (from API_AUDIENCE / API_ISSUER); undefined = no tab SSO. */
   tabSignIn?: { clientId: string; appIdUri: string; tenantId: string };
   timers: { reminderHours: number; expiryHours: number; secretTtlMinutes: number };
+  /**
+   * MAIL_RELAY_LEASE_SECONDS: how long a relay holds a mail before the sweeper on any instance retakes it;
+   * MAIL_POST_ATTEMPTS: failed Teams posts of one mail before on-call is alerted (retries go on, with backoff).
+   */
+  mailRelay: { leaseMs: number; alertAfterAttempts: number };
   smtp?: { port: number; host: string };
   logLevel: string;
   appInsightsConnectionString?: string;
@@ -380,7 +461,16 @@ const BOT_EXTRA_SETTINGS = [
   'ValidateAuthority',
 ];
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export interface LoadConfigOptions {
+  /**
+   * Whether a deployment setting without MicrosoftAppId refuses to start (default true: the server). False
+   * only in code that never serves the bot to a network: the pool:import CLI, which does not listen, and the
+   * in-process test app, whose fakes all sit on loopback. No environment variable can turn it off.
+   */
+  guardAnonymousBot?: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): AppConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
@@ -388,6 +478,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const e = parsed.data;
+  const deployment = deploymentSettings(e, env);
+  if (!e.MicrosoftAppId && deployment.length > 0 && options.guardAnonymousBot !== false) {
+    throw new ConfigError([
+      `MicrosoftAppId is required: ${deployment.join(', ')} ${deployment.length === 1 ? 'makes' : 'make'} this a ` +
+        'deployment, and without an app id the bot accepts unauthenticated activities (anonymous mode is for ' +
+        'local runs on loopback only). Set MicrosoftAppId (with MicrosoftAppPassword, or MicrosoftAppType=' +
+        `UserAssignedMSI and MicrosoftAppTenantId), or unset ${deployment.length === 1 ? 'it' : 'them'} for a local run.`,
+    ]);
+  }
+  const singleTenant = e.MicrosoftAppType === 'SingleTenant' || e.MicrosoftAppType === 'UserAssignedMSI';
   const graphBaseUrl = e.GRAPH_BASE_URL ?? DEFAULT_GRAPH_BASE_URL;
   const graphIsLoopback = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(graphBaseUrl);
   // A local run: the embedded store, no Bot Framework identity and no Microsoft Graph (see graphConfigured).
@@ -404,6 +504,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       appPassword: e.MicrosoftAppPassword ?? '',
       appType: e.MicrosoftAppType ?? 'MultiTenant',
       appTenantId: e.MicrosoftAppTenantId ?? '',
+      servedTenantId:
+        singleTenant && e.MicrosoftAppTenantId ? e.MicrosoftAppTenantId.toLowerCase() : undefined,
+      trustedServiceUrls: e.TRUSTED_SERVICE_URLS,
       extra,
     },
     storage: e.COSMOS_ENDPOINT
@@ -436,7 +539,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
             audiences: e.API_AUDIENCE,
             issuers: e.API_ISSUER,
             jwksUrl: e.API_JWKS_URL,
-            tenantId: tenantOfIssuers(e.API_ISSUER),
+            // The tenant the issuers name; else, for a single-tenant bot, its own tenant.
+            tenantId:
+              tenantOfIssuers(e.API_ISSUER) ??
+              (singleTenant ? e.MicrosoftAppTenantId?.toLowerCase() : undefined),
           }
         : undefined,
     tabSignIn: tabSignInSettings(e.API_AUDIENCE, e.API_ISSUER),
@@ -445,6 +551,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       expiryHours: e.EXPIRY_HOURS,
       secretTtlMinutes: e.SECRET_TTL_MINUTES,
     },
+    mailRelay: { leaseMs: e.MAIL_RELAY_LEASE_SECONDS * 1000, alertAfterAttempts: e.MAIL_POST_ATTEMPTS },
     smtp: e.SMTP_PORT !== undefined ? { port: e.SMTP_PORT, host: e.SMTP_HOST } : undefined,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,

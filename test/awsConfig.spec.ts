@@ -18,6 +18,9 @@ describe('AWS settings', () => {
 
   it('turns keyless web identity on with a role and an audience, with defaults for the rest', () => {
     const config = loadConfig({
+      MicrosoftAppId: '0f1e2d3c-0000-4000-8000-111122223333', // AWS access makes it a deployment
+      MicrosoftAppType: 'UserAssignedMSI',
+      MicrosoftAppTenantId: '72f988bf-0000-4000-8000-2d7cd011db47',
       AWS_ROLE_ARN: 'arn:aws:iam::111111111111:role/rootmail',
       AWS_WEB_IDENTITY_AUDIENCE: 'api://rootmail-aws/.default',
       AZURE_CLIENT_ID: '0f1e2d3c-0000-4000-8000-111122223333',

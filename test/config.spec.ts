@@ -17,6 +17,8 @@ describe('configuration', () => {
   it('chooses Cosmos DB when COSMOS_ENDPOINT is set, with the default database name', () => {
     const config = loadConfig({
       COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/',
+      MicrosoftAppId: 'app-id', // a real database makes it a deployment (test/security/anonymousMode.spec.ts)
+      MicrosoftAppPassword: 'secret',
       AZURE_TENANT_ID: 'tenant',
     });
     expect(config.storage).toEqual({
@@ -137,9 +139,12 @@ describe('configuration', () => {
     );
 
     it('ends with MAILBOX (read through Graph) too', () => {
-      expect(loadConfig({ MAILBOX: 'root@contoso.com', GRAPH_CLIENT_STATE: 'secret' }).directory).toEqual({
-        kind: 'graph',
-      });
+      // Without an app id a real MAILBOX makes a deployment that refuses to start (anonymousMode.spec.ts).
+      const config = loadConfig(
+        { MAILBOX: 'root@contoso.com', GRAPH_CLIENT_STATE: 'secret' },
+        { guardAnonymousBot: false },
+      );
+      expect(config.directory).toEqual({ kind: 'graph' });
     });
 
     it('is refused in a deployment: a Bot Framework app id or Cosmos DB needs Microsoft Graph, in one message', () => {
@@ -154,7 +159,12 @@ describe('configuration', () => {
         problems({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'secret', AZURE_TENANT_ID: 'tenant' }),
       ).toBe('');
       expect(
-        loadConfig({ COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/', AZURE_CLIENT_ID: 'id' }),
+        loadConfig({
+          COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/',
+          AZURE_CLIENT_ID: 'id',
+          MicrosoftAppId: 'app',
+          MicrosoftAppPassword: 'secret',
+        }),
       ).toMatchObject({ directory: { kind: 'graph' }, demoPool: false });
     });
 

@@ -22,6 +22,8 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   GRAPH_BASE_URL: 'the default is the real Microsoft Graph; only local runs and tests point it at a fake',
   SMTP_PORT: 'the optional SMTP source is for self-hosted relays; App Service accepts HTTP(S) only',
   SMTP_HOST: 'goes with SMTP_PORT',
+  MAIL_POST_ATTEMPTS: 'the default (5) fits; an operator may tune it in the portal',
+  MAIL_RELAY_LEASE_SECONDS: 'the default (120) fits; the crash suite shortens it',
   DEMO_POOL: 'the demo pool is seeded in local runs only; a deployment never has one',
   INSTALL_APP_FOR_APPROVERS:
     'opt-in, once an admin granted TeamsAppInstallation.ReadWriteForUser.All (infra/exchange/PERMISSIONS.md)',
@@ -31,6 +33,8 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   AWS_ENDPOINT_URL_ORGANIZATIONS: 'only tests point AWS clients at a loopback fake',
   AWS_ENDPOINT_URL_ACCOUNT: 'only tests point AWS clients at a loopback fake',
   AWS_ENDPOINT_URL_STS: 'only tests point AWS clients at a loopback fake',
+  TRUSTED_SERVICE_URLS:
+    'the public-cloud Teams and Bot Framework hosts are built in; only sovereign clouds and tests add hosts',
 };
 
 /** App Service platform settings: read by the platform, not by the app. */

@@ -7,8 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { personalMessage } from './support/activities';
+import { ChannelTokenIssuer } from './support/channelTokenIssuer';
+import { FakeManagedIdentity } from './support/fakeManagedIdentity';
 import { pollUntil } from './support/pollUntil';
-import { users } from './support/users';
+import { TENANT_ID, users } from './support/users';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -173,20 +175,35 @@ describe('graceful shutdown of the real process', () => {
     );
     connector = new HeldEndpoint(false);
     const ingestion = new HeldEndpoint(false, { key: readFileSync(keyFile), cert: readFileSync(certFile) });
-    await Promise.all([connector.start(), ingestion.start()]);
+    // Telemetry makes this a deployment, so the bot has an app id (a managed identity, as in Azure) and
+    // takes signed activities only.
+    const channel = new ChannelTokenIssuer();
+    const identity = await new FakeManagedIdentity().start();
+    await Promise.all([connector.start(), ingestion.start(), channel.start()]);
+    const appId = '3c9f1b7e-2a4d-4e8f-9b6c-1d2e3f4a5b6c';
     try {
       app = await startProcess({
         DATA_DIR: dataDir,
         NODE_EXTRA_CA_CERTS: certFile,
         APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=${ingestion.url}`,
         APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
+        MicrosoftAppId: appId,
+        MicrosoftAppType: 'UserAssignedMSI',
+        MicrosoftAppTenantId: TENANT_ID,
+        AZURE_TENANT_ID: TENANT_ID, // a deployment reads people from Microsoft Graph
+        TRUSTED_SERVICE_URLS: connector.url,
+        ...channel.botSettings(),
+        ...identity.env(),
       });
       expect(app.output()).toMatch(/telemetry: +Application Insights/);
 
       // A query string can carry a secret (Graph's validationToken handshake): it must not be exported.
       const res = await fetch(`${app.url}/api/messages?validationToken=tok-4711-not-for-telemetry`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${channel.sign({ aud: appId, serviceurl: connector.url })}`,
+        },
         body: JSON.stringify(personalMessage(connector.url, users.alice, 'help')),
       });
       expect(res.status).toBe(200);
@@ -201,7 +218,7 @@ describe('graceful shutdown of the real process', () => {
       expect(sent).toMatch(/rootmail\.bot\.turns/);
       expect(sent).not.toContain('tok-4711');
     } finally {
-      await ingestion.stop();
+      await Promise.all([ingestion.stop(), channel.stop(), identity.stop()]);
     }
   });
 });

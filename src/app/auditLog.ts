@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '../domain/audit';
 import type { Clock } from '../ports/clock';
-import type { DocumentStore } from '../ports/documentStore';
+import { AlreadyExistsError, DocumentStore } from '../ports/documentStore';
 
 /** Append-only history in the `audit` container: one document per event, never updated. */
 export class AuditLog {
@@ -10,13 +10,26 @@ export class AuditLog {
     private readonly clock: Clock,
   ) {}
 
-  async record(event: Omit<AuditEvent, 'at'> & { at?: string }): Promise<AuditEvent> {
+  /**
+   * Appends an event. With `once`, at most one event under that name per subject (create-if-absent): work
+   * that may run again after a crash records what it did without recording it twice, and can make sure an
+   * event a crash cut off (between the change and its record) is there.
+   */
+  async record(
+    event: Omit<AuditEvent, 'at'> & { at?: string },
+    { once }: { once?: string } = {},
+  ): Promise<AuditEvent> {
     const full: AuditEvent = {
       ...event,
       subject: event.subject.toLowerCase(),
       at: event.at ?? this.clock.now().toISOString(),
     };
-    await this.store.create('audit', `${full.at}:${randomUUID()}`, full);
+    const id = once ? `once:${full.subject}:${once}` : `${full.at}:${randomUUID()}`;
+    try {
+      await this.store.create('audit', id, full);
+    } catch (err) {
+      if (!(once && err instanceof AlreadyExistsError)) throw err;
+    }
     return full;
   }
 

@@ -99,6 +99,52 @@ export interface AddressRequest extends RequestInput {
   workPending: boolean;
   /** Step → ISO time until which an instance holds it (etag-claimed before the side effect). */
   stepClaims: Partial<Record<WorkStep, string>>;
+  /** Every new message the request's work posts, by a key naming it (see PostRecord); absent in old data. */
+  posts?: Record<string, PostRecord>;
+}
+
+/**
+ * A new message (a post, not an update) as the work recorded it. Teams takes no idempotency key and cannot
+ * be asked whether a message went out, so a post is recorded as `sending` before the call and as `sent`
+ * (with where it went) or `refused` (Teams certainly did not take it) after. A post found `sending` was
+ * interrupted mid-call (a crash, or an answer that left its fate open) and is never sent again: at most once.
+ */
+export interface PostRecord {
+  state: 'sending' | 'sent' | 'refused';
+  at: string;
+  attempts: number;
+  message?: { conversationId: string; activityId: string; serviceUrl: string };
+}
+
+/**
+ * What to do about the post `key`: send it (the request, with it marked `sending`), or not, because it went
+ * out (`sent`) or may have (`sending`).
+ */
+export function beginPost(
+  request: AddressRequest,
+  key: string,
+  now: Date,
+): { send: AddressRequest } | { earlier: PostRecord } {
+  const earlier = request.posts?.[key];
+  if (earlier && earlier.state !== 'refused') return { earlier };
+  const record: PostRecord = {
+    state: 'sending',
+    at: now.toISOString(),
+    attempts: (earlier?.attempts ?? 0) + 1,
+  };
+  return { send: { ...request, posts: { ...request.posts, [key]: record } } };
+}
+
+/** Records how a post ended: `sent` with where it went, or `refused`. */
+export function finishPost(
+  request: AddressRequest,
+  key: string,
+  outcome: { state: 'sent'; message: NonNullable<PostRecord['message']> } | { state: 'refused' },
+  now: Date,
+): AddressRequest {
+  const earlier = request.posts?.[key];
+  const record: PostRecord = { ...outcome, at: now.toISOString(), attempts: earlier?.attempts ?? 1 };
+  return { ...request, posts: { ...request.posts, [key]: record } };
 }
 
 export interface RequestContact {
@@ -313,8 +359,16 @@ export function completeStep(request: AddressRequest, step: WorkStep): AddressRe
   return { ...request, steps, stepClaims, workPending: steps.length > 0 };
 }
 
-/** The next step nobody holds (or whose hold has lapsed, e.g. after a crash). */
-export function nextFreeStep(request: AddressRequest, now: Date): WorkStep | undefined {
+/**
+ * The next step nobody holds (unclaimed, or its hold has lapsed, e.g. after a crash). Taking over
+ * (`takeOverExcept`, the steps this run itself claimed): any step but those, whoever holds it.
+ */
+export function nextFreeStep(
+  request: AddressRequest,
+  now: Date,
+  takeOverExcept?: ReadonlySet<WorkStep>,
+): WorkStep | undefined {
+  if (takeOverExcept) return request.steps.find((s) => !takeOverExcept.has(s));
   return request.steps.find((s) => {
     const until = request.stepClaims[s];
     return !until || Date.parse(until) <= now.getTime();

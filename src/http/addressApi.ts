@@ -1,4 +1,4 @@
-import type { Request, Response, Server } from 'restify';
+import type { Server } from 'restify';
 import { resolveOwner } from '../app/people';
 import type { AppServices } from '../app/services';
 import { describeOwner } from '../domain/addressChanges';
@@ -17,14 +17,6 @@ import type { RouteModule, RouteWrapper } from './server';
 export function addressApiRoutes(services: AppServices, access: ApiAccess): RouteModule {
   return (server: Server, route: RouteWrapper) => {
     const guarded = apiRoutes(access, route);
-    // restify's body parser would parse text/csv itself and fail a broken line with its own wording; the
-    // import reads the text itself so every bad line is reported by number.
-    server.pre((req: Request, _res: Response, next: () => void) => {
-      if (req.url?.startsWith('/api/v1/pool/import') && /^text\/csv/i.test(req.headers['content-type'] ?? ''))
-        req.headers['content-type'] = 'text/plain';
-      next();
-    });
-
     server.get(
       '/api/v1/openapi.json',
       route(async (_req, res) => {

@@ -1,6 +1,7 @@
 import restify, { Request, Response, Server } from 'restify';
 import { classifyFailure } from '../app/failures';
 import type { Logger } from '../log/logger';
+import { ActivityPolicy, checkActivity } from './activityGate';
 import { sendFailure, sendProblem } from './problem';
 
 /** A feature's HTTP routes; each route module registers itself on the one server. */
@@ -15,10 +16,12 @@ export interface HttpServerDeps {
   /** Liveness and readiness from memory (never a scan per probe). */
   health: () => { ok: boolean; body: Record<string, unknown> };
   /**
-   * POST /api/messages: a Bot Framework activity (the body is a checked JSON object with a type), handed
+   * POST /api/messages: a Bot Framework activity that passed the gate (src/http/activityGate.ts), handed
    * to the adapter with a response that only records what it would answer (see BotAnswer).
    */
   messages: (req: Request, answer: BotAnswer) => Promise<void>;
+  /** Trusted service URLs and the served tenant, for the activity gate. */
+  activityPolicy: ActivityPolicy;
   routes?: RouteModule[];
 }
 
@@ -31,7 +34,13 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store',
 };
 
-export function createHttpServer({ logger, health, messages, routes = [] }: HttpServerDeps): Server {
+export function createHttpServer({
+  logger,
+  health,
+  messages,
+  activityPolicy,
+  routes = [],
+}: HttpServerDeps): Server {
   const server = restify.createServer({
     name: 'rootmail',
     handleUncaughtExceptions: false,
@@ -50,16 +59,38 @@ export function createHttpServer({ logger, health, messages, routes = [] }: Http
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     next();
   });
-  // Graph's validation handshake and plain-text bodies arrive as text; JSON for everything else.
+  // Bodies the app reads: JSON, and plain text (Graph's validation handshake, pool files as text/csv).
+  // Nothing else is parsed — no forms, no multipart uploads written to disk, no CSV parser's own errors.
   server.use(restify.plugins.queryParser({ mapParams: false }));
-  server.use(
-    restify.plugins.bodyParser({
-      maxBodySize: MAX_BODY_BYTES,
-      mapParams: false,
-      mapFiles: false,
-      rejectUnknown: false,
-    }),
-  );
+  server.use(restify.plugins.bodyReader({ maxBodySize: MAX_BODY_BYTES }));
+  server.use((req: Request, res: Response, next: (result?: false) => void) => {
+    const text =
+      typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    if (!text) {
+      req.body = undefined;
+      return next();
+    }
+    const type = (req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    if (type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type)) {
+      try {
+        req.body = JSON.parse(text);
+      } catch {
+        sendProblem(res, 400, 'Bad Request', 'The body is not valid JSON.');
+        return next(false);
+      }
+    } else if (type === 'text/plain' || type === 'text/csv') {
+      req.body = text;
+    } else {
+      sendProblem(
+        res,
+        415,
+        'Unsupported Media Type',
+        'Send the body as application/json (or text/csv for a pool file).',
+      );
+      return next(false);
+    }
+    next();
+  });
 
   server.get(
     '/healthz',
@@ -77,26 +108,15 @@ export function createHttpServer({ logger, health, messages, routes = [] }: Http
   server.post(
     '/api/messages',
     route(async (req, res) => {
-      const body = req.body as Record<string, unknown> | undefined;
-      if (!body || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body))
-        return sendProblem(
-          res,
-          400,
-          'Bad Request',
-          'The body must be a Bot Framework activity as a JSON object.',
-        );
-      if (typeof body.type !== 'string' || !body.type) {
-        logger.warn({ path: req.path() }, 'activity without a type');
-        return sendProblem(
-          res,
-          400,
-          'Bad Request',
-          'The activity has no "type"; every activity needs one (e.g. "message").',
-        );
+      const verdict = checkActivity(req.body, activityPolicy);
+      if (!verdict.ok) {
+        logger.warn({ path: req.path(), status: verdict.status, reason: verdict.reason }, 'activity refused');
+        return sendProblem(res, verdict.status, titleFor(verdict.status), verdict.detail);
       }
       const answer = new BotAnswer();
       await messages(req, answer);
-      if (answer.code >= 500)
+      // botbuilder answers 501 to an invoke nobody handles: Teams expects exactly that, so it passes.
+      if (answer.code >= 500 && answer.code !== 501)
         throw new Error(`the Bot Framework adapter answered ${answer.code}: ${String(answer.body)}`);
       if (answer.code === 401 || answer.code === 403)
         return sendProblem(

@@ -17,7 +17,7 @@ import { OnCallAlerts } from '../app/alerts';
 import { AuditLog } from '../app/auditLog';
 import { BackgroundWork } from '../app/background';
 import { ConversationDirectory } from '../app/conversations';
-import { chatSentence, classifyFailure } from '../app/failures';
+import { chatSentence, classifyFailure, Failure } from '../app/failures';
 import { JobRunner, PeriodicJob } from '../app/jobs';
 import { Leases } from '../app/leases';
 import { InboxSubscription } from '../app/mail/inboxSubscription';
@@ -25,6 +25,7 @@ import { MailDesk } from '../app/mail/mailDesk';
 import { mailDigestJob } from '../app/mail/mailDigest';
 import { MailRecords } from '../app/mail/mailRecords';
 import { MailRelay } from '../app/mail/mailRelay';
+import { mailSweeperJob } from '../app/mail/mailSweeper';
 import { secretExpiryJob } from '../app/mail/secretExpiry';
 import { AddressRequestService } from '../app/requests/addressRequestService';
 import { RequestRepository } from '../app/requests/requestRepository';
@@ -36,6 +37,7 @@ import { commandHandlers } from '../bot/commands';
 import { guidedChatOnDemand } from '../bot/dialogs/onDemand';
 import { AFTER_TURN, AfterTurn, RootMailBot } from '../bot/RootMailBot';
 import type { AppConfig } from '../config';
+import { isLoopbackHost, ServiceUrlPolicy } from '../domain/channelTrust';
 import { person } from '../domain/permissions';
 import { addressApiRoutes } from '../http/addressApi';
 import { awsApiRoutes } from '../http/awsApi';
@@ -83,7 +85,10 @@ export interface RootMailApp {
   readonly localRun?: { directoryFile: string; admins: string[]; demoPool: boolean };
   /** The SMTP port actually bound, once listening (SMTP_PORT set). */
   readonly smtpPort?: number;
-  /** Listens on the port (0 = any free one) and resolves with the base URL. */
+  /**
+   * Listens on the port (0 = any free one) and resolves with the base URL. Without an app id (anonymous
+   * bot) only on loopback: the default host is 127.0.0.1 then, and any other host is refused.
+   */
   listen(port: number, host?: string): Promise<string>;
   /** Runs every periodic job once, now (tests). */
   runJobs(): Promise<void>;
@@ -111,15 +116,19 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   // Teams: the Bot Framework adapter and the chat port over it.
   const turnMetrics = createTurnMetrics();
-  const adapter = new CloudAdapter(new ChannelAuthentication(botAuthSettings(config)));
+  const serviceUrls = serviceUrlPolicy(config);
+  const adapter = new CloudAdapter(new ChannelAuthentication(botAuthSettings(config), serviceUrls));
   adapter.onTurnError = async (context, error) => {
     turnMetrics.turnFailed(context.activity.type);
     const failure = classifyFailure(error, logger, { activityType: context.activity.type });
     if (context.activity.type !== 'message') return;
-    // Telling the user may fail too (Teams itself down): logged, and the turn still ends cleanly.
-    await context
-      .sendActivity(chatSentence(failure))
-      .catch((err) => logger.warn({ err }, 'could not tell the user that their message failed'));
+    // Telling the user can fail as well (Teams down); the failure is logged above either way.
+    await context.sendActivity(chatSentence(failure)).catch((err) => {
+      logger.warn(
+        { err, correlationId: correlationOf(failure) },
+        'could not tell the user about a failed turn',
+      );
+    });
   };
   const chat = new BotFrameworkChat(adapter, config.bot.appId);
   const conversations = new ConversationDirectory(store, clock);
@@ -165,7 +174,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     leases,
     strategy: config.addresses.strategy,
     buckets,
-    centralMailbox: config.mail.mailbox,
+    centralMailbox: config.mail.mailbox?.toLowerCase(),
+    plusAddress: config.addresses.plusAddress,
   });
   const addresses = new AddressRegistry({
     store,
@@ -250,6 +260,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     secretTtlMinutes: config.timers.secretTtlMinutes,
     // The adoption feature (AWS settings only); without it such codes are posted like any secret.
     emailChangeCodes: aws?.services.adoptions,
+    alerts,
+    leaseMs: config.mailRelay.leaseMs,
+    alertAfterAttempts: config.mailRelay.alertAfterAttempts,
   });
   const mailDesk = new MailDesk({ records, audit, chat, conversations, clock });
   let subscription: InboxSubscription | undefined;
@@ -329,6 +342,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     },
     { name: 'address-requests', intervalMs: 5 * 60_000, run: () => requests.runPeriodicWork() },
     secretExpiryJob({ records, clock, logger, chat }),
+    mailSweeperJob({ records, relay, leases, logger, leaseMs: config.mailRelay.leaseMs }),
     mailDigestJob({ records, leases, conversations, chat, clock, logger }),
     ...(subscription?.jobs() ?? []),
     ...(aws ? [aws.services.reconciler.job(), aws.services.adoptions.job()] : []),
@@ -364,6 +378,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const server = createHttpServer({
     logger,
     health: () => statusBoard.health(APP_VERSION),
+    activityPolicy: { serviceUrls, servedTenantId: config.bot.servedTenantId },
     // Work a handler asked for after its answer (e.g. a request's steps after a click) starts once the
     // HTTP answer to Teams is out, as tracked background work.
     messages: async (req, answer) => {
@@ -412,11 +427,18 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       admins: adminIds,
       demoPool: config.demoPool,
     },
-    listen: async (port, host = '0.0.0.0') => {
-      const url = await new Promise<string>((resolve) => {
+    listen: async (port, host = config.bot.appId ? '0.0.0.0' : '127.0.0.1') => {
+      if (!config.bot.appId && !isLoopbackHost(host))
+        throw new Error(
+          `Without MicrosoftAppId the bot accepts unauthenticated activities, so it listens on loopback only, not on ${host}.`,
+        );
+      const url = await new Promise<string>((resolve, reject) => {
+        server.once('error', reject);
         server.listen(port, host, () => {
           const address = server.address() as AddressInfo;
-          resolve(`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`);
+          resolve(
+            `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
+          );
         });
       });
       // A first local run's demo pool, as tracked background work: the start does not wait for it.
@@ -435,7 +457,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       }
       if (smtp) app.smtpPort = await smtp.listen();
       // Work a previous run left unfinished (e.g. a crash after a decision was stored) is resumed now.
-      background.run('resume request work', () => requests.resumeAll());
+      background.run('resume request work', () => requests.resumeAll({ takeOver: true }));
       background.run('guard open requests', () => repository.guardOpenRequests());
       background.run('searchable owner names', () => addresses.backfillSearchKeys());
       if (aws) background.run('resume adoptions', () => aws.services.adoptions.resumeAll());
@@ -545,6 +567,19 @@ function gracefulStopper(server: Server): () => Promise<void> {
       server.close(() => resolve());
       http.closeIdleConnections();
     });
+}
+
+/**
+ * Where the bot may send (src/domain/channelTrust.ts): with an app id the Bot Framework / Teams hosts, without
+ * one loopback only; TRUSTED_SERVICE_URLS adds to either.
+ */
+function serviceUrlPolicy(config: AppConfig): ServiceUrlPolicy {
+  const anonymous = !config.bot.appId;
+  return { botFrameworkHosts: !anonymous, loopback: anonymous, extra: config.bot.trustedServiceUrls };
+}
+
+function correlationOf(failure: Failure): string | undefined {
+  return failure.kind === 'refused' ? undefined : failure.correlationId;
 }
 
 function botAuthSettings(config: AppConfig): ConfigurationBotFrameworkAuthenticationOptions {

@@ -25,14 +25,22 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   const url = await app.listen(config.port);
   const { logger } = app.services;
+  // Where it listens, truthfully: loopback only without an app id, every interface with one.
+  const where = config.bot.appId
+    ? 'all interfaces'
+    : 'loopback only: no MicrosoftAppId, so the bot accepts unauthenticated activities from this machine only';
+  const localUrl = url.replace('//0.0.0.0:', '//127.0.0.1:');
   const auth = config.bot.appId
-    ? `app id ${config.bot.appId}`
-    : 'anonymous (no MicrosoftAppId: local use only)';
+    ? `app id ${config.bot.appId}${config.bot.servedTenantId ? `, tenant ${config.bot.servedTenantId} only` : ''}`
+    : 'anonymous (local use only)';
   const store =
     config.storage.kind === 'cosmos'
       ? `Cosmos DB ${config.storage.endpoint}`
       : `embedded store in ${config.storage.dataDir}`;
-  logger.info({ url, store: config.storage.kind, telemetry }, 'RootMail is listening');
+  logger.info(
+    { url, anonymous: !config.bot.appId, store: config.storage.kind, telemetry },
+    'RootMail is listening',
+  );
   const local = app.localRun;
   const adminNames = local
     ? await Promise.all(
@@ -42,10 +50,10 @@ async function main(): Promise<void> {
   console.log(
     [
       '',
-      `RootMail is listening on ${url}`,
-      `  bot endpoint:  ${url}/api/messages  (${auth})`,
-      `  health:        ${url}/healthz`,
-      `  Teams tab:     ${url}/tab/${isLocalRun(config) ? "  (open it in a browser on this machine: you are the local directory's first person)" : ''}`,
+      `RootMail is listening on ${url} (${where})`,
+      `  bot endpoint:  ${localUrl}/api/messages  (${auth})`,
+      `  health:        ${localUrl}/healthz`,
+      `  Teams tab:     ${localUrl}/tab/${isLocalRun(config) ? "  (open it in a browser on this machine: you are the local directory's first person)" : ''}`,
       `  storage:       ${store}`,
       local
         ? `  directory:     local, ${local.directoryFile} (admin: ${adminNames.join(', ') || 'nobody'}; edit it to change people)`
@@ -57,7 +65,9 @@ async function main(): Promise<void> {
           ]
         : []),
       `  telemetry:     ${telemetry ? 'Application Insights' : 'off (no APPLICATIONINSIGHTS_CONNECTION_STRING)'}`,
-      '  chat with it:  npm run dev  (starts the Microsoft 365 Agents Playground against this bot)',
+      ...(config.bot.appId
+        ? []
+        : ['  chat with it:  npm run dev  (starts the Microsoft 365 Agents Playground against this bot)']),
       '',
     ].join('\n'),
   );

@@ -62,3 +62,31 @@ export interface ChatPort {
     teamId?: string,
   ): Promise<ChatMember | undefined>;
 }
+
+/**
+ * The conversation's service URL is not a Bot Connector the bot trusts (see src/domain/channelTrust.ts):
+ * nothing was sent. Not an outage, and retrying does not help.
+ */
+export class UntrustedServiceUrlError extends Error {
+  constructor() {
+    super('the conversation service URL is not a trusted Bot Connector; nothing was sent');
+    this.name = 'UntrustedServiceUrlError';
+  }
+}
+
+/**
+ * Whether Teams may have created a message although the post failed: a reset or timeout mid-call, or a
+ * 408/5xx answer (the Bot Connector can create the message and still fail the answer). False only when it
+ * certainly did not: refused (4xx), throttled (429), unavailable (503), never connected, or not trusted.
+ */
+export function mayHaveBeenDelivered(err: unknown): boolean {
+  if (err instanceof UntrustedServiceUrlError) return false;
+  const failure = (err as { cause?: unknown })?.cause ?? err;
+  const status = (failure as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number') return status === 408 || (status >= 500 && status !== 503);
+  const code = (failure as { code?: unknown })?.code;
+  if (typeof code === 'string' && NEVER_CONNECTED.has(code)) return false;
+  return true;
+}
+
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);

@@ -29,6 +29,12 @@ export interface DocumentStore {
   get<T extends object>(container: ContainerName, id: string): Promise<Stored<T> | undefined>;
   /** Create-if-absent: throws AlreadyExistsError when a document with that id exists. */
   create<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>>;
+  /**
+   * Create-if-absent for many documents at once (pool imports): answers, in order, whether each was created
+   * (false: a document with that id was already there). Each document is its own create; there is no
+   * transaction across them, so a crash part-way leaves the first ones written.
+   */
+  createMany<T extends object>(container: ContainerName, docs: { id: string; doc: T }[]): Promise<boolean[]>;
   /** Replace only if the stored etag still matches: throws ConflictError when stale, NotFoundError when gone. */
   replace<T extends object>(container: ContainerName, id: string, doc: T, etag: string): Promise<Stored<T>>;
   /** Unconditional write; only for data with last-writer-wins semantics (bot state written with '*'). */

@@ -1,4 +1,4 @@
-import { Container, CosmosClient, Database, ErrorResponse, SqlParameter } from '@azure/cosmos';
+import { Container, CosmosClient, Database, ErrorResponse, JSONObject, SqlParameter } from '@azure/cosmos';
 import type { TokenCredential } from '@azure/identity';
 import {
   AlreadyExistsError,
@@ -76,6 +76,42 @@ export class CosmosDocumentStore implements DocumentStore {
         throw new AlreadyExistsError(`${container}/${id} already exists`, container, id);
       throw asOutage(err);
     }
+  }
+
+  async createMany<T extends object>(
+    container: ContainerName,
+    docs: { id: string; doc: T }[],
+  ): Promise<boolean[]> {
+    const created: boolean[] = [];
+    // The SDK's bulk API: one request per partition key range and 100 operations, not one per document.
+    for (let start = 0; start < docs.length; start += BULK_CHUNK) {
+      const chunk = docs.slice(start, start + BULK_CHUNK);
+      const results = await this.container(container)
+        .items.bulk(
+          chunk.map(({ id, doc }) => ({
+            operationType: 'Create' as const,
+            resourceBody: { ...strip(doc), id } as JSONObject,
+          })),
+          { continueOnError: true },
+        )
+        .catch((err: unknown) => {
+          throw asOutage(err);
+        });
+      results.forEach((result, i) => {
+        if (result.statusCode === 201) created.push(true);
+        else if (result.statusCode === 409) created.push(false);
+        else
+          throw asOutage(
+            Object.assign(
+              new Error(`bulk create of ${container}/${chunk[i].id} answered ${result.statusCode}`),
+              {
+                code: result.statusCode,
+              },
+            ),
+          );
+      });
+    }
+    return created;
   }
 
   async replace<T extends object>(
@@ -194,6 +230,9 @@ function whereClause(filter: Filter): { where: string; parameters: SqlParameter[
   });
   return { where: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', parameters };
 }
+
+/** Operations per bulk call (the service's limit per batch). */
+const BULK_CHUNK = 100;
 
 const SYSTEM_FIELDS = ['_rid', '_self', '_ts', '_attachments', '_etag'];
 

@@ -140,6 +140,21 @@ export class SqliteDocumentStore implements DocumentStore {
     return toStored<T>(id, etag, body);
   }
 
+  async createMany<T extends object>(
+    container: ContainerName,
+    docs: { id: string; doc: T }[],
+  ): Promise<boolean[]> {
+    const insert = this.sql(
+      `INSERT INTO "${table(container)}" (id, etag, body) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+    );
+    // One transaction for the batch: one commit instead of one per document.
+    return guarded(() =>
+      this.db.transaction(() =>
+        docs.map(({ id, doc }) => insert.run(id, newEtag(), serialize(id, doc)).changes === 1),
+      )(),
+    );
+  }
+
   async replace<T extends object>(
     container: ContainerName,
     id: string,

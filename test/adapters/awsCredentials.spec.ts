@@ -61,6 +61,9 @@ describe('keyless AWS credentials: an Entra ID token exchanged with STS AssumeRo
       AWS_WEB_IDENTITY_AUDIENCE: AUDIENCE,
       AWS_REGION: 'eu-central-1',
       AZURE_TENANT_ID: TENANT,
+      // AWS access makes a deployment, which the bot serves with its own identity (anonymousMode.spec.ts).
+      MicrosoftAppId: '3c9f1b7e-2a4d-4e8f-9b6c-1d2e3f4a5b6c',
+      MicrosoftAppPassword: 'secret',
       ...fake.env(),
     }).aws!;
   }

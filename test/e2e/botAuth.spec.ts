@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { installedForUser, personalConversationId, personalMessage } from '../support/activities';
 import { ChannelTokenIssuer } from '../support/channelTokenIssuer';
+import { FakeBotConnector } from '../support/fakeBotConnector';
 import { startTestApp, TestApp } from '../support/testApp';
 import { users } from '../support/users';
 
@@ -15,12 +16,22 @@ describe('bot authentication: only the channel, with a valid token, gets a turn'
     jest.spyOn(console, 'error').mockImplementation(() => undefined);
     issuer = new ChannelTokenIssuer();
     await issuer.start();
+    const connector = new FakeBotConnector();
+    await connector.start();
     t = await startTestApp({
-      env: { MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'not-used-here', ...issuer.botSettings() },
+      connector,
+      env: {
+        MicrosoftAppId: APP_ID,
+        MicrosoftAppPassword: 'not-used-here',
+        // With an app id the bot calls Bot Framework hosts only; the fake connector is added by name.
+        TRUSTED_SERVICE_URLS: connector.url,
+        ...issuer.botSettings(),
+      },
     });
   });
   afterAll(async () => {
     await t.close();
+    await t.connector.stop();
     await issuer.stop();
     jest.restoreAllMocks();
   });

@@ -98,6 +98,20 @@ describe.each(adapters)('document store contract: %s', (_name, make) => {
     losers.forEach((l) => expect(l.reason).toBeInstanceOf(AlreadyExistsError));
   });
 
+  it('creates many documents at once, if absent, and says which were new', async () => {
+    await store.create<Item>('mailboxes', 'm-2', { name: 'there before' });
+    const docs = Array.from({ length: 250 }, (_, i) => ({ id: `m-${i}`, doc: { name: `n${i}`, n: i } }));
+    const created = await store.createMany<Item>('mailboxes', docs);
+    expect(created).toHaveLength(250);
+    expect(created.filter((c) => !c)).toHaveLength(1);
+    expect(created[2]).toBe(false);
+    expect((await store.get<Item>('mailboxes', 'm-2'))?.name).toBe('there before');
+    expect(await store.get<Item>('mailboxes', 'm-249')).toMatchObject({ name: 'n249', n: 249 });
+    expect(await store.count('mailboxes', {})).toBe(250);
+    expect(await store.createMany<Item>('mailboxes', docs)).toEqual(Array(250).fill(false));
+    expect(await store.createMany<Item>('mailboxes', [])).toEqual([]);
+  });
+
   it('replaces with the current etag and refuses a stale one', async () => {
     const v1 = await store.create<Item>('requests', 'r1', { name: 'v1' });
     const v2 = await store.replace<Item>('requests', 'r1', { name: 'v2' }, v1._etag);

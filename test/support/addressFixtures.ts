@@ -26,7 +26,13 @@ export function poolCsv(mailboxes: number, perMailbox: number, prefix = 'aws'): 
 /** The address use cases over a given store, wired the way createApp wires them (no chat needed). */
 export function addressUseCases(
   store: DocumentStore,
-  options: { settings?: Partial<AppConfig['addresses']>; clock?: ManualClock; random?: () => number } = {},
+  options: {
+    settings?: Partial<AppConfig['addresses']>;
+    clock?: ManualClock;
+    random?: () => number;
+    /** MAILBOX: the central mailbox, never a pool alias. */
+    centralMailbox?: string;
+  } = {},
 ) {
   const clock = options.clock ?? new ManualClock();
   const logger = createLogger('silent');
@@ -48,6 +54,8 @@ export function addressUseCases(
     }),
     leases: new Leases(store, clock),
     strategy: settings.strategy,
+    plusAddress: settings.plusAddress,
+    centralMailbox: options.centralMailbox,
     buckets,
   });
   const addresses = new AddressRegistry({

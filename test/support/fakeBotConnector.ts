@@ -15,6 +15,17 @@ export interface ConnectorCall {
   targetActivityId?: string;
   body: any;
   authorization?: string;
+  /** Set when the connector created the message and then failed its answer with this status (a fault). */
+  answeredWith?: number;
+}
+
+/** A fault the fake connector injects into the next matching calls (see FakeBotConnector.fail). */
+interface Fault {
+  match: (call: { method: string; path: string; body: any }) => boolean;
+  status: number;
+  /** True: the message is created (recorded) and only the answer fails, as a 500 can. False: refused. */
+  created: boolean;
+  times: number;
 }
 
 /**
@@ -27,11 +38,29 @@ export class FakeBotConnector {
   readonly members = new Map<string, Set<string>>();
   /** Users for whom Teams refuses a 1:1 chat (the app is not installed for them). */
   readonly personalChatRefused = new Set<string>();
-  /** Added to every answer (benches: Teams' real latency). */
-  latencyMs = 0;
   private server?: http.Server;
   private counter = 1000;
+  private readonly faults: Fault[] = [];
+  /** Every answer waits this long (a slow Teams; benches: Teams' real latency), after the call is recorded. */
+  latencyMs = 0;
   url = '';
+
+  /**
+   * The next `times` calls that `match` are answered with `status`: refused (nothing created, like 429/503/403)
+   * or, with `created`, recorded as sent and then answered with the error (a 500 after the fact).
+   */
+  fail(
+    match: Fault['match'],
+    status: number,
+    { created = false, times = 1 }: { created?: boolean; times?: number } = {},
+  ): void {
+    this.faults.push({ match, status, created, times });
+  }
+
+  /** Teams is back: the faults still pending are dropped. */
+  heal(): void {
+    this.faults.length = 0;
+  }
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -90,7 +119,6 @@ export class FakeBotConnector {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs)); // a slow remote service
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
@@ -99,9 +127,29 @@ export class FakeBotConnector {
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent); // v3 conversations {id} …
     const method = req.method ?? 'GET';
     const base = { method, path: url.pathname, body, authorization: req.headers.authorization };
+    const fault = this.faults.find((f) => f.times > 0 && f.match(base));
+    if (fault) {
+      fault.times--;
+      if (fault.created)
+        this.calls.push({
+          ...base,
+          kind: parts[4] ? 'reply' : 'post',
+          conversationId: parts[2],
+          activityId: this.nextId(),
+          answeredWith: fault.status,
+        });
+      res.writeHead(fault.status, { 'content-type': 'application/json', 'retry-after': '0' });
+      res.end(JSON.stringify({ error: { code: 'ServiceError', message: 'injected fault' } }));
+      return;
+    }
+    const latency = this.latencyMs;
     const send = (status: number, payload?: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(payload === undefined ? '' : JSON.stringify(payload));
+      const answer = () => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(payload === undefined ? '' : JSON.stringify(payload));
+      };
+      if (latency > 0) setTimeout(answer, latency);
+      else answer();
     };
 
     if (parts[0] !== 'v3' || parts[1] !== 'conversations') return send(404, { error: { code: 'NotFound' } });

@@ -25,6 +25,8 @@ export interface TestAppOptions {
   connector?: FakeBotConnector;
   /** Test-only switches of the app (see AppOverrides). */
   overrides?: Omit<AppOverrides, 'clock' | 'logger' | 'startTimers'>;
+  /** Keep every log line in `logs` (default); long runs (fuzz, benches) turn it off to keep memory flat. */
+  keepLogs?: boolean;
 }
 
 export interface TestApp {
@@ -85,11 +87,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(deployment && !graphGiven ? { GRAPH_BASE_URL: UNREACHABLE_GRAPH } : {}),
     ...options.env,
   };
-  const config = loadConfig(env);
+  // In-process tests run the anonymous bot on loopback with API, mailbox and public-URL settings that all
+  // point at loopback fakes; the real process refuses that combination (test/security/anonymousMode.spec.ts).
+  const config = loadConfig(env, { guardAnonymousBot: false });
   const logs: string[] = [];
+  const keepLogs = options.keepLogs ?? true;
   const sink = new Writable({
     write(chunk, _enc, cb) {
-      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      if (keepLogs) logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
       cb();
     },
   });

@@ -19,6 +19,8 @@ export interface TokenOptions {
   expiresIn?: number;
   /** Sign with a key the JWKS does not publish. */
   foreignKey?: boolean;
+  /** Leave out `exp` (a token that would be good forever). */
+  noExpiry?: boolean;
 }
 
 /**
@@ -63,7 +65,7 @@ export class TokenIssuer {
   async token(options: TokenOptions = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const tid = options.tid === undefined ? this.tenant : options.tid;
-    return new SignJWT({
+    const jwt = new SignJWT({
       ...(options.scp === undefined ? { roles: options.roles ?? [] } : { scp: options.scp }),
       oid: options.oid ?? 'a0000000-0000-0000-0000-00000000a0a0',
       ...(options.name ? { name: options.name } : {}),
@@ -72,9 +74,9 @@ export class TokenIssuer {
       .setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' })
       .setIssuer(options.issuer ?? (options.v1 ? this.issuerV1 : this.issuer))
       .setAudience(options.audience ?? (options.v1 ? this.audience : this.clientId))
-      .setIssuedAt(now - 60)
-      .setExpirationTime(now + (options.expiresIn ?? 3600))
-      .sign(options.foreignKey ? this.keys!.foreign : this.keys!.privateKey);
+      .setIssuedAt(now - 60);
+    if (!options.noExpiry) jwt.setExpirationTime(now + (options.expiresIn ?? 3600));
+    return jwt.sign(options.foreignKey ? this.keys!.foreign : this.keys!.privateKey);
   }
 
   /** A delegated token for a person, as the tab gets it (NAA or Teams SSO). */

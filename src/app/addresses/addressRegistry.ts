@@ -66,6 +66,18 @@ export interface AllocateInput {
   by: Principal;
 }
 
+/** An address just claimed, and what its record was before (null: it did not exist). */
+interface Claimed {
+  record: Stored<AddressRecord>;
+  before: AddressRecord | null;
+  /** False when another run for the same request had created it (plus addresses): nothing to record. */
+  fresh?: false;
+}
+
+function requestKey(requestId: string): string {
+  return `request:${requestId}`;
+}
+
 export interface AddressSettings {
   strategy: 'pool' | 'plus';
   plusAddress?: string;
@@ -118,7 +130,11 @@ export class AddressRegistry {
     this.assigned = new AssignedIndex(deps.store);
   }
 
-  /** Hands out a new address for an AWS account; throws PoolExhaustedError or an InvalidAddressInputError. */
+  /**
+   * Hands out a new address for an AWS account; throws PoolExhaustedError or an InvalidAddressInputError.
+   * With a request id, at most one address per request, however often and however concurrently it is asked
+   * (a request's work run again after a crash, or by two instances): the `request:<id>` key decides.
+   */
   async allocate(input: AllocateInput): Promise<AddressRecord> {
     const nameProblem = accountNameProblem(input.accountName);
     if (nameProblem) throw new InvalidAddressInputError(nameProblem);
@@ -130,41 +146,95 @@ export class AddressRegistry {
       purpose: input.purpose,
       requestId: input.requestId,
     };
-    const record =
+    if (input.requestId) {
+      const given = await this.givenToRequest(input.requestId);
+      if (given) {
+        await this.recordAllocation(given, input); // a no-op unless a crash cut it off the first time
+        return given;
+      }
+    }
+    const claimed =
       this.deps.settings.strategy === 'plus'
         ? await this.allocatePlus(assignment, input.by)
         : await this.allocateFromPool(assignment, input.by);
-    await this.assigned.add(record.address).catch((err) => {
-      this.deps.logger.error({ err }, 'could not add an allocated address to the assigned index');
-    });
-    for (const subject of [record.address, input.requestId].filter((s): s is string => !!s)) {
-      await this.deps.audit.record({
-        subject,
-        action: 'address.allocated',
-        actorId: input.by.id,
-        actorName: input.by.name,
-        after: snapshot(record),
-        detail: subject === record.address && input.requestId ? `request ${input.requestId}` : undefined,
-      });
+    if (input.requestId && !(await this.bindToRequest(input.requestId, claimed.record.address))) {
+      // Another run for the same request was faster: give this one back and answer theirs.
+      const { record: mine, before } = claimed;
+      await (
+        before
+          ? writeIfUnchanged(this.deps.store, 'addresses', mine.address, mine, before)
+          : this.deps.store.delete('addresses', mine.address, mine._etag)
+      ).catch((err) => this.deps.logger.error({ err }, 'could not give back a doubly allocated address'));
+      const theirs = await this.givenToRequest(input.requestId);
+      if (theirs) return theirs;
+      throw new AddressConflictError('The request was given an address at the same moment; try again.');
     }
+    const record = claimed.record;
+    if (claimed.fresh === false) return withoutStoreFields(record);
+    await this.recordAllocation(record, input);
     await this.deps.afterAllocation?.().catch((err) => {
       this.deps.logger.error({ err }, 'pool level check after an allocation failed');
     });
     return withoutStoreFields(record);
   }
 
-  private async allocatePlus(assignment: Assignment, by: Principal): Promise<AddressRecord> {
+  /**
+   * The address in the assigned index, and the allocation's audit events on the address and the request (once
+   * per request when there is one).
+   */
+  private async recordAllocation(record: AddressRecord, input: AllocateInput): Promise<void> {
+    await this.assigned.add(record.address).catch((err) => {
+      this.deps.logger.error({ err }, 'could not add an allocated address to the assigned index');
+    });
+    for (const subject of [record.address, input.requestId].filter((s): s is string => !!s)) {
+      await this.deps.audit.record(
+        {
+          subject,
+          action: 'address.allocated',
+          actorId: input.by.id,
+          actorName: input.by.name,
+          after: snapshot(record),
+          detail: subject === record.address && input.requestId ? `request ${input.requestId}` : undefined,
+        },
+        input.requestId ? { once: `allocated:${input.requestId}` } : {},
+      );
+    }
+  }
+
+  /** The address a request was given: its `request:<id>` key, or (a crash before the key) its record. */
+  private async givenToRequest(requestId: string): Promise<AddressRecord | undefined> {
+    const key = await this.deps.store.get<{ address: string }>('addressKeys', requestKey(requestId));
+    const keyed = key && (await this.deps.store.get<AddressRecord>('addresses', key.address));
+    if (keyed?.requestId === requestId) return withoutStoreFields(keyed);
+    const found = await this.byRequestId(requestId);
+    if (found) await this.bindToRequest(requestId, found.address);
+    return found;
+  }
+
+  /** Create-if-absent: true when `address` is now the request's, false when another address was first. */
+  private async bindToRequest(requestId: string, address: string): Promise<boolean> {
+    const key = requestKey(requestId);
+    if (await writeIfUnchanged(this.deps.store, 'addressKeys', key, undefined, { address })) return true;
+    return (await this.deps.store.get<{ address: string }>('addressKeys', key))?.address === address;
+  }
+
+  private async allocatePlus(assignment: Assignment, by: Principal): Promise<Claimed> {
     const base = this.deps.settings.plusAddress;
     if (!base) throw new AddressError('PLUS_ADDRESS is not set, so no plus address can be made.');
     const { address, problem } = plusAddressFor(base, assignment.accountName);
     if (!address) throw new InvalidAddressInputError(problem!);
     const record = newPlusRecord(address, base, assignment, by, this.now());
     const created = await writeIfUnchanged(this.deps.store, 'addresses', address, undefined, record);
-    if (!created)
+    if (!created) {
+      const existing = await this.deps.store.get<AddressRecord>('addresses', address);
+      // The same request asking again at the same moment gets the same plus address, not a refusal.
+      if (assignment.requestId && existing?.requestId === assignment.requestId)
+        return { record: existing, before: null, fresh: false };
       throw new AddressConflictError(
         `\`${address}\` was handed out before, and a plus address is never reused: pick another account name.`,
       );
-    return created;
+    }
+    return { record: created, before: null };
   }
 
   /**
@@ -172,7 +242,7 @@ export class AddressRegistry {
    * the etag just read; concurrent callers mostly look at different aliases. When sampling keeps missing
    * (a nearly empty pool), a query decides, so "pool exhausted" is only said when nothing is free.
    */
-  private async allocateFromPool(assignment: Assignment, by: Principal): Promise<AddressRecord> {
+  private async allocateFromPool(assignment: Assignment, by: Principal): Promise<Claimed> {
     let sampled = 0;
     let bucket = Math.floor(this.random() * POOL_BUCKETS);
     for (
@@ -214,11 +284,12 @@ export class AddressRegistry {
   }
 
   /** Claims one alias if it is still free; undefined when it is taken or someone was faster. */
-  private async claim(address: string, assignment: Assignment, by: Principal) {
+  private async claim(address: string, assignment: Assignment, by: Principal): Promise<Claimed | undefined> {
     const current = await this.deps.store.get<AddressRecord>('addresses', address);
     const next = current && claimFromPool(withoutStoreFields(current), assignment, by, this.now());
     if (!next) return undefined;
-    return writeIfUnchanged(this.deps.store, 'addresses', address, current, next);
+    const record = await writeIfUnchanged(this.deps.store, 'addresses', address, current, next);
+    return record && { record, before: withoutStoreFields(current) };
   }
 
   async get(addressInput: string): Promise<AddressRecord | undefined> {

@@ -24,17 +24,22 @@ export class PoolBuckets {
       if (list) list.push(address);
       else byBucket.set(bucket, [address]);
     }
-    await Promise.all(
-      [...byBucket].map(([bucket, added]) =>
-        changeDocument<{ aliases: string[] }>(
-          this.store,
-          'addressKeys',
-          key(bucket),
-          (doc) => ({ aliases: [...new Set([...(doc?.aliases ?? []), ...added])] }),
-          50,
-        ),
-      ),
-    );
+    // One bucket at a time: with a large pool each document holds thousands of aliases, and changing all
+    // 64 at once would hold them all in memory together (hundreds of MB at a million aliases).
+    for (const [bucket, added] of byBucket) {
+      await changeDocument<{ aliases: string[] }>(
+        this.store,
+        'addressKeys',
+        key(bucket),
+        (doc) => {
+          const aliases = new Set(doc?.aliases);
+          const before = aliases.size;
+          for (const address of added) aliases.add(address);
+          return aliases.size === before ? undefined : { aliases: [...aliases] };
+        },
+        50,
+      );
+    }
   }
 }
 

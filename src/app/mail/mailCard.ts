@@ -142,7 +142,8 @@ export function mailAlertCardFor(mail: MailRecord, now: Date): AdaptiveCard {
     };
   } else {
     // A secret (or a record from before issue 11): masked, with Reveal while it lives.
-    const expired = mail.secretState !== 'none' && isSecretExpired(mail, now);
+    const lost = mail.secretState === 'lost';
+    const expired = mail.secretState !== 'none' && !lost && isSecretExpired(mail, now);
     const live = mail.secretState === 'live' && !expired;
     data = {
       ...base,
@@ -154,11 +155,13 @@ export function mailAlertCardFor(mail: MailRecord, now: Date): AdaptiveCard {
       secretShown:
         mail.secretState === 'none' || !mail.secretType
           ? 'none in this mail'
-          : expired
-            ? `expired at ${formatTime(mail.expiresAt)}`
-            : mail.secretType === 'code'
-              ? '••••••  (Reveal shows it to you only)'
-              : 'hidden  (Reveal shows it to you only)',
+          : lost
+            ? 'not kept: the relay of this mail was cut off; read it in the shared mailbox'
+            : expired
+              ? `expired at ${formatTime(mail.expiresAt)}`
+              : mail.secretType === 'code'
+                ? '••••••  (Reveal shows it to you only)'
+                : 'hidden  (Reveal shows it to you only)',
       showReveal: isTrusted(mail) && live,
     };
   }

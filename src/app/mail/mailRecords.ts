@@ -74,12 +74,20 @@ export interface MailRecord {
   awsAccountId?: string;
   owner?: Owner;
   secretType?: 'code' | 'link';
-  /** live → expired; none when there was nothing to keep. */
-  secretState?: 'live' | 'expired' | 'none';
+  /**
+   * live → expired; none when there was nothing to keep; lost when a relay was cut off before the secret was
+   * kept (the card then says so and offers no Reveal).
+   */
+  secretState?: 'live' | 'expired' | 'none' | 'lost';
   expiresAt?: string;
   /** The UTC day (YYYY-MM-DD) whose on-call digest lists this mail. */
   digestDay?: string;
   posted?: PostedMessage;
+  /** While `processing`: the relay holding the mail holds it until then; after that the sweeper retakes it. */
+  leaseUntil?: string;
+  /** Failed Teams posts so far, and whether on-call was alerted about them (MAIL_POST_ATTEMPTS). */
+  attempts?: number;
+  alerted?: boolean;
   claimedBy?: { id: string; name: string; at: string };
   /** Records written before issue 11. */
   mailClass?: LegacyMailClass;
@@ -117,7 +125,7 @@ export interface MailFigures {
 
 const MAIL_ID = /^[0-9a-f]{64}$/;
 
-/** A mail another instance started longer ago than this is taken over (it crashed mid-way). */
+/** A record without a lease (written before the sweeper) is taken over after this (it crashed mid-way). */
 const TAKEOVER_AFTER_MS = 5 * 60_000;
 
 const TALLY_SHARDS = 8;
@@ -140,21 +148,40 @@ export class MailRecords {
   }
 
   /**
-   * The exactly-once guard: create-if-absent on the mail id. A mail abandoned mid-way (crashed, or kept
+   * The exactly-once guard: create-if-absent on the mail id, with everything the relay decided (so the sweeper
+   * can finish it from the record alone) and a lease. A mail abandoned mid-way (its lease lapsed, or kept
    * while no on-call channel existed) is taken over by etag; undefined when someone else has it.
    */
-  async claim(mailId: string, source: MailSource): Promise<HeldMail | undefined> {
-    const fresh: MailRecord = {
-      mailId,
-      state: 'processing',
-      startedAt: this.clock.now().toISOString(),
-      source,
-    };
-    const created = await writeIfUnchanged(this.store, 'mails', mailId, undefined, fresh);
+  async claim(fresh: MailRecord & { state: 'processing' }): Promise<HeldMail | undefined> {
+    const created = await writeIfUnchanged(this.store, 'mails', fresh.mailId, undefined, fresh);
     if (created) return created;
-    const existing = await this.store.get<MailRecord>('mails', mailId);
+    const existing = await this.store.get<MailRecord>('mails', fresh.mailId);
     if (!existing || !isAbandoned(existing, this.clock.now())) return undefined;
-    return writeIfUnchanged(this.store, 'mails', mailId, existing, fresh);
+    return writeIfUnchanged(this.store, 'mails', fresh.mailId, existing, fresh);
+  }
+
+  /** Mails whose relay did not finish and whose lease has lapsed (crashed, or waiting to retry a post). */
+  async stuck(limit = 200): Promise<HeldMail[]> {
+    const now = this.clock.now();
+    const processing = await this.store.query<MailRecord>(
+      'mails',
+      { state: 'processing' },
+      { orderBy: 'startedAt', limit },
+    );
+    return processing.filter((mail) => isAbandoned(mail, now));
+  }
+
+  /** Holds a stuck mail for `leaseMs` more, by etag: undefined when another instance retook it first. */
+  retake(held: HeldMail, leaseMs: number): Promise<HeldMail | undefined> {
+    const leaseUntil = new Date(this.clock.now().getTime() + leaseMs).toISOString();
+    return writeIfUnchanged(this.store, 'mails', held.mailId, held, { ...held, leaseUntil });
+  }
+
+  /** Secrets past their expiry, whatever state their mail is in (the purge). */
+  async expiredSecrets(limit = 500): Promise<SecretRecord[]> {
+    const now = this.clock.now().getTime();
+    const oldest = await this.store.query<SecretRecord>('secrets', {}, { orderBy: 'expiresAt', limit });
+    return oldest.filter((s) => Date.parse(s.expiresAt) <= now || Number.isNaN(Date.parse(s.expiresAt)));
   }
 
   /** Writes the next version over the one held; undefined when it changed meanwhile. */
@@ -254,5 +281,7 @@ export class MailRecords {
 
 function isAbandoned(mail: MailRecord, now: Date): boolean {
   if (mail.state === 'no-channel') return true;
-  return mail.state === 'processing' && now.getTime() - Date.parse(mail.startedAt) > TAKEOVER_AFTER_MS;
+  if (mail.state !== 'processing') return false;
+  if (mail.leaseUntil) return Date.parse(mail.leaseUntil) <= now.getTime();
+  return now.getTime() - Date.parse(mail.startedAt) > TAKEOVER_AFTER_MS;
 }

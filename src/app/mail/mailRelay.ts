@@ -2,6 +2,7 @@ import {
   classifyRootMail,
   destinationOf,
   findCode,
+  ROUTING_RULES,
   type MailKind,
   type OwnerStatus,
   type RootMailClass,
@@ -16,10 +17,11 @@ import type { ChatPort } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { DirectoryPort } from '../../ports/directory';
 import type { AddressRegistry } from '../addresses/addressRegistry';
+import type { OnCallAlerts } from '../alerts';
 import type { AuditLog } from '../auditLog';
 import type { ChannelSetting, ConversationDirectory } from '../conversations';
 import { Limiter } from '../limiter';
-import { labelOf, mailAlertCardFor, ownerMailCardFor } from './mailCard';
+import { isSecretExpired, labelOf, mailAlertCardFor, ownerMailCardFor } from './mailCard';
 import {
   dayOf,
   HeldMail,
@@ -48,7 +50,15 @@ export interface EmailChangeCodes {
 /** What happened to one mail; returned to the inject endpoint, logged for the others. */
 export interface RelayOutcome {
   mailId: string;
-  outcome: 'posted' | 'sent-to-owner' | 'digest' | 'recorded' | 'handed-over' | 'no-channel' | 'duplicate';
+  outcome:
+    | 'posted'
+    | 'sent-to-owner'
+    | 'digest'
+    | 'recorded'
+    | 'handed-over'
+    | 'no-channel'
+    | 'duplicate'
+    | 'retrying';
   class?: RootMailClass;
   kind?: MailKind;
   trust?: Trust;
@@ -75,14 +85,21 @@ export interface MailRelayDeps {
   emailChangeCodes?: EmailChangeCodes;
   /** Most mails relayed at once; a burst waits its turn here instead of contending for the store. */
   concurrency?: number;
+  /** On-call alerts: a mail whose post keeps failing is reported after `alertAfterAttempts`. */
+  alerts?: Pick<OnCallAlerts, 'raise'>;
+  /** MAIL_RELAY_LEASE_SECONDS (ms) and MAIL_POST_ATTEMPTS; defaults 2 minutes and 5. */
+  leaseMs?: number;
+  alertAfterAttempts?: number;
 }
 
-/** What the relay knows of one mail once it is read, claimed and classified. */
+/**
+ * What the relay knows of one mail once it is read, classified and claimed — all of it in the claimed record
+ * (and the secret in `secrets`), so that the sweeper can finish a relay another instance did not.
+ */
 interface Relaying {
   claim: HeldMail;
-  mail: ReadMail;
-  verdict: RootMailVerdict;
-  recipient?: AddressRecord;
+  rule: RoutingRule;
+  secret?: { type: 'code' | 'link'; value: string };
   doc: MailRecord;
   now: Date;
   timing: { started: bigint; fetchedAt: bigint; parsedAt: bigint };
@@ -90,6 +107,11 @@ interface Relaying {
 
 const RELAY_CONCURRENCY = 16;
 const SUBJECT_LENGTH = 200;
+const DEFAULT_LEASE_MS = 2 * 60_000;
+const DEFAULT_ALERT_AFTER = 5;
+/** Waits between failed posts: 30 s, 1, 2, 4 … minutes, at most 15. */
+const RETRY_BASE_MS = 30_000;
+const RETRY_MAX_MS = 15 * 60_000;
 
 /**
  * The pipeline every source feeds (Graph, the inject endpoint, SMTP): read → exactly-once guard → which
@@ -113,24 +135,96 @@ export class MailRelay {
     const { records, clock, logger } = this.deps;
     const mail = await readMail(raw);
     const parsedAt = process.hrtime.bigint();
-    const claim = await records.claim(mail.mailId, source);
-    if (!claim) {
-      logger.info({ mailId: mail.mailId, source }, 'mail already relayed; duplicate ignored');
-      return { mailId: mail.mailId, outcome: 'duplicate' };
-    }
-
     const verdict = classifyRootMail(
       { ...mail.facts, internalDomains: this.deps.internalDomains },
       { extraSenderDomains: this.deps.extraSenderDomains },
     );
     const recipient = await this.deps.addresses.findRecipient(mail.recipients);
     const now = clock.now();
+    const doc = this.recordOf(mail, verdict, recipient, source, now);
+    const claim = await records.claim(doc);
+    if (!claim) {
+      logger.info({ mailId: mail.mailId, source }, 'mail already relayed; duplicate ignored');
+      return { mailId: mail.mailId, outcome: 'duplicate' };
+    }
+    const secret = verdict.secret && { type: verdict.secret.type, value: verdict.secret.value };
+    // Kept at once, so that whoever finishes this relay (this instance or the sweeper) can offer Reveal.
+    if (secret) await records.keepSecret(this.secretRecord(doc, secret));
+    return this.route({
+      claim,
+      rule: verdict.routing,
+      secret,
+      doc,
+      now,
+      timing: { started, fetchedAt, parsedAt },
+    });
+  }
+
+  /**
+   * The sweeper's way in: finishes a mail whose relay did not (the process died, or its post failed and its
+   * wait is over), from its record and its kept secret. Retaken by etag first, so one instance does it.
+   */
+  resume(stuck: HeldMail): Promise<RelayOutcome | undefined> {
+    return this.slots.run(async () => {
+      const { records, logger } = this.deps;
+      const held = await records.retake(stuck, this.leaseMs);
+      if (!held) return undefined; // another instance was faster
+      const rule = held.routing && ROUTING_RULES[held.routing];
+      if (!rule || !held.class) {
+        // A claim from before the record carried its routing: nothing to finish it from.
+        logger.error(
+          { mailId: held.mailId },
+          'a mail whose relay was cut off cannot be finished; see the mailbox',
+        );
+        await records.save(held, {
+          ...held,
+          state: 'recorded',
+          destination: 'recorded',
+          leaseUntil: undefined,
+        });
+        return undefined;
+      }
+      let doc: MailRecord = held;
+      let secret: Relaying['secret'];
+      if (held.secretState === 'live') {
+        const kept = await records.secretOf(held.mailId);
+        if (kept) secret = { type: kept.type, value: kept.value };
+        else if (!isSecretExpired(held, this.deps.clock.now())) doc = { ...doc, secretState: 'lost' }; // cut off before it was kept: no Reveal that cannot work
+      }
+      logger.warn(
+        { mailId: held.mailId, attempts: held.attempts ?? 0 },
+        'finishing a mail whose relay did not',
+      );
+      const started = process.hrtime.bigint();
+      return this.route({
+        claim: held,
+        rule,
+        secret,
+        doc,
+        now: this.deps.clock.now(),
+        timing: { started, fetchedAt: started, parsedAt: started },
+      });
+    });
+  }
+
+  private get leaseMs(): number {
+    return this.deps.leaseMs ?? DEFAULT_LEASE_MS;
+  }
+
+  private recordOf(
+    mail: ReadMail,
+    verdict: RootMailVerdict,
+    recipient: AddressRecord | undefined,
+    source: MailSource,
+    now: Date,
+  ): MailRecord & { state: 'processing' } {
     const expiresAt = new Date(now.getTime() + this.deps.secretTtlMinutes * 60_000).toISOString();
-    const doc: MailRecord = {
-      mailId: claim.mailId,
-      state: claim.state,
-      startedAt: claim.startedAt,
-      source: claim.source,
+    return {
+      mailId: mail.mailId,
+      state: 'processing',
+      startedAt: now.toISOString(),
+      leaseUntil: new Date(now.getTime() + this.leaseMs).toISOString(),
+      source,
       class: verdict.class,
       kind: verdict.kind,
       routing: verdict.routing.id,
@@ -150,25 +244,26 @@ export class MailRelay {
       secretState: verdict.secret ? 'live' : 'none',
       expiresAt: verdict.secret ? expiresAt : undefined,
     };
-    const r: Relaying = {
-      claim,
-      mail,
-      verdict,
-      recipient,
-      doc,
-      now,
-      timing: { started, fetchedAt, parsedAt },
-    };
+  }
 
+  private secretRecord(doc: MailRecord, secret: NonNullable<Relaying['secret']>): SecretRecord {
+    return {
+      mailId: doc.mailId,
+      type: secret.type,
+      value: secret.value,
+      expiresAt: doc.expiresAt!,
+      ttl: this.deps.secretTtlMinutes * 60,
+    };
+  }
+
+  private async route(r: Relaying): Promise<RelayOutcome> {
     const handedOver = await this.handToAdoption(r);
     if (handedOver) return handedOver;
-
-    const rule = verdict.routing;
-    const ownerStatus = await this.ownerStatusFor(rule, recipient);
-    const destination = destinationOf(rule, ownerStatus);
+    const ownerStatus = await this.ownerStatusFor(r.rule, r.doc.owner);
+    const destination = destinationOf(r.rule, ownerStatus);
     if (destination === 'recorded') return this.finish(r, { state: 'recorded', destination, ownerStatus });
     if (destination === 'digest') return this.toDigest(r, ownerStatus);
-    if (destination === 'owner') return this.toOwner(r, rule);
+    if (destination === 'owner') return this.toOwner(r, r.rule);
     return this.toOnCall(r, destination, ownerStatus);
   }
 
@@ -177,13 +272,13 @@ export class MailRelay {
    * then it is neither posted nor stored. Undefined when nobody took it (it is posted like any secret).
    */
   private async handToAdoption(r: Relaying): Promise<RelayOutcome | undefined> {
-    const { verdict, recipient, doc } = r;
+    const { doc } = r;
     const taker = this.deps.emailChangeCodes;
-    const code = verdict.secret?.type === 'code' ? verdict.secret.value : undefined;
-    if (!taker || !recipient || !code || verdict.trust !== 'trusted' || verdict.kind !== 'email-change-code')
+    const code = r.secret?.type === 'code' ? r.secret.value : undefined;
+    if (!taker || !doc.address || !code || doc.trust !== 'trusted' || doc.kind !== 'email-change-code')
       return undefined;
     const taken = await taker
-      .take({ address: recipient.address, code, mailId: doc.mailId, receivedAt: doc.receivedAt! })
+      .take({ address: doc.address, code, mailId: doc.mailId, receivedAt: doc.receivedAt! })
       .catch((err) => {
         this.deps.logger.warn(
           { err, mailId: doc.mailId },
@@ -205,11 +300,11 @@ export class MailRelay {
    * undefined for someone who left). Codes skip the directory: they are time-critical and their note is harmless;
    * rules that tell the owner nothing need not know.
    */
-  private async ownerStatusFor(rule: RoutingRule, recipient?: AddressRecord): Promise<OwnerStatus> {
-    if (!recipient?.owner) return 'unknown';
+  private async ownerStatusFor(rule: RoutingRule, owner?: AddressRecord['owner']): Promise<OwnerStatus> {
+    if (!owner) return 'unknown';
     if (rule.owner === 'nothing' || rule.id === 'oncall-secret') return 'known';
     try {
-      return (await this.deps.directory.getUser(recipient.owner.id)) ? 'known' : 'left';
+      return (await this.deps.directory.getUser(owner.id)) ? 'known' : 'left';
     } catch (err) {
       // The directory is down: try the owner; if Teams cannot reach them either, on-call gets the mail.
       this.deps.logger.warn({ err }, 'the directory did not answer; the owner is taken to be here');
@@ -218,7 +313,7 @@ export class MailRelay {
   }
 
   private async toOwner(r: Relaying, rule: RoutingRule): Promise<RelayOutcome> {
-    const owner = r.recipient!.owner!;
+    const owner = r.doc.owner!;
     const channel = await this.deps.conversations.channelFor('oncall');
     const doc: MailRecord = { ...r.doc, destination: 'owner', ownerStatus: 'known' };
     const posted = await sendToOwner(this.deps, owner, channel, { card: ownerMailCardFor(doc) }).catch(
@@ -254,21 +349,11 @@ export class MailRelay {
     knownChannel?: ChannelSetting,
   ): Promise<RelayOutcome> {
     const { records, logger } = this.deps;
-    const { verdict, doc: base, now } = r;
+    const { doc: base, now } = r;
     const doc: MailRecord = { ...base, destination, ownerStatus };
-    if (verdict.secret) {
-      const secret: SecretRecord = {
-        mailId: doc.mailId,
-        type: verdict.secret.type,
-        value: verdict.secret.value,
-        expiresAt: doc.expiresAt!,
-        ttl: this.deps.secretTtlMinutes * 60,
-      };
-      await records.keepSecret(secret);
-    }
     const channel = knownChannel ?? (await this.deps.conversations.channelFor('oncall'));
     if (!channel) {
-      await records.save(r.claim, { ...doc, state: 'no-channel' });
+      await records.save(r.claim, { ...doc, state: 'no-channel', leaseUntil: undefined });
       logger.error(
         this.logFields(doc),
         'no on-call channel is set up (an admin types `setup oncall`); mail kept, not posted',
@@ -276,21 +361,51 @@ export class MailRelay {
       return this.outcome(doc, 'no-channel');
     }
     const decidedAt = process.hrtime.bigint();
-    const posted = await this.deps.chat.postToChannel(channel.reference, {
-      card: mailAlertCardFor(doc, now),
-    });
+    let posted;
+    try {
+      posted = await this.deps.chat.postToChannel(channel.reference, { card: mailAlertCardFor(doc, now) });
+    } catch (err) {
+      return this.postFailed(r, doc, err);
+    }
     const outcome = await this.finish(r, { state: 'posted', destination, ownerStatus, posted }, decidedAt);
-    if (
-      verdict.routing.owner === 'note' &&
-      doc.owner &&
-      ownerStatus === 'known' &&
-      verdict.trust === 'trusted'
-    ) {
+    if (r.rule.owner === 'note' && doc.owner && ownerStatus === 'known' && doc.trust === 'trusted') {
       await noteOwner(this.deps, doc.owner, channel, doc).catch((err) =>
         logger.warn({ err, mailId: doc.mailId }, 'could not send the owner a note'),
       );
     }
     return outcome;
+  }
+
+  /**
+   * Teams did not take the card: the mail stays `processing`, leased until its next try (backoff), when the
+   * sweeper on any instance takes it again. After MAIL_POST_ATTEMPTS failures on-call is alerted (once).
+   */
+  private async postFailed(r: Relaying, doc: MailRecord, err: unknown): Promise<RelayOutcome> {
+    const { records, logger, clock } = this.deps;
+    const attempts = (r.doc.attempts ?? 0) + 1;
+    const waitMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1));
+    const alertNow = attempts >= (this.deps.alertAfterAttempts ?? DEFAULT_ALERT_AFTER) && !r.doc.alerted;
+    const next: MailRecord = {
+      ...r.doc,
+      attempts,
+      alerted: r.doc.alerted || alertNow,
+      leaseUntil: new Date(clock.now().getTime() + waitMs).toISOString(),
+    };
+    await records.save(r.claim, next);
+    logger.warn(
+      { ...this.logFields(doc), err, attempts, retryInMs: waitMs },
+      'could not post a mail to Teams; it is tried again later',
+    );
+    if (alertNow)
+      await this.deps.alerts
+        ?.raise(
+          `mail-undelivered:${doc.mailId}`,
+          `RootMail could not post a mail (${labelOf(doc)} for ${doc.accountName ?? doc.address ?? 'an unrouted address'}) ` +
+            `to Teams after ${attempts} attempts. It keeps trying every ${Math.round(RETRY_MAX_MS / 60_000)} minutes at most; ` +
+            'the mail itself is in the shared mailbox.',
+        )
+        .catch((e) => logger.error({ err: e, mailId: doc.mailId }, 'could not alert on-call'));
+    return this.outcome(doc, 'retrying');
   }
 
   /** Stores where the mail went, audits and counts it, and logs it. */
@@ -300,8 +415,13 @@ export class MailRelay {
     decidedAt?: bigint,
   ): Promise<RelayOutcome> {
     const { records, logger } = this.deps;
-    const doc: MailRecord = { ...r.doc, ...change };
+    const doc: MailRecord = { ...r.doc, ...change, leaseUntil: undefined };
     await records.save(r.claim, doc);
+    // Only a card in the on-call channel reveals a secret; wherever else the mail went, none is kept.
+    if (r.secret && doc.state !== 'posted')
+      await records
+        .deleteSecret(doc.mailId)
+        .catch((err) => logger.warn({ err, mailId: doc.mailId }, 'could not delete an unneeded secret'));
     const doneAt = process.hrtime.bigint();
     await this.audit(doc);
     await records

@@ -177,13 +177,7 @@ export class AddressRequestService {
       if (result.kind === 'already-decided') return result;
       const stored = await repository.tryReplace(current, result.request);
       if (!stored) continue; // another click was stored first: decide again against it
-      await audit.record({
-        subject: current.requestId,
-        action: outcome === 'approved' ? 'request.approved' : 'request.rejected',
-        actorId: actor.id,
-        actorName: actor.name,
-        detail: result.request.decision?.comment,
-      });
+      await recordDecision(audit, stored);
       return { kind: 'decided', request: stored };
     }
   }
@@ -303,11 +297,14 @@ export class AddressRequestService {
     return queued;
   }
 
-  /** Carries out every step left pending (at start, and on each job run). */
-  async resumeAll(): Promise<void> {
+  /**
+   * Carries out every step left pending (on each job run). At start (`takeOver`), steps a crashed run still
+   * holds are taken over at once instead of after their lease (see RequestWork.run).
+   */
+  async resumeAll({ takeOver = false }: { takeOver?: boolean } = {}): Promise<void> {
     if (this.deps.deferWork) return;
     for (const request of await this.deps.repository.withPendingWork()) {
-      await this.afterWork(await this.deps.work.run(request.requestId));
+      await this.afterWork(await this.deps.work.run(request.requestId, undefined, { takeOver }));
     }
   }
 
@@ -342,4 +339,24 @@ function toPerson(user: DirectoryUser | undefined): Person | undefined {
     name: user.displayName ?? user.userPrincipalName ?? user.id,
     upn: user.userPrincipalName,
   };
+}
+
+/**
+ * The decision's audit event, once per request: written right after the decision is stored, and again (a
+ * no-op then) by the work that follows it, in case a crash fell between the two.
+ */
+export async function recordDecision(audit: AuditLog, request: AddressRequest): Promise<void> {
+  const { decision } = request;
+  if (!decision) return;
+  await audit.record(
+    {
+      subject: request.requestId,
+      action: decision.outcome === 'approved' ? 'request.approved' : 'request.rejected',
+      actorId: decision.by.id,
+      actorName: decision.by.name,
+      detail: decision.comment,
+      at: decision.at,
+    },
+    { once: 'decision' },
+  );
 }

@@ -20,10 +20,18 @@ import {
   requestStatusCard,
 } from '../../cards/requestCards';
 import type { Logger } from '../../log/logger';
-import type { ChatPort, ConversationRef, OutgoingMessage, PostedMessage } from '../../ports/chat';
+import {
+  ChatPort,
+  ConversationRef,
+  OutgoingMessage,
+  PostedMessage,
+  UntrustedServiceUrlError,
+} from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { AuditLog } from '../auditLog';
 import type { ChannelSetting, ConversationDirectory } from '../conversations';
+import { recordDecision } from './addressRequestService';
+import { RequestPosts } from './requestPosts';
 import type { RequestRepository, StoredRequest } from './requestRepository';
 
 /** The address registry as this feature uses it (implemented by the addresses module). */
@@ -35,8 +43,6 @@ export interface AddressAllocator {
     requestId?: string;
     by: Principal;
   }): Promise<AddressRecord>;
-  /** The address already given to a request (a crash between allocating and recording it). */
-  byRequestId(requestId: string): Promise<AddressRecord | undefined>;
 }
 
 export interface RequestWorkDeps {
@@ -57,18 +63,38 @@ export const STEP_LEASE_MS = 5 * 60_000;
  * Runs a request's pending steps one by one. Each step is claimed with an etag replace before its side
  * effect and completed with another, so two instances never do the same step twice, and a step left
  * behind by a crash is picked up again at start or by the background job.
+ *
+ * Side effects at most once: card changes are updates of known messages (repeating one is harmless); every
+ * new message goes through postOnce, which records it on the request before and after the call, so a step
+ * run again after a crash skips what went out and never re-sends what may have (see PostRecord). Where
+ * such a message may be missing, a known message carries the same news (the requester's status card).
  */
 export class RequestWork {
-  constructor(private readonly deps: RequestWorkDeps) {}
+  private readonly posts: RequestPosts;
 
-  /** `answeredActivityId`: the card copy a click was already answered on; the others are updated. */
-  async run(requestId: string, answeredActivityId?: string): Promise<StoredRequest | undefined> {
+  constructor(private readonly deps: RequestWorkDeps) {
+    this.posts = new RequestPosts(deps.repository, deps.clock, deps.logger);
+  }
+
+  /**
+   * `answeredActivityId`: the card copy a click was already answered on; the others are updated.
+   * `takeOver`: also run steps other runs still hold (at start, for the steps a crash left claimed). Safe
+   * because no step's effect can happen twice: posts go through postOnce, updates are idempotent, and an
+   * address is allocated once per request whoever asks.
+   */
+  async run(
+    requestId: string,
+    answeredActivityId?: string,
+    { takeOver = false }: { takeOver?: boolean } = {},
+  ): Promise<StoredRequest | undefined> {
     const { repository, clock, logger } = this.deps;
+    // Taking over: every step but those this call claimed itself (a step that failed here waits for the job).
+    const claimedHere = takeOver ? new Set<WorkStep>() : undefined;
     for (let guard = 0; guard < 25; guard++) {
       const current = await repository.get(requestId);
       if (!current) return undefined;
       const now = clock.now();
-      const step = nextFreeStep(current, now);
+      const step = nextFreeStep(current, now, claimedHere);
       if (!step) return current;
       const until = new Date(now.getTime() + STEP_LEASE_MS).toISOString();
       const claimed = await repository.tryReplace(current, {
@@ -76,6 +102,7 @@ export class RequestWork {
         stepClaims: { ...current.stepClaims, [step]: until },
       });
       if (!claimed) continue; // someone else moved first: look again
+      claimedHere?.add(step);
       let outcome: (latest: AddressRequest) => AddressRequest;
       try {
         outcome = await this.perform(step, claimed, answeredActivityId);
@@ -103,18 +130,20 @@ export class RequestWork {
       case 'deliver-approval':
         return this.deliverApproval(request);
       case 'update-cards':
+        await recordDecision(this.deps.audit, request); // in case a crash cut it off after the decision
         await this.updateCards(request, answeredActivityId);
         return same;
       case 'allocate':
         return this.allocate(request);
       case 'send-result':
-        await this.tellRequester(request, { card: requestResultCard(request) });
+        await this.sendResult(request);
         return same;
       case 'alert-capacity':
         await this.alertAdmins(request);
         return same;
       case 'notify-requester':
-        await this.tellRequester(request, { text: requesterNotice(request) });
+        // One notice per state the request reaches (waiting for capacity, then fulfilled or failed …).
+        await this.tellRequester(request, `notice:${request.state}`, { text: requesterNotice(request) });
         return same;
       case 'remind-approver':
         return this.remindApprovers(request);
@@ -125,52 +154,64 @@ export class RequestWork {
     const { chat, conversations, logger } = this.deps;
     const copies: CardCopy[] = [];
     const reach = await this.reach(request);
+    let reached = 0;
     let unreachable = 0;
     for (const approver of request.approvers.slice(0, 10)) {
-      try {
-        // The approver's stored personal chat first (where they installed the app or wrote to the bot; in
-        // the Agents Playground their own window), else a new 1:1 chat opened by their Entra id.
-        const personal = await conversations.personalChatOf(approver.id);
-        if (!personal && !reach) throw new Error('no serviceUrl known yet');
-        const posted = personal
-          ? await chat.post(personal.reference, { card: approvalCard(request) })
-          : await chat.postToUser(
+      // The approver's stored personal chat first (where they installed the app or wrote to the bot; in the
+      // Agents Playground their own window), else a new 1:1 chat opened by their Entra id.
+      const personal = await conversations.personalChatOf(approver.id);
+      if (!personal && !reach) {
+        unreachable++;
+        continue;
+      }
+      const outcome = await this.posts.once(request.requestId, `approval:${approver.id}`, () =>
+        personal
+          ? chat.post(personal.reference, { card: approvalCard(request) })
+          : chat.postToUser(
               { aadObjectId: approver.id, tenantId: reach!.tenantId ?? '', serviceUrl: reach!.serviceUrl },
               { card: approvalCard(request) },
-            );
-        copies.push(copyOf('approver', posted));
-      } catch (err) {
+            ),
+      );
+      if (outcome.kind === 'refused') {
         unreachable++;
-        logger.info({ err, requestId: request.requestId }, 'approval card could not go to a personal chat');
+        logger.info(
+          { err: outcome.error, requestId: request.requestId },
+          'approval card could not go to a personal chat',
+        );
+        continue;
       }
+      reached++; // sent, or perhaps sent: the approver is not asked twice
+      if (outcome.kind === 'sent') copies.push(copyOf('approver', outcome.posted));
     }
     let delivery: AddressRequest['delivery'] = 'personal';
     let approvers = request.approvers;
-    if (copies.length === 0 || unreachable > 0) {
+    if (reached === 0 || unreachable > 0) {
       const channel = await conversations.channelFor('approvals');
       if (channel) {
         // The channel copy shows approvers their buttons through refresh.userIds, which takes Teams user ids.
         approvers = await this.withTeamsUserIds(request.approvers, channel);
-        const posted = await chat.postToChannel(channel.reference, {
-          card: requestStatusCard({ ...request, approvers }),
-        });
-        if (copies.length === 0) delivery = 'channel';
-        copies.push(copyOf('channel', posted));
-      } else if (copies.length === 0) delivery = 'undelivered';
+        const card = requestStatusCard({ ...request, approvers });
+        const outcome = await this.posts.once(request.requestId, 'approval:channel', () =>
+          chat.postToChannel(channel.reference, { card }),
+        );
+        if (outcome.kind === 'refused') throw outcome.error; // Teams down: the step is tried again later
+        if (reached === 0) delivery = 'channel';
+        if (outcome.kind === 'sent') copies.push(copyOf('channel', outcome.posted));
+      } else if (reached === 0) delivery = 'undelivered';
     }
     const told = { ...request, delivery };
     const status = { card: requestStatusCard(told, describeDelivery(told)) };
     const mine = request.cardCopies.find((c) => c.audience === 'requester');
     if (mine) await chat.update(mine, status);
     else {
-      const mine = await this.tellRequester(request, status);
-      if (mine) copies.push(copyOf('requester', mine));
+      const posted = await this.tellRequester(request, 'status:requester', status);
+      if (posted) copies.push(copyOf('requester', posted));
     }
     return (latest: AddressRequest): AddressRequest => ({
       ...latest,
       approvers,
       delivery,
-      cardCopies: [...latest.cardCopies, ...copies],
+      cardCopies: withCopies(latest.cardCopies, copies),
     });
   }
 
@@ -207,46 +248,47 @@ export class RequestWork {
 
   private async allocate(request: AddressRequest) {
     const { allocator, audit } = this.deps;
-    // After a crash between allocating and recording it, the address already names this request.
-    let address = (await allocator.byRequestId(request.requestId))?.address;
-    if (!address) {
-      try {
-        const record = await allocator.allocate({
-          accountName: request.accountName,
-          owner: { id: request.requester.id, name: request.requester.name, upn: request.requester.upn },
-          purpose: request.purpose,
-          requestId: request.requestId,
-          by: person(request.decision?.by.id ?? 'system', request.decision?.by.name ?? 'RootMail'),
-        });
-        address = record.address;
-      } catch (err) {
-        if (isRefusedForGood(err)) {
-          const problem = (err as Error).message;
-          await audit.record({
-            subject: request.requestId,
-            action: 'request.failed',
-            actorId: 'system',
-            detail: problem,
-          });
-          return (latest: AddressRequest) => failAllocation(latest, problem);
-        }
-        if (!(err instanceof PoolExhaustedError)) throw err;
+    // One address per request, however often this runs (the registry keys it by request id).
+    let address: string;
+    try {
+      const record = await allocator.allocate({
+        accountName: request.accountName,
+        owner: { id: request.requester.id, name: request.requester.name, upn: request.requester.upn },
+        purpose: request.purpose,
+        requestId: request.requestId,
+        by: person(request.decision?.by.id ?? 'system', request.decision?.by.name ?? 'RootMail'),
+      });
+      address = record.address;
+    } catch (err) {
+      if (isRefusedForGood(err)) {
+        const problem = (err as Error).message;
         await audit.record({
           subject: request.requestId,
-          action: 'request.waiting-for-capacity',
+          action: 'request.failed',
           actorId: 'system',
-          detail: 'the address pool is empty',
+          detail: problem,
         });
-        return (latest: AddressRequest) => awaitCapacity(latest);
+        return (latest: AddressRequest) => failAllocation(latest, problem);
       }
+      if (!(err instanceof PoolExhaustedError)) throw err;
+      await audit.record({
+        subject: request.requestId,
+        action: 'request.waiting-for-capacity',
+        actorId: 'system',
+        detail: 'the address pool is empty',
+      });
+      return (latest: AddressRequest) => awaitCapacity(latest);
     }
-    await audit.record({
-      subject: request.requestId,
-      action: 'request.allocated',
-      actorId: request.decision?.by.id ?? 'system',
-      actorName: request.decision?.by.name,
-      after: { address },
-    });
+    await audit.record(
+      {
+        subject: request.requestId,
+        action: 'request.allocated',
+        actorId: request.decision?.by.id ?? 'system',
+        actorName: request.decision?.by.name,
+        after: { address },
+      },
+      { once: 'allocated' },
+    );
     const allocated = address;
     return (latest: AddressRequest) => fulfil(latest, allocated);
   }
@@ -260,18 +302,23 @@ export class RequestWork {
     let told = 0;
     for (const adminId of adminIds.slice(0, 10)) {
       if (!reach) break;
-      await chat
-        .postToUser(
+      const outcome = await this.posts.once(request.requestId, `capacity:${adminId}`, () =>
+        chat.postToUser(
           { aadObjectId: adminId, tenantId: reach.tenantId ?? '', serviceUrl: reach.serviceUrl },
           { text },
-        )
-        .then(() => told++)
-        .catch((err) => logger.info({ err }, 'capacity alert could not reach an admin in a personal chat'));
+        ),
+      );
+      if (outcome.kind === 'refused')
+        logger.info({ err: outcome.error }, 'capacity alert could not reach an admin in a personal chat');
+      else told++;
     }
     if (told > 0) return;
     const oncall = await conversations.channelFor('oncall');
     if (!oncall) throw new Error('no admin reachable and no on-call channel set up for the capacity alert');
-    await chat.postToChannel(oncall.reference, { text });
+    const outcome = await this.posts.once(request.requestId, 'capacity:channel', () =>
+      chat.postToChannel(oncall.reference, { text }),
+    );
+    if (outcome.kind === 'refused') throw outcome.error;
   }
 
   /** The reminder carries the card again; its copies are kept so the decision updates them too. */
@@ -282,43 +329,78 @@ export class RequestWork {
       `for your decision; it expires at ${formatTime(request.expiresAt)}.`;
     const reach = await this.reach(request);
     const copies: CardCopy[] = [];
+    let reached = 0;
+    const round = `reminder:${request.remindedAt ?? ''}`;
     if (request.delivery === 'personal' && reach) {
       for (const approver of request.approvers.slice(0, 10)) {
-        await chat
-          .postToUser(
+        const outcome = await this.posts.once(request.requestId, `${round}:${approver.id}`, () =>
+          chat.postToUser(
             { aadObjectId: approver.id, tenantId: reach.tenantId ?? '', serviceUrl: reach.serviceUrl },
             { text, card: approvalCard(request) },
-          )
-          .then((posted) => copies.push(copyOf('approver', posted)))
-          .catch((err) => logger.info({ err }, 'a reminder could not reach an approver in a personal chat'));
-      }
-    }
-    if (copies.length === 0) {
-      const channel = await conversations.channelFor('approvals');
-      if (channel)
-        copies.push(
-          copyOf(
-            'channel',
-            await chat.postToChannel(channel.reference, { text, card: requestStatusCard(request) }),
           ),
         );
+        if (outcome.kind === 'refused') {
+          logger.info({ err: outcome.error }, 'a reminder could not reach an approver in a personal chat');
+          continue;
+        }
+        reached++;
+        if (outcome.kind === 'sent') copies.push(copyOf('approver', outcome.posted));
+      }
+    }
+    if (reached === 0) {
+      const channel = await conversations.channelFor('approvals');
+      if (channel) {
+        const outcome = await this.posts.once(request.requestId, `${round}:channel`, () =>
+          chat.postToChannel(channel.reference, { text, card: requestStatusCard(request) }),
+        );
+        if (outcome.kind === 'refused') throw outcome.error;
+        if (outcome.kind === 'sent') copies.push(copyOf('channel', outcome.posted));
+      }
     }
     return (latest: AddressRequest): AddressRequest => ({
       ...latest,
-      cardCopies: [...latest.cardCopies, ...copies],
+      cardCopies: withCopies(latest.cardCopies, copies),
     });
   }
 
-  /** Posts to the requester where they asked, else in their personal chat; undefined when unreachable. */
+  /**
+   * The address, to the requester: a new message (it should reach them as news). Should that message be
+   * lost in a crash (it is never sent twice), the status cards they already have show the result instead.
+   */
+  private async sendResult(request: AddressRequest): Promise<void> {
+    const result = { card: requestResultCard(request) };
+    const posted = await this.tellRequester(request, 'result', result);
+    if (posted) return;
+    const mine = request.cardCopies.filter((c) => c.audience === 'requester');
+    for (const copy of mine) await this.deps.chat.update(copy, result);
+  }
+
+  /**
+   * Posts to the requester where they asked, else in their personal chat, at most once per `key`. Answers
+   * where it went; undefined when they cannot be reached there, or when an earlier attempt may or may not
+   * have reached them (it is not sent again). Throws when Teams is down (the step is retried).
+   */
   private async tellRequester(
     request: AddressRequest,
+    key: string,
     message: OutgoingMessage,
   ): Promise<PostedMessage | undefined> {
     const where =
       (request.contact?.conversation as ConversationRef | undefined) ??
       (await this.deps.conversations.personalChatOf(request.requester.id))?.reference;
     if (!where) return undefined;
-    return this.deps.chat.post(where, message);
+    const outcome = await this.posts.once(request.requestId, key, () => this.deps.chat.post(where, message));
+    if (outcome.kind === 'sent') return outcome.posted;
+    if (outcome.kind === 'unknown') return undefined;
+    const status = (outcome.error as { statusCode?: number })?.statusCode;
+    if (outcome.error instanceof UntrustedServiceUrlError || status === 403 || status === 404) {
+      this.deps.logger.warn(
+        { err: outcome.error, requestId: request.requestId },
+        'the requester is not reachable there',
+      );
+      return undefined;
+    }
+    throw outcome.error;
   }
 
   private async reach(
@@ -338,4 +420,10 @@ function isRefusedForGood(err: unknown): boolean {
 
 function copyOf(audience: CardCopy['audience'], posted: PostedMessage): CardCopy {
   return { audience, ...posted };
+}
+
+/** The copies with `added` appended, each message once (a step run again finds its own copies again). */
+function withCopies(copies: CardCopy[], added: CardCopy[]): CardCopy[] {
+  const known = new Set(copies.map((c) => `${c.conversationId}|${c.activityId}`));
+  return [...copies, ...added.filter((c) => !known.has(`${c.conversationId}|${c.activityId}`))];
 }

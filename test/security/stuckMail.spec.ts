@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AddressRecord } from '../../src/domain/addressRecords';
+import type { MailRecord } from '../../src/app/mail/mailRecords';
+import { cardAction, channelMessage, ONCALL_CHANNEL_ID, TEAM_ID } from '../support/activities';
+import type { ConnectorCall } from '../support/fakeBotConnector';
+import { POOL_ADDRESS, readFixture } from '../support/mailFixtures';
+import { cardOf, startTestApp, TestApp, textOf } from '../support/testApp';
+import { users } from '../support/users';
+
+/**
+ * No stuck mail (issue 10, point 3): a mail whose Teams post failed is retried with backoff by the sweeper,
+ * on-call is alerted after MAIL_POST_ATTEMPTS failures, the card offers Reveal only while the secret can be
+ * revealed, and expired secrets are purged whatever state their mail is in. (A mail left in `processing` by
+ * kill -9 is finished after a restart: test/security/crash.spec.ts.)
+ */
+const poolRecord: AddressRecord = {
+  address: POOL_ADDRESS,
+  mailbox: 'aws-pool-01@contoso.com',
+  strategy: 'pool',
+  state: 'assigned',
+  accountName: 'payments-sandbox',
+  awsAccountId: '123456789012',
+  owner: { id: users.alice.aadObjectId, upn: users.alice.upn, name: users.alice.name },
+  history: [],
+};
+
+/** A new thread in the on-call channel carrying a card (the mail card, not an alert's text). */
+const isMailCard = (c: { method: string; path: string; body?: any }) =>
+  c.method === 'POST' &&
+  /\/v3\/conversations\/?$/.test(c.path) &&
+  c.body?.channelData?.channel?.id === ONCALL_CHANNEL_ID &&
+  !!(c.body?.activity ?? c.body)?.attachments?.length;
+
+function mailCards(t: TestApp): ConnectorCall[] {
+  return t.connector.of('createConversation').filter(isMailCard);
+}
+/** On-call alerts about mails that could not be posted (the pool-level alert is not one). */
+function alerts(t: TestApp): string[] {
+  return t.connector
+    .of('createConversation')
+    .filter((c) => c.body?.channelData?.channel?.id === ONCALL_CHANNEL_ID && !isMailCard(c))
+    .map((c) => textOf(c.body.activity ?? c.body))
+    .filter((text) => /could not post a mail/.test(text));
+}
+function verbsOf(call: ConnectorCall): string[] {
+  const card = cardOf(call.body.activity ?? call.body);
+  return JSON.stringify(card).match(/"verb":"[a-z.]+"/g) ?? [];
+}
+
+describe('a mail whose relay did not finish', () => {
+  let t: TestApp;
+
+  async function inject(file: string): Promise<{ mailId: string; outcome: string }> {
+    const token = readFileSync(path.join(t.dataDir, 'dev-mail-token'), 'utf8');
+    const res = await t.request(
+      'POST',
+      '/api/dev/mail',
+      { raw: readFixture(file).toString('base64') },
+      { authorization: `Bearer ${token}` },
+    );
+    expect(res.status).toBe(200);
+    return res.body as { mailId: string; outcome: string };
+  }
+  const record = (mailId: string) => t.app.store.get<MailRecord>('mails', mailId);
+
+  beforeEach(async () => {
+    t = await startTestApp({
+      env: { ADMIN_IDS: users.carol.aadObjectId, MAIL_POST_ATTEMPTS: '2', SECRET_TTL_MINUTES: '3' },
+    });
+    await t.app.store.create('addresses', POOL_ADDRESS, poolRecord);
+    await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
+    t.connector.addMembers(TEAM_ID, users.dave.aadObjectId);
+  });
+  afterEach(async () => {
+    await t?.close();
+  });
+
+  it('is posted once Teams answers again after 503s, on-call is alerted after 2 failures, and Reveal works', async () => {
+    // Teams answers 503 to the card until it is back (the connector client's own retries included).
+    t.connector.fail(isMailCard, 503, { times: 1000 });
+    const { mailId, outcome } = await inject('verification-code.eml');
+    expect(outcome).toBe('retrying');
+    expect(mailCards(t)).toHaveLength(0);
+    expect(await record(mailId)).toMatchObject({ state: 'processing', attempts: 1 });
+
+    // Not before its wait is over: the sweeper leaves it alone.
+    await t.app.runJobs();
+    expect((await record(mailId))?.attempts).toBe(1);
+
+    t.clock.advance(31_000); // second try: 503 again, and that is MAIL_POST_ATTEMPTS
+    await t.app.runJobs();
+    expect(await record(mailId)).toMatchObject({ state: 'processing', attempts: 2, alerted: true });
+    expect(alerts(t)).toHaveLength(1);
+    expect(alerts(t)[0]).toMatch(/could not post a mail \(Sign-up verification code for payments-sandbox\)/);
+    expect(alerts(t)[0]).not.toContain('482913');
+
+    t.connector.heal(); // Teams is back
+    t.clock.advance(61_000);
+    await t.app.runJobs();
+    expect(mailCards(t)).toHaveLength(1);
+    expect(await record(mailId)).toMatchObject({ state: 'posted', secretState: 'live' });
+    const card = mailCards(t)[0];
+    expect(verbsOf(card)).toContain('"verb":"mail.reveal"');
+
+    const reveal = await t.send(
+      cardAction(
+        t.connector.url,
+        users.dave,
+        'mail.reveal',
+        { mailId },
+        { id: card.conversationId!, conversationType: 'channel' },
+        card.activityId,
+      ),
+    );
+    expect(JSON.stringify(reveal.body)).toContain('482913');
+
+    // Nothing more: no second card, no second alert.
+    t.clock.advance(15 * 60_000);
+    await t.app.runJobs();
+    expect(mailCards(t)).toHaveLength(1);
+    expect(alerts(t)).toHaveLength(1);
+  });
+
+  it('offers no Reveal once the secret expired while Teams was down, and the secret is purged meanwhile', async () => {
+    t.connector.fail(isMailCard, 503, { times: 1000 });
+    const { mailId } = await inject('verification-code.eml');
+    expect(await t.app.store.get('secrets', mailId)).toBeDefined();
+    for (let i = 0; i < 5; i++) {
+      t.clock.advance(2 * 60_000);
+      await t.app.runJobs();
+    }
+    // Still not posted, its mail still processing, and the secret gone (SECRET_TTL_MINUTES=3).
+    expect(mailCards(t)).toHaveLength(0);
+    expect(await record(mailId)).toMatchObject({ state: 'processing' });
+    expect(await t.app.store.get('secrets', mailId)).toBeUndefined();
+    expect(await t.app.store.count('secrets', {})).toBe(0);
+
+    t.connector.heal(); // Teams is back
+    t.clock.advance(15 * 60_000);
+    await t.app.runJobs();
+    expect(mailCards(t)).toHaveLength(1);
+    const card = mailCards(t)[0];
+    expect(verbsOf(card)).not.toContain('"verb":"mail.reveal"');
+    expect(textOf(card.body.activity ?? card.body)).toMatch(/expired at/);
+  });
+});
