@@ -120,6 +120,12 @@ const RETRY_MAX_MS = 15 * 60_000;
  */
 export class MailRelay {
   private readonly slots: Limiter;
+  /**
+   * One card at a time into the on-call channel, each recorded as posted before the next goes: Teams limits a
+   * bot's posts per conversation (parallel posts earn 429s), cards appear in the order the mails came, and a
+   * crash leaves at most one card whose post may or may not have gone out (the one re-sent after a restart).
+   */
+  private readonly onCallLane = new Limiter(1);
 
   constructor(private readonly deps: MailRelayDeps) {
     this.slots = new Limiter(deps.concurrency ?? RELAY_CONCURRENCY);
@@ -205,6 +211,13 @@ export class MailRelay {
         timing: { started, fetchedAt: started, parsedAt: started },
       });
     });
+  }
+
+  /** The claim as it is, or with its lease renewed when less than half of it is left; undefined when lost. */
+  private async stillHeld(claim: HeldMail): Promise<HeldMail | undefined> {
+    const left = Date.parse(claim.leaseUntil ?? '') - this.deps.clock.now().getTime();
+    if (left >= this.leaseMs / 2) return claim;
+    return this.deps.records.retake(claim, this.leaseMs);
   }
 
   private get leaseMs(): number {
@@ -361,13 +374,21 @@ export class MailRelay {
       return this.outcome(doc, 'no-channel');
     }
     const decidedAt = process.hrtime.bigint();
-    let posted;
-    try {
-      posted = await this.deps.chat.postToChannel(channel.reference, { card: mailAlertCardFor(doc, now) });
-    } catch (err) {
-      return this.postFailed(r, doc, err);
-    }
-    const outcome = await this.finish(r, { state: 'posted', destination, ownerStatus, posted }, decidedAt);
+    const outcome = await this.onCallLane.run(async () => {
+      // Its turn may come late in a burst: the lease is renewed first, so no sweeper takes the mail over
+      // while it waited; if one already has, that one posts it.
+      const claim = await this.stillHeld(r.claim);
+      if (!claim) return this.outcome(doc, 'duplicate');
+      const mine = { ...r, claim };
+      let posted;
+      try {
+        posted = await this.deps.chat.postToChannel(channel.reference, { card: mailAlertCardFor(doc, now) });
+      } catch (err) {
+        return this.postFailed(mine, doc, err);
+      }
+      return this.finish(mine, { state: 'posted', destination, ownerStatus, posted }, decidedAt);
+    });
+    if (outcome.outcome !== 'posted') return outcome;
     if (r.rule.owner === 'note' && doc.owner && ownerStatus === 'known' && doc.trust === 'trusted') {
       await noteOwner(this.deps, doc.owner, channel, doc).catch((err) =>
         logger.warn({ err, mailId: doc.mailId }, 'could not send the owner a note'),
