@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import {
   Activity,
   ConfigurationBotFrameworkAuthentication,
@@ -87,13 +89,19 @@ interface Pipeline {
   removePolicy(options: { name: string }): unknown;
   addPolicy(policy: RetryPolicy, options?: { phase?: 'Retry' }): void;
 }
+/** The parts of a pipeline request the policy reads or sets (`agent`: Node only, honoured by its HTTP client). */
+interface OutgoingRequest {
+  method: string;
+  url: string;
+  agent?: http.Agent;
+}
 interface RetryPolicy {
   name: string;
   sendRequest(
-    request: { method: string },
-    next: (request: {
-      method: string;
-    }) => Promise<{ status: number; headers: { get(name: string): string | undefined } }>,
+    request: OutgoingRequest,
+    next: (
+      request: OutgoingRequest,
+    ) => Promise<{ status: number; headers: { get(name: string): string | undefined } }>,
   ): Promise<{ status: number; headers: { get(name: string): string | undefined } }>;
 }
 
@@ -116,11 +124,17 @@ function atMostOnce(pipeline: Pipeline | undefined): void {
   pipeline.removePolicy({ name: 'defaultRetryPolicy' });
   pipeline.removePolicy({ name: 'exponentialRetryPolicy' });
   pipeline.removePolicy({ name: 'redirectPolicy' });
+  // A new message goes out on a connection of its own. On a pooled one, the server may close it as idle
+  // just as the POST is written (more likely while this process is busy); that reset is not retried, so
+  // the message would be lost. A fresh connection costs a handshake; posts are few (Teams limits them per
+  // conversation anyway). Updates and reads keep the pool: they are retried on a reset.
+  const fresh = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
   pipeline.addPolicy(
     {
       name: AT_MOST_ONCE_POLICY,
       async sendRequest(request, next) {
         const idempotent = IDEMPOTENT.has(request.method.toUpperCase());
+        if (!idempotent) request.agent ??= request.url.startsWith('https:') ? fresh.https : fresh.http;
         for (let attempt = 0; ; attempt++) {
           let response;
           try {

@@ -73,6 +73,20 @@ describe('request messages at most once', () => {
     expect(stored.posts?.result).toMatchObject({ state: 'sent' });
   });
 
+  it('a new message never goes over a pooled connection the server may be closing as idle: it arrives, once', async () => {
+    const requestId = await askFor(t, alice, 'request pooled-connection');
+    t.connector.dropPostsOnReusedConnections = true;
+    try {
+      await click(t, bob, 'request.approve', requestId);
+      expect(resultPosts()).toHaveLength(1);
+      const stored = (await t.app.services.requests.get(requestId)) as AddressRequest;
+      expect(stored.posts?.result).toMatchObject({ state: 'sent' });
+      expect(t.connector.droppedPosts).toBe(0); // every POST went out on a connection of its own
+    } finally {
+      t.connector.dropPostsOnReusedConnections = false;
+    }
+  });
+
   it('a step run again after a crash skips what went out and what may have, and sends only the rest', async () => {
     // What a run that died during the approval cards leaves in the store: Frank's card went out (recorded),
     // Carol's was on its way (marked before the call), the requester's status card not yet.

@@ -43,6 +43,14 @@ export class FakeBotConnector {
   private readonly faults: Fault[] = [];
   /** Every answer waits this long (a slow Teams; benches: Teams' real latency), after the call is recorded. */
   latencyMs = 0;
+  /**
+   * A POST that arrives on a connection already used before is dropped (the connection closed, nothing
+   * recorded), as when a server closes a pooled connection as idle just as the client writes on it.
+   */
+  dropPostsOnReusedConnections = false;
+  /** POSTs dropped that way. */
+  droppedPosts = 0;
+  private readonly requestsOn = new WeakMap<object, number>();
   url = '';
 
   /**
@@ -119,6 +127,13 @@ export class FakeBotConnector {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const served = (this.requestsOn.get(req.socket) ?? 0) + 1;
+    this.requestsOn.set(req.socket, served);
+    if (this.dropPostsOnReusedConnections && req.method === 'POST' && served > 1) {
+      this.droppedPosts++;
+      req.socket.destroy();
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
