@@ -23,6 +23,9 @@ import { TokenIssuer } from '../support/tokenIssuer';
 import { TestUser, users } from '../support/users';
 
 const { alice, bob, carol, eve } = users;
+// A real browser and the app share a machine that CI may load heavily: each step waits for what it needs
+// (never a fixed time), and a test gets up to 90 s before it counts as hung.
+jest.setTimeout(90_000);
 const REGISTRY_SIZE = 33_000;
 const DAYS_KEPT = 6;
 
