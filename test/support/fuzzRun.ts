@@ -76,18 +76,18 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
   const leaks: FuzzReport['leaks'] = [];
   const probes: number[] = [];
   let healthFailures = 0;
-  let probing = true;
-  const healthLoop = (async () => {
-    while (probing) {
-      const begin = performance.now();
-      const ok = await fetch(`${t.url}/healthz`)
-        .then(async (r) => (await r.arrayBuffer(), r.status === 200))
-        .catch(() => false);
-      probes.push(performance.now() - begin);
-      if (!ok) healthFailures++;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
+  // /healthz is asked beside the hostile traffic: one probe alongside every PROBE_EVERY-th request.
+  const PROBE_EVERY = 10;
+  let requestsSent = 0;
+  const pendingProbes: Promise<void>[] = [];
+  const probeHealth = async () => {
+    const begin = performance.now();
+    const ok = await fetch(`${t.url}/healthz`)
+      .then(async (r) => (await r.arrayBuffer(), r.status === 200))
+      .catch(() => false);
+    probes.push(performance.now() - begin);
+    if (!ok) healthFailures++;
+  };
 
   const note = (what: string, status: number, body: string, invoke: boolean) => {
     statuses[status] = (statuses[status] ?? 0) + 1;
@@ -104,6 +104,7 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
     invoke = false,
   ) => {
     const withBody = method !== 'GET' && method !== 'HEAD';
+    if (++requestsSent % PROBE_EVERY === 0) pendingProbes.push(probeHealth());
     const res = await fetch(t.url + pathAndQuery, { method, headers, body: withBody ? body : undefined });
     note(`${method} ${pathAndQuery} ${body ?? ''}`, res.status, await res.text(), invoke);
   };
@@ -111,8 +112,9 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
   try {
     await setUp(t);
     /**
-     * Memory the process keeps: after full GCs, the least resident size seen over about 2 s (the allocator
-     * hands freed pages back to the system lazily, so one reading right after a burst overstates it).
+     * Memory the process keeps: after full GCs, the least resident size seen over several rounds, each after
+     * the event loop has run everything pending (the allocator hands freed pages back to the system lazily,
+     * so one reading right after a burst overstates it).
      */
     const memory = async () => {
       const gc = (globalThis as { gc?: () => void }).gc;
@@ -125,7 +127,8 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
         const usage = process.memoryUsage();
         rss = Math.min(rss, usage.rss);
         heap = Math.min(heap, usage.heapUsed);
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await t.app.idle();
+        await new Promise((resolve) => setImmediate(resolve));
       }
       return { rss: Math.round(rss / 1e6), heap: Math.round(heap / 1e6) };
     };
@@ -147,6 +150,7 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
         graph.calls.length = 0;
         await t.app.idle();
       }
+      await Promise.all(pendingProbes.splice(0)); // (probeHealth never rejects)
       const after = await memory();
       const { external, arrayBuffers, heapTotal } = process.memoryUsage();
       const kinds = readFileSync('/proc/self/status', 'utf8')
@@ -204,8 +208,6 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
     await run('notifications', notifications(), options.notifications, sendNotification);
     await run('API calls', apiArb, options.apiCalls, sendApiCall);
     const atEnd = await memory();
-    probing = false;
-    await healthLoop;
     const sorted = [...probes].sort((a, b) => a - b);
     return {
       seed,
@@ -232,8 +234,7 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
   } finally {
-    probing = false;
-    await healthLoop;
+    await Promise.allSettled(pendingProbes);
     await t.close();
     await graph.stop();
     await issuer.stop();
