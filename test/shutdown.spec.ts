@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -7,12 +6,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { personalMessage } from './support/activities';
+import { AppProcess, startAppProcess } from './support/appProcess';
 import { ChannelTokenIssuer } from './support/channelTokenIssuer';
 import { FakeManagedIdentity } from './support/fakeManagedIdentity';
 import { pollUntil } from './support/pollUntil';
 import { TENANT_ID, users } from './support/users';
-
-const ROOT = path.join(__dirname, '..');
 
 /** What arrived at a loopback HTTP endpoint: method, path and the raw body. */
 interface Received {
@@ -74,45 +72,10 @@ class HeldEndpoint {
   }
 }
 
-interface RunningApp {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts the compiled app (dist/src/main/index.js) as production does (a separate process), on a free port, and waits for its banner. */
-async function startProcess(env: Record<string, string>): Promise<RunningApp> {
-  const child = spawn(process.execPath, ['dist/src/main/index.js'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start banner:\n${output}`)), 20_000);
-    const look = () => {
-      const match = /RootMail is listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout!.on('data', look);
-    void exited.then(() => reject(new Error(`exited before listening:\n${output}`)));
-  });
-  return { child, url, output: () => output, exited };
-}
-
 describe('graceful shutdown of the real process', () => {
   let dataDir: string;
   let connector: HeldEndpoint;
-  let app: RunningApp | undefined;
+  let app: AppProcess | undefined;
 
   beforeEach(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'rootmail-shutdown-'));
@@ -126,7 +89,7 @@ describe('graceful shutdown of the real process', () => {
   it('on SIGTERM stops accepting, finishes the turn in flight, answers 200 and exits 0', async () => {
     connector = new HeldEndpoint(true);
     await connector.start();
-    app = await startProcess({ DATA_DIR: dataDir });
+    app = await startAppProcess({ DATA_DIR: dataDir, LOG_LEVEL: 'info' });
 
     // A keep-alive connection that sits idle must not hold the shutdown open.
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
@@ -182,8 +145,9 @@ describe('graceful shutdown of the real process', () => {
     await Promise.all([connector.start(), ingestion.start(), channel.start()]);
     const appId = '3c9f1b7e-2a4d-4e8f-9b6c-1d2e3f4a5b6c';
     try {
-      app = await startProcess({
+      app = await startAppProcess({
         DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
         NODE_EXTRA_CA_CERTS: certFile,
         APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=${ingestion.url}`,
         APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',

@@ -11,6 +11,7 @@ import {
   PLUS_ADDRESS,
   PLUS_ADDRESS_BASE,
   POOL_ADDRESS,
+  POOL_ADDRESS_RECORD,
   readFixture,
 } from '../support/mailFixtures';
 import { startTestApp, TestApp, textOf } from '../support/testApp';
@@ -20,16 +21,6 @@ import { users } from '../support/users';
 const MAILBOX = 'rootmail@contoso.com';
 const CLIENT_STATE = 'k3Jd9-client-state-for-tests';
 
-const poolRecord: AddressRecord = {
-  address: POOL_ADDRESS,
-  mailbox: 'aws-pool-01@contoso.com',
-  strategy: 'pool',
-  state: 'assigned',
-  accountName: 'payments-sandbox',
-  awsAccountId: '123456789012',
-  owner: { id: users.alice.aadObjectId, upn: users.alice.upn, name: users.alice.name },
-  history: [],
-};
 const plusRecord: AddressRecord = {
   address: PLUS_ADDRESS,
   mailbox: PLUS_ADDRESS_BASE,
@@ -114,7 +105,7 @@ describe.each(['embedded', 'cosmos'] as const)('mail relay over real HTTP (%s st
         PLUS_ADDRESS: PLUS_ADDRESS_BASE,
       },
     });
-    await t.app.store.create('addresses', POOL_ADDRESS, poolRecord);
+    await t.app.store.create('addresses', POOL_ADDRESS, POOL_ADDRESS_RECORD);
     await t.app.store.create('addresses', PLUS_ADDRESS, plusRecord);
     await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
     t.connector.addMembers(TEAM_ID, users.dave.aadObjectId);
@@ -398,7 +389,7 @@ describe('mail inject endpoint and SMTP listener (local sources)', () => {
   let first: TestApp;
   beforeAll(async () => {
     t = first = await startTestApp({ env: { ADMIN_IDS: users.carol.aadObjectId, SMTP_PORT: '0' } });
-    await t.app.store.create('addresses', POOL_ADDRESS, poolRecord);
+    await t.app.store.create('addresses', POOL_ADDRESS, POOL_ADDRESS_RECORD);
     await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
   });
   afterAll(async () => {

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AddressRecord } from '../../src/domain/addressRecords';
 import type { MailRecord } from '../../src/app/mail/mailRecords';
 import { cardAction, channelMessage, ONCALL_CHANNEL_ID, TEAM_ID } from '../support/activities';
 import type { ConnectorCall } from '../support/fakeBotConnector';
-import { POOL_ADDRESS, readFixture } from '../support/mailFixtures';
+import { POOL_ADDRESS, POOL_ADDRESS_RECORD, readFixture } from '../support/mailFixtures';
 import { cardOf, startTestApp, TestApp, textOf } from '../support/testApp';
 import { users } from '../support/users';
 
@@ -14,16 +13,6 @@ import { users } from '../support/users';
  * revealed, and expired secrets are purged whatever state their mail is in. (A mail left in `processing` by
  * kill -9 is finished after a restart: test/security/crash.spec.ts.)
  */
-const poolRecord: AddressRecord = {
-  address: POOL_ADDRESS,
-  mailbox: 'aws-pool-01@contoso.com',
-  strategy: 'pool',
-  state: 'assigned',
-  accountName: 'payments-sandbox',
-  awsAccountId: '123456789012',
-  owner: { id: users.alice.aadObjectId, upn: users.alice.upn, name: users.alice.name },
-  history: [],
-};
 
 /** A new thread in the on-call channel carrying a card (the mail card, not an alert's text). */
 const isMailCard = (c: { method: string; path: string; body?: any }) =>
@@ -68,7 +57,7 @@ describe('a mail whose relay did not finish', () => {
     t = await startTestApp({
       env: { ADMIN_IDS: users.carol.aadObjectId, MAIL_POST_ATTEMPTS: '2', SECRET_TTL_MINUTES: '3' },
     });
-    await t.app.store.create('addresses', POOL_ADDRESS, poolRecord);
+    await t.app.store.create('addresses', POOL_ADDRESS, POOL_ADDRESS_RECORD);
     await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
     t.connector.addMembers(TEAM_ID, users.dave.aadObjectId);
   });

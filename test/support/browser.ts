@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Browser, chromium, Frame, Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { launchChromium } from '../../scripts/playground/driver';
 
 /**
  * The system Chromium (Debian's `chromium` package; browser downloads do not work on these machines),
@@ -10,20 +11,9 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const chromiumInstalled = existsSync(CHROMIUM_PATH);
 export const HOW_TO_INSTALL_CHROMIUM = 'apt-get update && apt-get install -y chromium';
 
+/** The system Chromium, headless, as the Playground driver launches it. */
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--no-sandbox',
-      '--headless=new',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return launchChromium(CHROMIUM_PATH);
 }
 
 export interface AxeViolation {

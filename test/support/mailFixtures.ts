@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readMail } from '../../src/app/mail/readMail';
+import type { AddressRecord } from '../../src/domain/addressRecords';
 import { linksOf } from '../../src/domain/mailClassification';
+import { users } from './users';
 import type {
   Destination,
   MailKind,
@@ -27,6 +29,17 @@ export interface MailFixture {
 }
 
 export const POOL_ADDRESS = 'aws_3f9a2c71@contoso.com';
+/** The registry's record for POOL_ADDRESS: Alice's payments-sandbox account, linked. */
+export const POOL_ADDRESS_RECORD: AddressRecord = {
+  address: POOL_ADDRESS,
+  mailbox: 'aws-pool-01@contoso.com',
+  strategy: 'pool',
+  state: 'assigned',
+  accountName: 'payments-sandbox',
+  awsAccountId: '123456789012',
+  owner: { id: users.alice.aadObjectId, upn: users.alice.upn, name: users.alice.name },
+  history: [],
+};
 export const PLUS_ADDRESS_BASE = 'aws@contoso.com';
 export const PLUS_ADDRESS = 'aws+payments-prod@contoso.com';
 /** A pool alias nobody has a record for: unrouted. */
