@@ -1,4 +1,4 @@
-import type { Response, Server } from 'restify';
+import type { Request, Response, Server } from 'restify';
 import type { AppServices } from '../app/services';
 import { InvalidAddressInputError } from '../domain/addressErrors';
 import { validateRequestInput } from '../domain/addressRequests';
@@ -56,14 +56,19 @@ export async function answerWithRequest(
 export function requestApiRoutes(services: AppServices, access: ApiAccess): RouteModule {
   return (server: Server, route: RouteWrapper) => {
     const guarded = apiRoutes(access, route);
+    /** The request named in the path, when the caller may see it (someone else's is "not found": ids are not to be probed). */
+    const visibleRequest = async (req: Request, caller: Principal) => {
+      const requestId = String(req.params?.requestId ?? '').slice(0, 64);
+      const request = await services.requests.get(requestId);
+      return { requestId, request: request && mayReadRequest(caller, request) ? request : undefined };
+    };
+    const notVisible = (res: Response, requestId: string) =>
+      sendProblem(res, 404, 'Not Found', `There is no request ${requestId} that you can see.`);
     server.get(
       '/api/v1/requests/:requestId',
       guarded('signed-in', async (req, res, caller) => {
-        const requestId = String(req.params?.requestId ?? '').slice(0, 64);
-        const request = await services.requests.get(requestId);
-        // Someone else's request is "not found" rather than "forbidden": ids are not to be probed.
-        if (!request || !mayReadRequest(caller, request))
-          return sendProblem(res, 404, 'Not Found', `There is no request ${requestId} that you can see.`);
+        const { requestId, request } = await visibleRequest(req, caller);
+        if (!request) return notVisible(res, requestId);
         res.send(200, requestView(request));
       }),
     );
@@ -71,15 +76,13 @@ export function requestApiRoutes(services: AppServices, access: ApiAccess): Rout
     server.post(
       '/api/v1/requests/:requestId/decision',
       guarded('signed-in', async (req, res, caller) => {
-        const requestId = String(req.params?.requestId ?? '').slice(0, 64);
         const body = jsonBody(req);
         const decision = stringField(body, 'decision', true);
         if (decision !== 'approve' && decision !== 'reject')
           throw new InvalidAddressInputError('The field "decision" must be "approve" or "reject".');
         const comment = stringField(body, 'comment', false)?.slice(0, 500);
-        const request = await services.requests.get(requestId);
-        if (!request || !mayReadRequest(caller, request))
-          return sendProblem(res, 404, 'Not Found', `There is no request ${requestId} that you can see.`);
+        const { requestId, request } = await visibleRequest(req, caller);
+        if (!request) return notVisible(res, requestId);
         // The same use case and rules as Approve / Reject on the card; the cards in chat follow.
         const result = await services.requests.decide(
           requestId,
@@ -89,7 +92,7 @@ export function requestApiRoutes(services: AppServices, access: ApiAccess): Rout
         );
         switch (result.kind) {
           case 'not-found':
-            return sendProblem(res, 404, 'Not Found', `There is no request ${requestId} that you can see.`);
+            return notVisible(res, requestId);
           case 'refused':
             return sendProblem(
               res,
@@ -120,10 +123,8 @@ export function requestApiRoutes(services: AppServices, access: ApiAccess): Rout
     server.post(
       '/api/v1/requests/:requestId/cancel',
       guarded('signed-in', async (req, res, caller) => {
-        const requestId = String(req.params?.requestId ?? '').slice(0, 64);
-        const request = await services.requests.get(requestId);
-        if (!request || !mayReadRequest(caller, request))
-          return sendProblem(res, 404, 'Not Found', `There is no request ${requestId} that you can see.`);
+        const { requestId, request } = await visibleRequest(req, caller);
+        if (!request) return notVisible(res, requestId);
         const result = await services.requests.cancel(requestId, caller);
         if (!result.ok) return sendProblem(res, 409, 'Conflict', result.problem);
         res.send(200, requestView(result.request));
