@@ -140,6 +140,10 @@ const envShape = z.object({
       .optional(),
   ),
   SMTP_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  HTTP_HEADERS_TIMEOUT_SECONDS: intIn(1, 300, 10),
+  HTTP_REQUEST_TIMEOUT_SECONDS: intIn(1, 600, 30),
+  HTTP_KEEP_ALIVE_SECONDS: intIn(1, 600, 5),
+  HTTP_MAX_CONNECTIONS: intIn(1, 100_000, 512),
   DEMO_POOL: z.preprocess(
     emptyToUndefined,
     z
@@ -250,6 +254,12 @@ const envSchema = envShape.superRefine((env, ctx) => {
     problem(
       'INSTALL_APP_FOR_APPROVERS',
       'needs Microsoft Graph (AZURE_TENANT_ID / AZURE_CLIENT_ID or GRAPH_BASE_URL); a local run has nothing to install into',
+    );
+  }
+  if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
+    problem(
+      'HTTP_HEADERS_TIMEOUT_SECONDS',
+      `must not be more than HTTP_REQUEST_TIMEOUT_SECONDS (${env.HTTP_REQUEST_TIMEOUT_SECONDS}): the headers are part of the request`,
     );
   }
   if (env.REMINDER_HOURS >= env.EXPIRY_HOURS) {
@@ -419,6 +429,16 @@ export interface AppConfig {
    */
   mailRelay: { leaseMs: number; alertAfterAttempts: number };
   smtp?: { port: number; host: string };
+  /**
+   * How long a client may take to send the headers and the whole request, how long an idle keep-alive
+   * connection stays open, and how many connections are served at once (beyond: refused at connect).
+   */
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+  };
   logLevel: string;
   appInsightsConnectionString?: string;
   /** AWS Organizations (issue 13); undefined = the feature is off. */
@@ -553,6 +573,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     },
     mailRelay: { leaseMs: e.MAIL_RELAY_LEASE_SECONDS * 1000, alertAfterAttempts: e.MAIL_POST_ATTEMPTS },
     smtp: e.SMTP_PORT !== undefined ? { port: e.SMTP_PORT, host: e.SMTP_HOST } : undefined,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_SECONDS * 1000,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
     aws: awsSettings(e),

@@ -50,6 +50,7 @@ import type { ApiAccess } from '../http/apiRoute';
 import { LocalSessions } from '../http/localSessions';
 import { meApiRoutes } from '../http/meApi';
 import { registryApiRoutes } from '../http/registryApi';
+import { RequestScope } from '../http/requestScope';
 import { createHttpServer, RouteModule } from '../http/server';
 import { findTabBuild, tabPageSettings, tabRoutes } from '../http/tabRoutes';
 import { createLogger, Logger } from '../log/logger';
@@ -85,6 +86,8 @@ export interface RootMailApp {
   readonly localRun?: { directoryFile: string; admins: string[]; demoPool: boolean };
   /** The SMTP port actually bound, once listening (SMTP_PORT set). */
   readonly smtpPort?: number;
+  /** Which request the running code serves: the process guard answers and forgets what one request broke. */
+  readonly requestScope: RequestScope;
   /**
    * Listens on the port (0 = any free one) and resolves with the base URL. Without an app id (anonymous
    * bot) only on loopback: the default host is 127.0.0.1 then, and any other host is refused.
@@ -375,8 +378,12 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     turnMetrics.turn(turn.activity.type);
     await next();
   });
+  const requestScope = new RequestScope();
   const server = createHttpServer({
     logger,
+    limits: config.http,
+    loopbackOnly: !config.bot.appId,
+    scope: requestScope,
     health: () => statusBoard.health(APP_VERSION),
     activityPolicy: { serviceUrls, servedTenantId: config.bot.servedTenantId },
     // Work a handler asked for after its answer (e.g. a request's steps after a click) starts once the
@@ -419,6 +426,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   const app: RootMailApp & { smtpPort?: number } = {
     server,
+    requestScope,
     services,
     store,
     relay,

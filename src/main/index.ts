@@ -1,5 +1,6 @@
 import { ConfigError, isLocalRun, loadConfig } from '../config';
 import { shutdownTelemetry, startTelemetry } from '../telemetry';
+import { installProcessGuard } from './processGuard';
 
 /** How long turns in flight get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -23,8 +24,14 @@ async function main(): Promise<void> {
   const { createApp } = await import('./createApp');
 
   const app = await createApp(config);
-  const url = await app.listen(config.port);
   const { logger } = app.services;
+  // One request (or one stream of it) that fails where nothing catches it must not end the process.
+  installProcessGuard(process, {
+    logger,
+    scope: app.requestScope,
+    exit: (code) => process.exit(code),
+  });
+  const url = await app.listen(config.port);
   // Where it listens, truthfully: loopback only without an app id, every interface with one.
   const where = config.bot.appId
     ? 'all interfaces'
