@@ -260,6 +260,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       .filter((a): a is string => !!a && a.includes('@'))
       .map((a) => a.slice(a.lastIndexOf('@') + 1).toLowerCase()),
     extraSenderDomains: config.mail.extraSenderDomains,
+    smtpAuthservIds: config.smtp?.trustedAuthservIds,
     secretTtlMinutes: config.timers.secretTtlMinutes,
     // The adoption feature (AWS settings only); without it such codes are posted like any secret.
     emailChangeCodes: aws?.services.adoptions,

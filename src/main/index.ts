@@ -1,4 +1,4 @@
-import { ConfigError, isLocalRun, loadConfig } from '../config';
+import { AppConfig, ConfigError, isLocalRun, loadConfig } from '../config';
 import { shutdownTelemetry, startTelemetry } from '../telemetry';
 import { installProcessGuard } from './processGuard';
 
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
       `  health:        ${localUrl}/healthz`,
       `  Teams tab:     ${localUrl}/tab/${isLocalRun(config) ? "  (open it in a browser on this machine: you are the local directory's first person)" : ''}`,
       `  storage:       ${store}`,
+      ...(config.smtp ? [`  SMTP source:   ${smtpBanner(config.smtp, app.smtpPort)}`] : []),
       local
         ? `  directory:     local, ${local.directoryFile} (admin: ${adminNames.join(', ') || 'nobody'}; edit it to change people)`
         : '  directory:     Microsoft Graph',
@@ -107,6 +108,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Where the SMTP source listens, who may deliver, and whose Authentication-Results it believes. */
+function smtpBanner(smtp: NonNullable<AppConfig['smtp']>, port: number | undefined): string {
+  const host = smtp.host.includes(':') ? `[${smtp.host}]` : smtp.host;
+  const trust = smtp.trustedAuthservIds.length
+    ? `trusts the Authentication-Results of ${smtp.trustedAuthservIds.join(', ')} only`
+    : 'trusts no Authentication-Results (no SMTP_TRUSTED_AUTHSERV_ID): no mail it delivers is trusted';
+  return `${host}:${port ?? smtp.port}, from ${smtp.allowedClients.map((r) => r.text).join(', ')} only; ${trust}`;
 }
 
 main().catch((err) => {
