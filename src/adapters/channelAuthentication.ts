@@ -26,7 +26,9 @@ const REJECTED_TOKEN = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExp
  *    so neither an activity nor a stored conversation reference can point the bot (and its token) elsewhere;
  *  - those clients never send a new message twice on their own (see atMostOnce);
  *  - a token with a forged signature is answered 401 like every other bad token: botbuilder lets the JWT
- *    library's error through, and CloudAdapter then answers 500, which reads as our fault and hides an attack.
+ *    library's error through, and CloudAdapter then answers 500, which reads as our fault and hides an attack;
+ *  - a token must expire: one without `exp` would be good forever, and botbuilder accepts it (the API refuses
+ *    such tokens too, see src/http/apiAuth.ts).
  */
 export class ChannelAuthentication extends ConfigurationBotFrameworkAuthentication {
   constructor(
@@ -57,6 +59,13 @@ export class ChannelAuthentication extends ConfigurationBotFrameworkAuthenticati
   }
 
   private guarded(result: AuthenticateRequestResult): AuthenticateRequestResult {
+    // A validated token always names its audience; an anonymous local run has no token at all.
+    const identity = result.claimsIdentity;
+    if (identity?.getClaimValue('aud') != null && identity.getClaimValue('exp') == null)
+      throw new AuthenticationError(
+        'Unauthorized. The token has no "exp" claim: it would be good forever.',
+        401,
+      );
     return result.connectorFactory
       ? {
           ...result,
