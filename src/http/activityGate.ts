@@ -15,6 +15,9 @@ export type GateVerdict =
   | { ok: true }
   | { ok: false; status: 400 | 403; detail: string; reason: 'malformed' | 'service-url' | 'tenant' };
 
+/** What an HTTP header value may hold (Node refuses anything else as it sends the request). */
+const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 /** Sizes no Teams activity comes near; anything beyond is refused before botbuilder sees it. */
 const LIMITS = {
   id: 1024,
@@ -66,7 +69,15 @@ export function shapeProblem(body: unknown): string | undefined {
     for (const key of ['name', 'aadObjectId', 'tenantId', 'conversationType', 'role'])
       if (!optionalText(value[key], LIMITS.name))
         return `"${field}.${key}" must be a string of at most ${LIMITS.name} characters.`;
+    // Copied into every reply: the Bot Connector client refuses to send what its schema does not allow.
+    if (value.isGroup !== undefined && typeof value.isGroup !== 'boolean')
+      return `"${field}.isGroup" must be true or false.`;
+    if (value.properties !== undefined && !isObject(value.properties))
+      return `"${field}.properties" must be an object.`;
   }
+  // The reply's HTTP request carries the conversation id in a header (x-ms-conversation-id).
+  if (!HEADER_SAFE.test((a.conversation as Record<string, string>).id))
+    return '"conversation.id" has characters no conversation id has (control characters, or beyond Latin-1).';
   for (const key of ['id', 'replyToId', 'name', 'action', 'locale', 'textFormat', 'deliveryMode'])
     if (!optionalText(a[key], LIMITS.id))
       return `"${key}" must be a string of at most ${LIMITS.id} characters.`;

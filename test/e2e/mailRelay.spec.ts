@@ -253,6 +253,23 @@ describe.each(['embedded', 'cosmos'] as const)('mail relay over real HTTP (%s st
     expect(graph.of('GET', /\$value$/)).toHaveLength(fetchesBefore);
   });
 
+  it('takes a notification for a message the mailbox no longer has as gone, not as Graph being down', async () => {
+    const before = t.logs.length;
+    const res = await t.request(
+      'POST',
+      '/api/graph/notifications',
+      mailbox.notification(['deleted-before-fetch']),
+    );
+    expect(res.status).toBe(202);
+    await t.app.idle();
+    const lines = t.logs.slice(before).map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(lines.find((l) => l.graphMessageId === 'deleted-before-fetch')).toMatchObject({
+      level: 'warn',
+      msg: 'a notified message is no longer in the mailbox',
+    });
+  });
+
   it('routes a plus address and an alphanumeric code to its account', async () => {
     const post = await relayed('verification-alphanumeric.eml');
     expect(textOf(post.body.activity)).toContain('payments-prod');

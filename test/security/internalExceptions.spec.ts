@@ -104,6 +104,24 @@ describe.each<StoreKind>(['embedded', 'cosmos'])(
       expect(await t.app.store.get('conversations', 'user:a/b#c?d\\e')).toMatchObject({ kind: 'personal' });
     });
 
+    it.each<[string, (a: Activity) => void, RegExp]>([
+      // Copied into the reply's x-ms-conversation-id header, which Node refused to send.
+      ['a conversation id with a line break', (a) => (a.conversation.id = 'a:x\r\ny'), /conversation\.id/],
+      ['a conversation id beyond Latin-1', (a) => (a.conversation.id = 'a:☃'), /conversation\.id/],
+      // Copied into the reply, whose schema the connector client checks as it sends.
+      ['conversation.isGroup as a string', (a) => (a.conversation.isGroup = 'a/b'), /isGroup/],
+      ['from.properties as a list', (a) => (a.from.properties = [1]), /properties/],
+    ])(
+      'answers 400 to an activity with %s, before a reply fails to go out',
+      async (_case, mutate, detail) => {
+        const activity = personalMessage(t.connector.url, users.alice, 'help');
+        mutate(activity);
+        const result = await outcome(activity);
+        expect(result).toMatchObject({ status: 400, errors: [], reply: undefined });
+        expect(result.body.detail).toMatch(detail);
+      },
+    );
+
     it('answers 400 to a Host header a URL cannot have, before any route', async () => {
       for (const host of ['a b', '[::1', 'x:99999999', 'a<b>']) {
         const answer = await sendRaw(t.url, 'GET', '/healthz', { host });

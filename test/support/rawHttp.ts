@@ -53,12 +53,14 @@ export function sendRaw(
 
 /**
  * Bytes written to a fresh connection as they are, and what came back until the server closed it (or
- * `waitMs` passed): for request lines, lengths and encodings no HTTP client would send.
+ * `waitMs` passed): for request lines, lengths and encodings no HTTP client would send. `halfClose` ends the
+ * client's side after writing, as a client that promised more than it sent and gave up.
  */
 export function exchangeBytes(
   baseUrl: string,
   bytes: Buffer | string,
   waitMs = 5_000,
+  options: { halfClose?: boolean } = {},
 ): Promise<{ received: string; closedByServer: boolean }> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve) => {
@@ -74,6 +76,7 @@ export function exchangeBytes(
     socket.on('error', () => done(true));
     socket.on('end', () => done(true));
     socket.write(bytes);
+    if (options.halfClose) socket.end();
   });
 }
 
