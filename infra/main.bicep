@@ -4,7 +4,7 @@
 //                                   ├─ reads/writes Cosmos DB (data-plane role; account keys disabled)
 //                                   ├─ reads Key Vault secrets (Key Vault references in app settings)
 //                                   └─ calls Microsoft Graph (app roles granted in Entra, see infra/exchange/)
-//   App Service (Linux, Node 22) ── runs `node dist/src/main/index.js`, settings = `appSettings` below
+//   App Service (Linux, Node 24) ── runs `node dist/src/main/index.js`, settings = `appSettings` below
 //   Application Insights + Log Analytics ── traces/metrics (OpenTelemetry) and stdout JSON logs
 //
 // Deploy: `az deployment group create -g <rg> -f infra/main.bicep -p @infra/main.parameters.prod.json -p graphClientState=...`
@@ -210,7 +210,7 @@ var appSettings = {
   RECONCILE_UNUSED_DAYS: string(reconcileUnusedDays)
   ADOPTION_CODE_MINUTES: string(adoptionCodeMinutes)
   SCM_DO_BUILD_DURING_DEPLOYMENT: 'true'
-  WEBSITE_NODE_DEFAULT_VERSION: '~22'
+  WEBSITE_NODE_DEFAULT_VERSION: '~24'
 }
 
 module appService 'modules/appService.bicep' = {

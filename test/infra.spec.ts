@@ -46,7 +46,7 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
 /** App Service platform settings: read by the platform, not by the app. */
 const PLATFORM_SETTINGS: Record<string, string> = {
   SCM_DO_BUILD_DURING_DEPLOYMENT:
-    'App Service runs npm install + build on deploy (native modules for Node 22)',
+    'App Service runs npm install + build on deploy (the zip holds no node_modules)',
   WEBSITE_NODE_DEFAULT_VERSION: 'Node version for the Kudu/Oryx build environment',
 };
 
@@ -146,9 +146,9 @@ describe('the other resources', () => {
     expect(mainBicep).toMatch(/endpoint: 'https:\/\/\$\{hostName\}\/api\/messages'/);
   });
 
-  it('runs Node 22 on Linux, always on, https only, resolving Key Vault references as the identity', () => {
+  it('runs Node 24 LTS on Linux, always on, https only, resolving Key Vault references as the identity', () => {
     const web = read('infra/modules/appService.bicep');
-    expect(web).toMatch(/linuxFxVersion: 'NODE\|22-lts'/);
+    expect(web).toMatch(/linuxFxVersion: 'NODE\|24-lts'/);
     expect(web).toMatch(/alwaysOn: true/);
     expect(web).toMatch(/httpsOnly: true/);
     expect(web).toMatch(/keyVaultReferenceIdentity: identityId/);

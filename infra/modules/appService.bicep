@@ -1,4 +1,4 @@
-// Linux App Service running the bot on Node 22 LTS, with the user-assigned identity for Cosmos DB, Graph and
+// Linux App Service running the bot on Node 24 LTS, with the user-assigned identity for Cosmos DB, Graph and
 // Key Vault references, and its console/HTTP logs sent to Log Analytics.
 
 param webAppName string
@@ -43,7 +43,7 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
     clientAffinityEnabled: false
     keyVaultReferenceIdentity: identityId
     siteConfig: {
-      linuxFxVersion: 'NODE|22-lts'
+      linuxFxVersion: 'NODE|24-lts'
       alwaysOn: true // the background jobs (reminders, expiry, subscription renewal) run in-process
       appCommandLine: 'node dist/src/main/index.js'
       healthCheckPath: '/healthz'

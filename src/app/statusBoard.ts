@@ -112,14 +112,15 @@ export class StatusBoard {
   }
 
   /** Liveness and readiness, from memory. */
-  health(version: string): { ok: boolean; body: Record<string, unknown> } {
+  /** `about`: what runs — the app's version and the Node.js version, as operators check them after a deploy. */
+  health(about: { version: string; node: string }): { ok: boolean; body: Record<string, unknown> } {
     const warnings = this.latest?.status.warnings.length ?? 0;
     const status = !this.storeReachable ? 'unavailable' : warnings ? 'degraded' : 'ok';
     return {
       ok: this.storeReachable,
       body: {
         status,
-        version,
+        ...about,
         uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
         store: { kind: this.deps.store.kind, reachable: this.storeReachable },
         checkedAt: this.latest?.at,

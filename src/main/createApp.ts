@@ -385,7 +385,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     limits: config.http,
     loopbackOnly: !config.bot.appId,
     scope: requestScope,
-    health: () => statusBoard.health(APP_VERSION),
+    health: () => statusBoard.health({ version: APP_VERSION, node: process.version }),
     activityPolicy: { serviceUrls, servedTenantId: config.bot.servedTenantId },
     // Work a handler asked for after its answer (e.g. a request's steps after a click) starts once the
     // HTTP answer to Teams is out, as tracked background work.

@@ -1,12 +1,18 @@
 import { AppConfig, ConfigError, isLocalRun, loadConfig } from '../config';
 import { shutdownTelemetry, startTelemetry } from '../telemetry';
 import { installProcessGuard } from './processGuard';
+import { unsupportedNode } from './runtime';
 
 /** How long turns in flight get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Starts RootMail: validates settings, wires the app, listens, and shuts down cleanly on SIGTERM. */
 async function main(): Promise<void> {
+  const oldNode = unsupportedNode(process.version);
+  if (oldNode) {
+    console.error(`RootMail cannot start.\n${oldNode}`);
+    process.exit(1);
+  }
   let config;
   try {
     config = loadConfig(process.env);
@@ -62,6 +68,7 @@ async function main(): Promise<void> {
       `  health:        ${localUrl}/healthz`,
       `  Teams tab:     ${localUrl}/tab/${isLocalRun(config) ? "  (open it in a browser on this machine: you are the local directory's first person)" : ''}`,
       `  storage:       ${store}`,
+      `  runtime:       Node.js ${process.version}`,
       ...(config.smtp ? [`  SMTP source:   ${smtpBanner(config.smtp, app.smtpPort)}`] : []),
       local
         ? `  directory:     local, ${local.directoryFile} (admin: ${adminNames.join(', ') || 'nobody'}; edit it to change people)`

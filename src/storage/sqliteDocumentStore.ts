@@ -1,7 +1,7 @@
-import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { DatabaseSync, StatementSync } from 'node:sqlite';
 import {
   AlreadyExistsError,
   CONTAINERS,
@@ -46,23 +46,22 @@ const INDEXES: Partial<Record<ContainerName, string[][]>> = {
 };
 
 /**
- * The embedded store for local runs: one SQLite file (WAL) in DATA_DIR, one table per container.
- * better-sqlite3 is synchronous, so each statement is atomic with respect to our event loop; the etag
- * checks are still done inside the UPDATE's WHERE so the rule reads the same as in Cosmos DB.
+ * The embedded store for local runs: one SQLite file (WAL) in DATA_DIR, one table per container, through
+ * Node's own `node:sqlite` (no native module to compile at install). It is synchronous, so each statement is
+ * atomic with respect to our event loop; the etag checks are still done inside the UPDATE's WHERE so the rule
+ * reads the same as in Cosmos DB.
  */
 export class SqliteDocumentStore implements DocumentStore {
   readonly kind = 'embedded' as const;
-  private readonly db: Database.Database;
+  private readonly db: DatabaseSync;
   /** Compiled statements by SQL text: compiling costs more than running a point read. */
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<string, StatementSync>();
   private optimizedAt = 0;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = new DatabaseSync(file, { timeout: 5000 });
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
   }
 
   /**
@@ -70,9 +69,9 @@ export class SqliteDocumentStore implements DocumentStore {
    * embedded store being unavailable.
    */
   private sql(text: string): {
-    run(...p: unknown[]): Database.RunResult;
-    get(...p: unknown[]): unknown;
-    all(...p: unknown[]): unknown[];
+    run(...p: SqlValue[]): { changes: number | bigint };
+    get(...p: SqlValue[]): unknown;
+    all(...p: SqlValue[]): unknown[];
   } {
     let statement = this.statements.get(text);
     if (!statement) {
@@ -117,10 +116,9 @@ export class SqliteDocumentStore implements DocumentStore {
     const now = Date.now();
     if (!atOpen && now - this.optimizedAt < OPTIMIZE_EVERY_MS) return;
     this.optimizedAt = now;
-    guarded(() => {
-      this.db.pragma('analysis_limit = 1000');
-      this.db.pragma(atOpen ? 'optimize = 0x10002' : 'optimize');
-    });
+    guarded(() =>
+      this.db.exec(`PRAGMA analysis_limit = 1000; PRAGMA ${atOpen ? 'optimize = 0x10002' : 'optimize'};`),
+    );
   }
 
   async get<T extends object>(container: ContainerName, id: string): Promise<Stored<T> | undefined> {
@@ -135,7 +133,7 @@ export class SqliteDocumentStore implements DocumentStore {
     const result = this.sql(
       `INSERT INTO "${table(container)}" (id, etag, body) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING`,
     ).run(id, etag, body);
-    if (result.changes === 0)
+    if (Number(result.changes) === 0)
       throw new AlreadyExistsError(`${container}/${id} already exists`, container, id);
     return toStored<T>(id, etag, body);
   }
@@ -148,10 +146,8 @@ export class SqliteDocumentStore implements DocumentStore {
       `INSERT INTO "${table(container)}" (id, etag, body) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING`,
     );
     // One transaction for the batch: one commit instead of one per document.
-    return guarded(() =>
-      this.db.transaction(() =>
-        docs.map(({ id, doc }) => insert.run(id, newEtag(), serialize(id, doc)).changes === 1),
-      )(),
+    return this.inTransaction(() =>
+      docs.map(({ id, doc }) => Number(insert.run(id, newEtag(), serialize(id, doc)).changes) === 1),
     );
   }
 
@@ -166,7 +162,7 @@ export class SqliteDocumentStore implements DocumentStore {
     const result = this.sql(
       `UPDATE "${table(container)}" SET etag = ?, body = ? WHERE id = ? AND etag = ?`,
     ).run(next, body, id, etag);
-    if (result.changes === 0) {
+    if (Number(result.changes) === 0) {
       const exists = this.sql(`SELECT 1 FROM "${table(container)}" WHERE id = ?`).get(id);
       if (!exists) throw new NotFoundError(`${container}/${id} does not exist`, container, id);
       throw new ConflictError(`${container}/${id} was changed by someone else`, container, id);
@@ -190,7 +186,10 @@ export class SqliteDocumentStore implements DocumentStore {
       return;
     }
     const result = this.sql(`DELETE FROM "${table(container)}" WHERE id = ? AND etag = ?`).run(id, etag);
-    if (result.changes === 0 && this.sql(`SELECT 1 FROM "${table(container)}" WHERE id = ?`).get(id)) {
+    if (
+      Number(result.changes) === 0 &&
+      this.sql(`SELECT 1 FROM "${table(container)}" WHERE id = ?`).get(id)
+    ) {
       throw new ConflictError(`${container}/${id} was changed by someone else`, container, id);
     }
   }
@@ -233,9 +232,24 @@ export class SqliteDocumentStore implements DocumentStore {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.db.isOpen) this.db.close();
+  }
+
+  /** `work` as one transaction: committed when it returns, rolled back when it throws. */
+  private inTransaction<T>(work: () => T): T {
+    guarded(() => this.db.exec('BEGIN'));
+    try {
+      const result = work();
+      guarded(() => this.db.exec('COMMIT'));
+      return result;
+    } catch (err) {
+      if (this.db.isOpen && this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
   }
 }
+
+type SqlValue = string | number | null;
 
 const OPTIMIZE_EVERY_MS = 60 * 60_000;
 
@@ -248,9 +262,9 @@ function table(container: ContainerName): string {
 /** Highest code point: `prefix + TOP` sorts after every string that starts with `prefix`. */
 const TOP = '\u{10FFFF}';
 
-function whereClause(filter: Filter): { where: string; params: unknown[] } {
+function whereClause(filter: Filter): { where: string; params: SqlValue[] } {
   const parts: string[] = [];
-  const params: unknown[] = [];
+  const params: SqlValue[] = [];
   for (const [field, value] of Object.entries(filter)) {
     assertFieldPath(field);
     const ref = `json_extract(body, '$.${field}')`;
@@ -282,16 +296,20 @@ function newEtag(): string {
   return `"${randomUUID()}"`;
 }
 
+/**
+ * A failing database (disk full, file locked, closed) is the embedded store being unavailable. node:sqlite
+ * reports SQLite's own errors as ERR_SQLITE_ERROR with SQLite's `errstr`, and a closed database as
+ * ERR_INVALID_STATE.
+ */
 function guarded<T>(work: () => T): T {
   try {
     return work();
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (
-      (typeof code === 'string' && code.startsWith('SQLITE_')) ||
-      /database connection is not open/i.test(String((err as Error).message))
-    )
-      throw new DependencyUnavailableError('the embedded store', String(code ?? 'closed'), 5, { cause: err });
+    const { code, errstr } = err as { code?: unknown; errstr?: unknown };
+    if (code === 'ERR_SQLITE_ERROR' || (code === 'ERR_INVALID_STATE' && /not open/i.test(String(err))))
+      throw new DependencyUnavailableError('the embedded store', String(errstr ?? 'closed'), 5, {
+        cause: err,
+      });
     throw err;
   }
 }

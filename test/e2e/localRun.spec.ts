@@ -194,16 +194,28 @@ describe('the local run stays local', () => {
   it('starts the compiled app without loading the Graph client (nor the dialogs) or making any credential', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'rootmail-local-'));
     try {
-      // @azure/identity itself is loaded by botframework-connector; every credential class is watched.
+      // @azure/identity itself is loaded by botframework-connector; every credential class is watched. Its
+      // exports cannot be redefined, so whoever requires it gets a view whose credential classes record each
+      // instance made.
       const script = `
+        const Module = require('node:module');
         const identity = require('@azure/identity');
         const made = [];
-        for (const name of Object.keys(identity).filter((n) => /Credential$/.test(n))) {
-          const Original = identity[name];
-          if (typeof Original !== 'function') continue;
-          const Watched = class extends Original { constructor(...args) { made.push(name); super(...args); } };
-          Object.defineProperty(identity, name, { get: () => Watched, configurable: true, enumerable: true });
-        }
+        const watchedClasses = new Map();
+        const watched = new Proxy(identity, {
+          get(target, name) {
+            const value = target[name];
+            if (typeof value !== 'function' || !/Credential$/.test(String(name))) return value;
+            if (!watchedClasses.has(name))
+              watchedClasses.set(name, class extends value { constructor(...args) { made.push(name); super(...args); } });
+            return watchedClasses.get(name);
+          },
+        });
+        const load = Module._load;
+        Module._load = function (request, ...rest) {
+          const loaded = load.call(this, request, ...rest);
+          return request === '@azure/identity' ? watched : loaded;
+        };
         const { loadConfig } = require('./dist/src/config');
         const { createApp } = require('./dist/src/main/createApp');
         (async () => {

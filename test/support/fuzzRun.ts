@@ -75,7 +75,7 @@ const SMTP_RELAY = 'relay.contoso.com';
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'teams');
 /** What must never be in an answer: stack frames, error classes, messages of the libraries underneath. */
 const INTERNALS =
-  /\bat [\w.<>]+ \(|TypeError|RangeError|SyntaxError|ReferenceError|Cannot read prop|cannot be null|is not a function|ECONN|botbuilder|restify|better-sqlite3|SQLITE_/;
+  /\bat [\w.<>]+ \(|TypeError|RangeError|SyntaxError|ReferenceError|Cannot read prop|cannot be null|is not a function|ECONN|botbuilder|restify|node:sqlite|ERR_SQLITE|SQLITE_/;
 
 /**
  * The fuzz and fault suite (issue 10): mutated Teams activities (from the recorded payloads in

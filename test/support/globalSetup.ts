@@ -9,14 +9,11 @@ import { chromiumInstalled, CHROMIUM_PATH, HOW_TO_INSTALL_CHROMIUM } from './bro
  */
 export default function globalSetup(): void {
   const root = path.join(__dirname, '..', '..');
-  // The AWS SDK warns once per process that its releases after January 2027 need Node 22 (the deployment's
-  // Node); these machines run Node 20 with the pinned versions, so the tests' output leaves that note out.
-  // Set here, before jest starts its workers, so every worker and every process a test starts inherits it.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   execFileSync(process.execPath, [path.join(root, 'scripts', 'build-if-stale.cjs')], {
     cwd: root,
     stdio: 'inherit',
   });
+  console.log(`\nTests run on Node.js ${process.version} (${process.execPath}).`);
   console.log(
     chromiumInstalled
       ? `\nBrowser tests: Chromium at ${CHROMIUM_PATH}.`
