@@ -122,17 +122,26 @@ function isListOfObjects(list: unknown[]): boolean {
   return list.length <= LIMITS.items && list.every(isObject);
 }
 
-/** How deeply the JSON nests, counted without recursion (a hostile body must not blow the stack here). */
+/**
+ * How deeply the JSON nests, counted without recursion (a hostile body must not blow the stack here), and
+ * without a list of values per object (this runs on every activity).
+ */
 function depthOf(root: unknown): number {
   let deepest = 0;
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length) {
-    const [node, depth] = stack.pop()!;
+  const nodes: object[] = [root as object];
+  const depths: number[] = [1];
+  while (nodes.length) {
+    const node = nodes.pop() as Record<string, unknown>;
+    const depth = depths.pop()!;
     if (depth > deepest) deepest = depth;
     if (deepest > LIMITS.depth) return deepest;
-    if (node && typeof node === 'object')
-      for (const child of Object.values(node))
-        if (child && typeof child === 'object') stack.push([child, depth + 1]);
+    for (const key in node) {
+      const child = node[key];
+      if (child !== null && typeof child === 'object') {
+        nodes.push(child);
+        depths.push(depth + 1);
+      }
+    }
   }
   return deepest;
 }
