@@ -63,7 +63,8 @@ function noteFreed(socket: Pooled): void {
 /** Takes every free connection idle for longer than it may be out of the pool, and closes it. */
 function closeStale(agent: http.Agent): void {
   const now = performance.now();
-  for (const free of Object.values(agent.freeSockets)) {
+  for (const name in agent.freeSockets) {
+    const free = agent.freeSockets[name];
     if (!free) continue;
     for (let i = free.length - 1; i >= 0; i--) {
       const socket = free[i] as unknown as Pooled;

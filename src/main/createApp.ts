@@ -373,7 +373,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   // Guided chats (botbuilder-dialogs) keep their state in botbuilder's ConversationState on our store, so a
   // half-answered dialog survives a restart and works on Cosmos DB alike.
-  const guidedRequest = guidedChatOnDemand(new ConversationState(new BotStateStorage(store)), clock);
+  const botState = new BotStateStorage(store);
+  const guidedRequest = guidedChatOnDemand(new ConversationState(botState), botState, clock);
   const bot = new RootMailBot(services, commandHandlers, cardActionHandlers, guidedRequest);
   bot.onTurn(async (turn, next) => {
     turnMetrics.turn(turn.activity.type);
