@@ -2,6 +2,7 @@ import { describeOwner } from '../domain/addressChanges';
 import { Adoption, describeAdoption } from '../domain/adoptions';
 import type { DriftFinding, FindingKind } from '../domain/reconciliation';
 import { describeByKind, ReconcileRun } from '../domain/reconcileRuns';
+import { maskKeyId } from '../domain/rootPosture';
 import { formatTime } from '../domain/timeWording';
 import { AdaptiveCard, prepareCard } from './cardTemplates';
 import { trusted, TrustedText } from './inertText';
@@ -52,6 +53,8 @@ const FINDING_TITLES: Record<FindingKind, string> = {
   'account-not-in-registry': 'AWS account with a root e-mail outside the registry',
   'assigned-address-unused': 'Address assigned, but no AWS account uses it',
   'linked-account-not-in-organization': 'Linked AWS account is not in the organisation',
+  'root-access-key': 'Root access key in a member account',
+  'root-password': 'Root password outside an approved session',
 };
 
 /**
@@ -122,6 +125,21 @@ function findingFacts(finding: DriftFinding): Fact[] {
         ['Address', finding.address],
         ['Linked to', finding.registryAccountId],
         ['Owner', finding.owner && describeOwner(finding.owner)],
+      );
+      break;
+    case 'root-access-key':
+      facts.push(
+        ['AWS account', account(finding.accountId, finding.accountName)],
+        ...finding.accessKeys.map((k): [string, string] => [
+          `Access key ${maskKeyId(k.id)}`,
+          `${k.active ? 'active' : 'inactive'}${k.createdAt ? `, created ${k.createdAt.slice(0, 10)}` : ''}${k.lastUsedAt ? `, last used ${formatTime(k.lastUsedAt)}` : ', never used'}`,
+        ]),
+      );
+      break;
+    case 'root-password':
+      facts.push(
+        ['AWS account', account(finding.accountId, finding.accountName)],
+        ['Password set', finding.passwordCreatedAt && formatTime(finding.passwordCreatedAt)],
       );
       break;
   }

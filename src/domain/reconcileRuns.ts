@@ -40,6 +40,8 @@ export const FINDING_LABELS: Record<FindingKind, string> = {
   'account-not-in-registry': 'account not in the registry',
   'assigned-address-unused': 'assigned address unused',
   'linked-account-not-in-organization': 'linked account not in the organisation',
+  'root-access-key': 'root access key',
+  'root-password': 'root password outside a session',
 };
 
 /** "3 ended account…, 12 account not in the registry", biggest first; "none" when empty. */
