@@ -1,4 +1,16 @@
 import type { FindingKind } from './reconciliation';
+import type { RootPostureCounts } from './rootPosture';
+
+/** The root-user part of a run: audits made now, and the accounts' root users as last audited. */
+export interface RootAuditRun extends RootPostureCounts {
+  /** Root users audited by this run, and audits that failed. */
+  audited: number;
+  failed: number;
+  /** Centralized root access is off in the organisation: nothing was audited. */
+  off?: boolean;
+  /** Why this run audited nothing or stopped early (root access off, AWS refused or unreachable). */
+  problem?: string;
+}
 
 /**
  * One reconciliation run as status, the API and the summary card report it. Counts only: the findings
@@ -30,6 +42,8 @@ export interface ReconcileRun {
   durationMs?: number;
   /** Why the run failed, in an admin's words. */
   error?: string;
+  /** Member accounts' root users (centralized root access). */
+  rootAudit?: RootAuditRun;
 }
 
 /** What a person calls each kind of finding. */

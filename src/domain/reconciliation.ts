@@ -206,6 +206,19 @@ export function reconcile(input: ReconciliationInput): Reconciliation {
 }
 
 /**
+ * The accounts an assigned record is linked to, this run's auto-links included: the member accounts whose
+ * root users RootMail audits.
+ */
+export function linkedAccountIds(
+  records: Iterable<RecordFacts>,
+  autoLinks: readonly AutoLink[],
+): Set<string> {
+  const ids = new Set(autoLinks.map((l) => l.accountId));
+  for (const r of records) if (r.state === 'assigned' && r.awsAccountId) ids.add(r.awsAccountId);
+  return ids;
+}
+
+/**
  * Which findings to report now: new ones and those whose facts changed since `reported` (subject →
  * fingerprint of what was reported last), and the subjects that are resolved (reported, now gone).
  */

@@ -117,15 +117,17 @@ export function maskKeyId(id: string): string {
 }
 
 function describeKeys(keys: RootAccessKey[]): string {
-  const active = keys.filter((k) => k.active).length;
-  const which = keys
+  const each = keys
     .map(
       (k) =>
-        `${maskKeyId(k.id)} ${k.active ? 'active' : 'inactive'}` +
-        (k.lastUsedAt ? `, last used ${k.lastUsedAt.slice(0, 10)}` : ', never used'),
+        `${maskKeyId(k.id)} ${k.active ? 'active' : 'inactive'}, ` +
+        (k.lastUsedAt ? `last used ${k.lastUsedAt.slice(0, 10)}` : 'never used'),
     )
     .join('; ');
-  return `${plural(keys.length, 'access key')} (${active} active: ${which})`;
+  const active = keys.filter((k) => k.active).length;
+  return keys.length === 1
+    ? `1 access key (${each})`
+    : `${keys.length} access keys, ${active} active (${each})`;
 }
 
 /** "a password (set 2024-03-01), 1 access key (…), 1 MFA device" or "no root credentials". */
