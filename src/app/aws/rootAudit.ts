@@ -105,36 +105,38 @@ export class RootAudit {
     let audited = 0;
     let failed = 0;
     let problem: string | undefined;
+    const auditOne = async (account: AwsAccount) => {
+      const at = this.deps.clock.now().toISOString();
+      try {
+        const credentials = await aws.auditRootCredentials(account.id);
+        await this.deps.postures.checked(account, credentials, at);
+        audited++;
+      } catch (err) {
+        if (!(err instanceof AwsAccountsError)) throw err;
+        failed++;
+        await this.deps.postures.failed(account, err.message, at);
+        if (!stopsTheAudit(err))
+          logger.warn({ accountId: account.id, reason: err.message }, 'root audit failed for one account');
+        else if (!problem) {
+          problem = err.message;
+          await this.stopped(err);
+        }
+      }
+    };
+    // The first audit goes alone: a refusal that holds for every account stops the run after one call.
+    const [first, ...rest] = targets;
+    if (first) await auditOne(first);
     const limiter = new Limiter(this.deps.pace.concurrency);
     const gapMs = 1000 / this.deps.pace.perSecond;
-    let nextStart = Date.now();
+    let nextStart = Date.now() + gapMs;
     await Promise.all(
-      targets.map((account) =>
+      rest.map((account) =>
         limiter.run(async () => {
           if (problem) return;
           const wait = nextStart - Date.now();
           nextStart = Math.max(nextStart, Date.now()) + gapMs;
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-          if (problem) return;
-          const at = this.deps.clock.now().toISOString();
-          try {
-            const credentials = await aws.auditRootCredentials(account.id);
-            await this.deps.postures.checked(account, credentials, at);
-            audited++;
-          } catch (err) {
-            if (!(err instanceof AwsAccountsError)) throw err;
-            failed++;
-            await this.deps.postures.failed(account, err.message, at);
-            if (!stopsTheAudit(err))
-              logger.warn(
-                { accountId: account.id, reason: err.message },
-                'root audit failed for one account',
-              );
-            else if (!problem) {
-              problem = err.message;
-              await this.stopped(err);
-            }
-          }
+          if (!problem) await auditOne(account);
         }),
       ),
     );
