@@ -106,6 +106,8 @@ function describeRootUsers(root: RootAuditRun | undefined): string {
   const found =
     `root credentials in ${root.withCredentials} of ${root.checked} audited account(s): ` +
     `${root.withAccessKeys} with access keys, ${root.withPassword} with a password`;
-  const failing = root.failing ? `; ${root.failing} could not be audited` : '';
+  const failing =
+    (root.failing ? `; ${root.failing} could not be audited` : '') +
+    (root.deferred ? `; ${root.deferred} left for the next run` : '');
   return `${found}${failing}${root.problem ? `; the last audit stopped: ${root.problem}` : ''}`;
 }

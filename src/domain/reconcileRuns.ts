@@ -6,6 +6,8 @@ export interface RootAuditRun extends RootPostureCounts {
   /** Root users audited by this run, and audits that failed. */
   audited: number;
   failed: number;
+  /** Accounts due that this run left to the next (its time budget was spent). */
+  deferred: number;
   /** Centralized root access is off in the organisation: nothing was audited. */
   off?: boolean;
   /** Why this run audited nothing or stopped early (root access off, AWS refused or unreachable). */

@@ -568,6 +568,10 @@ export function openApiDocument() {
               properties: {
                 audited: { type: 'integer' },
                 failed: { type: 'integer' },
+                deferred: {
+                  type: 'integer',
+                  description: 'Accounts due that the next run audits (time budget spent)',
+                },
                 off: { type: 'boolean', description: 'Centralized root access is off in the organisation' },
                 problem: { type: 'string', description: 'Why this run audited nothing or stopped early' },
                 checked: { type: 'integer', description: 'Linked member accounts with a successful audit' },

@@ -35,6 +35,8 @@ describe.each(['embedded', 'cosmos'] as const)("member accounts' root users (%s 
   let issuer: TokenIssuer;
   let restoreKeys: () => void;
   const ids: Record<string, string> = {};
+  /** The audit's pace; a test shortens its time budget. */
+  const pace = { concurrency: 4, perSecond: 20, budgetMs: 60_000 };
   const admin = () => issuer.bearer({ oid: 'automation', roles: ['Addresses.Admin'] });
   const reconcile = async (): Promise<ReconcileRun> => {
     const res = await t.request('POST', '/api/v1/reconcile', undefined, await admin());
@@ -60,7 +62,7 @@ describe.each(['embedded', 'cosmos'] as const)("member accounts' root users (%s 
     t = await startTestApp({
       store,
       env: { ...awsEnv(fake), ...issuer.env(), ADMIN_IDS: carol.aadObjectId },
-      overrides: { awsRetry: FAST_AWS_RETRY, rootAuditPace: { concurrency: 4, perSecond: 20 } },
+      overrides: { awsRetry: FAST_AWS_RETRY, rootAuditPace: pace },
     });
     fake.now = () => t.clock.now();
     const owner = { id: alice.aadObjectId, upn: alice.upn, name: alice.name };
@@ -112,6 +114,7 @@ describe.each(['embedded', 'cosmos'] as const)("member accounts' root users (%s 
     expect(run.rootAudit).toEqual({
       audited: 3,
       failed: 0,
+      deferred: 0,
       checked: 3,
       withCredentials: 2,
       withAccessKeys: 1,
@@ -213,6 +216,19 @@ describe.each(['embedded', 'cosmos'] as const)("member accounts' root users (%s 
       .filter((u) => u.targetActivityId === keyCard.activityId)
       .at(-1);
     expect(textOf(update?.body)).toMatch(/Resolved: reconciliation no longer sees this/);
+  });
+
+  it('a run whose time budget is spent audits the stalest accounts and leaves the rest to the next run', async () => {
+    t.clock.advance(HOUR); // the last run's root sessions are over
+    fake.calls.length = 0;
+    pace.budgetMs = 0; // only the first audit, which always goes alone, starts in time
+    try {
+      const run = await reconcile();
+      expect(run.rootAudit).toMatchObject({ audited: 1, deferred: 2, failed: 0 });
+      expect(fake.of('AssumeRoot')).toHaveLength(1);
+    } finally {
+      pace.budgetMs = 60_000;
+    }
   });
 
   it('when AWS refuses AssumeRoot: the run still reconciles, on-call hears it once, findings stay open', async () => {
