@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
@@ -15,6 +14,7 @@ import { ONCALL_CHANNEL_ID, TEAM_ID } from '../test/support/activities';
 import { FakeAws } from '../test/support/fakeAws';
 import { FakeBotConnector } from '../test/support/fakeBotConnector';
 import { startCosmosServerProcess } from './cosmosProcess';
+import { cpuSeconds } from './processCpu';
 
 /**
  * npm run bench:reconcile: one reconciliation of 5,000 AWS accounts (the real AWS SDK against the loopback
@@ -253,16 +253,6 @@ function counting(real: DocumentStore): { store: DocumentStore; calls: Map<strin
     close: () => real.close(),
   } as DocumentStore;
   return { store, calls };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (0 where there is none). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 const secs = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;

@@ -1,7 +1,7 @@
 import { describeOwner } from '../domain/addressChanges';
 import { Adoption, describeAdoption } from '../domain/adoptions';
 import type { DriftFinding, FindingKind } from '../domain/reconciliation';
-import { describeByKind, ReconcileRun } from '../domain/reconcileRuns';
+import { describeByKind, ReconcileRun, RootAuditRun } from '../domain/reconcileRuns';
 import { maskKeyId } from '../domain/rootPosture';
 import { formatTime } from '../domain/timeWording';
 import { AdaptiveCard, prepareCard } from './cardTemplates';
@@ -189,6 +189,7 @@ export function reconcileSummaryCard(run: ReconcileRun, note = ''): AdaptiveCard
       'Reported now',
       `${run.reported} new or changed, ${run.resolved} resolved, ${run.unchanged} reported before`,
     ],
+    ...(run.rootAudit ? [['Root users', describeRootAudit(run.rootAudit)] as [string, string]] : []),
   ];
   return expandReconcile({
     title: failed
@@ -207,6 +208,21 @@ export function reconcileSummaryCard(run: ReconcileRun, note = ''): AdaptiveCard
           : '',
       ),
   });
+}
+
+/** The root-user part of a run in one line: audits now, and what the linked accounts' root users have. */
+export function describeRootAudit(root: RootAuditRun): string {
+  if (root.off) return 'not audited: centralized root access is off in the organisation';
+  const run = [
+    `this run checked ${root.audited}`,
+    root.failed && `${root.failed} failed`,
+    root.deferred && `${root.deferred} left for the next run`,
+  ].filter(Boolean);
+  return (
+    `root credentials in ${root.withCredentials} of ${root.checked} linked member account(s) ` +
+    `(${root.withAccessKeys} with access keys, ${root.withPassword} with a password); ${run.join(', ')}` +
+    (root.problem ? `. Stopped: ${root.problem}` : '')
+  );
 }
 
 /** More findings at once than cards are posted for: one card lists the rest. */

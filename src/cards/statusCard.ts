@@ -1,6 +1,7 @@
 import type { OperationalStatus } from '../domain/operationalStatus';
-import { describeByKind, RootAuditRun } from '../domain/reconcileRuns';
+import { describeByKind } from '../domain/reconcileRuns';
 import { formatTime } from '../domain/timeWording';
+import { describeRootAudit } from './awsCards';
 import { AdaptiveCard, prepareCard } from './cardTemplates';
 import statusTemplate from './status.json';
 
@@ -69,7 +70,10 @@ export function statusCard(status: OperationalStatus): AdaptiveCard {
         ? 'plus addressing (no pool needed)'
         : `${status.pool.free} free in ${status.pool.mailboxes.length} mailbox(es)${status.pool.low ? ' — LOW' : ''}`,
     aws: describeAws(status.aws),
-    rootUsers: status.aws.configured ? describeRootUsers(status.aws.lastRun?.rootAudit) : '',
+    rootUsers:
+      status.aws.configured && status.aws.lastRun?.rootAudit
+        ? describeRootAudit(status.aws.lastRun.rootAudit)
+        : '',
     mailboxes: status.pool.mailboxes.map((m) => ({
       mailbox: m.mailbox,
       line: `${m.free} free, ${m.assigned} assigned, ${m.quarantined} quarantined (capacity ${m.capacity})`,
@@ -97,17 +101,4 @@ function describeAws(aws: OperationalStatus['aws']): string {
       : `last run ${formatTime(run.startedAt)}: ${run.accounts} accounts, ${run.autoLinked} linked by reconciliation, ${run.findings} open finding(s) (${describeByKind(run.byKind)})`;
   const running = aws.running ? `; running since ${formatTime(aws.running.startedAt)}` : '';
   return `${last}${running}; ${aws.openAdoptions} adoption(s) under way`;
-}
-
-/** Member accounts' root users as the last run saw them: how many have credentials, or why none were audited. */
-function describeRootUsers(root: RootAuditRun | undefined): string {
-  if (!root) return '';
-  if (root.off) return 'not audited: centralized root access is off in the organisation (docs/aws-access.md)';
-  const found =
-    `root credentials in ${root.withCredentials} of ${root.checked} audited account(s): ` +
-    `${root.withAccessKeys} with access keys, ${root.withPassword} with a password`;
-  const failing =
-    (root.failing ? `; ${root.failing} could not be audited` : '') +
-    (root.deferred ? `; ${root.deferred} left for the next run` : '');
-  return `${found}${failing}${root.problem ? `; the last audit stopped: ${root.problem}` : ''}`;
 }

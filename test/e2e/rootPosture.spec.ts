@@ -195,7 +195,7 @@ describe.each(['embedded', 'cosmos'] as const)("member accounts' root users (%s 
     );
     await t.send(personalMessage(t.connector.url, carol, 'status'));
     expect(textOf(t.connector.of('reply', personalConversationId(carol)).at(-1)!.body)).toMatch(
-      /AWS root users\nroot credentials in 2 of 3 audited account\(s\): 1 with access keys, 2 with a password/,
+      /AWS root users\nroot credentials in 2 of 3 linked member account\(s\) \(1 with access keys, 2 with a password\); this run checked 3/,
     );
   });
 

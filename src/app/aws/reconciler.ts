@@ -390,6 +390,8 @@ export class OrganizationReconciler {
         findings: run.findings,
         reported: run.reported,
         resolved: run.resolved,
+        rootUsersAudited: run.rootAudit?.audited,
+        rootUsersWithCredentials: run.rootAudit?.withCredentials,
       },
       detail: run.error,
     });
