@@ -47,7 +47,10 @@ inBrowser(title, () => {
     t = await startTestApp({
       dataDir,
       env: { ...awsEnv(fake), ...issuer.env(), DEMO_POOL: 'false' },
-      overrides: { awsRetry: FAST_AWS_RETRY, rootAuditPace: { concurrency: 4, perSecond: 1000, budgetMs: 60_000 } },
+      overrides: {
+        awsRetry: FAST_AWS_RETRY,
+        rootAuditPace: { concurrency: 4, perSecond: 1000, budgetMs: 60_000 },
+      },
     });
     const owner = { id: alice.aadObjectId, upn: alice.upn, name: alice.name };
     const address = 'aws-legacy@contoso.com';
