@@ -123,13 +123,14 @@ export class AwsRootSessions {
   allowPasswordRecovery(accountId: string): Promise<{ created: boolean }> {
     const task: RootTask = 'IAMCreateRootUserPassword';
     return this.inSession(accountId, task, async (iam) => {
-      try {
-        await iam.send(new CreateLoginProfileCommand({}));
-        return { created: true };
-      } catch (err) {
-        if (codeOf(err) === 'EntityAlreadyExists') return { created: false };
-        throw err;
-      }
+      const created = await this.call(
+        'CreateLoginProfile',
+        accountId,
+        task,
+        () => iam.send(new CreateLoginProfileCommand({})),
+        { EntityAlreadyExists: 'already there' },
+      );
+      return { created: created !== 'already there' };
     });
   }
 
@@ -137,7 +138,7 @@ export class AwsRootSessions {
   remove(accountId: string, removal: RootCredentialRemoval): Promise<RootCredentials> {
     return this.inSession(accountId, 'IAMDeleteRootUserCredentials', async (iam) => {
       const gone = (op: RootSessionOperation, call: () => Promise<unknown>) =>
-        this.call(op, accountId, 'IAMDeleteRootUserCredentials', call, { missingIs: undefined });
+        this.call(op, accountId, 'IAMDeleteRootUserCredentials', call, { NoSuchEntity: 'gone' });
       for (const id of removal.accessKeyIds)
         await gone('DeleteAccessKey', () => iam.send(new DeleteAccessKeyCommand({ AccessKeyId: id })));
       for (const id of removal.signingCertificateIds)
@@ -171,7 +172,7 @@ export class AwsRootSessions {
     const call = <T>(op: RootSessionOperation, run: () => Promise<T>) => this.call(op, accountId, task, run);
     const [profile, keys, mfa, certificates] = await Promise.all([
       this.call('GetLoginProfile', accountId, task, () => iam.send(new GetLoginProfileCommand({})), {
-        missingIs: undefined,
+        NoSuchEntity: undefined,
       }),
       call('ListAccessKeys', () =>
         all((Marker) => iam.send(new ListAccessKeysCommand({ Marker })), 'AccessKeyMetadata'),
@@ -209,18 +210,22 @@ export class AwsRootSessions {
     };
   }
 
-  /** One IAM call; NoSuchEntity answers `missingIs` when given (no password, a key already deleted). */
-  private async call<T>(
+  /**
+   * One IAM call in a root session. `answers` turns an expected refusal into a value: NoSuchEntity (no
+   * password, a key deleted already), EntityAlreadyExists (a password there already).
+   */
+  private async call<T, A = never>(
     operation: RootSessionOperation,
     accountId: string,
     task: RootTask,
     run: () => Promise<T>,
-    options?: { missingIs: undefined },
-  ): Promise<T> {
+    answers: Partial<Record<'NoSuchEntity' | 'EntityAlreadyExists', A>> = {},
+  ): Promise<T | A> {
     try {
       return await run();
     } catch (err) {
-      if (options && codeOf(err) === 'NoSuchEntity') return options.missingIs as T;
+      const code = codeOf(err) ?? '';
+      if (code in answers) return answers[code as keyof typeof answers] as A;
       if (SESSION_ENDED.has(codeOf(err) ?? '')) throw err; // inSession starts a new session
       throw productError(err, operation, accountId, task);
     }

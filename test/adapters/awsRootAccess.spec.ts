@@ -4,6 +4,7 @@ import { AwsOrganizationsAccounts } from '../../src/adapters/awsAccounts';
 import {
   AwsAccessDeniedError,
   AwsThrottledError,
+  AwsUnavailableError,
   NotManagementAccountError,
   RootAccessOffError,
 } from '../../src/ports/awsAccounts';
@@ -233,6 +234,9 @@ describe('centralized root access: the real STS and IAM clients against the loop
     expect(off).toBeInstanceOf(RootAccessOffError);
     expect(off.message).toMatch(/aws iam enable-organizations-root-credentials-management/);
     fake.root.enable();
+
+    fake.fail('CreateLoginProfile', 'internal-error', 5);
+    await expect(aws.allowRootPasswordRecovery(member)).rejects.toBeInstanceOf(AwsUnavailableError);
 
     fake.fail('ListAccessKeys', 'throttled', 5);
     const throttled = await aws.auditRootCredentials(member).catch((e: Error) => e);
