@@ -10,10 +10,10 @@ import { createLogger } from '../src/log/logger';
 import { createApp } from '../src/main/createApp';
 import type { DocumentStore } from '../src/ports/documentStore';
 import { CosmosDocumentStore } from '../src/storage/cosmosDocumentStore';
-import { ONCALL_CHANNEL_ID, TEAM_ID } from '../test/support/activities';
 import { FakeAws } from '../test/support/fakeAws';
 import { FakeBotConnector } from '../test/support/fakeBotConnector';
 import { startCosmosServerProcess } from './cosmosProcess';
+import { useOnCallChannel } from './oncallChannel';
 import { cpuSeconds } from './processCpu';
 
 /**
@@ -73,21 +73,7 @@ async function main() {
     console.log(
       `seeded ${RECORDS} records (in a child process) and ${ACCOUNTS} accounts in ${secs(started)}`,
     );
-    await app.services.conversations.setChannelRole(
-      'oncall',
-      {
-        kind: 'channel',
-        teamId: TEAM_ID,
-        channelId: ONCALL_CHANNEL_ID,
-        serviceUrl: connector.url,
-        reference: {
-          serviceUrl: connector.url,
-          channelId: 'msteams',
-          conversation: { id: ONCALL_CHANNEL_ID, conversationType: 'channel' },
-        },
-      },
-      'bench',
-    );
+    await useOnCallChannel(app, connector.url);
 
     for (const label of ['first run (500 auto-links, every finding new)', 'steady run (nothing changed)']) {
       global.gc?.();

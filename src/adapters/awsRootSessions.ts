@@ -40,8 +40,9 @@ const REUSE_MARGIN_MS = 2 * 60_000;
 const SWEEP_EVERY_MS = 60_000;
 const TASK_POLICY_ARN = (task: RootTask) => `arn:aws:iam::aws:policy/root-task/${task}`;
 
+/** A root session's credentials: all that is kept between tasks (an IAM client is made per task, then dropped). */
 interface RootSession {
-  iam: IAMClient;
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date };
   expiresAt: number;
 }
 
@@ -58,7 +59,7 @@ const SESSION_ENDED = new Set(['ExpiredToken', 'InvalidClientTokenId']);
  * Centralized root access through the AWS SDK: sts:AssumeRoot for one member account and one task policy
  * gives a short session; the IAM calls of that task run in it, without UserName (they act on the root user).
  * A session is reused for the same account and task while it has time left, so an audit followed by a
- * removal minutes later asks STS once per task. Per-session IAM clients share one connection pool.
+ * removal minutes later asks STS once per task. The IAM clients made for tasks share one connection pool.
  */
 export class AwsRootSessions {
   private readonly sts: STSClient;
@@ -244,7 +245,8 @@ export class AwsRootSessions {
       const entry = this.session(key, accountId, task);
       const session = await entry.started;
       try {
-        return await work(session.iam);
+        // A client per task, not per session: thousands of cached sessions would hold thousands of clients.
+        return await work(this.iamClient({ region: this.options.region, credentials: session.credentials }));
       } catch (err) {
         if (!SESSION_ENDED.has(codeOf(err) ?? '')) throw err;
         if (this.sessions.get(key) === entry) this.sessions.delete(key);
@@ -282,15 +284,12 @@ export class AwsRootSessions {
       const expiresAt =
         c.Expiration?.getTime() ?? this.options.clock.now().getTime() + SESSION_SECONDS * 1000;
       return {
-        iam: this.iamClient({
-          region: this.options.region,
-          credentials: {
-            accessKeyId: c.AccessKeyId,
-            secretAccessKey: c.SecretAccessKey,
-            sessionToken: c.SessionToken,
-            expiration: c.Expiration,
-          },
-        }),
+        credentials: {
+          accessKeyId: c.AccessKeyId,
+          secretAccessKey: c.SecretAccessKey,
+          sessionToken: c.SessionToken,
+          expiration: c.Expiration,
+        },
         expiresAt,
       };
     } catch (err) {
