@@ -53,13 +53,6 @@ export interface RootPosture {
   problem?: { at: string; text: string };
 }
 
-export const NO_ROOT_CREDENTIALS: RootCredentials = {
-  password: false,
-  accessKeys: [],
-  mfaDevices: [],
-  signingCertificates: [],
-};
-
 /** What an admin runs in the management account to turn centralized root access on (docs/aws-access.md). */
 export const ENABLE_ROOT_ACCESS =
   'In the management account run: aws organizations enable-aws-service-access --service-principal iam.amazonaws.com, then aws iam enable-organizations-root-credentials-management and aws iam enable-organizations-root-sessions (docs/aws-access.md).';

@@ -2,12 +2,20 @@ import type { AwsAccount } from '../../src/domain/awsAccounts';
 import {
   countRootPostures,
   describeRootPosture,
-  NO_ROOT_CREDENTIALS,
   rootAccessOff,
   rootAuditTargets,
   rootFindings,
+  RootCredentials,
   RootPosture,
 } from '../../src/domain/rootPosture';
+
+/** A root user as Organizations creates it: nothing to sign in with. */
+const NO_ROOT_CREDENTIALS: RootCredentials = {
+  password: false,
+  accessKeys: [],
+  mfaDevices: [],
+  signingCertificates: [],
+};
 
 const NOW = new Date('2026-05-04T10:00:00Z');
 const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000).toISOString();
