@@ -191,6 +191,7 @@ const envShape = z.object({
   AWS_ENDPOINT_URL_ORGANIZATIONS: optionalUrl,
   AWS_ENDPOINT_URL_ACCOUNT: optionalUrl,
   AWS_ENDPOINT_URL_STS: optionalUrl,
+  AWS_ENDPOINT_URL_IAM: optionalUrl,
   RECONCILE_UNUSED_DAYS: intIn(1, 365, 14),
   ADOPTION_CODE_MINUTES: intIn(5, 24 * 60, 60),
   // --- end AWS ---
@@ -359,6 +360,7 @@ function awsSettings(e: z.infer<typeof envShape>): AppConfig['aws'] {
       organizations: e.AWS_ENDPOINT_URL_ORGANIZATIONS,
       account: e.AWS_ENDPOINT_URL_ACCOUNT,
       sts: e.AWS_ENDPOINT_URL_STS,
+      iam: e.AWS_ENDPOINT_URL_IAM,
     },
     reconcileUnusedDays: e.RECONCILE_UNUSED_DAYS,
     adoptionCodeMinutes: e.ADOPTION_CODE_MINUTES,
@@ -435,7 +437,7 @@ export interface AppConfig {
       | { kind: 'environment' };
     region: string;
     /** Loopback fakes in tests (AWS_ENDPOINT_URL_<SERVICE>); undefined = the real AWS endpoints. */
-    endpoints: { organizations?: string; account?: string; sts?: string };
+    endpoints: { organizations?: string; account?: string; sts?: string; iam?: string };
     reconcileUnusedDays: number;
     /** How long an adoption waits for AWS's one-time code mail (AWS keeps the code valid for 24 hours). */
     adoptionCodeMinutes: number;

@@ -14,11 +14,14 @@ import type { PoolLevelsDay } from '../domain/poolForecast';
 import type { AddressRequestService } from './requests/addressRequestService';
 import type { AdoptionService } from './aws/adoptionService';
 import type { OrganizationReconciler } from './aws/reconciler';
+import type { RootPostures } from './aws/rootPostures';
 
-/** AWS Organizations: reconciliation and adoption (issue 13). */
+/** AWS Organizations: reconciliation and adoption (issue 13), member accounts' root users (issue 22). */
 export interface AwsServices {
   reconciler: OrganizationReconciler;
   adoptions: AdoptionService;
+  /** Root users as last audited, by AWS account id (look-ups, the API). */
+  postures: RootPostures;
 }
 
 /**

@@ -2,6 +2,7 @@ import { describeOwner } from '../domain/addressChanges';
 import type { AddressRecord } from '../domain/addressRecords';
 import type { AuditEvent } from '../domain/audit';
 import type { PoolStatus } from '../domain/pool';
+import { describeRootPosture, RootPosture } from '../domain/rootPosture';
 import { formatTime } from '../domain/timeWording';
 import { AdaptiveCard, expandCard } from './cardTemplates';
 import addressRecordTemplate from './addressRecord.json';
@@ -11,7 +12,12 @@ import auditTrailTemplate from './auditTrail.json';
 
 /** Cards for address records, lists, the pool and audit trails; compact on purpose (Teams caps ~100 KB). */
 
-export function addressRecordCard(heading: string, record: AddressRecord): AdaptiveCard {
+/** A record's facts; with `rootUser`, what the last audit found on its AWS account's root user. */
+export function addressRecordCard(
+  heading: string,
+  record: AddressRecord,
+  rootUser?: RootPosture,
+): AdaptiveCard {
   const facts = [
     ['State', describeState(record)],
     ['Account name', record.accountName],
@@ -21,6 +27,7 @@ export function addressRecordCard(heading: string, record: AddressRecord): Adapt
     ['Mailbox', record.mailbox],
     ['Request', record.requestId],
     ['Assigned', record.assignedAt?.slice(0, 10)],
+    ['Root user', describeRootPosture(rootUser)],
   ]
     .filter(([, value]) => value)
     .map(([title, value]) => ({ title, value }));

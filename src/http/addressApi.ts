@@ -42,7 +42,11 @@ export function addressApiRoutes(services: AppServices, access: ApiAccess): Rout
                   ? await services.addresses.get(query.address)
                   : await services.addresses.byAwsAccountId(query.awsAccountId),
               ].filter((r): r is AddressRecord => !!r);
-        res.send(200, found.map(recordView));
+        const rootUsers = await services.aws?.postures.of(found.flatMap((r) => r.awsAccountId ?? []));
+        res.send(
+          200,
+          found.map((r) => recordView(r, r.awsAccountId ? rootUsers?.get(r.awsAccountId) : undefined)),
+        );
       }),
     );
 
@@ -52,7 +56,8 @@ export function addressApiRoutes(services: AppServices, access: ApiAccess): Rout
         const address = pathAddress(req);
         const record = await services.addresses.get(address);
         if (!record) return sendProblem(res, 404, 'Not Found', `There is no address ${address}.`);
-        res.send(200, recordDetailView(record, caller, describeOwner(record.owner)));
+        const rootUser = await services.aws?.postures.get(record.awsAccountId);
+        res.send(200, recordDetailView(record, caller, describeOwner(record.owner), rootUser));
       }),
     );
 

@@ -31,6 +31,7 @@ import { AddressRequestService } from '../app/requests/addressRequestService';
 import { RequestRepository } from '../app/requests/requestRepository';
 import { RequestWork } from '../app/requests/requestWork';
 import type { AppServices, AwsServices } from '../app/services';
+import type { RootAuditPace } from '../app/aws/rootAudit';
 import { StatusBoard } from '../app/statusBoard';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
@@ -73,6 +74,8 @@ export interface AppOverrides {
   deferRequestWork?: boolean;
   /** Shorter AWS backoff, so an outage is seen in milliseconds rather than half a minute (tests). */
   awsRetry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** Root audits unpaced in tests, so a run over a few accounts takes no seconds of waiting. */
+  rootAuditPace?: RootAuditPace;
 }
 
 export interface RootMailApp {
@@ -239,6 +242,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         addresses,
         requests,
         retry: overrides.awsRetry,
+        rootAuditPace: overrides.rootAuditPace,
       })
     : undefined;
 
@@ -508,6 +512,7 @@ async function createAwsServices(
     addresses: AddressRegistry;
     requests: AddressRequestService;
     retry?: AppOverrides['awsRetry'];
+    rootAuditPace?: AppOverrides['rootAuditPace'];
   },
 ): Promise<{ services: AwsServices; destroy(): void }> {
   const { AwsOrganizationsAccounts } = await import('../adapters/awsAccounts');
@@ -515,6 +520,8 @@ async function createAwsServices(
   const { AdoptionService } = await import('../app/aws/adoptionService');
   const { DriftFindings } = await import('../app/aws/driftFindings');
   const { OrganizationReconciler } = await import('../app/aws/reconciler');
+  const { DEFAULT_ROOT_AUDIT_PACE, RootAudit } = await import('../app/aws/rootAudit');
+  const { RootPostures } = await import('../app/aws/rootPostures');
   const port = AwsOrganizationsAccounts.fromConfig(settings, { clock: deps.clock, retry: deps.retry });
   const adoptions = new AdoptionService({
     repository: new AdoptionRepository(deps.store),
@@ -530,10 +537,19 @@ async function createAwsServices(
     codeMinutes: settings.adoptionCodeMinutes,
   });
   deps.requests.onWorkDone((request) => adoptions.onRequestWorkDone(request));
+  const postures = new RootPostures(deps.store);
   const reconciler = new OrganizationReconciler({
     aws: port,
     addresses: deps.addresses,
     findings: new DriftFindings(deps.store),
+    rootAudit: new RootAudit({
+      aws: port,
+      postures,
+      alerts: deps.alerts,
+      clock: deps.clock,
+      logger: deps.logger,
+      pace: deps.rootAuditPace ?? DEFAULT_ROOT_AUDIT_PACE,
+    }),
     adoptions,
     leases: deps.leases,
     clock: deps.clock,
@@ -545,7 +561,7 @@ async function createAwsServices(
     background: deps.background,
     unusedDays: settings.reconcileUnusedDays,
   });
-  return { services: { reconciler, adoptions }, destroy: () => port.destroy() };
+  return { services: { reconciler, adoptions, postures }, destroy: () => port.destroy() };
 }
 
 /**

@@ -80,6 +80,7 @@ export const CONTAINERS = [
   'reconciliation', // src/app/aws/ (reported drift findings, the last run)
   'adoptions', // src/app/aws/
   'adoptionKeys', // src/app/aws/ (one open adoption per account, alias and request → adoption)
+  'rootPosture', // src/app/aws/rootPostures.ts (member accounts' root users as last audited)
 ] as const;
 export type ContainerName = (typeof CONTAINERS)[number];
 

@@ -6,7 +6,13 @@ import type { AwsAccount } from '../../domain/awsAccounts';
 import type { RequestContact } from '../../domain/addressRequests';
 import type { OperationalStatus } from '../../domain/operationalStatus';
 import { mayAdoptAccounts, mayChangeAddress, Principal } from '../../domain/permissions';
-import { DriftFinding, findingsToReport, FindingKind, reconcile } from '../../domain/reconciliation';
+import {
+  DriftFinding,
+  findingsToReport,
+  FindingKind,
+  linkedAccountIds,
+  reconcile,
+} from '../../domain/reconciliation';
 import type { ReconcileRun } from '../../domain/reconcileRuns';
 import { formatTime } from '../../domain/timeWording';
 import type { Logger } from '../../log/logger';
@@ -24,11 +30,14 @@ import type { PeriodicJob } from '../jobs';
 import type { Leases } from '../leases';
 import type { AdoptionService, StartResult } from './adoptionService';
 import type { DriftFindings, ReportedFinding } from './driftFindings';
+import type { RootAudit } from './rootAudit';
 
 export interface ReconcilerDeps {
   aws: AwsAccountsPort;
   addresses: Pick<AddressRegistry, 'recordsForReconciliation' | 'linkAwsAccount' | 'get' | 'retire'>;
   findings: DriftFindings;
+  /** Member accounts' root users, audited by each run. */
+  rootAudit: RootAudit;
   adoptions: Pick<AdoptionService, 'start' | 'carryOut' | 'countOpen'>;
   leases: Leases;
   clock: Clock;
@@ -271,15 +280,23 @@ export class OrganizationReconciler {
       }
     });
 
+    // Root users: on demand every linked member account, hourly those not audited for about a day.
+    const root = await this.deps.rootAudit.run({
+      accounts,
+      linkedAccountIds: linkedAccountIds(records, result.autoLinks),
+      everyAccount: run.trigger !== 'schedule',
+    });
+    const all = [...result.findings, ...root.findings];
+
     const reported = await findings.reported();
     const fingerprints = new Map([...reported].map(([subject, r]) => [subject, r.finding.fingerprint]));
-    const { report, unchanged, resolved } = findingsToReport(fingerprints, result.findings);
+    const { report, unchanged, resolved } = findingsToReport(fingerprints, all);
     const { posted, unposted } = await this.post(report);
     await this.showResolved(resolved.map((subject) => reported.get(subject)!));
     await findings.save(posted, resolved);
 
     const byKind: Partial<Record<FindingKind, number>> = {};
-    for (const f of result.findings) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
+    for (const f of all) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
     return {
       ...run,
       accounts: result.counts.accounts,
@@ -287,12 +304,13 @@ export class OrganizationReconciler {
       known: result.counts.known,
       autoLinked,
       autoLinkFailed,
-      findings: result.findings.length,
+      findings: all.length,
       byKind,
       reported: posted.length,
       resolved: resolved.length,
       unchanged: unchanged.length,
       unposted,
+      rootAudit: root.summary,
     };
   }
 
@@ -372,6 +390,8 @@ export class OrganizationReconciler {
         findings: run.findings,
         reported: run.reported,
         resolved: run.resolved,
+        rootUsersAudited: run.rootAudit?.audited,
+        rootUsersWithCredentials: run.rootAudit?.withCredentials,
       },
       detail: run.error,
     });

@@ -142,6 +142,11 @@ export function RecordPanel(props: { api: Api; address: string; onClose(): void;
                 <When at={record.quarantineUntil} />
               </Fact>
             )}
+            {record.rootUser && (
+              <Fact term="Root user">
+                <RootUser rootUser={record.rootUser} />
+              </Fact>
+            )}
           </dl>
           {record.mayChange && <Changes record={record} act={act} api={api} />}
         </>
@@ -162,6 +167,16 @@ export function RecordPanel(props: { api: Api; address: string; onClose(): void;
         </ol>
       )}
     </section>
+  );
+}
+
+/** The AWS account's root user as last audited: credentials in words, flagged when there are any. */
+function RootUser({ rootUser }: { rootUser: NonNullable<RecordDetailView['rootUser']> }) {
+  return (
+    <span data-testid="root-user">
+      {rootUser.hasCredentials ? <strong>Has root credentials: </strong> : null}
+      {rootUser.summary}
+    </span>
   );
 }
 
