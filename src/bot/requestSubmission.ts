@@ -32,6 +32,8 @@ export function answerSubmission(
           `Wait for it, or if it is yours, withdraw it with \`cancel ${existing.requestId}\`.`,
       );
     }
+    case 'account-has-address':
+      return refused.duplicate(result.problem);
     case 'no-approver':
       return refused.noApprover(result.reason);
   }

@@ -1,5 +1,7 @@
 import type { Request, Response, Server } from 'restify';
 import type { AppServices } from '../app/services';
+import { accountTakenExtensions } from '../app/failures';
+import { describeOwner } from '../domain/addressChanges';
 import { InvalidAddressInputError } from '../domain/addressErrors';
 import { validateRequestInput } from '../domain/addressRequests';
 import { mayReadRequest, Principal } from '../domain/permissions';
@@ -42,6 +44,17 @@ export async function answerWithRequest(
       { requestId: result.existing.requestId, status: requestStatusPath(result.existing.requestId) },
     );
   }
+  if (result.kind === 'account-has-address')
+    return sendProblem(
+      res,
+      409,
+      'Conflict',
+      result.problem,
+      accountTakenExtensions(checked.value.accountName, {
+        address: result.existing.address,
+        ownerName: describeOwner(result.existing.owner),
+      }),
+    );
   if (result.kind === 'no-approver') return sendProblem(res, 422, 'Unprocessable Content', result.reason);
   const location = requestStatusPath(result.request.requestId);
   res.setHeader('Location', location);

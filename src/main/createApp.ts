@@ -219,6 +219,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     logger,
     background,
     approverIds: config.roles.approverIds,
+    accountHolder: (accountName) => addresses.holderOfAccount(accountName),
     timers: config.timers,
     deferWork: overrides.deferRequestWork,
   });

@@ -1,4 +1,5 @@
 import {
+  AccountHasAddressError,
   AddressConflictError,
   AddressError,
   InvalidAddressInputError,
@@ -153,18 +154,21 @@ export class AddressRegistry {
         return given;
       }
     }
+    const holder = await this.holderOfAccount(assignment.accountName);
+    if (holder) throw accountTaken(holder);
     const claimed =
       this.deps.settings.strategy === 'plus'
         ? await this.allocatePlus(assignment, input.by)
         : await this.allocateFromPool(assignment, input.by);
+    const account = await this.bindToAccount(assignment.accountName, claimed.record.address);
+    if (!account.bound) {
+      await this.giveBack(claimed);
+      throw accountTaken(account.holder);
+    }
     if (input.requestId && !(await this.bindToRequest(input.requestId, claimed.record.address))) {
       // Another run for the same request was faster: give this one back and answer theirs.
-      const { record: mine, before } = claimed;
-      await (
-        before
-          ? writeIfUnchanged(this.deps.store, 'addresses', mine.address, mine, before)
-          : this.deps.store.delete('addresses', mine.address, mine._etag)
-      ).catch((err) => this.deps.logger.error({ err }, 'could not give back a doubly allocated address'));
+      await account.release();
+      await this.giveBack(claimed);
       const theirs = await this.givenToRequest(input.requestId);
       if (theirs) return theirs;
       throw new AddressConflictError('The request was given an address at the same moment; try again.');
@@ -199,6 +203,62 @@ export class AddressRegistry {
         input.requestId ? { once: `allocated:${input.requestId}` } : {},
       );
     }
+  }
+
+  /** An address claimed by an allocation that lost a race afterwards goes back as it was. */
+  private async giveBack({ record: mine, before }: Claimed): Promise<void> {
+    await (
+      before
+        ? writeIfUnchanged(this.deps.store, 'addresses', mine.address, mine, before)
+        : this.deps.store.delete('addresses', mine.address, mine._etag)
+    ).catch((err) => this.deps.logger.error({ err }, 'could not give back a doubly allocated address'));
+  }
+
+  /**
+   * The assigned address of an account name, if it has one: the record its `account:<name>` key names, or
+   * (records allocated before the key existed) the oldest assigned record with that name.
+   */
+  async holderOfAccount(accountNameInput: string): Promise<AddressRecord | undefined> {
+    const accountName = normalizeAccountName(accountNameInput);
+    const key = await this.deps.store.get<{ address: string }>('addressKeys', accountKey(accountName));
+    const keyed = key && (await this.deps.store.get<AddressRecord>('addresses', key.address));
+    if (keyed && holdsAccount(keyed, accountName)) return withoutStoreFields(keyed);
+    const [older] = await this.deps.store.query<AddressRecord>(
+      'addresses',
+      { accountName, state: 'assigned' },
+      { orderBy: 'assignedAt', limit: 1 },
+    );
+    return older && withoutStoreFields(older);
+  }
+
+  /**
+   * Takes the unique key `account:<name>` for `address` (create-if-absent; a key whose record no longer
+   * holds the account — retired, or never written after a crash — is taken over by its etag). The key is
+   * what makes two allocations racing for one account end with one address: the loser gives its alias back.
+   */
+  private async bindToAccount(
+    accountName: string,
+    address: string,
+  ): Promise<{ bound: true; release: () => Promise<void> } | { bound: false; holder: AddressRecord }> {
+    const { store } = this.deps;
+    const id = accountKey(accountName);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const existing = await store.get<{ address: string; at: string }>('addressKeys', id);
+      if (existing && existing.address !== address) {
+        const holder = await store.get<AddressRecord>('addresses', existing.address);
+        if (holder && holdsAccount(holder, accountName))
+          return { bound: false, holder: withoutStoreFields(holder) };
+      }
+      const taken = await writeIfUnchanged(store, 'addressKeys', id, existing, { address, at: this.now() });
+      if (!taken) continue; // another allocation wrote the key in between: look at whose it is now
+      const release = async () => {
+        await store.delete('addressKeys', id, taken._etag).catch((err) => {
+          this.deps.logger.warn({ err }, 'could not release an account key; lookups check its record');
+        });
+      };
+      return { bound: true, release };
+    }
+    throw new AddressConflictError(`${accountName} is being given an address at this moment; try again.`);
   }
 
   /** The address a request was given: its `request:<id>` key, or (a crash before the key) its record. */
@@ -681,6 +741,20 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 
 function awsKey(id: string): string {
   return `aws:${id}`;
+}
+
+function accountKey(accountName: string): string {
+  return `account:${accountName}`;
+}
+
+const holdsAccount = (record: AddressRecord, accountName: string) =>
+  record.state === 'assigned' && normalizeAccountName(record.accountName ?? '') === accountName;
+
+function accountTaken(holder: AddressRecord): AccountHasAddressError {
+  return new AccountHasAddressError(holder.accountName ?? 'This account', {
+    address: holder.address,
+    ownerName: describeOwner(holder.owner),
+  });
 }
 
 /** `owner.upn` of a record, as the store reads a dotted field. */

@@ -149,6 +149,7 @@ export class AdoptionService implements EmailChangeCodes {
         throw new AwsRefusedError(
           `There is already an open request for the account name ${submitted.existing.accountName} (${submitted.existing.requestId}); wait for it or cancel it, then adopt again.`,
         );
+      if (submitted.kind === 'account-has-address') throw new AwsRefusedError(submitted.problem);
       if (submitted.kind === 'no-approver') throw new AwsRefusedError(submitted.reason);
       const adoption = newAdoption({
         adoptionId,

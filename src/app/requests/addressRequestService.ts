@@ -16,6 +16,9 @@ import {
   timerDue,
   withSteps,
 } from '../../domain/addressRequests';
+import { describeOwner } from '../../domain/addressChanges';
+import { AccountHasAddressError } from '../../domain/addressErrors';
+import type { AddressRecord } from '../../domain/addressRecords';
 import type { Principal } from '../../domain/permissions';
 import { describeCancelRefusal } from '../../domain/requestWording';
 import type { Logger } from '../../log/logger';
@@ -36,6 +39,8 @@ export interface AddressRequestDeps {
   logger: Logger;
   background: BackgroundWork;
   approverIds: readonly string[];
+  /** The assigned address an account name already has (one root address per account), if any. */
+  accountHolder: (accountName: string) => Promise<AddressRecord | undefined>;
   timers: { reminderHours: number; expiryHours: number };
   /** Tests only: leave the work after a state change to the resume step, as a crash right then would. */
   deferWork?: boolean;
@@ -44,6 +49,7 @@ export interface AddressRequestDeps {
 export type SubmitResult =
   | { kind: 'created'; request: AddressRequest }
   | { kind: 'duplicate'; existing: AddressRequest }
+  | { kind: 'account-has-address'; existing: AddressRecord; problem: string }
   | { kind: 'no-approver'; reason: string };
 
 export type DecisionResult =
@@ -98,6 +104,15 @@ export class AddressRequestService {
     contact?: RequestContact,
   ): Promise<SubmitResult> {
     const { repository, audit, clock, timers } = this.deps;
+    // Refused before anyone is asked to approve; the registry's account key decides a race at allocation.
+    const assigned = await this.deps.accountHolder(input.accountName);
+    if (assigned) {
+      const refusal = new AccountHasAddressError(input.accountName, {
+        address: assigned.address,
+        ownerName: describeOwner(assigned.owner),
+      });
+      return { kind: 'account-has-address', existing: assigned, problem: refusal.message };
+    }
     // The requester's UPN from the directory, so the address record can be found by it later (`whois`).
     const [manager, known] = await Promise.all([
       this.managerOf(requester.id),
