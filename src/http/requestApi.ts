@@ -24,12 +24,21 @@ export async function answerWithRequest(
   res: Response,
 ): Promise<void> {
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const checked = validateRequestInput({
-    accountName: text(body.accountName),
-    purpose: text(body.purpose),
-    environment: text(body.environment) ?? 'nonprod',
-    costCentre: text(body.costCentre),
-  });
+  const { environments } = services.config;
+  const checked = validateRequestInput(
+    {
+      accountName: text(body.accountName),
+      purpose: text(body.purpose),
+      environment:
+        body.environment === undefined
+          ? environments.includes('nonprod')
+            ? 'nonprod'
+            : environments[0]
+          : body.environment,
+      costCentre: text(body.costCentre),
+    },
+    environments,
+  );
   if (!checked.ok)
     return sendProblem(res, 400, 'Bad Request', Object.values(checked.errors).join(' '), {
       errors: checked.errors,

@@ -228,6 +228,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   // AWS Organizations (issue 13): only with AWS settings, and only then is the AWS SDK loaded.
   const aws = config.aws
     ? await createAwsServices(config.aws, {
+        environments: config.environments,
         store,
         clock,
         logger,
@@ -370,7 +371,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   // Guided chats (botbuilder-dialogs) keep their state in botbuilder's ConversationState on our store, so a
   // half-answered dialog survives a restart and works on Cosmos DB alike.
-  const guidedRequest = guidedChatOnDemand(new ConversationState(new BotStateStorage(store)), clock);
+  const guidedRequest = guidedChatOnDemand(new ConversationState(new BotStateStorage(store)), clock, {
+    environments: config.environments,
+    accountTaken: (accountName) => requests.accountTaken(accountName),
+  });
   const bot = new RootMailBot(services, commandHandlers, cardActionHandlers, guidedRequest);
   bot.onTurn(async (turn, next) => {
     turnMetrics.turn(turn.activity.type);
@@ -508,6 +512,7 @@ async function createAwsServices(
     alerts: OnCallAlerts;
     addresses: AddressRegistry;
     requests: AddressRequestService;
+    environments: readonly string[];
     retry?: AppOverrides['awsRetry'];
   },
 ): Promise<{ services: AwsServices; destroy(): void }> {
@@ -529,6 +534,7 @@ async function createAwsServices(
     logger: deps.logger,
     background: deps.background,
     codeMinutes: settings.adoptionCodeMinutes,
+    environments: deps.environments,
   });
   deps.requests.onWorkDone((request) => adoptions.onRequestWorkDone(request));
   const reconciler = new OrganizationReconciler({

@@ -96,6 +96,17 @@ export class AddressRequestService {
     return this.deps.repository.get(requestId);
   }
 
+  /** The address an account name already has and the refusal that names it (one root address per account). */
+  async accountTaken(accountName: string): Promise<{ existing: AddressRecord; problem: string } | undefined> {
+    const existing = await this.deps.accountHolder(accountName);
+    if (!existing) return undefined;
+    const refusal = new AccountHasAddressError(accountName, {
+      address: existing.address,
+      ownerName: describeOwner(existing.owner),
+    });
+    return { existing, problem: refusal.message };
+  }
+
   /** Stores a new request; its approval card goes out with `carryOut` once the requester has their answer. */
   async submit(
     input: RequestInput,
@@ -105,14 +116,8 @@ export class AddressRequestService {
   ): Promise<SubmitResult> {
     const { repository, audit, clock, timers } = this.deps;
     // Refused before anyone is asked to approve; the registry's account key decides a race at allocation.
-    const assigned = await this.deps.accountHolder(input.accountName);
-    if (assigned) {
-      const refusal = new AccountHasAddressError(input.accountName, {
-        address: assigned.address,
-        ownerName: describeOwner(assigned.owner),
-      });
-      return { kind: 'account-has-address', existing: assigned, problem: refusal.message };
-    }
+    const taken = await this.accountTaken(input.accountName);
+    if (taken) return { kind: 'account-has-address', ...taken };
     // The requester's UPN from the directory, so the address record can be found by it later (`whois`).
     const [manager, known] = await Promise.all([
       this.managerOf(requester.id),
