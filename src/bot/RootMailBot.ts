@@ -8,6 +8,7 @@ import {
 import { chatSentence, classifyFailure } from '../app/failures';
 import type { AppServices } from '../app/services';
 import { cardAttachment, welcomeCard } from '../cards/cardTemplates';
+import { inertMessage } from '../cards/inertText';
 import type { PostedMessage } from '../ports/chat';
 import { actorOf, conversationFactsOf, isBotMentioned, scopeOf } from './activityFacts';
 import { parseCommandText } from './commandText';
@@ -215,7 +216,8 @@ export class RootMailBot extends TeamsActivityHandler {
       : {
           statusCode: 200,
           type: 'application/vnd.microsoft.activity.message',
-          value: (reply.text ?? '') as never,
+          // An invoke's answer is not sent as an activity, so it does not pass inertMessages: made inert here.
+          value: inertMessage(reply.text ?? '') as never,
         };
   }
 

@@ -35,6 +35,7 @@ import { StatusBoard } from '../app/statusBoard';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
 import { guidedChatOnDemand } from '../bot/dialogs/onDemand';
+import { inertMessages } from '../bot/inertMessages';
 import { AFTER_TURN, AfterTurn, RootMailBot } from '../bot/RootMailBot';
 import type { AppConfig } from '../config';
 import { isLoopbackHost, ServiceUrlPolicy } from '../domain/channelTrust';
@@ -118,6 +119,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const turnMetrics = createTurnMetrics();
   const serviceUrls = serviceUrlPolicy(config);
   const adapter = new CloudAdapter(new ChannelAuthentication(botAuthSettings(config), serviceUrls));
+  adapter.use(inertMessages);
   adapter.onTurnError = async (context, error) => {
     turnMetrics.turnFailed(context.activity.type);
     const failure = classifyFailure(error, logger, { activityType: context.activity.type });
