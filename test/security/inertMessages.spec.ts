@@ -1,6 +1,6 @@
 import { VERBS } from '../../src/cards/verbs';
 import { person } from '../../src/domain/permissions';
-import { cardAction, cardSubmit, personalConversationId, personalMessage } from '../support/activities';
+import { cardAction, cardSubmit, personalMessage } from '../support/activities';
 import { poolCsv } from '../support/addressFixtures';
 import type { ConnectorCall } from '../support/fakeBotConnector';
 import { FakeGraph } from '../support/fakeGraph';
