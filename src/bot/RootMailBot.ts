@@ -11,7 +11,7 @@ import { cardAttachment, welcomeCard } from '../cards/cardTemplates';
 import { inertMessage } from '../cards/inertText';
 import type { PostedMessage } from '../ports/chat';
 import { actorOf, conversationFactsOf, isBotMentioned, scopeOf } from './activityFacts';
-import { parseCommandText } from './commandText';
+import { closestCommand, parseCommandText } from './commandText';
 import type { GuidedChat } from './dialogs/onDemand';
 import { submitRequest } from './requestSubmission';
 import type { RequestInput } from '../domain/addressRequests';
@@ -127,7 +127,13 @@ export class RootMailBot extends TeamsActivityHandler {
     }
     const handler = this.commands.find((c) => c.trigger.test(word));
     if (!handler) {
-      await turn.sendActivity(`I don't know \`${word.slice(0, 40)}\`. Type \`help\` to see what I can do.`);
+      const names = this.commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+      const meant = closestCommand(word, names);
+      await turn.sendActivity(
+        `I don't know \`${word.slice(0, 40)}\`.` +
+          (meant ? ` Did you mean \`${meant}${args ? ` ${args.slice(0, 80)}` : ''}\`?` : '') +
+          ' Type `help` to see what I can do.',
+      );
       return;
     }
     const reply = await this.answering(() => handler.handle({ ...facts, args, commands: this.commands }), {

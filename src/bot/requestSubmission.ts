@@ -48,6 +48,11 @@ export function contactOf({ actor, conversation }: TurnFacts) {
   };
 }
 
+/** Where a person concerned by an action can be reached when they have no personal chat stored yet. */
+export function reachOf({ actor, conversation }: TurnFacts) {
+  return { tenantId: actor.tenantId, serviceUrl: conversation.serviceUrl };
+}
+
 /** A checked request typed in chat (the command, or the guided chat's summary): submitted, answered in text. */
 export async function submitRequest(facts: TurnFacts, input: RequestInput): Promise<Reply> {
   const result = await facts.services.requests.submit(input, facts.actor, 'chat', contactOf(facts));

@@ -40,6 +40,8 @@ export interface CommandHandler {
   name: string;
   /** Matched against the first word of the message, case-insensitive. */
   trigger: RegExp;
+  /** Other words the trigger takes (shown in help, and offered when someone types a near miss). */
+  aliases?: readonly string[];
   usage: string;
   summary: string;
   handle(ctx: CommandContext): Promise<Reply>;

@@ -34,6 +34,7 @@ import type { AppServices, AwsServices } from '../app/services';
 import { StatusBoard } from '../app/statusBoard';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
+import { AddressNotices } from '../app/addresses/addressNotices';
 import { guidedChatOnDemand } from '../bot/dialogs/onDemand';
 import { inertMessages } from '../bot/inertMessages';
 import { AFTER_TURN, AfterTurn, RootMailBot } from '../bot/RootMailBot';
@@ -326,6 +327,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     audit,
     addresses,
     pool,
+    addressNotices: new AddressNotices({ chat, conversations, logger }),
     requests,
     mailDesk,
     aws: aws?.services,

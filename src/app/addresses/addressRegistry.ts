@@ -18,6 +18,7 @@ import {
   normalizeOwner,
   ownerNameKey,
   releaseFromQuarantine,
+  restore,
   retire,
   snapshot,
   transfer,
@@ -32,7 +33,7 @@ import {
   normalizeAddress,
   plusAddressFor,
 } from '../../domain/addressRules';
-import { mayChangeAddress, Principal } from '../../domain/permissions';
+import { mayChangeAddress, mayRestoreAddresses, Principal } from '../../domain/permissions';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, mergeProbes, searchFieldsFor } from '../../domain/registrySearch';
 import type { Logger } from '../../log/logger';
 import type { Clock } from '../../ports/clock';
@@ -551,13 +552,78 @@ export class AddressRegistry {
 
   /** Pool aliases go to quarantine for QUARANTINE_DAYS; plus addresses are retired for good. */
   async retire(addressInput: string, reason: string | undefined, by: Principal): Promise<AddressRecord> {
-    const record = await this.change(addressInput, by, 'address.retired', (current, now) =>
-      retire(current, reason, by, now, this.deps.settings.quarantineDays),
+    const why = reason?.trim().slice(0, 200) || undefined;
+    const record = await this.change(
+      addressInput,
+      by,
+      'address.retired',
+      (current, now) => retire(current, why, by, now, this.deps.settings.quarantineDays),
+      why,
     );
     await this.assigned.remove(record.address).catch((err) => {
       this.deps.logger.warn({ err }, 'could not take a retired address out of the assigned index');
     });
     return record;
+  }
+
+  /**
+   * An address in quarantine back to its last owner (admins): it takes its account's key again, so it is
+   * refused when the account has been given another address meanwhile.
+   */
+  async restore(addressInput: string, by: Principal): Promise<AddressRecord> {
+    const verdict = mayRestoreAddresses(by);
+    if (!verdict.allowed) throw new NotAllowedError(verdict.reason);
+    const address = checkedAddress(addressInput);
+    const current = await this.requireStored(address);
+    restore(withoutStoreFields(current), by, this.now()); // refuses early what cannot be restored
+    const accountName = normalizeAccountName(current.accountName ?? '');
+    const account = accountName
+      ? await this.bindToAccount(accountName, address)
+      : { bound: true as const, release: async () => undefined };
+    if (!account.bound) throw accountTaken(account.holder);
+    try {
+      const record = await this.change(address, by, 'address.restored', (latest, now) =>
+        restore(latest, by, now),
+      );
+      await this.assigned.add(record.address).catch((err) => {
+        this.deps.logger.warn({ err }, 'could not put a restored address in the assigned index');
+      });
+      return record;
+    } catch (err) {
+      await account.release();
+      throw err;
+    }
+  }
+
+  /**
+   * What a person typed where an address is expected: an address, or an account name that identifies
+   * exactly one record in one of `states` (most commands: the assigned one; `restore`: the quarantined one).
+   */
+  async resolveAddress(
+    text: string,
+    states: readonly AddressRecord['state'][] = ['assigned'],
+  ): Promise<string> {
+    const typed = text.trim().toLowerCase();
+    if (!typed || typed.includes('@')) return typed;
+    if (accountNameProblem(typed))
+      throw new InvalidAddressInputError(
+        `\`${typed.slice(0, 60)}\` is neither an address nor an account name: give the address (aws-…@…) or the account name.`,
+      );
+    const found = (
+      await this.deps.store.query<AddressRecord>(
+        'addresses',
+        { accountName: typed },
+        { orderBy: 'address', limit: 20 },
+      )
+    ).filter((r) => states.includes(r.state));
+    if (found.length === 1) return found[0].address;
+    if (!found.length)
+      throw new UnknownAddressError(
+        `No ${states.join(' or ')} address belongs to the account ${typed}: check the name, or use \`whois\` to search.`,
+      );
+    throw new AddressConflictError(
+      `The account ${typed} has ${found.length} addresses (${found.map((r) => r.address).join(', ')}): say which address.`,
+    );
   }
 
   /**
@@ -655,6 +721,17 @@ export class AddressRegistry {
     return returned;
   }
 
+  /**
+   * The record `text` names (an address, or an account name with one assigned record) when `by` may
+   * change it; throws the refusal a change would. What a confirmation card is offered for.
+   */
+  async changeable(text: string, by: Principal): Promise<AddressRecord> {
+    const address = await this.resolveAddress(text);
+    const record = withoutStoreFields(await this.requireStored(checkedAddress(address)));
+    this.assertMayChange(by, record);
+    return record;
+  }
+
   private assertMayChange(by: Principal, record: AddressRecord): void {
     const verdict = mayChangeAddress(by, record, describeOwner(record.owner));
     if (!verdict.allowed) throw new NotAllowedError(verdict.reason);
@@ -675,6 +752,7 @@ export class AddressRegistry {
     by: Principal,
     action: string,
     decide: (current: AddressRecord, now: string) => AddressRecord,
+    detail?: string,
   ): Promise<AddressRecord> {
     const address = checkedAddress(addressInput);
     let before: AddressRecord | undefined;
@@ -694,7 +772,7 @@ export class AddressRegistry {
         },
         5,
       );
-      await this.recordChange(address, action, by, before!, document!);
+      await this.recordChange(address, action, by, before!, document!, detail);
       return withoutStoreFields(document!);
     } catch (err) {
       if (err instanceof ContendedError)
@@ -711,6 +789,7 @@ export class AddressRegistry {
     by: { id: string; name?: string },
     before: AddressRecord,
     after: AddressRecord,
+    detail?: string,
   ): Promise<void> {
     await this.deps.audit.record({
       subject,
@@ -719,6 +798,7 @@ export class AddressRegistry {
       actorName: by.name,
       before: snapshot(before),
       after: snapshot(after),
+      detail,
     });
   }
 
