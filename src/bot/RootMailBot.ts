@@ -10,7 +10,7 @@ import type { AppServices } from '../app/services';
 import { cardAttachment, welcomeCard } from '../cards/cardTemplates';
 import { inertMessage } from '../cards/inertText';
 import type { PostedMessage } from '../ports/chat';
-import { actorOf, conversationFactsOf, isBotMentioned, scopeOf } from './activityFacts';
+import { actorOf, conversationFactsOf, isBotMentioned, scopeOf, timeZoneOf } from './activityFacts';
 import { closestCommand, parseCommandText } from './commandText';
 import type { GuidedChat } from './dialogs/onDemand';
 import { submitRequest } from './requestSubmission';
@@ -91,6 +91,7 @@ export class RootMailBot extends TeamsActivityHandler {
       scope: scopeOf(turn.activity),
       conversation: conversationFactsOf(turn.activity),
       services: this.services,
+      timeZone: timeZoneOf(turn.activity),
     };
   }
 

@@ -26,6 +26,8 @@ export interface TurnFacts {
   scope: ConversationScope;
   conversation: ConversationFacts;
   services: AppServices;
+  /** The reader's IANA time zone as Teams sends it with the activity; undefined when it did not. */
+  timeZone?: string;
 }
 
 export interface CommandContext extends TurnFacts {

@@ -1,6 +1,7 @@
 import { describeOwner } from '../domain/addressChanges';
 import type { AddressRecord } from '../domain/addressRecords';
 import type { AuditEvent } from '../domain/audit';
+import { historyLines } from '../domain/auditWording';
 import type { PoolStatus } from '../domain/pool';
 import { formatTime } from '../domain/timeWording';
 import { AdaptiveCard, expandCard } from './cardTemplates';
@@ -106,15 +107,9 @@ export function poolStatusCard(status: PoolStatus): AdaptiveCard {
   return expandCard(poolStatusTemplate, { summary, mailboxes, warning });
 }
 
-export function auditTrailCard(subject: string, events: AuditEvent[]): AdaptiveCard {
-  return expandCard(auditTrailTemplate, {
-    subject: subject,
-    // Readable time as the title; the exact ISO time with the event, since a history is evidence.
-    events: events.map((e) => ({
-      when: formatTime(e.at),
-      what: `${e.action} by ${e.actorName ?? e.actorId}${e.detail ? ` (${e.detail})` : ''} · ${e.at}`,
-    })),
-  });
+/** A history in sentences, each at the reader's time with the zone named (UTC where it is not known). */
+export function auditTrailCard(subject: string, events: AuditEvent[], timeZone?: string): AdaptiveCard {
+  return expandCard(auditTrailTemplate, { subject, events: historyLines(events, timeZone) });
 }
 
 export function describeState(record: AddressRecord): string {

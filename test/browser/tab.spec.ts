@@ -197,7 +197,9 @@ inBrowser(title, () => {
     await asAlice.tab.getByLabel('AWS account id').fill('555555555555');
     await asAlice.tab.getByRole('button', { name: 'Link' }).click();
     await asAlice.tab.getByText('Linked to AWS account 555555555555.').waitFor();
-    await asAlice.tab.locator('ol li', { hasText: 'address.linked by Alice Requester' }).waitFor();
+    await asAlice.tab
+      .locator('ol li', { hasText: 'Linked to AWS account 555555555555 by Alice Requester' })
+      .waitFor();
     expect((await t.app.services.addresses.get(needle.address))?.awsAccountId).toBe('555555555555');
   });
 

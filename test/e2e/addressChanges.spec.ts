@@ -97,6 +97,17 @@ describe('changing an address in chat: by name, confirmed, told', () => {
       (e) => e.action === 'address.retired',
     );
     expect(retired.detail).toBe('account closed in test');
+    // The history in words, at the reader's time (Teams sends the zone with the message), zone named.
+    const before = t.connector.calls.length;
+    await t.send({
+      ...personalMessage(t.connector.url, carol, 'audit closing-shop'),
+      localTimezone: 'Europe/Berlin',
+    });
+    const history = textOf(t.connector.calls.slice(before).find((c) => c.kind === 'reply')!.body);
+    expect(history).toContain('Retired by Carol Admin: account closed in test; in quarantine until');
+    expect(history).toContain('Given to Alice Requester for the account closing-shop by setup');
+    expect(history).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d Europe\/Berlin/);
+    expect(history).not.toMatch(/address\.retired|T\d\d:\d\d:\d\d\.\d+Z|UTC/);
 
     expect((await say(carol, 'help')).text).toMatch(
       /restore ‹address \| account name›[\s\S]*back to its last owner/,

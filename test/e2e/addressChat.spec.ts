@@ -175,9 +175,9 @@ describe.each(['embedded', 'cosmos'] as const)('address chat commands over real 
     await say(users.alice, `link ${record.address} 444455556666`);
     const trail = await say(users.alice, `audit ${record.address}`);
     expect(trail).toMatch(
-      /History of .*[\s\S]*address.allocated by test setup[\s\S]*address.linked by Alice Requester/,
+      /History of .*[\s\S]*Given to Alice Requester for the account audit-demo by test setup[\s\S]*Linked to AWS account 444455556666 by Alice Requester/,
     );
-    expect(await say(users.carol, `audit ${record.address}`)).toMatch(/address.linked/);
+    expect(await say(users.carol, `audit ${record.address}`)).toMatch(/Linked to AWS account/);
     expect(await say(users.eve, `audit ${record.address}`)).toMatch(/Only an admin, or the owner/);
   });
 

@@ -180,6 +180,20 @@ describe('the API for people, over real HTTP with real JWTs', () => {
       ['address.linked', alice.name],
       ['address.retired', alice.name],
     ]);
+    // The same sentences as in chat, at the reader's time with the zone named (the tab sends the browser's).
+    const inWords = await t.request(
+      'GET',
+      `${path}/audit?timeZone=Asia/Tokyo`,
+      undefined,
+      await asUser(alice),
+    );
+    expect(inWords.body.items.at(-1).text).toBe(
+      `Retired by ${alice.name}: closed; in quarantine until ${after.body.items
+        .at(-1)
+        .after.quarantineUntil.slice(0, 10)}`,
+    );
+    expect(inWords.body.items.at(-1).when).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d Asia\/Tokyo$/);
+    expect(after.body.items.at(-1).when).toMatch(/ UTC$/);
   });
 
   it('approvals: the approver decides with a comment, the chat card updates; others cannot; the requester sees it', async () => {

@@ -155,8 +155,7 @@ export function RecordPanel(props: { api: Api; address: string; onClose(): void;
         <ol className={styles.history} aria-label="History, oldest first">
           {history?.map((e, i) => (
             <li key={`${e.at}-${i}`}>
-              <When at={e.at} /> · <strong>{e.action}</strong> by {e.actorName ?? e.actorId}
-              {e.detail ? ` — ${e.detail}` : ''}
+              <time dateTime={e.at}>{e.when}</time> · {e.text}
             </li>
           ))}
         </ol>
