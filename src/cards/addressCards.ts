@@ -3,7 +3,6 @@ import type { AddressRecord } from '../domain/addressRecords';
 import type { AuditEvent } from '../domain/audit';
 import { historyLines } from '../domain/auditWording';
 import type { PoolStatus } from '../domain/pool';
-import { formatTime } from '../domain/timeWording';
 import { AdaptiveCard, expandCard } from './cardTemplates';
 import addressRecordTemplate from './addressRecord.json';
 import addressListTemplate from './addressList.json';
