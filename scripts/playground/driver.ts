@@ -65,9 +65,20 @@ export interface DevRun {
   stop(): Promise<void>;
 }
 
-/** `npm run dev` on free ports with its own DATA_DIR; resolves once both Playgrounds listen. */
-export async function startDev(dataDir: string, timeoutMs = 180_000): Promise<DevRun> {
-  const [botPort, alexPort, meganPort] = [await freePort(), await freePort(), await freePort()];
+/**
+ * `npm run dev` on free ports with its own DATA_DIR (or attached to a bot already listening on `botPort`);
+ * resolves once both Playgrounds listen.
+ */
+export async function startDev(
+  dataDir: string,
+  timeoutMs = 180_000,
+  ports: { botPort?: number } = {},
+): Promise<DevRun> {
+  const [botPort, alexPort, meganPort] = [
+    ports.botPort ?? (await freePort()),
+    await freePort(),
+    await freePort(),
+  ];
   const child = spawn('npm', ['run', 'dev'], {
     cwd: root,
     detached: true, // its own process group, so stop() reaches the bot and both Playgrounds
@@ -90,7 +101,7 @@ export async function startDev(dataDir: string, timeoutMs = 180_000): Promise<De
     stop: () => stopGroup(child),
   };
   const deadline = Date.now() + timeoutMs;
-  while (!/Ctrl-C stops all/.test(output)) {
+  while (!/Ctrl-C stops (all|the Playgrounds)/.test(output)) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new PlaygroundRunError(`npm run dev stopped before it was ready:\n${tail(output)}`);
     }
