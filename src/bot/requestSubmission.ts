@@ -18,7 +18,8 @@ export function answerSubmission(
     case 'created': {
       const { request } = result;
       return {
-        card: requestStatusCard(request, describeDelivery(request)),
+        // The requester's own copy: never Approve / Reject (nobody decides their own request).
+        card: requestStatusCard(request, describeDelivery(request), { decide: false }),
         followUp: (answeredOn) =>
           services.requests.carryOut(request.requestId, {
             requesterCopy: answeredOn && { audience: 'requester', ...answeredOn },

@@ -59,7 +59,9 @@ export function describeEvent(event: AuditEvent): string {
     case 'request.expired':
       return 'Expired: nobody decided in time';
     case 'request.allocated':
-      return `Address given${detail ? `: ${detail}` : ''}`;
+      return `Given the address ${String(after.address ?? detail ?? '')}`.trim();
+    case 'request.decision-refused':
+      return `Decision refused to ${by}${detail ? ` (${detail})` : ''}`;
     default:
       return `${capitalised(event.action.replace(/^[a-z]+\./, '').replace(/[.-]/g, ' '))} by ${by}${detail ? `: ${detail}` : ''}`;
   }
