@@ -1,3 +1,4 @@
+import { failureLine } from './scriptFailure';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,7 +139,7 @@ function shot(file: string): void {
 main().then(
   () => process.exit(0),
   (err: Error) => {
-    console.error(err instanceof PlaygroundRunError ? `\n${err.message}` : err);
+    console.error(err instanceof PlaygroundRunError ? `\n${err.message}` : failureLine(err));
     process.exit(1);
   },
 );
