@@ -24,7 +24,9 @@ export function describeEvent(event: AuditEvent): string {
   const detail = event.detail?.trim();
   switch (event.action) {
     case 'address.allocated':
-      return `Given to ${nameOf(after.owner)} for the account ${after.accountName ?? '(unnamed)'} by ${by}${detail ? ` (${detail})` : ''}`;
+      return after.owner
+        ? `Given to ${nameOf(after.owner)} for the account ${after.accountName ?? '(unnamed)'} by ${by}${detail ? ` (${detail})` : ''}`
+        : `Given out by ${by}${detail ? ` (${detail})` : ''}`;
     case 'address.linked':
       return `Linked to AWS account ${after.awsAccountId} by ${by}`;
     case 'address.transferred':
