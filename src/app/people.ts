@@ -2,17 +2,27 @@ import { InvalidAddressInputError } from '../domain/addressErrors';
 import type { Owner } from '../domain/addressRecords';
 import type { DirectoryPort, DirectoryUser } from '../ports/directory';
 
-/** A UPN or Entra object id, looked up in the directory so the record keeps a name people recognise. */
+/**
+ * A person by display name, UPN, mail or Entra object id, looked up in the directory so the record keeps a
+ * name people recognise. A name that matches several people is refused naming them (the chat asks with a
+ * card instead; an API caller says which).
+ */
 export async function resolveOwner(directory: DirectoryPort, text: string): Promise<Owner> {
   const wanted = text.trim();
   if (!wanted)
-    throw new InvalidAddressInputError('Say who: a UPN like alice@contoso.com or an Entra object id.');
-  const user = await directory.getUser(wanted);
-  if (!user)
     throw new InvalidAddressInputError(
-      `I can't find \`${wanted.slice(0, 80)}\` in the directory: check the UPN or object id.`,
+      'Say who: a name, a UPN like alice@contoso.com, a mail or an Entra object id.',
     );
-  return { id: user.id, upn: user.userPrincipalName?.toLowerCase(), name: user.displayName };
+  const people = await findPeople(directory, wanted);
+  if (!people.length)
+    throw new InvalidAddressInputError(
+      `I can't find “${wanted.slice(0, 80)}” in the directory: give a display name, UPN, mail or Entra object id.`,
+    );
+  if (people.length > 1)
+    throw new InvalidAddressInputError(
+      `“${wanted.slice(0, 80)}” matches several people (${people.slice(0, 5).map(personLabel).join(', ')}): give the UPN or object id.`,
+    );
+  return ownerOf(people[0]);
 }
 
 const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

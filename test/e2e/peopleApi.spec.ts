@@ -277,4 +277,24 @@ describe('the API for people, over real HTTP with real JWTs', () => {
       400,
     );
   });
+
+  it('the tab and API transfer to a person by display name, and the new owner is told (issue 20.4)', async () => {
+    const [record] = await t.app.services.addresses.search('payroll');
+    const path = `/api/v1/addresses/${encodeURIComponent(record.address)}`;
+    t.connector.clear();
+    const done = await t.request('PATCH', path, { owner: 'Bob Manager' }, await asUser(alice));
+    expect(done.status).toBe(200);
+    expect(done.body.owner).toMatchObject({ id: bob.aadObjectId, name: 'Bob Manager' });
+    // Bob is told (a new chat opened with him); Alice did it herself, so she is not.
+    const told = t.connector.sentMessages().map((c) => textOf(c.body?.activity ?? c.body));
+    expect(told.join('\n')).toContain(
+      `Alice Requester transferred ${record.address} (account payroll) to you from Alice Requester`,
+    );
+    expect(
+      t.connector.sentMessages().filter((c) => c.conversationId === personalConversationId(alice)),
+    ).toEqual([]);
+    expect(
+      (await t.request('PATCH', path, { owner: 'Nobody Known' }, await asUser(carol))).body.detail,
+    ).toMatch(/can't find “Nobody Known” in the directory/);
+  });
 });
