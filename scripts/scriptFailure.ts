@@ -11,8 +11,14 @@ export function failureLine(err: unknown): string {
   };
   if (typeof code === 'string' && reasons[code])
     return `Cannot read ${typeof file === 'string' ? file : 'the file'}: ${reasons[code]}.`;
+  // Our own refusals may list what to fix on the lines after the first (a pool file's bad lines): kept. A
+  // stack never is.
   const text = typeof message === 'string' && message ? message : String(err);
-  return text.split('\n')[0].slice(0, 500);
+  return text
+    .split('\n')
+    .filter((line) => !/^\s+at /.test(line))
+    .join('\n')
+    .slice(0, 2000);
 }
 
 /** Runs a script's main and turns any failure into one line on stderr and exit code 1. */

@@ -66,19 +66,21 @@ export interface DevRun {
 }
 
 /**
- * `npm run dev` on free ports with its own DATA_DIR (or attached to a bot already listening on `botPort`);
- * resolves once both Playgrounds listen.
+ * `npm run dev` with its own DATA_DIR, resolving once both Playgrounds listen: on free ports, or on the ports
+ * the environment names (PORT, PLAYGROUND_PORT, PLAYGROUND_MANAGER_PORT) with `fromEnv`, as a person's run
+ * does; attached to a bot already listening on `botPort` when one does.
  */
 export async function startDev(
   dataDir: string,
   timeoutMs = 180_000,
-  ports: { botPort?: number } = {},
+  ports: { botPort?: number; fromEnv?: boolean } = {},
 ): Promise<DevRun> {
-  const [botPort, alexPort, meganPort] = [
-    ports.botPort ?? (await freePort()),
-    await freePort(),
-    await freePort(),
-  ];
+  const env = (name: string) => (ports.fromEnv && Number(process.env[name])) || undefined;
+  const botPort = ports.botPort ?? env('PORT') ?? (await freePort());
+  const alexPort = env('PLAYGROUND_PORT') ?? (await freePort());
+  const meganPort =
+    env('PLAYGROUND_MANAGER_PORT') ??
+    (ports.fromEnv && env('PLAYGROUND_PORT') ? alexPort + 1 : await freePort());
   const child = spawn('npm', ['run', 'dev'], {
     cwd: root,
     detached: true, // its own process group, so stop() reaches the bot and both Playgrounds

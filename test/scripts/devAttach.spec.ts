@@ -40,7 +40,10 @@ describe('npm run dev beside a bot already running', () => {
 
   it('names anything else on the port in one line and exits without starting anything', async () => {
     const port = await freePort();
-    const other: Server = createServer((_req, res) => res.writeHead(404).end('not here'));
+    const other: Server = createServer((_req, res) => {
+      res.statusCode = 404;
+      res.end('not here');
+    });
     await new Promise<void>((resolve) => other.listen(port, '127.0.0.1', resolve));
     try {
       const child = spawn('npm', ['run', '--silent', 'dev'], {

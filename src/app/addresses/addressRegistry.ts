@@ -156,6 +156,8 @@ export class AddressRegistry {
       }
     }
     const holder = await this.holderOfAccount(assignment.accountName);
+    // Another run for the same request got there first (work run twice, or by two instances): theirs.
+    if (holder && input.requestId && holder.requestId === input.requestId) return this.joinRun(holder, input);
     if (holder) throw accountTaken(holder);
     const claimed =
       this.deps.settings.strategy === 'plus'
@@ -164,6 +166,8 @@ export class AddressRegistry {
     const account = await this.bindToAccount(assignment.accountName, claimed.record.address);
     if (!account.bound) {
       await this.giveBack(claimed);
+      if (input.requestId && account.holder.requestId === input.requestId)
+        return this.joinRun(account.holder, input);
       throw accountTaken(account.holder);
     }
     if (input.requestId && !(await this.bindToRequest(input.requestId, claimed.record.address))) {
@@ -206,6 +210,16 @@ export class AddressRegistry {
     }
   }
 
+  /** The address another run for the same request was given: this run answers it too. */
+  private async joinRun(theirs: AddressRecord, input: AllocateInput): Promise<AddressRecord> {
+    if (!(await this.bindToRequest(input.requestId!, theirs.address))) {
+      const bound = await this.givenToRequest(input.requestId!);
+      if (bound) return bound;
+    }
+    await this.recordAllocation(theirs, input); // once per request, whichever run writes it
+    return theirs;
+  }
+
   /** An address claimed by an allocation that lost a race afterwards goes back as it was. */
   private async giveBack({ record: mine, before }: Claimed): Promise<void> {
     await (
@@ -245,6 +259,8 @@ export class AddressRegistry {
     const id = accountKey(accountName);
     for (let attempt = 0; attempt < 5; attempt++) {
       const existing = await store.get<{ address: string; at: string }>('addressKeys', id);
+      // Already this address's (a plus address asked for again by the same request): nothing to write.
+      if (existing?.address === address) return { bound: true, release: async () => undefined };
       if (existing && existing.address !== address) {
         const holder = await store.get<AddressRecord>('addresses', existing.address);
         if (holder && holdsAccount(holder, accountName))
