@@ -73,6 +73,9 @@ async function main(): Promise<void> {
     await alex.ask('prod', 'What is it for?');
     await alex.ask('Card payments for the EU shop', 'Ask for a root e-mail address for payments-prod');
     await alex.ask('yes', 'Sent to Megan Bowen for approval');
+    // His own copy of the request never offers Approve / Reject (nobody decides their own request).
+    if (await alex.page.getByRole('button', { name: 'Approve', exact: true }).count())
+      throw new PlaygroundRunError(`${ALEX}'s own copy of his request shows Approve.`);
     shot(await alex.screenshot('alex-guided-request'));
 
     step(`${MEGAN}: the approval card arrives in her window; she approves with a comment`);

@@ -39,7 +39,8 @@ export async function findPeople(
 ): Promise<DirectoryUser[]> {
   const wanted = text.trim().replace(/\s+/g, ' ').slice(0, 120);
   if (!wanted) return [];
-  if (OBJECT_ID.test(wanted) || wanted.includes('@')) {
+  // One word may be an id, UPN or mail (the directory's own ids need not be GUID-shaped: the local one's).
+  if (!/\s/.test(wanted)) {
     const one = await directory.getUser(wanted);
     if (one) return [one];
     if (OBJECT_ID.test(wanted)) return [];

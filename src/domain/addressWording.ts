@@ -15,7 +15,7 @@ export function retireConsequence(record: AddressRecord, quarantineDays: number,
     return 'It is retired for good: a plus address is never handed out again. AWS mail to it is no longer routed to an owner.';
   return (
     `It goes into quarantine for ${quarantineDays} days, until ${day(quarantineEnd(now, quarantineDays))}, then back to the pool for another account. ` +
-    'Until then an admin can give it back with `restore`.'
+    'Until then an admin can give it back with the restore command.'
   );
 }
 
@@ -32,10 +32,12 @@ export function retiredNote(record: AddressRecord, byName: string, reason: strin
 export function transferNotes(
   record: AddressRecord,
   previous: Owner | undefined,
-  byName: string,
+  by: { id: string; name: string },
 ): { newOwner: string; previousOwner: string } {
+  const fromSomeoneElse = previous && previous.id !== by.id ? ` from ${describeOwner(previous)}` : '';
+  const byName = by.name;
   return {
-    newOwner: `${byName} transferred ${record.address}${accountOf(record)} to you${previous ? ` from ${describeOwner(previous)}` : ''}: you now own it (its AWS mail, link, transfer and retire are yours). \`whois ${record.address}\` shows it.`,
+    newOwner: `${byName} transferred ${record.address}${accountOf(record)} to you${fromSomeoneElse}: you now own it (its AWS mail, link, transfer and retire are yours). \`whois ${record.address}\` shows it.`,
     previousOwner: `${byName} transferred ${record.address}${accountOf(record)}, which you owned, to ${describeOwner(record.owner)}.`,
   };
 }

@@ -175,6 +175,21 @@ describe('a first local run: no settings at all', () => {
     expect(trail).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/); // no zone in the test's activity: UTC, named
   });
 
+  it('transfers by name through the local directory (its ids are not GUIDs), confirmed on a card', async () => {
+    const record = await t.app.services.addresses.allocate({
+      accountName: 'local-transfer',
+      owner: { id: alex.aadObjectId, upn: alex.upn, name: alex.name },
+      by: t.app.services.chatPrincipal(alex.aadObjectId, alex.name),
+    });
+    await t.send(personalMessage(t.connector.url, alex, 'transfer local-transfer Megan Bowen'));
+    const asked = cardOf(t.connector.of('reply').at(-1)?.body);
+    const button = asked?.actions?.find((a: { verb?: string }) => a.verb === 'address.transfer');
+    expect(button).toBeDefined();
+    const done = await t.send(cardAction(t.connector.url, alex, 'address.transfer', button.data));
+    expect(invokeCardText(done.body)).toMatch(/Transferred to Megan Bowen/);
+    expect((await t.app.services.addresses.get(record.address))?.owner?.id).toBe(megan.aadObjectId);
+  });
+
   it('seeds nothing on the next start: the store is no longer empty, the directory file is kept', async () => {
     await t.stopApp();
     const again = await startTestApp({ dataDir: t.dataDir, connector: t.connector });

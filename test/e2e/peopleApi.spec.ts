@@ -288,7 +288,7 @@ describe('the API for people, over real HTTP with real JWTs', () => {
     // Bob is told (a new chat opened with him); Alice did it herself, so she is not.
     const told = t.connector.sentMessages().map((c) => textOf(c.body?.activity ?? c.body));
     expect(told.join('\n')).toContain(
-      `Alice Requester transferred ${record.address} (account payroll) to you from Alice Requester`,
+      `Alice Requester transferred ${record.address} (account payroll) to you: you now own it`,
     );
     expect(
       t.connector.sentMessages().filter((c) => c.conversationId === personalConversationId(alice)),

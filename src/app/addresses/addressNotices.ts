@@ -30,7 +30,7 @@ export class AddressNotices {
     by: { id: string; name: string },
     reach: Reach,
   ) {
-    const notes = transferNotes(record, previous, by.name);
+    const notes = transferNotes(record, previous, by);
     await this.tell(record.owner, by, notes.newOwner, reach, record);
     if (previous?.id !== record.owner?.id) await this.tell(previous, by, notes.previousOwner, reach, record);
   }

@@ -1,4 +1,4 @@
-import { findPeople, ownerOf, personLabel } from '../../app/people';
+import { ownerOf, personLabel } from '../../app/people';
 import { addressRecordCard, transferConfirmCard } from '../../cards/addressCards';
 import { describeOwner } from '../../domain/addressChanges';
 import { InvalidAddressInputError } from '../../domain/addressErrors';
@@ -14,7 +14,7 @@ const field = (ctx: CardActionContext, name: string, max = 200) =>
 /** The person a button names, as the directory knows them now. */
 async function personFrom(ctx: CardActionContext) {
   const id = field(ctx, 'ownerId', 80);
-  const [person] = id ? await findPeople(ctx.services.directory, id, 1) : [];
+  const person = id ? await ctx.services.directory.getUser(id) : undefined;
   if (!person)
     throw new InvalidAddressInputError('That person is no longer in the directory; nothing was changed.');
   return person;
