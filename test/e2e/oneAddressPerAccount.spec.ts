@@ -63,6 +63,23 @@ describe.each(['embedded', 'cosmos'] as const)('one root address per account (%s
     expect(await t.app.services.requests.listPending(50)).toHaveLength(0);
   });
 
+  it('the guided chat says so at the name, before asking anything else', async () => {
+    const [record] = await assignedFor('web-shop');
+    const say = async (text: string) => {
+      const before = t.connector.calls.length;
+      await t.send(personalMessage(t.connector.url, users.alice, text));
+      return t.connector.calls
+        .slice(before)
+        .map((c) => textOf(c.body))
+        .join('\n');
+    };
+    await say('request');
+    const answer = await say('web-shop');
+    expect(answer).toContain(`web-shop already has a root address: ${record.address}`);
+    expect(answer).not.toMatch(/Which environment/);
+    await say('cancel');
+  });
+
   it('answers the API with 409 problem+json naming the address and its owner (request and direct allocation)', async () => {
     const record = (await assignedFor('web-shop'))[0];
     const asAlice = {
