@@ -3,7 +3,8 @@ import type { AddressRecord } from '../../src/domain/addressRecords';
 import { person } from '../../src/domain/permissions';
 import { personalConversationId, personalMessage } from '../support/activities';
 import { poolCsv } from '../support/addressFixtures';
-import { FakeGraph } from '../support/fakeGraph';
+import type { FakeGraph } from '../support/fakeGraph';
+import { startDirectory } from '../support/requestFlow';
 import { startTestApp, TestApp, textOf } from '../support/testApp';
 import { TokenIssuer } from '../support/tokenIssuer';
 import { users } from '../support/users';
@@ -18,19 +19,7 @@ describe.each(['embedded', 'cosmos'] as const)('one root address per account (%s
 
   beforeAll(async () => {
     issuer = await new TokenIssuer().start();
-    graph = new FakeGraph();
-    graph.addUser({
-      id: users.bob.aadObjectId,
-      displayName: users.bob.name,
-      userPrincipalName: users.bob.upn,
-    });
-    graph.addUser({
-      id: users.alice.aadObjectId,
-      displayName: users.alice.name,
-      userPrincipalName: users.alice.upn,
-      managerId: users.bob.aadObjectId,
-    });
-    await graph.start();
+    graph = await startDirectory(); // Alice reports to Bob
     t = await startTestApp({ store, env: { ...issuer.env(), GRAPH_BASE_URL: graph.baseUrl } });
     await t.app.services.pool.importCsv(poolCsv(1, 40), system);
   });

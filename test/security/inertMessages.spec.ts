@@ -3,7 +3,8 @@ import { person } from '../../src/domain/permissions';
 import { cardAction, cardSubmit, personalMessage } from '../support/activities';
 import { poolCsv } from '../support/addressFixtures';
 import type { ConnectorCall } from '../support/fakeBotConnector';
-import { FakeGraph } from '../support/fakeGraph';
+import type { FakeGraph } from '../support/fakeGraph';
+import { startDirectory } from '../support/requestFlow';
 import { HOSTILE, HOSTILE_LINES, liveMarkdown } from '../support/liveMarkdown';
 import { startTestApp, TestApp } from '../support/testApp';
 import { TestUser, users } from '../support/users';
@@ -21,12 +22,8 @@ describe('every plain message is inert, whatever the values in it', () => {
   const invokeAnswers: string[] = [];
 
   beforeAll(async () => {
-    graph = new FakeGraph();
-    graph.addUser({
-      id: users.bob.aadObjectId,
-      displayName: users.bob.name,
-      userPrincipalName: users.bob.upn,
-    });
+    // The test tenant's directory, with two people whose display names are hostile.
+    graph = await startDirectory();
     graph.addUser({
       id: users.alice.aadObjectId,
       displayName: `Build Bot ${HOSTILE}`,
@@ -38,7 +35,6 @@ describe('every plain message is inert, whatever the values in it', () => {
       displayName: hostileEve.name,
       userPrincipalName: users.eve.upn,
     });
-    await graph.start();
     t = await startTestApp({ env: { GRAPH_BASE_URL: graph.baseUrl, ADMIN_IDS: users.carol.aadObjectId } });
     await t.app.services.pool.importCsv(poolCsv(1, 10), person('setup', 'setup', true));
   });
