@@ -225,7 +225,7 @@ function Changes({
           <Input
             value={owner}
             onChange={(_, d) => setOwner(d.value)}
-            placeholder="UPN, e.g. alex@contoso.com"
+            placeholder="Name, UPN or mail, e.g. Alex Wilber"
           />
         </Field>
         <Button type="submit" disabled={!owner.trim()}>
