@@ -1,7 +1,7 @@
 import { AccountHasAddressError } from '../../src/domain/addressErrors';
 import type { AddressRecord } from '../../src/domain/addressRecords';
 import { person } from '../../src/domain/permissions';
-import { personalConversationId, personalMessage } from '../support/activities';
+import { cardAction, personalConversationId, personalMessage } from '../support/activities';
 import { poolCsv } from '../support/addressFixtures';
 import type { FakeGraph } from '../support/fakeGraph';
 import { startDirectory } from '../support/requestFlow';
@@ -128,6 +128,43 @@ describe.each(['embedded', 'cosmos'] as const)('one root address per account (%s
     const winner = answers.find((a) => a.status === 201)!.body.address;
     for (const a of answers.filter((x) => x.status === 409)) expect(a.body.address).toBe(winner);
     expect(await assignedFor('http-race')).toHaveLength(1);
+  });
+
+  it('an approved request racing a direct allocation for the same account: one address, the loser told which', async () => {
+    await t.send(personalMessage(t.connector.url, users.alice, 'help')); // Alice's chat is known
+    await t.send(personalMessage(t.connector.url, users.alice, 'request raced-request prod Shop'));
+    const [pending] = (await t.app.services.requests.listPending(50)).filter(
+      (r) => r.accountName === 'raced-request',
+    );
+    expect(pending).toBeDefined();
+    const factory = await issuer.bearer({ roles: ['Addresses.Allocate', 'Addresses.Read'], name: 'factory' });
+    const [, direct] = await Promise.all([
+      t.send(
+        cardAction(t.connector.url, users.bob, 'request.approve', {
+          verb: 'request.approve',
+          requestId: pending.requestId,
+        }),
+      ),
+      t.request(
+        'POST',
+        '/api/v1/addresses',
+        { accountName: 'raced-request', owner: users.alice.upn },
+        factory,
+      ),
+    ]);
+    await t.app.idle();
+    const [kept] = await assignedFor('raced-request');
+    expect(await assignedFor('raced-request')).toHaveLength(1);
+    const request = await t.app.services.requests.get(pending.requestId);
+    if (direct.status === 201) {
+      expect(direct.body.address).toBe(kept.address);
+      expect(request).toMatchObject({ state: 'failed' });
+      expect(request!.failure).toContain(kept.address);
+    } else {
+      expect(direct.status).toBe(409);
+      expect(direct.body.address).toBe(kept.address);
+      expect(request).toMatchObject({ state: 'fulfilled', address: kept.address });
+    }
   });
 
   it('after an upgrade with duplicates already in the registry: both are kept and shown, no third is given, retiring both frees the name', async () => {
