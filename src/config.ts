@@ -116,7 +116,25 @@ const envShape = z.object({
       }),
   ),
   ADMIN_IDS: idList,
-  APPROVER_IDS: idList,
+  // Approvers are looked up in the directory when a request is made: a UPN (or mail) names them as well.
+  APPROVER_IDS: z.preprocess(
+    (v) => (typeof v === 'string' ? v : ''),
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().regex(/^[a-z0-9:_.-]+$|^[a-z0-9._%+'-]+@[a-z0-9.-]+$/, {
+            message: 'must be Entra object ids or UPNs separated by commas',
+          }),
+        ),
+      ),
+  ),
   ADDRESS_STRATEGY: z.preprocess(
     emptyToUndefined,
     z.enum(['pool', 'plus'], { message: 'must be pool or plus' }).default('pool'),
