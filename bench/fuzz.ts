@@ -4,7 +4,7 @@ import { fuzzRun } from '../test/support/fuzzRun';
 /**
  * `npm run fuzz`: 5,000 mutated Teams activities, 2,000 Graph notification batches and 1,000 API calls to
  * the real app over HTTP (fast-check; FUZZ_SEED replays a run). Passes with no 5xx other than botbuilder's
- * 501, no internals in any answer, /healthz answering fast throughout, and resident memory after a full GC
+ * 501, no internals in any answer, no live markdown in any plain message, /healthz answering fast throughout, and resident memory after a full GC
  * growing by at most 50 MB. FUZZ_ACTIVITIES, FUZZ_NOTIFICATIONS and FUZZ_API_CALLS change the sizes.
  */
 async function main(): Promise<void> {
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   const problems = [
     report.serverErrors.length && `${report.serverErrors.length} answers 5xx (other than 501)`,
     report.leaks.length && `${report.leaks.length} answers with internals`,
+    report.liveMarkdown.length && `${report.liveMarkdown.length} plain messages with live markdown`,
     report.health.failures && `${report.health.failures} /healthz probes failed`,
     report.health.p99Ms > 250 && `/healthz p99 ${report.health.p99Ms} ms`,
     report.rssMb.growth === null && 'RSS not measured: run with node --expose-gc (npm run fuzz does)',
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
       Object.entries(report.statuses)
         .map(([status, n]) => `${n} × ${status}`)
         .join(', ') +
+      `\nplain messages checked for live markdown: ${report.plainMessagesChecked}, live: ${report.liveMarkdown.length}` +
       `\n/healthz: ${report.health.probes} probes, p99 ${report.health.p99Ms} ms, max ${report.health.maxMs} ms` +
       `\nRSS after GC: ${report.rssMb.afterWarmUp} MB → ${report.rssMb.atEnd} MB (${report.rssMb.growth} MB); ` +
       `heap ${report.heapMb.afterWarmUp} MB → ${report.heapMb.atEnd} MB` +

@@ -1,3 +1,4 @@
+import { DEFAULT_ENVIRONMENTS } from './domain/addressRequests';
 import { z } from 'zod';
 import { isLoopbackHost, parseTrustedOrigin, TrustedOrigin } from './domain/channelTrust';
 // The one small module, not the mail-classification entry: scripts that only read settings need not load it all.
@@ -115,13 +116,54 @@ const envShape = z.object({
       }),
   ),
   ADMIN_IDS: idList,
-  APPROVER_IDS: idList,
+  // Approvers are looked up in the directory when a request is made: a UPN (or mail) names them as well.
+  APPROVER_IDS: z.preprocess(
+    (v) => (typeof v === 'string' ? v : ''),
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().regex(/^[a-z0-9:_.-]+$|^[a-z0-9._%+'-]+@[a-z0-9.-]+$/, {
+            message: 'must be Entra object ids or UPNs separated by commas',
+          }),
+        ),
+      ),
+  ),
   ADDRESS_STRATEGY: z.preprocess(
     emptyToUndefined,
     z.enum(['pool', 'plus'], { message: 'must be pool or plus' }).default('pool'),
   ),
   PLUS_ADDRESS: optionalString,
   QUARANTINE_DAYS: intIn(0, 3650, 90),
+  ENVIRONMENTS: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() ? v : DEFAULT_ENVIRONMENTS.join(',')),
+    z
+      .string()
+      .transform((s) => [
+        ...new Set(
+          s
+            .split(',')
+            .map((x) => x.trim().toLowerCase())
+            .filter(Boolean),
+        ),
+      ])
+      .pipe(
+        z
+          .array(
+            z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, {
+              message:
+                'must list environment names: lower-case letters, digits and hyphens, 2–20 characters (e.g. prod,nonprod,sandbox,staging)',
+            }),
+          )
+          .min(1, { message: 'must name at least one environment' }),
+      ),
+  ),
   API_AUDIENCE: commaList,
   API_ISSUER: commaList,
   API_JWKS_URL: optionalUrl,
@@ -405,6 +447,8 @@ export interface AppConfig {
     extraSenderDomains: string[];
   };
   roles: { adminIds: string[]; approverIds: string[] };
+  /** ENVIRONMENTS: the only values a request's environment can take; a typed value is never mapped to another. */
+  environments: string[];
   addresses: { strategy: AddressStrategy; plusAddress?: string; quarantineDays: number };
   /**
    * Entra ID tokens for /api/v1: app tokens (automation, app roles) and the tab's delegated user tokens.
@@ -530,6 +574,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       extraSenderDomains: e.AWS_EXTRA_SENDER_DOMAINS,
     },
     roles: { adminIds: e.ADMIN_IDS, approverIds: e.APPROVER_IDS },
+    environments: e.ENVIRONMENTS,
     addresses: {
       strategy: e.ADDRESS_STRATEGY,
       plusAddress: e.PLUS_ADDRESS?.toLowerCase(),

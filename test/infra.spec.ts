@@ -25,6 +25,7 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   MAIL_POST_ATTEMPTS: 'the default (5) fits; an operator may tune it in the portal',
   MAIL_RELAY_LEASE_SECONDS: 'the default (120) fits; the crash suite shortens it',
   DEMO_POOL: 'the demo pool is seeded in local runs only; a deployment never has one',
+  ENVIRONMENTS: 'the default (prod, nonprod, sandbox) fits; an operator adds e.g. staging in the portal',
   INSTALL_APP_FOR_APPROVERS:
     'opt-in, once an admin granted TeamsAppInstallation.ReadWriteForUser.All (infra/exchange/PERMISSIONS.md)',
   TEAMS_APP_CATALOG_ID: 'goes with INSTALL_APP_FOR_APPROVERS; known only after the app is in the org catalog',

@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger';
 import type { Clock } from '../ports/clock';
 import type { DirectoryPort } from '../ports/directory';
 import type { AddressPool } from './addresses/addressPool';
+import type { AddressNotices } from './addresses/addressNotices';
 import type { AddressRegistry } from './addresses/addressRegistry';
 import type { AuditLog } from './auditLog';
 import type { BackgroundWork } from './background';
@@ -42,6 +43,8 @@ export interface AppServices {
   addresses: AddressRegistry;
   /** The alias pool: import, levels, low-level alert. */
   pool: AddressPool;
+  /** Tells owners in their personal chat when someone else retired, transferred or restored their address. */
+  addressNotices: AddressNotices;
   /** Address requests and their approval: ask, decide, cancel, timers. */
   requests: AddressRequestService;
   /** On-call actions on relayed mails: reveal, hide, claim. */

@@ -21,8 +21,19 @@ export type RequestState =
   /** Approved, but the address service refused for good (e.g. a plus address handed out before). */
   | 'failed';
 
-export const ENVIRONMENTS = ['prod', 'nonprod', 'sandbox'] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
+/** The environments when ENVIRONMENTS is not set; operators may name others (e.g. staging). */
+export const DEFAULT_ENVIRONMENTS: readonly string[] = ['prod', 'nonprod', 'sandbox'];
+/** @deprecated the default list; the running app's list is config.environments. */
+export const ENVIRONMENTS = DEFAULT_ENVIRONMENTS;
+/** One of the configured environments, exactly as configured (never mapped from another word). */
+export type Environment = string;
+
+/** Why `typed` is not an environment here, naming the allowed ones; undefined when it is one. */
+export function environmentProblem(typed: string, environments: readonly string[]): string | undefined {
+  if (environments.includes(typed.trim().toLowerCase())) return undefined;
+  const shown = typed.trim().slice(0, 20);
+  return `${shown ? `“${shown}” is not an environment here. ` : ''}Choose the environment: ${environments.join(', ')}.`;
+}
 
 export interface Person {
   /** Entra object id, lower case. */
@@ -162,12 +173,15 @@ export type InputErrors = Partial<Record<InputField, string>>;
 const COST_CENTRE = /^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,29}$/;
 
 /** Checks what a requester typed or filled in; every problem names the field and what to change. */
-export function validateRequestInput(raw: {
-  accountName?: unknown;
-  purpose?: unknown;
-  environment?: unknown;
-  costCentre?: unknown;
-}): { ok: true; value: RequestInput } | { ok: false; errors: InputErrors } {
+export function validateRequestInput(
+  raw: {
+    accountName?: unknown;
+    purpose?: unknown;
+    environment?: unknown;
+    costCentre?: unknown;
+  },
+  environments: readonly string[] = DEFAULT_ENVIRONMENTS,
+): { ok: true; value: RequestInput } | { ok: false; errors: InputErrors } {
   const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
   const accountName = text(raw.accountName).toLowerCase();
   const purpose = text(raw.purpose);
@@ -177,8 +191,8 @@ export function validateRequestInput(raw: {
   if (!accountName) errors.accountName = 'Give the AWS account a name, e.g. payments-prod.';
   else if (accountNameProblem(accountName)) errors.accountName = accountNameProblem(accountName);
   if (purpose.length > 500) errors.purpose = `The purpose is ${purpose.length} characters; keep it to 500.`;
-  if (!(ENVIRONMENTS as readonly string[]).includes(environment))
-    errors.environment = `Choose the environment: ${ENVIRONMENTS.join(', ')}.`;
+  const environmentWrong = environmentProblem(environment, environments);
+  if (environmentWrong) errors.environment = environmentWrong;
   if (costCentre && !COST_CENTRE.test(costCentre))
     errors.costCentre = 'A cost centre is up to 30 letters, digits, spaces or . _ / - characters.';
   if (Object.keys(errors).length) return { ok: false, errors };

@@ -322,12 +322,29 @@ export function requestAccountName(account: Pick<AwsAccount, 'id' | 'name'>): st
   return slug.length >= 3 ? slug : `aws-${account.id}`;
 }
 
-/** An environment read from the account's name, when it says one; the requester can name it instead. */
-export function guessEnvironment(name: string): 'prod' | 'nonprod' | 'sandbox' {
+/**
+ * The environment an account's name states, when the requester named none: a configured environment
+ * that is a word of the name ("payments-staging" → staging, where staging is one), else the usual words
+ * for the default three — only when that environment is configured. Undefined when the name says none
+ * the list has: then the requester is asked to name it, never given a guess outside the list.
+ */
+export function guessEnvironment(name: string, environments: readonly string[]): string | undefined {
+  const words = name
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  const named = environments.find((environment) => words.includes(environment));
+  if (named) return named;
   const lowered = name.toLowerCase();
-  if (/sandbox|\bsbx\b|playground/.test(lowered)) return 'sandbox';
-  if (/\b(dev|test|qa|uat|stag(e|ing)|nonprod|non-prod|preprod|int)\b/.test(lowered)) return 'nonprod';
-  return 'prod';
+  const guesses: [RegExp, string][] = [
+    [/sandbox|\bsbx\b|playground/, 'sandbox'],
+    [/\b(dev|test|qa|uat|stag(e|ing)|nonprod|non-prod|preprod|int)\b/, 'nonprod'],
+    [/\b(prod|production|prd|live)\b/, 'prod'],
+  ];
+  const guess = guesses.find(([pattern]) => pattern.test(lowered))?.[1];
+  if (guess && environments.includes(guess)) return guess;
+  // A name that states nothing was taken for production before ENVIRONMENTS existed; only where prod is one.
+  return !guess && environments.includes('prod') ? 'prod' : undefined;
 }
 
 export function requestPurpose(account: Pick<AwsAccount, 'id' | 'name' | 'email'>): string {

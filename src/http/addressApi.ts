@@ -96,8 +96,15 @@ export function addressApiRoutes(services: AppServices, access: ApiAccess): Rout
         let record = current;
         if (awsAccountId !== undefined)
           record = await services.addresses.linkAwsAccount(address, awsAccountId, caller);
-        if (owner && owner.id !== record.owner?.id)
+        if (owner && owner.id !== record.owner?.id) {
+          const previous = record.owner;
           record = await services.addresses.transfer(address, owner, caller);
+          const transferred = record;
+          // As in chat: the new and the previous owner are told in their personal chats.
+          services.background.run('tell the owners of a transfer', () =>
+            services.addressNotices.transferred(transferred, previous, caller, {}),
+          );
+        }
         res.send(200, recordView(record));
       }),
     );
@@ -107,6 +114,9 @@ export function addressApiRoutes(services: AppServices, access: ApiAccess): Rout
       guarded('change-records', async (req, res, caller) => {
         const reason = typeof req.query?.reason === 'string' ? req.query.reason.slice(0, 200) : undefined;
         const record = await services.addresses.retire(pathAddress(req), reason, caller);
+        services.background.run('tell the owner of a retirement', () =>
+          services.addressNotices.retired(record, caller, reason, {}),
+        );
         res.send(200, recordView(record));
       }),
     );

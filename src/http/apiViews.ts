@@ -6,6 +6,7 @@
 import type { AddressRecord } from '../domain/addressRecords';
 import type { AddressRequest } from '../domain/addressRequests';
 import type { AuditEvent } from '../domain/audit';
+import { describeEvent, timeForReader } from '../domain/auditWording';
 import { mayChangeAddress, Principal } from '../domain/permissions';
 import type { PoolForecast, PoolLevelsDay } from '../domain/poolForecast';
 import type { PoolStatus } from '../domain/pool';
@@ -93,18 +94,26 @@ export function registryPageView(page: {
 export type AuditEntryView = Pick<
   AuditEvent,
   'action' | 'actorId' | 'actorName' | 'at' | 'detail' | 'before' | 'after'
->;
+> & {
+  /** What happened, as a sentence (the one formatter chat and the tab use too). */
+  text: string;
+  /** `at` in the reader's time zone (`timeZone` query), zone named; UTC where none was given. */
+  when: string;
+};
 
-export function auditEntryView({
-  action,
-  actorId,
-  actorName,
-  at,
-  detail,
-  before,
-  after,
-}: AuditEvent): AuditEntryView {
-  return { action, actorId, actorName, at, detail, before, after };
+export function auditEntryView(event: AuditEvent, timeZone?: string): AuditEntryView {
+  const { action, actorId, actorName, at, detail, before, after } = event;
+  return {
+    action,
+    actorId,
+    actorName,
+    at,
+    detail,
+    before,
+    after,
+    text: describeEvent(event),
+    when: timeForReader(at, timeZone),
+  };
 }
 
 export type RequestView = ReturnType<typeof requestView>;

@@ -43,7 +43,7 @@ const requestSchema = {
       ],
     },
     accountName: { type: 'string' },
-    environment: { enum: ['prod', 'nonprod', 'sandbox'] },
+    environment: { type: 'string', description: 'One of ENVIRONMENTS (default prod, nonprod, sandbox)' },
     purpose: { type: 'string' },
     costCentre: { type: 'string' },
     requester: { $ref: '#/components/schemas/Owner' },
@@ -125,8 +125,9 @@ export function openApiDocument() {
                     owner,
                     purpose: { type: 'string', maxLength: 500 },
                     environment: {
-                      enum: ['prod', 'nonprod', 'sandbox'],
-                      description: 'Requests only (default nonprod)',
+                      type: 'string',
+                      description:
+                        'Requests only: one of ENVIRONMENTS (default prod, nonprod, sandbox); nonprod when absent. Any other value is refused (400), never mapped.',
                     },
                     costCentre: { type: 'string', maxLength: 30, description: 'Requests only' },
                   },
@@ -310,8 +311,9 @@ export function openApiDocument() {
                   properties: {
                     awsAccountId: { type: 'string', pattern: '^\\d{12}$' },
                     environment: {
-                      enum: ['prod', 'nonprod', 'sandbox'],
-                      description: 'Default: read from the account name',
+                      type: 'string',
+                      description:
+                        'One of ENVIRONMENTS; default: the one the account name states, else refused asking for it',
                     },
                   },
                 },

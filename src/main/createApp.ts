@@ -35,7 +35,9 @@ import type { RootAuditPace } from '../app/aws/rootAudit';
 import { StatusBoard } from '../app/statusBoard';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
+import { AddressNotices } from '../app/addresses/addressNotices';
 import { guidedChatOnDemand } from '../bot/dialogs/onDemand';
+import { inertMessages } from '../bot/inertMessages';
 import { AFTER_TURN, AfterTurn, RootMailBot } from '../bot/RootMailBot';
 import type { AppConfig } from '../config';
 import { isLoopbackHost, ServiceUrlPolicy } from '../domain/channelTrust';
@@ -121,6 +123,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const turnMetrics = createTurnMetrics();
   const serviceUrls = serviceUrlPolicy(config);
   const adapter = new CloudAdapter(new ChannelAuthentication(botAuthSettings(config), serviceUrls));
+  adapter.use(inertMessages);
   adapter.onTurnError = async (context, error) => {
     turnMetrics.turnFailed(context.activity.type);
     const failure = classifyFailure(error, logger, { activityType: context.activity.type });
@@ -222,6 +225,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     logger,
     background,
     approverIds: config.roles.approverIds,
+    accountHolder: (accountName) => addresses.holderOfAccount(accountName),
     timers: config.timers,
     deferWork: overrides.deferRequestWork,
   });
@@ -230,6 +234,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   // AWS Organizations (issue 13): only with AWS settings, and only then is the AWS SDK loaded.
   const aws = config.aws
     ? await createAwsServices(config.aws, {
+        environments: config.environments,
         store,
         clock,
         logger,
@@ -326,6 +331,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     audit,
     addresses,
     pool,
+    addressNotices: new AddressNotices({ chat, conversations, logger }),
     requests,
     mailDesk,
     aws: aws?.services,
@@ -346,7 +352,14 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     },
     { name: 'address-requests', intervalMs: 5 * 60_000, run: () => requests.runPeriodicWork() },
     secretExpiryJob({ records, clock, logger, chat }),
-    mailSweeperJob({ records, relay, leases, logger, leaseMs: config.mailRelay.leaseMs }),
+    mailSweeperJob({
+      records,
+      relay,
+      leases,
+      logger,
+      leaseMs: config.mailRelay.leaseMs,
+      onCallReady: async () => !!(await conversations.channelFor('oncall')),
+    }),
     mailDigestJob({ records, leases, conversations, chat, clock, logger }),
     ...(subscription?.jobs() ?? []),
     ...(aws ? [aws.services.reconciler.job(), aws.services.adoptions.job()] : []),
@@ -373,7 +386,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   // Guided chats (botbuilder-dialogs) keep their state in botbuilder's ConversationState on our store, so a
   // half-answered dialog survives a restart and works on Cosmos DB alike.
-  const guidedRequest = guidedChatOnDemand(new ConversationState(new BotStateStorage(store)), clock);
+  const guidedRequest = guidedChatOnDemand(new ConversationState(new BotStateStorage(store)), clock, {
+    environments: config.environments,
+    accountTaken: (accountName) => requests.accountTaken(accountName),
+  });
   const bot = new RootMailBot(services, commandHandlers, cardActionHandlers, guidedRequest);
   bot.onTurn(async (turn, next) => {
     turnMetrics.turn(turn.activity.type);
@@ -450,7 +466,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         background.run('demo pool', async () => {
           const owner = await localDirectory?.getUser(adminIds[0] ?? '');
           const seeded = await seedDemoPool(
-            { store, clock, audit, pool, addresses },
+            { store, clock, audit, pool, addresses, levels: statusBoard },
             owner && { id: owner.id, upn: owner.userPrincipalName, name: owner.displayName },
           );
           if (seeded) logger.info({ mailbox: DEMO_MAILBOX }, 'empty local store: demo pool seeded');
@@ -511,6 +527,7 @@ async function createAwsServices(
     alerts: OnCallAlerts;
     addresses: AddressRegistry;
     requests: AddressRequestService;
+    environments: readonly string[];
     retry?: AppOverrides['awsRetry'];
     rootAuditPace?: AppOverrides['rootAuditPace'];
   },
@@ -535,6 +552,7 @@ async function createAwsServices(
     logger: deps.logger,
     background: deps.background,
     codeMinutes: settings.adoptionCodeMinutes,
+    environments: deps.environments,
   });
   deps.requests.onWorkDone((request) => adoptions.onRequestWorkDone(request));
   const postures = new RootPostures(deps.store);

@@ -70,7 +70,7 @@ export const CONTAINERS = [
   'snapshots', // src/app/statusBoard.ts
   'mailboxes', // src/app/addresses/
   'addresses', // src/app/addresses/
-  'addressKeys', // src/app/addresses/ (aws:<id> keys, pool buckets)
+  'addressKeys', // src/app/addresses/ (aws:<id> and account:<name> keys, pool buckets)
   'requests', // src/app/requests/requestRepository.ts
   'requestKeys', // src/app/requests/requestRepository.ts (one open request per account name)
   'mails', // src/app/mail/mailRecords.ts

@@ -158,8 +158,14 @@ describe('adoption rules', () => {
     );
     expect(requestAccountName({ id: '210987654321', name: '★' })).toBe('aws-210987654321');
     expect(requestAccountName({ id: '1', name: 'x'.repeat(60) })).toHaveLength(40);
-    expect(guessEnvironment('Payments DR')).toBe('prod');
-    expect(guessEnvironment('payments-staging')).toBe('nonprod');
-    expect(guessEnvironment('Team Sandbox 3')).toBe('sandbox');
+    const defaults = ['prod', 'nonprod', 'sandbox'];
+    expect(guessEnvironment('Payments DR', defaults)).toBe('prod');
+    expect(guessEnvironment('payments-staging', defaults)).toBe('nonprod');
+    expect(guessEnvironment('Team Sandbox 3', defaults)).toBe('sandbox');
+    // A configured environment the name states is taken as it is, never folded into another.
+    expect(guessEnvironment('payments-staging', [...defaults, 'staging'])).toBe('staging');
+    // Nothing outside the list: a name that states no configured environment is asked about.
+    expect(guessEnvironment('payments-dev', ['prod', 'staging'])).toBeUndefined();
+    expect(guessEnvironment('Payments DR', ['dev', 'live'])).toBeUndefined();
   });
 });

@@ -17,11 +17,18 @@ describe('fuzz, reduced', () => {
     });
     const sent = Object.values(report.statuses).reduce((a, b) => a + b, 0);
     expect(sent).toBeGreaterThanOrEqual(500);
-    expect({ seed: report.seed, serverErrors: report.serverErrors, leaks: report.leaks }).toEqual({
+    expect({
+      seed: report.seed,
+      serverErrors: report.serverErrors,
+      leaks: report.leaks,
+      liveMarkdown: report.liveMarkdown,
+    }).toEqual({
       seed: report.seed,
       serverErrors: [],
       leaks: [],
+      liveMarkdown: [],
     });
+    expect(report.plainMessagesChecked).toBeGreaterThan(15);
     expect(report.health.failures).toBe(0);
     expect(report.health.probes).toBeGreaterThan(0);
   }, 120_000);

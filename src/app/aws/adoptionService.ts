@@ -61,6 +61,8 @@ export interface AdoptionDeps {
   background: BackgroundWork;
   /** ADOPTION_CODE_MINUTES: how long an adoption waits for AWS's code mail. */
   codeMinutes: number;
+  /** ENVIRONMENTS: what an adoption's request may name. */
+  environments: readonly string[];
   /** Waits between polls of the change's status after the code was accepted (then the job goes on). */
   statusPollDelaysMs?: readonly number[];
 }
@@ -134,10 +136,15 @@ export class AdoptionService implements EmailChangeCodes {
     const holder = await repository.reserveAccount(accountId, adoptionId);
     if (holder) return { kind: 'in-progress', adoption: holder };
     try {
+      const environment = input.environment ?? guessEnvironment(account.name, this.deps.environments);
+      if (!environment)
+        throw new AwsRefusedError(
+          `The name of AWS account ${accountId} states none of the environments (${this.deps.environments.join(', ')}): name one, e.g. adopt ${accountId} ${this.deps.environments[0]}.`,
+        );
       const submitted = await requests.submit(
         {
           accountName: requestAccountName(account),
-          environment: input.environment ?? guessEnvironment(account.name),
+          environment,
           purpose: requestPurpose(account),
           adoptsAccountId: accountId,
         },
@@ -149,6 +156,7 @@ export class AdoptionService implements EmailChangeCodes {
         throw new AwsRefusedError(
           `There is already an open request for the account name ${submitted.existing.accountName} (${submitted.existing.requestId}); wait for it or cancel it, then adopt again.`,
         );
+      if (submitted.kind === 'account-has-address') throw new AwsRefusedError(submitted.problem);
       if (submitted.kind === 'no-approver') throw new AwsRefusedError(submitted.reason);
       const adoption = newAdoption({
         adoptionId,

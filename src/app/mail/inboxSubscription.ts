@@ -78,15 +78,18 @@ export class InboxSubscription {
 
   /** Creates the subscription when there is none, renews it when it nears expiry. */
   async maintain(): Promise<void> {
-    const doc = await this.services.store.get<SubscriptionDoc>('subscriptions', 'inbox');
-    const left = doc?.expiresAt ? Date.parse(doc.expiresAt) - this.services.clock.now().getTime() : 0;
-    if (doc?.subscriptionId && left > RENEW_WHEN_LEFT_MS) return;
-    await this.renew();
+    const due = (doc: SubscriptionDoc | undefined) => {
+      const left = doc?.expiresAt ? Date.parse(doc.expiresAt) - this.services.clock.now().getTime() : 0;
+      return !(doc?.subscriptionId && left > RENEW_WHEN_LEFT_MS);
+    };
+    if (!due(await this.services.store.get<SubscriptionDoc>('subscriptions', 'inbox'))) return;
+    // Asked again under the claim: another instance may have renewed it since the read above.
+    await this.renew(due);
   }
 
   /** Renews now (reauthorizationRequired); recreates when Graph no longer knows it. */
-  async renew(): Promise<void> {
-    await this.exclusively(async (doc) => {
+  async renew(stillDue: (doc: SubscriptionDoc | undefined) => boolean = () => true): Promise<void> {
+    await this.exclusively(stillDue, async (doc) => {
       if (!doc.subscriptionId) return this.create();
       try {
         const renewed = await this.mailbox.renewSubscription(doc.subscriptionId, this.expiry());
@@ -109,12 +112,15 @@ export class InboxSubscription {
    */
   async recreate(removedId?: string): Promise<void> {
     let recreated = false;
-    await this.exclusively(async (doc) => {
-      if (removedId && doc.subscriptionId && doc.subscriptionId !== removedId && doc.expiresAt)
-        return { id: doc.subscriptionId, expirationDateTime: doc.expiresAt };
-      recreated = true;
-      return this.create();
-    });
+    await this.exclusively(
+      () => true,
+      async (doc) => {
+        if (removedId && doc.subscriptionId && doc.subscriptionId !== removedId && doc.expiresAt)
+          return { id: doc.subscriptionId, expirationDateTime: doc.expiresAt };
+        recreated = true;
+        return this.create();
+      },
+    );
     if (recreated) await this.catchUp();
   }
 
@@ -218,6 +224,7 @@ export class InboxSubscription {
 
   /** Runs `work` only if this instance wins the claim on the subscription document. */
   private async exclusively(
+    stillDue: (doc: SubscriptionDoc | undefined) => boolean,
     work: (doc: SubscriptionDoc) => Promise<{ id: string; expirationDateTime: string }>,
   ): Promise<void> {
     const { store, clock } = this.services;
@@ -225,6 +232,7 @@ export class InboxSubscription {
     const claim = { by: this.instanceId, until: new Date(now.getTime() + CLAIM_MS).toISOString() };
     const current = await store.get<SubscriptionDoc>('subscriptions', 'inbox');
     if (current?.claim && Date.parse(current.claim.until) > now.getTime()) return; // someone is on it
+    if (!stillDue(current)) return; // done by another instance since the caller looked
     const claimed = await writeIfUnchanged<SubscriptionDoc>(store, 'subscriptions', 'inbox', current, {
       subscriptionId: current?.subscriptionId,
       expiresAt: current?.expiresAt,

@@ -160,21 +160,29 @@ export class MailRecords {
     return writeIfUnchanged(this.store, 'mails', fresh.mailId, existing, fresh);
   }
 
-  /** Mails whose relay did not finish and whose lease has lapsed (crashed, or waiting to retry a post). */
-  async stuck(limit = 200): Promise<HeldMail[]> {
+  /**
+   * Mails whose relay did not finish and whose lease has lapsed (crashed, or waiting to retry a post); with
+   * `onCallReady`, also the mails kept for want of an on-call channel, which can be posted now.
+   */
+  async stuck(limit = 200, { onCallReady = false } = {}): Promise<HeldMail[]> {
     const now = this.clock.now();
-    const processing = await this.store.query<MailRecord>(
-      'mails',
-      { state: 'processing' },
-      { orderBy: 'startedAt', limit },
-    );
-    return processing.filter((mail) => isAbandoned(mail, now));
+    const states: MailRecord['state'][] = onCallReady ? ['processing', 'no-channel'] : ['processing'];
+    const found: HeldMail[] = [];
+    for (const state of states)
+      found.push(
+        ...(await this.store.query<MailRecord>('mails', { state }, { orderBy: 'startedAt', limit })),
+      );
+    return found.filter((mail) => isAbandoned(mail, now)).slice(0, limit);
   }
 
-  /** Holds a stuck mail for `leaseMs` more, by etag: undefined when another instance retook it first. */
+  /**
+   * Holds a stuck mail for `leaseMs` more, by etag: undefined when another instance retook it first. A mail
+   * kept for want of an on-call channel is being relayed again from here on.
+   */
   retake(held: HeldMail, leaseMs: number): Promise<HeldMail | undefined> {
     const leaseUntil = new Date(this.clock.now().getTime() + leaseMs).toISOString();
-    return writeIfUnchanged(this.store, 'mails', held.mailId, held, { ...held, leaseUntil });
+    const state = held.state === 'no-channel' ? 'processing' : held.state;
+    return writeIfUnchanged(this.store, 'mails', held.mailId, held, { ...held, state, leaseUntil });
   }
 
   /** Secrets past their expiry, whatever state their mail is in (the purge). */

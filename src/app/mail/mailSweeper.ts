@@ -16,6 +16,8 @@ export function mailSweeperJob(deps: {
   logger: Logger;
   /** MAIL_RELAY_LEASE_SECONDS in ms: the sweep runs a few times per lease. */
   leaseMs: number;
+  /** Whether an on-call channel is set up: then mails kept for want of one are posted now. */
+  onCallReady: () => Promise<boolean>;
 }): PeriodicJob {
   const intervalMs = Math.max(1000, Math.min(30_000, Math.floor(deps.leaseMs / 2)));
   return {
@@ -26,7 +28,8 @@ export function mailSweeperJob(deps: {
       const token = await leases.take('mail-sweeper', intervalMs);
       if (!token) return; // another instance is sweeping
       try {
-        for (const mail of await records.stuck()) {
+        const onCallReady = await deps.onCallReady();
+        for (const mail of await records.stuck(200, { onCallReady })) {
           const outcome = await relay
             .resume(mail)
             .catch((err) => logger.error({ err, mailId: mail.mailId }, 'could not finish a stuck mail'));

@@ -16,6 +16,9 @@ import {
   timerDue,
   withSteps,
 } from '../../domain/addressRequests';
+import { describeOwner } from '../../domain/addressChanges';
+import { AccountHasAddressError } from '../../domain/addressErrors';
+import type { AddressRecord } from '../../domain/addressRecords';
 import type { Principal } from '../../domain/permissions';
 import { describeCancelRefusal } from '../../domain/requestWording';
 import type { Logger } from '../../log/logger';
@@ -36,6 +39,8 @@ export interface AddressRequestDeps {
   logger: Logger;
   background: BackgroundWork;
   approverIds: readonly string[];
+  /** The assigned address an account name already has (one root address per account), if any. */
+  accountHolder: (accountName: string) => Promise<AddressRecord | undefined>;
   timers: { reminderHours: number; expiryHours: number };
   /** Tests only: leave the work after a state change to the resume step, as a crash right then would. */
   deferWork?: boolean;
@@ -44,6 +49,7 @@ export interface AddressRequestDeps {
 export type SubmitResult =
   | { kind: 'created'; request: AddressRequest }
   | { kind: 'duplicate'; existing: AddressRequest }
+  | { kind: 'account-has-address'; existing: AddressRecord; problem: string }
   | { kind: 'no-approver'; reason: string };
 
 export type DecisionResult =
@@ -90,6 +96,17 @@ export class AddressRequestService {
     return this.deps.repository.get(requestId);
   }
 
+  /** The address an account name already has and the refusal that names it (one root address per account). */
+  async accountTaken(accountName: string): Promise<{ existing: AddressRecord; problem: string } | undefined> {
+    const existing = await this.deps.accountHolder(accountName);
+    if (!existing) return undefined;
+    const refusal = new AccountHasAddressError(accountName, {
+      address: existing.address,
+      ownerName: describeOwner(existing.owner),
+    });
+    return { existing, problem: refusal.message };
+  }
+
   /** Stores a new request; its approval card goes out with `carryOut` once the requester has their answer. */
   async submit(
     input: RequestInput,
@@ -98,6 +115,9 @@ export class AddressRequestService {
     contact?: RequestContact,
   ): Promise<SubmitResult> {
     const { repository, audit, clock, timers } = this.deps;
+    // Refused before anyone is asked to approve; the registry's account key decides a race at allocation.
+    const taken = await this.accountTaken(input.accountName);
+    if (taken) return { kind: 'account-has-address', ...taken };
     // The requester's UPN from the directory, so the address record can be found by it later (`whois`).
     const [manager, known] = await Promise.all([
       this.managerOf(requester.id),

@@ -200,7 +200,8 @@ export class RequestWork {
       } else if (reached === 0) delivery = 'undelivered';
     }
     const told = { ...request, delivery };
-    const status = { card: requestStatusCard(told, describeDelivery(told)) };
+    // The requester's copy never carries Approve / Reject: nobody decides their own request.
+    const status = { card: requestStatusCard(told, describeDelivery(told), { decide: false }) };
     const mine = request.cardCopies.find((c) => c.audience === 'requester');
     if (mine) await chat.update(mine, status);
     else {
@@ -240,7 +241,7 @@ export class RequestWork {
     for (const copy of request.cardCopies) {
       if (copy.activityId === answeredActivityId) continue; // the click's answer replaced it already
       await this.deps.chat
-        .update(copy, { card: requestStatusCard(request) })
+        .update(copy, { card: requestStatusCard(request, '', { decide: copy.audience !== 'requester' }) })
         .catch((err) => failures.push(err));
     }
     if (failures.length) throw failures[0];

@@ -14,7 +14,8 @@ const PEOPLE = 5;
  */
 export const whoisCommand: CommandHandler = {
   name: 'whois',
-  trigger: /^whois$/i,
+  trigger: /^(whois|lookup|find|search)$/i,
+  aliases: ['lookup', 'find', 'search'],
   usage: 'whois <account name | aws-account-id | address | person>',
   summary: 'Find an address by account name, AWS account id, address, or its owner (name or UPN)',
   async handle({ args, services }) {

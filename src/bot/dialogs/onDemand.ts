@@ -1,8 +1,8 @@
 import type { ConversationState, TurnContext } from 'botbuilder';
 import type { Clock } from '../../ports/clock';
-import type { GuidedOutcome, GuidedRequest } from './guidedRequest';
+import type { GuidedChecks, GuidedOutcome, GuidedRequest } from './guidedRequest';
 
-export type { GuidedOutcome };
+export type { GuidedChecks, GuidedOutcome };
 
 /** What the bot asks of the guided request chat. */
 export interface GuidedChat {
@@ -14,7 +14,7 @@ export interface GuidedChat {
  * The guided request chat, with botbuilder-dialogs (and its recognizers, ~1 s to load) loaded only when a
  * chat starts or one is waiting: every other personal message costs one read of the conversation's state.
  */
-export function guidedChatOnDemand(state: ConversationState, clock: Clock): GuidedChat {
+export function guidedChatOnDemand(state: ConversationState, clock: Clock, checks: GuidedChecks): GuidedChat {
   const dialogState = state.createProperty<{ dialogStack?: unknown[] }>('dialogState');
   let loaded: GuidedRequest | undefined;
   const dialogs = (): GuidedRequest => {
@@ -22,6 +22,7 @@ export function guidedChatOnDemand(state: ConversationState, clock: Clock): Guid
     loaded ??= new (require('./guidedRequest') as typeof import('./guidedRequest')).GuidedRequest(
       state,
       clock,
+      checks,
     );
     return loaded;
   };

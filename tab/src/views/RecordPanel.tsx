@@ -160,8 +160,7 @@ export function RecordPanel(props: { api: Api; address: string; onClose(): void;
         <ol className={styles.history} aria-label="History, oldest first">
           {history?.map((e, i) => (
             <li key={`${e.at}-${i}`}>
-              <When at={e.at} /> · <strong>{e.action}</strong> by {e.actorName ?? e.actorId}
-              {e.detail ? ` — ${e.detail}` : ''}
+              <time dateTime={e.at}>{e.when}</time> · {e.text}
             </li>
           ))}
         </ol>
@@ -241,7 +240,7 @@ function Changes({
           <Input
             value={owner}
             onChange={(_, d) => setOwner(d.value)}
-            placeholder="UPN, e.g. alex@contoso.com"
+            placeholder="Name, UPN or mail, e.g. Alex Wilber"
           />
         </Field>
         <Button type="submit" disabled={!owner.trim()}>
