@@ -9,6 +9,7 @@
  */
 
 import { accountNameProblem } from './addressRules';
+import { earliest, StepBook, withSteps } from './workflowSteps';
 
 export type RequestState =
   | 'pending'
@@ -44,7 +45,7 @@ export interface Decision {
 
 /**
  * Work left to do after a state change, stored on the request before any side effect so that a crash
- * loses nothing (see src/app/requests/requestWork.ts).
+ * loses nothing (see src/app/requests/requestWorkflow.ts).
  */
 export type WorkStep =
   | 'deliver-approval'
@@ -72,7 +73,7 @@ export interface RequestInput {
   adoptsAccountId?: string;
 }
 
-export interface AddressRequest extends RequestInput {
+export interface AddressRequest extends RequestInput, StepBook<WorkStep> {
   requestId: string;
   requester: Person;
   origin: 'chat' | 'api';
@@ -94,11 +95,6 @@ export interface AddressRequest extends RequestInput {
   /** Where the approval card went: the approvers' personal chats, the approvals channel, or nowhere. */
   delivery?: 'personal' | 'channel' | 'undelivered';
   cardCopies: CardCopy[];
-  /** Pending side effects, in order; `workPending` mirrors `steps.length > 0` so it can be queried. */
-  steps: WorkStep[];
-  workPending: boolean;
-  /** Step → ISO time until which an instance holds it (etag-claimed before the side effect). */
-  stepClaims: Partial<Record<WorkStep, string>>;
   /** Every new message the request's work posts, by a key naming it (see PostRecord); absent in old data. */
   posts?: Record<string, PostRecord>;
 }
@@ -318,6 +314,19 @@ export function timerDue(request: AddressRequest, now: Date): TimerDue {
   return undefined;
 }
 
+/** When the request's timer (the reminder, then the expiry) is next due; none once it is decided. */
+export function requestTimerAt(request: AddressRequest): Date | undefined {
+  if (request.state !== 'pending') return undefined;
+  const expires = new Date(request.expiresAt);
+  return request.remindedAt ? expires : earliest(new Date(request.remindAt), expires);
+}
+
+/** What a due timer changes: the reminder, or the expiry; undefined when none is due. */
+export function fireTimer(request: AddressRequest, now: Date): AddressRequest | undefined {
+  const due = timerDue(request, now);
+  return due === 'expire' ? expire(request, now) : due === 'remind' ? markReminded(request, now) : undefined;
+}
+
 export function expire(request: AddressRequest, now: Date): AddressRequest {
   const system: Person = { id: 'system', name: 'RootMail' };
   return withSteps(
@@ -343,34 +352,4 @@ export function awaitCapacity(request: AddressRequest): AddressRequest {
   return request.state === 'waiting-for-capacity'
     ? request
     : withSteps({ ...request, state: 'waiting-for-capacity' }, 'alert-capacity', 'notify-requester');
-}
-
-/** Appends steps not already pending (re-adding a pending step is a no-op, so retries are harmless). */
-export function withSteps(request: AddressRequest, ...steps: WorkStep[]): AddressRequest {
-  const all = [...request.steps];
-  for (const step of steps) if (!all.includes(step)) all.push(step);
-  return { ...request, steps: all, workPending: all.length > 0 };
-}
-
-export function completeStep(request: AddressRequest, step: WorkStep): AddressRequest {
-  const steps = request.steps.filter((s) => s !== step);
-  const stepClaims = { ...request.stepClaims };
-  delete stepClaims[step];
-  return { ...request, steps, stepClaims, workPending: steps.length > 0 };
-}
-
-/**
- * The next step nobody holds (unclaimed, or its hold has lapsed, e.g. after a crash). Taking over
- * (`takeOverExcept`, the steps this run itself claimed): any step but those, whoever holds it.
- */
-export function nextFreeStep(
-  request: AddressRequest,
-  now: Date,
-  takeOverExcept?: ReadonlySet<WorkStep>,
-): WorkStep | undefined {
-  if (takeOverExcept) return request.steps.find((s) => !takeOverExcept.has(s));
-  return request.steps.find((s) => {
-    const until = request.stepClaims[s];
-    return !until || Date.parse(until) <= now.getTime();
-  });
 }

@@ -79,7 +79,8 @@ export const CONTAINERS = [
   'subscriptions', // src/app/mail/inboxSubscription.ts
   'reconciliation', // src/app/aws/ (reported drift findings, the last run)
   'adoptions', // src/app/aws/
-  'adoptionKeys', // src/app/aws/ (one open adoption per account, alias and request → adoption)
+  'adoptionKeys', // src/app/aws/ (one open adoption per account, alias → adoption)
+  'workflows', // src/app/workflows/ (the work-due index of every durable workflow, and who waits for whom)
 ] as const;
 export type ContainerName = (typeof CONTAINERS)[number];
 

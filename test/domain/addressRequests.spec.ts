@@ -4,15 +4,14 @@ import {
   awaitCapacity,
   cancel,
   chooseApprovers,
-  completeStep,
   decide,
   expire,
   markReminded,
   newRequest,
-  nextFreeStep,
   timerDue,
   validateRequestInput,
 } from '../../src/domain/addressRequests';
+import { completeStep, nextFreeStep } from '../../src/domain/workflowSteps';
 
 const alice = { id: 'alice', name: 'Alice' };
 const bob = { id: 'bob', name: 'Bob' };

@@ -5,19 +5,18 @@ import {
   codeAccepted,
   codeLost,
   codeRequested,
-  completeStep,
   describeAdoption,
   end,
   guessEnvironment,
   linked,
   MAX_CODE_REQUESTS,
   newAdoption,
-  nextFreeStep,
   requestAccountName,
   takesCode,
   timedOut,
   timerDue,
 } from '../../src/domain/adoptions';
+import { completeStep, nextFreeStep } from '../../src/domain/workflowSteps';
 import type { AwsAccount } from '../../src/domain/awsAccounts';
 
 const NOW = new Date('2026-11-25T10:00:00Z');
