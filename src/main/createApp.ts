@@ -296,6 +296,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         clientState: config.mail.clientState,
         secretTtlMinutes: config.timers.secretTtlMinutes,
       },
+      work: config.work,
     });
     subscription = inbox;
     routes.push(
