@@ -39,7 +39,7 @@ const INDEXES: Partial<Record<ContainerName, string[][]>> = {
     ['workPending', 'createdAt'],
   ],
   mails: [['state', 'startedAt'], ['secretState']],
-  workflows: [['kind', 'dueAt']],
+  workflows: [['kind', 'workflow', 'dueAt']],
   audit: [
     ['subject', 'at'],
     ['actorId', 'action', 'at'],

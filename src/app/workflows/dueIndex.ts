@@ -74,10 +74,14 @@ export class DueIndex {
     });
   }
 
-  /** The entries due now, earliest first (at most `limit`): one ordered query of a small container. */
-  async due(limit: number): Promise<DueEntry[]> {
+  /** The workflow's entries due now, earliest first (at most `limit`): one ordered query of a small container. */
+  async due(workflow: string, limit: number): Promise<DueEntry[]> {
     const now = this.clock.now().getTime();
-    const first = await this.store.query<DueEntry>('workflows', { kind: 'due' }, { orderBy: 'dueAt', limit });
+    const first = await this.store.query<DueEntry>(
+      'workflows',
+      { kind: 'due', workflow },
+      { orderBy: 'dueAt', limit },
+    );
     return first.filter((e) => Date.parse(e.dueAt) <= now);
   }
 

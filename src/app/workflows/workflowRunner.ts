@@ -97,32 +97,30 @@ export class WorkflowRunner {
     this.deps.background.run(`${name} ${instanceId}`, () => this.run(name, instanceId, hint));
   }
 
-  /** Everything due now (at most a few pages): the poll on every instance, and the resume at start. */
+  /** Everything due now (at most a few pages each): the poll on every instance, and the resume at start. */
   async runDue(): Promise<number> {
     if (this.deps.deferWork) return 0;
-    const seen = new Set<string>();
-    for (let page = 0; page < 10; page++) {
-      const due = await this.index.due(POLL_PAGE);
-      const fresh = due.filter((e) => !seen.has(`${e.workflow}:${e.instanceId}`));
-      if (!fresh.length) break;
-      await Promise.all(
-        fresh.map((entry) => {
-          seen.add(`${entry.workflow}:${entry.instanceId}`);
-          return this.slots.run(() =>
-            this.workflows.has(entry.workflow)
-              ? this.run(entry.workflow, entry.instanceId).catch((err) =>
-                  this.deps.logger.error(
-                    { err, workflow: entry.workflow, id: entry.instanceId },
-                    'workflow run failed',
-                  ),
-                )
-              : Promise.resolve(),
-          );
-        }),
-      );
-      if (due.length < POLL_PAGE) break;
+    let ran = 0;
+    for (const name of this.workflows.keys()) {
+      const seen = new Set<string>();
+      for (let page = 0; page < 10; page++) {
+        const due = await this.index.due(name, POLL_PAGE);
+        const fresh = due.filter((e) => !seen.has(e.instanceId));
+        for (const entry of fresh) seen.add(entry.instanceId);
+        await Promise.all(
+          fresh.map((entry) =>
+            this.slots.run(() =>
+              this.run(name, entry.instanceId).catch((err) =>
+                this.deps.logger.error({ err, workflow: name, id: entry.instanceId }, 'workflow run failed'),
+              ),
+            ),
+          ),
+        );
+        if (!fresh.length || due.length < POLL_PAGE) break;
+      }
+      ran += seen.size;
     }
-    return seen.size;
+    return ran;
   }
 
   /** The poll, every WORK_POLL_SECONDS on every instance (tests run it with runJobs). */
@@ -283,7 +281,7 @@ export class WorkflowRunner {
     if (doc) {
       const timerAt = documents.timerAt(doc);
       // A timer that is due but changes nothing (a rule's mistake) must not bring the instance back at once.
-      const timerLive = timerAt && (timerAt > now || workflow.timer!.fire(doc, now)) ? timerAt : undefined;
+      const timerLive = timerAt && (timerAt > now || workflow.timer?.fire(doc, now)) ? timerAt : undefined;
       const waiting = workflow.waitsFor?.on(doc) ? new Date(now.getTime() + WAIT_RECHECK_MS) : undefined;
       dueAt = earliest(stepsDueAt(doc, now), timerLive, waiting);
     }
