@@ -198,7 +198,7 @@ export function takesCode(adoption: Adoption | undefined, address: string, now: 
   );
 }
 
-/** How long a code being used holds the adoption; after a crash the periodic job looks at AWS's status. */
+/** How long a code being used holds the adoption; after a crash its timer has AWS's status looked at. */
 export const ACCEPTING_HOLD_MS = 2 * 60_000;
 
 export function acceptingNow(adoption: Adoption, now: Date): boolean {

@@ -46,8 +46,8 @@ export interface InboxSubscriptionDeps {
   settings: { mailbox: string; publicBaseUrl?: string; clientState: string; secretTtlMinutes: number };
   /**
    * WORK_LEASE_SECONDS and WORK_POLL_SECONDS (ms): an instance's claim on creating or renewing the
-   * subscription is renewed while it works, and every instance looks at the subscription this often, so a
-   * claim left by a dead instance is taken over within about a lease.
+   * subscription is renewed while it works, and every instance looks for a lapsed claim this often, so a
+   * creation left by a dead instance is taken over within about a lease.
    */
   work: { leaseMs: number; pollMs: number };
 }
@@ -166,8 +166,7 @@ export class InboxSubscription {
     return [
       {
         name: 'mail-inbox-subscription',
-        // Cheap when all is well (a point read); soon enough to take over a creation a dead instance left.
-        intervalMs: this.services.work.pollMs,
+        intervalMs: 15 * 60_000,
         run: async () => {
           await this.maintainWithAlert();
           if (!caughtUp) {
@@ -176,14 +175,25 @@ export class InboxSubscription {
           }
         },
       },
+      {
+        // A creation or renewal whose instance died (its claim lapsed, never released) is taken over within
+        // a poll, not at the next 15-minute run. A point read when there is none; failures keep their pace.
+        name: 'mail-inbox-subscription-takeover',
+        intervalMs: this.services.work.pollMs,
+        run: async () => {
+          const doc = await this.services.store.get<SubscriptionDoc>('subscriptions', 'inbox');
+          if (doc?.claim && Date.parse(doc.claim.until) <= this.services.clock.now().getTime())
+            await this.maintainWithAlert(() => this.renew()); // what the dead instance was doing
+        },
+      },
     ];
   }
 
   /** A renewal that fails is told to on-call once, and cleared when a later run succeeds. */
-  private async maintainWithAlert(): Promise<void> {
+  private async maintainWithAlert(work = () => this.maintain()): Promise<void> {
     const { alerts, settings } = this.services;
     try {
-      await this.maintain();
+      await work();
     } catch (err) {
       await alerts.raise(
         SUBSCRIPTION_ALERT,

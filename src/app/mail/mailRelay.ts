@@ -40,7 +40,7 @@ import { ReadMail, readMail } from './readMail';
  *
  * Called by the relay only for trusted mails of kind `email-change-code` whose recipient is one of our addresses
  * (`address` is that address record's), once per mail — except that a mail whose relay crashed half-way is relayed
- * again after five minutes, so the same `mailId` may come twice: answer true again for a mail already taken. A
+ * again once its claim lapsed, so the same `mailId` may come twice: answer true again for a mail already taken. A
  * rejection counts as false (the code is posted).
  */
 export interface EmailChangeCodes {
