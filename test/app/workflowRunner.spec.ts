@@ -6,9 +6,7 @@ import { StepBook, withSteps } from '../../src/domain/workflowSteps';
 import { createLogger } from '../../src/log/logger';
 import { Clock, ManualClock, systemClock } from '../../src/ports/clock';
 import type { DocumentStore } from '../../src/ports/documentStore';
-import { CosmosDocumentStore } from '../../src/storage/cosmosDocumentStore';
-import { SqliteDocumentStore } from '../../src/storage/sqliteDocumentStore';
-import { CosmosTestServer, startCosmosServer } from '../support/cosmosServer';
+import { bothStores } from '../support/bothStores';
 import { pollUntil } from '../support/pollUntil';
 
 /**
@@ -85,33 +83,7 @@ const parcel = (id: string, deadline?: Date): Parcel => ({
   stepClaims: {},
 });
 
-const stores: [string, () => Promise<{ store: DocumentStore; dispose(): Promise<void> }>][] = [
-  [
-    'embedded',
-    async () => {
-      const store = new SqliteDocumentStore(':memory:');
-      return { store, dispose: () => store.close() };
-    },
-  ],
-  [
-    'cosmos',
-    async () => {
-      const server: CosmosTestServer = await startCosmosServer();
-      const store = new CosmosDocumentStore({
-        endpoint: server.endpoint,
-        key: server.key,
-        database: 'runner',
-      });
-      return {
-        store,
-        dispose: async () => {
-          await store.close();
-          await server.stop();
-        },
-      };
-    },
-  ],
-];
+const stores = bothStores('runner');
 
 describe.each(stores)('the workflow runner (%s store)', (_kind, open) => {
   let store: DocumentStore;
