@@ -95,52 +95,6 @@ export interface AddressRequest extends RequestInput, StepBook<WorkStep> {
   /** Where the approval card went: the approvers' personal chats, the approvals channel, or nowhere. */
   delivery?: 'personal' | 'channel' | 'undelivered';
   cardCopies: CardCopy[];
-  /** Every new message the request's work posts, by a key naming it (see PostRecord); absent in old data. */
-  posts?: Record<string, PostRecord>;
-}
-
-/**
- * A new message (a post, not an update) as the work recorded it. Teams takes no idempotency key and cannot
- * be asked whether a message went out, so a post is recorded as `sending` before the call and as `sent`
- * (with where it went) or `refused` (Teams certainly did not take it) after. A post found `sending` was
- * interrupted mid-call (a crash, or an answer that left its fate open) and is never sent again: at most once.
- */
-export interface PostRecord {
-  state: 'sending' | 'sent' | 'refused';
-  at: string;
-  attempts: number;
-  message?: { conversationId: string; activityId: string; serviceUrl: string };
-}
-
-/**
- * What to do about the post `key`: send it (the request, with it marked `sending`), or not, because it went
- * out (`sent`) or may have (`sending`).
- */
-export function beginPost(
-  request: AddressRequest,
-  key: string,
-  now: Date,
-): { send: AddressRequest } | { earlier: PostRecord } {
-  const earlier = request.posts?.[key];
-  if (earlier && earlier.state !== 'refused') return { earlier };
-  const record: PostRecord = {
-    state: 'sending',
-    at: now.toISOString(),
-    attempts: (earlier?.attempts ?? 0) + 1,
-  };
-  return { send: { ...request, posts: { ...request.posts, [key]: record } } };
-}
-
-/** Records how a post ended: `sent` with where it went, or `refused`. */
-export function finishPost(
-  request: AddressRequest,
-  key: string,
-  outcome: { state: 'sent'; message: NonNullable<PostRecord['message']> } | { state: 'refused' },
-  now: Date,
-): AddressRequest {
-  const earlier = request.posts?.[key];
-  const record: PostRecord = { ...outcome, at: now.toISOString(), attempts: earlier?.attempts ?? 1 };
-  return { ...request, posts: { ...request.posts, [key]: record } };
 }
 
 export interface RequestContact {

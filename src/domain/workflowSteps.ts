@@ -23,6 +23,8 @@ export interface StepBook<Step extends string> {
   stepClaims: Partial<Record<Step, StepClaim | string>>;
   /** Step → how often it failed so far (for the backoff); gone once it completes. */
   stepFailures?: Partial<Record<Step, number>>;
+  /** Every new message the steps posted, by a key naming it (see PostRecord); absent in old data. */
+  posts?: Record<string, PostRecord>;
 }
 
 type StepOf<D> = D extends StepBook<infer S> ? S : never;
@@ -116,6 +118,50 @@ export function stepsDueAt(doc: StepBook<string>, now: Date): Date | undefined {
 export function earliest(...times: (Date | undefined)[]): Date | undefined {
   const known = times.filter((t): t is Date => !!t && !Number.isNaN(t.getTime()));
   return known.length ? new Date(Math.min(...known.map((t) => t.getTime()))) : undefined;
+}
+
+/**
+ * A new message (a post, not an update) as a step recorded it. Teams takes no idempotency key and cannot
+ * be asked whether a message went out, so a post is recorded as `sending` before the call and as `sent`
+ * (with where it went) or `refused` (Teams certainly did not take it) after. A post found `sending` was
+ * interrupted mid-call (a crash, or an answer that left its fate open) and is never sent again: at most once.
+ */
+export interface PostRecord {
+  state: 'sending' | 'sent' | 'refused';
+  at: string;
+  attempts: number;
+  message?: { conversationId: string; activityId: string; serviceUrl: string };
+}
+
+/**
+ * What to do about the post `key`: send it (the document, with it marked `sending`), or not, because it went
+ * out (`sent`) or may have (`sending`).
+ */
+export function beginPost<D extends StepBook<string>>(
+  doc: D,
+  key: string,
+  now: Date,
+): { send: D } | { earlier: PostRecord } {
+  const earlier = doc.posts?.[key];
+  if (earlier && earlier.state !== 'refused') return { earlier };
+  const record: PostRecord = {
+    state: 'sending',
+    at: now.toISOString(),
+    attempts: (earlier?.attempts ?? 0) + 1,
+  };
+  return { send: { ...doc, posts: { ...doc.posts, [key]: record } } };
+}
+
+/** Records how a post ended: `sent` with where it went, or `refused`. */
+export function finishPost<D extends StepBook<string>>(
+  doc: D,
+  key: string,
+  outcome: { state: 'sent'; message: NonNullable<PostRecord['message']> } | { state: 'refused' },
+  now: Date,
+): D {
+  const earlier = doc.posts?.[key];
+  const record: PostRecord = { ...outcome, at: now.toISOString(), attempts: earlier?.attempts ?? 1 };
+  return { ...doc, posts: { ...doc.posts, [key]: record } };
 }
 
 function without<V>(record: Partial<Record<string, V>>, key: string): Partial<Record<string, V>> {

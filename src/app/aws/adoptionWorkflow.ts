@@ -20,13 +20,14 @@ import type { Principal } from '../../domain/permissions';
 import { withSteps } from '../../domain/workflowSteps';
 import type { Logger } from '../../log/logger';
 import { AwsAccountsError, AwsAccountsPort } from '../../ports/awsAccounts';
-import type { ChatPort, ConversationRef, OutgoingMessage } from '../../ports/chat';
+import type { ChatPort, ConversationRef, OutgoingMessage, PostedMessage } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { AddressRegistry } from '../addresses/addressRegistry';
 import type { AuditLog } from '../auditLog';
 import type { ConversationDirectory } from '../conversations';
 import { sendToUser } from '../personalChats';
 import { REQUESTS } from '../requests/requestWorkflow';
+import { PostsOnce } from '../workflows/postsOnce';
 import { NotYetError, StepOutcome, waitFor, Workflow, workflowName } from '../workflows/workflow';
 import { ADOPTION_WORKFLOW, AdoptionRepository } from './adoptionRepository';
 import { isAwsOutage } from './awsErrors';
@@ -78,8 +79,11 @@ export class AdoptionWorkflow implements Workflow<Adoption, AdoptionStep> {
         : this.audit(after, 'adoption.address-given', `address ${after.address}`),
   });
 
+  private readonly posts: PostsOnce<Adoption>;
+
   constructor(private readonly deps: AdoptionWorkflowDeps) {
     this.documents = deps.repository;
+    this.posts = new PostsOnce(deps.repository, deps.clock, deps.logger);
   }
 
   private async audit(adoption: Adoption, action: string, detail?: string): Promise<void> {
@@ -107,11 +111,15 @@ export class AdoptionWorkflow implements Workflow<Adoption, AdoptionStep> {
           );
           return same;
         }
-        const posted = await this.deps.chat.postToChannel(channel.reference, {
-          card: awsAdoptionCard(adoption),
-        });
-        const copy: CardCopy = { audience: 'channel', ...posted };
-        return (latest) => ({ ...latest, cardCopies: [...latest.cardCopies, copy] });
+        const outcome = await this.postOnce(adoption, 'oncall', () =>
+          this.deps.chat.postToChannel(channel.reference, { card: awsAdoptionCard(adoption) }),
+        );
+        if (!outcome) return same; // perhaps posted by a run a crash cut off: not posted again
+        const copy: CardCopy = { audience: 'channel', ...outcome };
+        return (latest) =>
+          latest.cardCopies.some((c) => c.activityId === copy.activityId)
+            ? latest
+            : { ...latest, cardCopies: [...latest.cardCopies, copy] };
       }
       case 'update-cards':
         await this.updateCards(adoption);
@@ -262,32 +270,54 @@ export class AdoptionWorkflow implements Workflow<Adoption, AdoptionStep> {
     });
   }
 
-  /** The end of the story, as new messages: the requester and on-call are told (cards). */
+  /** The end of the story, as new messages (each at most once): the requester and on-call are told (cards). */
   private async tell(adoption: Adoption): Promise<void> {
     const { chat, conversations } = this.deps;
     const message: OutgoingMessage = { card: awsAdoptionCard(adoption, closingNote(adoption)) };
     const requesterConversation = adoption.contact?.conversation as ConversationRef | undefined;
-    if (requesterConversation) await chat.post(requesterConversation, message);
+    if (requesterConversation)
+      await this.postOnce(adoption, `tell:requester:${adoption.state}`, () =>
+        chat.post(requesterConversation, message),
+      );
     else
-      await sendToUser({ chat, conversations }, adoption.requester.id, adoption.contact ?? {}, message).catch(
-        (err) =>
-          this.deps.logger.info(
-            { err, adoptionId: adoption.adoptionId },
-            'could not tell the requester in a personal chat',
-          ),
+      await this.postOnce(adoption, `tell:requester:${adoption.state}`, () =>
+        sendToUser({ chat, conversations }, adoption.requester.id, adoption.contact ?? {}, message),
+      ).catch((err) =>
+        this.deps.logger.info(
+          { err, adoptionId: adoption.adoptionId },
+          'could not tell the requester in a personal chat',
+        ),
       );
     const channelCopy = adoption.cardCopies.find((c) => c.audience === 'channel');
     const oncall = await conversations.channelFor('oncall');
+    const toChannel = `tell:oncall:${adoption.state}`;
     if (channelCopy && channelCopy.conversationId !== requesterConversation?.conversation?.id)
-      await chat.post(
-        {
-          channelId: 'msteams',
-          serviceUrl: channelCopy.serviceUrl,
-          conversation: { id: channelCopy.conversationId },
-        },
-        message,
+      await this.postOnce(adoption, toChannel, () =>
+        chat.post(
+          {
+            channelId: 'msteams',
+            serviceUrl: channelCopy.serviceUrl,
+            conversation: { id: channelCopy.conversationId },
+          },
+          message,
+        ),
       );
-    else if (oncall && !channelCopy) await chat.postToChannel(oncall.reference, message);
+    else if (oncall && !channelCopy)
+      await this.postOnce(adoption, toChannel, () => chat.postToChannel(oncall.reference, message));
+  }
+
+  /**
+   * A new message at most once (recorded on the adoption before and after the call): where it went, or
+   * undefined when an earlier run may have sent it. Throws when Teams refused it (the step is retried).
+   */
+  private async postOnce(
+    adoption: Adoption,
+    key: string,
+    send: () => Promise<PostedMessage>,
+  ): Promise<PostedMessage | undefined> {
+    const outcome = await this.posts.once(adoption.adoptionId, key, send);
+    if (outcome.kind === 'refused') throw outcome.error;
+    return outcome.kind === 'sent' ? outcome.posted : undefined;
   }
 }
 

@@ -29,8 +29,8 @@ import {
 import type { Clock } from '../../ports/clock';
 import type { AuditLog } from '../auditLog';
 import type { ChannelSetting, ConversationDirectory } from '../conversations';
+import { PostsOnce } from '../workflows/postsOnce';
 import { StepContext, StepOutcome, Workflow, workflowName } from '../workflows/workflow';
-import { RequestPosts } from './requestPosts';
 import { REQUEST_WORKFLOW, RequestRepository } from './requestRepository';
 
 /** The address registry as this feature uses it (implemented by the addresses module). */
@@ -68,14 +68,14 @@ export const REQUESTS = workflowName<AddressRequest>(REQUEST_WORKFLOW);
  * the reminder and expiry timer.
  *
  * Side effects at most once: card changes are updates of known messages (repeating one is harmless); every
- * new message goes through RequestPosts.once, which records it on the request before and after the call,
+ * new message goes through PostsOnce.once, which records it on the request before and after the call,
  * so a step run again after a crash skips what went out and never re-sends what may have (see PostRecord).
  * Where such a message may be missing, a known message carries the same news (the requester's status card).
  */
 export class RequestWorkflow implements Workflow<AddressRequest, WorkStep, RequestHint> {
   readonly name = REQUESTS;
   readonly documents: RequestRepository;
-  private readonly posts: RequestPosts;
+  private readonly posts: PostsOnce<AddressRequest>;
 
   readonly timer = {
     fire: fireTimer,
@@ -91,7 +91,7 @@ export class RequestWorkflow implements Workflow<AddressRequest, WorkStep, Reque
 
   constructor(private readonly deps: RequestWorkflowDeps) {
     this.documents = deps.repository;
-    this.posts = new RequestPosts(deps.repository, deps.clock, deps.logger);
+    this.posts = new PostsOnce(deps.repository, deps.clock, deps.logger);
   }
 
   /** Does one step's side effect and answers how the request changes because of it. */
