@@ -1,4 +1,5 @@
 import { BackgroundWork } from '../../src/app/background';
+import { HAND_OFF_MS } from '../../src/app/workflows/dueIndex';
 import { WorkflowDocuments } from '../../src/app/workflows/workflowDocuments';
 import { NotYetError, StepOutcome, Workflow, workflowName } from '../../src/app/workflows/workflow';
 import { WorkflowRunner } from '../../src/app/workflows/workflowRunner';
@@ -155,6 +156,22 @@ describe.each(stores)('the workflow runner (%s store)', (_kind, open) => {
     clock.advance(1_000);
     await b.runner.runDue();
     expect(b.workflow.performed).toEqual(['p-1:pack:b', 'p-1:ship:b']);
+  });
+
+  it('work an instance stored to start itself is left to it for a moment: others take it after the hand-off, a start at once', async () => {
+    const clock = new ManualClock();
+    const a = instance('a', clock);
+    const b = instance('b', clock);
+    await a.parcels.create('p-1', parcel('p-1'), { startedHere: true }); // and then instance a died
+    expect(await b.runner.runDue()).toBe(0);
+    clock.advance(HAND_OFF_MS);
+    expect(await b.runner.runDue()).toBe(1);
+    expect(b.workflow.performed).toEqual(['p-1:pack:b', 'p-1:ship:b']);
+
+    await a.parcels.create('p-2', parcel('p-2'), { startedHere: true });
+    const starting = instance('c', clock);
+    await starting.runner.resume(); // the instance that announced it may be the one that just died
+    expect(starting.workflow.performed).toEqual(['p-2:pack:c', 'p-2:ship:c']);
   });
 
   it('a failing step is retried with backoff (30 s, then 60 s …) while the other steps go on', async () => {

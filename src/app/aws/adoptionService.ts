@@ -133,7 +133,7 @@ export class AdoptionService implements EmailChangeCodes {
         requestId: submitted.request.requestId,
         now: clock.now(),
       });
-      await repository.create(adoptionId, adoption);
+      await repository.create(adoptionId, adoption, { startedHere: true }); // carryOut follows the answer
       await audit.record({
         subject: adoptionId,
         action: 'adoption.started',
@@ -235,8 +235,13 @@ export class AdoptionService implements EmailChangeCodes {
             )
         : (latest) => codeLost(latest, code.mailId, clock.now(), codeMinutes);
     }
-    await repository.update(adoption.adoptionId, (latest) =>
-      latest.state === 'awaiting-code' && latest.accepting?.mailId === code.mailId ? next(latest) : undefined,
+    await repository.update(
+      adoption.adoptionId,
+      (latest) =>
+        latest.state === 'awaiting-code' && latest.accepting?.mailId === code.mailId
+          ? next(latest)
+          : undefined,
+      { startedHere: true },
     );
     this.deps.work.start(adoption.adoptionId);
     return true;

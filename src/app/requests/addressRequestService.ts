@@ -39,6 +39,9 @@ export interface AddressRequestDeps {
   timers: { reminderHours: number; expiryHours: number };
 }
 
+/** Each change here is followed by its work on this instance (carryOut): others take it over only if it dies. */
+const STARTED_HERE = { startedHere: true };
+
 export type SubmitResult =
   | { kind: 'created'; request: AddressRequest }
   | { kind: 'duplicate'; existing: AddressRequest }
@@ -110,7 +113,7 @@ export class AddressRequestService {
       expiryHours: timers.expiryHours,
     });
     try {
-      await repository.create(requestId, request);
+      await repository.create(requestId, request, STARTED_HERE);
     } catch (err) {
       await repository.releaseName(request);
       throw err;
@@ -156,7 +159,7 @@ export class AddressRequestService {
         return { ...result, request: current };
       }
       if (result.kind === 'already-decided') return result;
-      const stored = await repository.tryReplace(current, result.request);
+      const stored = await repository.tryReplace(current, result.request, STARTED_HERE);
       if (!stored) continue; // another click was stored first: decide again against it
       await recordDecision(audit, stored);
       return { kind: 'decided', request: stored };
@@ -169,12 +172,16 @@ export class AddressRequestService {
   ): Promise<{ ok: true; request: AddressRequest } | { ok: false; problem: string }> {
     const { repository, audit, clock } = this.deps;
     let problem = '';
-    const stored = await repository.update(requestId, (current) => {
-      const result = cancel(current, { id: actor.id, name: actor.name }, clock.now());
-      if (result.ok) return result.request;
-      problem = describeCancelRefusal(current, result.reason);
-      return undefined;
-    });
+    const stored = await repository.update(
+      requestId,
+      (current) => {
+        const result = cancel(current, { id: actor.id, name: actor.name }, clock.now());
+        if (result.ok) return result.request;
+        problem = describeCancelRefusal(current, result.reason);
+        return undefined;
+      },
+      STARTED_HERE,
+    );
     if (!stored) return { ok: false, problem: `There is no request ${String(requestId).slice(0, 40)}.` };
     if (problem) return { ok: false, problem };
     await audit.record({
@@ -224,10 +231,13 @@ export class AddressRequestService {
   /** After a pool import (and on each job run): requests waiting for capacity try to allocate again. */
   async retryWaitingForCapacity(): Promise<void> {
     for (const waiting of await this.deps.repository.inState('waiting-for-capacity')) {
-      const retried = await this.deps.repository.update(waiting.requestId, (latest) =>
-        latest.state === 'waiting-for-capacity' && !latest.steps.includes('allocate')
-          ? withSteps(latest, 'allocate')
-          : undefined,
+      const retried = await this.deps.repository.update(
+        waiting.requestId,
+        (latest) =>
+          latest.state === 'waiting-for-capacity' && !latest.steps.includes('allocate')
+            ? withSteps(latest, 'allocate')
+            : undefined,
+        STARTED_HERE,
       );
       if (retried?.steps.includes('allocate')) await this.deps.work.run(waiting.requestId);
     }
@@ -243,12 +253,15 @@ export class AddressRequestService {
     for (const request of await this.deps.repository.inState('pending')) {
       if (request.delivery !== 'undelivered') continue;
       if (approverId && !isApprover(request, approverId)) continue;
-      const updated = await this.deps.repository.update(request.requestId, (latest) =>
-        latest.state === 'pending' &&
-        latest.delivery === 'undelivered' &&
-        !latest.steps.includes('deliver-approval')
-          ? withSteps(latest, 'deliver-approval')
-          : undefined,
+      const updated = await this.deps.repository.update(
+        request.requestId,
+        (latest) =>
+          latest.state === 'pending' &&
+          latest.delivery === 'undelivered' &&
+          !latest.steps.includes('deliver-approval')
+            ? withSteps(latest, 'deliver-approval')
+            : undefined,
+        STARTED_HERE,
       );
       if (updated?.steps.includes('deliver-approval')) {
         queued++;

@@ -17,6 +17,14 @@ interface WaitersEntry {
 }
 
 const dueId = (workflow: string, id: string) => `due:${workflow}:${id}`;
+
+/**
+ * How long the instance that stored a change and starts its work at once has it to itself: other instances'
+ * polls find the work only after this (if that instance died), so they do not race it for the first step
+ * (and the work keeps what the starting call knew, e.g. the card a click was answered on). A start-up takes
+ * such work at once: the instance that announced it may be the one that just died.
+ */
+export const HAND_OFF_MS = 5_000;
 const waitersId = (workflow: string, id: string) => `waiters:${workflow}:${id}`;
 
 /**
@@ -36,13 +44,17 @@ export class DueIndex {
     private readonly clock: Clock,
   ) {}
 
-  /** Due now: look at the instance at the next poll (an unconditional write: "now" is never too late). */
-  async touch(workflow: string, instanceId: string): Promise<void> {
+  /**
+   * Due now (or, `startedHere`, after the hand-off): look at the instance at the next poll. An unconditional
+   * write: it is never later than the work.
+   */
+  async touch(workflow: string, instanceId: string, startedHere = false): Promise<void> {
+    const at = this.clock.now().getTime() + (startedHere ? HAND_OFF_MS : 0);
     await this.store.upsert<DueEntry>('workflows', dueId(workflow, instanceId), {
       kind: 'due',
       workflow,
       instanceId,
-      dueAt: this.clock.now().toISOString(),
+      dueAt: new Date(at).toISOString(),
     });
   }
 
@@ -74,9 +86,12 @@ export class DueIndex {
     });
   }
 
-  /** The workflow's entries due now, earliest first (at most `limit`): one ordered query of a small container. */
-  async due(workflow: string, limit: number): Promise<DueEntry[]> {
-    const now = this.clock.now().getTime();
+  /**
+   * The workflow's entries due now (`withHandOffs`: also those handed off to the instance that announced
+   * them), earliest first, at most `limit`: one ordered query of a small container.
+   */
+  async due(workflow: string, limit: number, withHandOffs = false): Promise<DueEntry[]> {
+    const now = this.clock.now().getTime() + (withHandOffs ? HAND_OFF_MS : 0);
     const first = await this.store.query<DueEntry>(
       'workflows',
       { kind: 'due', workflow },

@@ -26,6 +26,11 @@ export interface WriteOptions {
    * run skip it: the run settles the index when it ends.
    */
   announce?: boolean;
+  /**
+   * The writer starts the work itself right after (a service after a click): other instances take it only
+   * after a short hand-off (HAND_OFF_MS), should this one die first.
+   */
+  startedHere?: boolean;
 }
 
 /**
@@ -57,11 +62,11 @@ export class WorkflowDocuments<Doc extends StepBook<string>> {
     return this.store.get<Doc>(this.rules.container, key);
   }
 
-  async create(id: string, doc: Doc): Promise<Stored<Doc>> {
+  async create(id: string, doc: Doc, options: WriteOptions = {}): Promise<Stored<Doc>> {
     const announce = !!this.dueAt(doc);
-    if (announce) await this.due.touch(this.rules.workflow, id);
+    if (announce) await this.due.touch(this.rules.workflow, id, options.startedHere);
     const created = await this.store.create(this.rules.container, id, doc);
-    if (announce) await this.due.touch(this.rules.workflow, id);
+    if (announce) await this.due.touch(this.rules.workflow, id, options.startedHere);
     return created;
   }
 
@@ -92,10 +97,10 @@ export class WorkflowDocuments<Doc extends StepBook<string>> {
     options: WriteOptions = {},
   ): Promise<Stored<Doc> | undefined> {
     const announce = (options.announce ?? true) && this.bringsWorkForward(current, next);
-    if (announce) await this.due.touch(this.rules.workflow, current.id);
+    if (announce) await this.due.touch(this.rules.workflow, current.id, options.startedHere);
     const written = await writeIfUnchanged(this.store, this.rules.container, current.id, current, next);
     if (!written) return undefined;
-    if (announce) await this.due.touch(this.rules.workflow, current.id);
+    if (announce) await this.due.touch(this.rules.workflow, current.id, options.startedHere);
     await this.afterWrite(current, written);
     return written;
   }

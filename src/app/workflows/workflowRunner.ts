@@ -98,13 +98,13 @@ export class WorkflowRunner {
   }
 
   /** Everything due now (at most a few pages each): the poll on every instance, and the resume at start. */
-  async runDue(): Promise<number> {
+  async runDue({ withHandOffs = false } = {}): Promise<number> {
     if (this.deps.deferWork) return 0;
     let ran = 0;
     for (const name of this.workflows.keys()) {
       const seen = new Set<string>();
       for (let page = 0; page < 10; page++) {
-        const due = await this.index.due(name, POLL_PAGE);
+        const due = await this.index.due(name, POLL_PAGE, withHandOffs);
         const fresh = due.filter((e) => !seen.has(e.instanceId));
         for (const entry of fresh) seen.add(entry.instanceId);
         await Promise.all(
@@ -130,7 +130,8 @@ export class WorkflowRunner {
 
   /**
    * At start: documents stored before the work-due index are added to it (once per store), then whatever
-   * is due is run. A claim is due only once it lapsed: a live instance renews its own, a dead one does not.
+   * is due is run, handed-off work included (its instance may be the one that died). A claim is due only once
+   * it lapsed: a live instance renews its own, a dead one does not.
    */
   async resume(): Promise<void> {
     if (this.deps.deferWork) return;
@@ -142,7 +143,7 @@ export class WorkflowRunner {
           'older documents added to the work-due index',
         );
     }
-    await this.runDue();
+    await this.runDue({ withHandOffs: true });
   }
 
   /**
