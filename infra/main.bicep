@@ -133,6 +133,7 @@ var cosmosContainers = [
   { name: 'adoptions', ttl: false }
   { name: 'adoptionKeys', ttl: false }
   { name: 'rootPosture', ttl: false }
+  { name: 'workflows', ttl: false }
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {

@@ -171,7 +171,20 @@ const envShape = z.object({
   EXPIRY_HOURS: intIn(1, 24 * 90, 72),
   SECRET_TTL_MINUTES: intIn(1, 24 * 60, 30),
   MAIL_POST_ATTEMPTS: intIn(1, 100, 5),
-  MAIL_RELAY_LEASE_SECONDS: intIn(1, 3600, 120),
+  /** Claims on work (request and adoption steps, mail relays, jobs): held this long unless renewed. */
+  WORK_LEASE_SECONDS: intIn(3, 600, 30),
+  /** How often each instance looks for due work (steps, lapsed claims, timers) at most. */
+  WORK_POLL_SECONDS: intIn(1, 30, 10),
+  /** A mail relay's claim; WORK_LEASE_SECONDS unless set. */
+  MAIL_RELAY_LEASE_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: 'must be a whole number' })
+      .int({ message: 'must be a whole number' })
+      .min(1, { message: 'must be at least 1' })
+      .max(3600, { message: 'must be at most 3600' })
+      .optional(),
+  ),
   SMTP_PORT: z.preprocess(
     emptyToUndefined,
     z.coerce
@@ -460,8 +473,14 @@ export interface AppConfig {
   tabSignIn?: { clientId: string; appIdUri: string; tenantId: string };
   timers: { reminderHours: number; expiryHours: number; secretTtlMinutes: number };
   /**
-   * MAIL_RELAY_LEASE_SECONDS: how long a relay holds a mail before the sweeper on any instance retakes it;
-   * MAIL_POST_ATTEMPTS: failed Teams posts of one mail before on-call is alerted (retries go on, with backoff).
+   * WORK_LEASE_SECONDS: how long a claim on work (a step, a job) holds unless its instance renews it (it
+   * does, every third of it, while it works); WORK_POLL_SECONDS: how often each instance looks for due work.
+   */
+  work: { leaseMs: number; pollMs: number };
+  /**
+   * MAIL_RELAY_LEASE_SECONDS: how long a relay's claim on a mail holds unless renewed (the relay renews it
+   * while it works) before the sweeper on any instance retakes it; MAIL_POST_ATTEMPTS: failed Teams posts of
+   * one mail before on-call is alerted (retries go on, with backoff).
    */
   mailRelay: { leaseMs: number; alertAfterAttempts: number };
   smtp?: { port: number; host: string };
@@ -598,7 +617,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       expiryHours: e.EXPIRY_HOURS,
       secretTtlMinutes: e.SECRET_TTL_MINUTES,
     },
-    mailRelay: { leaseMs: e.MAIL_RELAY_LEASE_SECONDS * 1000, alertAfterAttempts: e.MAIL_POST_ATTEMPTS },
+    work: { leaseMs: e.WORK_LEASE_SECONDS * 1000, pollMs: e.WORK_POLL_SECONDS * 1000 },
+    mailRelay: {
+      leaseMs: (e.MAIL_RELAY_LEASE_SECONDS ?? e.WORK_LEASE_SECONDS) * 1000,
+      alertAfterAttempts: e.MAIL_POST_ATTEMPTS,
+    },
     smtp: e.SMTP_PORT !== undefined ? { port: e.SMTP_PORT, host: e.SMTP_HOST } : undefined,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,

@@ -23,7 +23,10 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   SMTP_PORT: 'the optional SMTP source is for self-hosted relays; App Service accepts HTTP(S) only',
   SMTP_HOST: 'goes with SMTP_PORT',
   MAIL_POST_ATTEMPTS: 'the default (5) fits; an operator may tune it in the portal',
-  MAIL_RELAY_LEASE_SECONDS: 'the default (120) fits; the crash suite shortens it',
+  MAIL_RELAY_LEASE_SECONDS: 'follows WORK_LEASE_SECONDS by default; the crash suite shortens it',
+  WORK_LEASE_SECONDS:
+    "the default (30) fits: a dead instance's work is taken over within about half a minute",
+  WORK_POLL_SECONDS: 'the default (10) fits; tests shorten it',
   DEMO_POOL: 'the demo pool is seeded in local runs only; a deployment never has one',
   ENVIRONMENTS: 'the default (prod, nonprod, sandbox) fits; an operator adds e.g. staging in the portal',
   INSTALL_APP_FOR_APPROVERS:

@@ -29,10 +29,11 @@ import { mailSweeperJob } from '../app/mail/mailSweeper';
 import { secretExpiryJob } from '../app/mail/secretExpiry';
 import { AddressRequestService } from '../app/requests/addressRequestService';
 import { RequestRepository } from '../app/requests/requestRepository';
-import { RequestWork } from '../app/requests/requestWork';
+import { RequestWorkflow } from '../app/requests/requestWorkflow';
 import type { AppServices, AwsServices } from '../app/services';
 import type { RootAuditPace } from '../app/aws/rootAudit';
 import { StatusBoard } from '../app/statusBoard';
+import { WorkflowRunner } from '../app/workflows/workflowRunner';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
 import { AddressNotices } from '../app/addresses/addressNotices';
@@ -72,7 +73,7 @@ export interface AppOverrides {
   store?: DocumentStore;
   /** Start the periodic jobs on timers (production); tests call runJobs() with a manual clock instead. */
   startTimers?: boolean;
-  /** Leave request work after a state change to the periodic job, as a crash right then would (tests). */
+  /** Leave workflow work (requests, adoptions) to a later start, as a crash after each change would (tests). */
   deferRequestWork?: boolean;
   /** Shorter AWS backoff, so an outage is seen in milliseconds rather than half a minute (tests). */
   awsRetry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
@@ -117,7 +118,17 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const store = overrides.store ?? (await createStore(config.storage));
   await store.init();
   const background = new BackgroundWork(logger);
-  const leases = new Leases(store, clock);
+  const leases = new Leases(store, clock, config.work.leaseMs);
+  // Durable workflows (requests, adoptions): one runner claims, performs, retries and resumes their steps.
+  const workflows = new WorkflowRunner({
+    store,
+    clock,
+    logger,
+    background,
+    leaseMs: config.work.leaseMs,
+    pollMs: config.work.pollMs,
+    deferWork: overrides.deferRequestWork,
+  });
 
   // Teams: the Bot Framework adapter and the chat port over it.
   const turnMetrics = createTurnMetrics();
@@ -194,7 +205,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   });
 
   // Requests and approvals.
-  const repository = new RequestRepository(store);
+  const repository = new RequestRepository(store, clock);
   // Opt-in (INSTALL_APP_FOR_APPROVERS): request work installs the app for an approver it cannot reach.
   const requestChat = config.appInstall
     ? appInstallingChat(chat, {
@@ -209,16 +220,18 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     : chat;
   const requests = new AddressRequestService({
     repository,
-    work: new RequestWork({
-      repository,
-      clock,
-      chat: requestChat,
-      conversations,
-      audit,
-      logger,
-      allocator: addresses,
-      adminIds,
-    }),
+    work: workflows.register(
+      new RequestWorkflow({
+        repository,
+        clock,
+        chat: requestChat,
+        conversations,
+        audit,
+        logger,
+        allocator: addresses,
+        adminIds,
+      }),
+    ),
     directory,
     audit,
     clock,
@@ -227,7 +240,6 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     approverIds: config.roles.approverIds,
     accountHolder: (accountName) => addresses.holderOfAccount(accountName),
     timers: config.timers,
-    deferWork: overrides.deferRequestWork,
   });
   pool.onPoolImported(() => requests.retryWaitingForCapacity());
 
@@ -246,6 +258,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         alerts,
         addresses,
         requests,
+        workflows,
         retry: overrides.awsRetry,
         rootAuditPace: overrides.rootAuditPace,
       })
@@ -292,6 +305,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         clientState: config.mail.clientState,
         secretTtlMinutes: config.timers.secretTtlMinutes,
       },
+      work: config.work,
     });
     subscription = inbox;
     routes.push(
@@ -350,7 +364,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         await pool.checkLevel();
       },
     },
-    { name: 'address-requests', intervalMs: 5 * 60_000, run: () => requests.runPeriodicWork() },
+    workflows.job(),
+    requests.job(),
     secretExpiryJob({ records, clock, logger, chat }),
     mailSweeperJob({
       records,
@@ -362,7 +377,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     }),
     mailDigestJob({ records, leases, conversations, chat, clock, logger }),
     ...(subscription?.jobs() ?? []),
-    ...(aws ? [aws.services.reconciler.job(), aws.services.adoptions.job()] : []),
+    ...(aws ? [aws.services.reconciler.job()] : []),
     ...statusBoard.jobs(),
   ];
   const runner = new JobRunner(jobs, background, logger);
@@ -476,11 +491,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         writeFileSync(path.join(tokenDir, DEV_MAIL_TOKEN_FILE), injectToken, { mode: 0o600 });
       }
       if (smtp) app.smtpPort = await smtp.listen();
-      // Work a previous run left unfinished (e.g. a crash after a decision was stored) is resumed now.
-      background.run('resume request work', () => requests.resumeAll({ takeOver: true }));
+      // Work left unfinished (a crash after a decision was stored) is resumed now, where its claim lapsed:
+      // a claim another live instance renews is left to it.
+      background.run('resume workflows', () => workflows.resume());
       background.run('guard open requests', () => repository.guardOpenRequests());
       background.run('searchable owner names', () => addresses.backfillSearchKeys());
-      if (aws) background.run('resume adoptions', () => aws.services.adoptions.resumeAll());
       if (startTimers) {
         runner.start();
         background.run('first status snapshot', () => statusBoard.refresh());
@@ -528,6 +543,7 @@ async function createAwsServices(
     addresses: AddressRegistry;
     requests: AddressRequestService;
     environments: readonly string[];
+    workflows: WorkflowRunner;
     retry?: AppOverrides['awsRetry'];
     rootAuditPace?: AppOverrides['rootAuditPace'];
   },
@@ -535,18 +551,31 @@ async function createAwsServices(
   const { AwsOrganizationsAccounts } = await import('../adapters/awsAccounts');
   const { AdoptionRepository } = await import('../app/aws/adoptionRepository');
   const { AdoptionService } = await import('../app/aws/adoptionService');
+  const { AdoptionWorkflow } = await import('../app/aws/adoptionWorkflow');
   const { DriftFindings } = await import('../app/aws/driftFindings');
   const { OrganizationReconciler } = await import('../app/aws/reconciler');
   const { DEFAULT_ROOT_AUDIT_PACE, RootAudit } = await import('../app/aws/rootAudit');
   const { RootPostures } = await import('../app/aws/rootPostures');
   const port = AwsOrganizationsAccounts.fromConfig(settings, { clock: deps.clock, retry: deps.retry });
+  const repository = new AdoptionRepository(deps.store, deps.clock);
   const adoptions = new AdoptionService({
-    repository: new AdoptionRepository(deps.store),
+    repository,
+    work: deps.workflows.register(
+      new AdoptionWorkflow({
+        repository,
+        aws: port,
+        addresses: deps.addresses,
+        chat: deps.chat,
+        conversations: deps.conversations,
+        audit: deps.audit,
+        clock: deps.clock,
+        logger: deps.logger,
+        codeMinutes: settings.adoptionCodeMinutes,
+      }),
+    ),
     aws: port,
     addresses: deps.addresses,
     requests: deps.requests,
-    chat: deps.chat,
-    conversations: deps.conversations,
     audit: deps.audit,
     clock: deps.clock,
     logger: deps.logger,
@@ -554,7 +583,6 @@ async function createAwsServices(
     codeMinutes: settings.adoptionCodeMinutes,
     environments: deps.environments,
   });
-  deps.requests.onWorkDone((request) => adoptions.onRequestWorkDone(request));
   const postures = new RootPostures(deps.store);
   const reconciler = new OrganizationReconciler({
     aws: port,

@@ -79,8 +79,9 @@ export const CONTAINERS = [
   'subscriptions', // src/app/mail/inboxSubscription.ts
   'reconciliation', // src/app/aws/ (reported drift findings, the last run)
   'adoptions', // src/app/aws/
-  'adoptionKeys', // src/app/aws/ (one open adoption per account, alias and request → adoption)
+  'adoptionKeys', // src/app/aws/ (one open adoption per account, alias → adoption)
   'rootPosture', // src/app/aws/rootPostures.ts (member accounts' root users as last audited)
+  'workflows', // src/app/workflows/ (the work-due index of every durable workflow, and who waits for whom)
 ] as const;
 export type ContainerName = (typeof CONTAINERS)[number];
 

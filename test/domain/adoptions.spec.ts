@@ -1,23 +1,27 @@
 import {
   accepting,
   Adoption,
+  adoptionTimerAt,
   afterRequest,
+  awaitedRequest,
   codeAccepted,
   codeLost,
   codeRequested,
-  completeStep,
   describeAdoption,
   end,
+  fireAdoptionTimer,
   guessEnvironment,
   linked,
   MAX_CODE_REQUESTS,
   newAdoption,
-  nextFreeStep,
   requestAccountName,
+  requestOutcome,
   takesCode,
   timedOut,
   timerDue,
 } from '../../src/domain/adoptions';
+import { completeStep, nextFreeStep } from '../../src/domain/workflowSteps';
+import type { AddressRequest } from '../../src/domain/addressRequests';
 import type { AwsAccount } from '../../src/domain/awsAccounts';
 
 const NOW = new Date('2026-11-25T10:00:00Z');
@@ -143,6 +147,41 @@ describe('adoption rules', () => {
       state: 'ended',
       ended: { reason: 'code-timeout' },
     });
+  });
+
+  it('waits for its address request while awaiting approval, and reads it as the adoption sees it', () => {
+    expect(awaitedRequest(started())).toBe('req-0a1b2c3d');
+    expect(awaitedRequest(waitingForCode())).toBeUndefined();
+    const request = {
+      requestId: 'req-0a1b2c3d',
+      state: 'rejected',
+      decision: { outcome: 'rejected', by: { id: 'b', name: 'Bob' }, at: NOW.toISOString() },
+    } as AddressRequest;
+    expect(requestOutcome(request)).toEqual({ state: 'closed', why: 'rejected by Bob' });
+    expect(requestOutcome({ ...request, state: 'fulfilled', address: ALIAS })).toEqual({
+      state: 'fulfilled',
+      address: ALIAS,
+    });
+    expect(requestOutcome({ ...request, state: 'approved' })).toEqual({ state: 'approved' });
+  });
+
+  it('its timer: the code deadline, or the hold of a code being used, whose lapse has AWS asked', () => {
+    const waiting = waitingForCode();
+    expect(adoptionTimerAt(started())).toBeUndefined();
+    expect(adoptionTimerAt(waiting)).toEqual(later(60));
+    expect(fireAdoptionTimer(waiting, later(59), 60)).toBeUndefined();
+    expect(fireAdoptionTimer(waiting, later(60), 60)).toMatchObject({
+      state: 'ended',
+      ended: { reason: 'code-timeout' },
+    });
+
+    const using = accepting(waiting, 'mail-1', later(10));
+    expect(adoptionTimerAt(using)).toEqual(later(12));
+    expect(fireAdoptionTimer(using, later(11), 60)).toBeUndefined(); // still being used
+    const interrupted = fireAdoptionTimer(using, later(12), 60)!;
+    expect(interrupted.steps).toContain('recover-accept');
+    expect(adoptionTimerAt(interrupted)).toBeUndefined(); // the step looks into it; no timer meanwhile
+    expect(fireAdoptionTimer(interrupted, later(70), 60)).toBeUndefined();
   });
 
   it('lets one instance hold a step, and another take it over when the hold lapsed', () => {

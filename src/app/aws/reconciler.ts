@@ -69,9 +69,8 @@ export const RECONCILIATION: Principal = {
   allocator: false,
 };
 
-/** One run at a time across instances; a run that crashed gives the lease up when this lapses. */
+/** One run at a time across instances: its lease is renewed while it runs, so a crash frees it quickly. */
 const RUN_LEASE = 'aws-reconcile';
-const RUN_LEASE_MS = 15 * 60_000;
 /** The hourly job: whichever instance takes this first in an hour runs it. */
 const HOURLY_LEASE = 'aws-reconcile-hourly';
 const HOURLY_MS = 60 * 60_000;
@@ -92,9 +91,12 @@ export class OrganizationReconciler {
 
   /** Runs now unless a run is under way (any instance). AWS failures are recorded, then thrown. */
   async run(trigger: ReconcileRun['trigger'], by?: Principal): Promise<RunOutcome> {
-    const { leases, findings, clock } = this.deps;
-    const token = await leases.take(RUN_LEASE, RUN_LEASE_MS);
-    if (!token) return { kind: 'busy', running: await findings.currentRun() };
+    const held = await this.deps.leases.hold(RUN_LEASE, () => this.runHeld(trigger, by));
+    return held.ran ? held.value : { kind: 'busy', running: await this.deps.findings.currentRun() };
+  }
+
+  private async runHeld(trigger: ReconcileRun['trigger'], by?: Principal): Promise<RunOutcome> {
+    const { findings, clock } = this.deps;
     const started = clock.now();
     const startedMs = Date.now();
     let run: ReconcileRun = {
@@ -147,7 +149,6 @@ export class OrganizationReconciler {
       throw err;
     } finally {
       await findings.setCurrentRun(undefined).catch(() => undefined);
-      await leases.release(RUN_LEASE, token).catch(() => undefined);
     }
   }
 

@@ -12,6 +12,7 @@ import type { PostedMessage } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { DocumentStore, Stored } from '../../ports/documentStore';
 import { changeDocument, writeIfUnchanged } from '../documentChanges';
+import { RenewedClaim } from '../leases';
 
 /**
  * Storage layout of the relay (container → id):
@@ -192,6 +193,14 @@ export class MailRecords {
     return oldest.filter((s) => Date.parse(s.expiresAt) <= now || Number.isNaN(Date.parse(s.expiresAt)));
   }
 
+  /**
+   * Keeps a claimed mail held while its relay works: the lease is renewed every third of `leaseMs`, so a
+   * mail waiting its turn in a burst is never taken over by a sweeper, while a dead process's mail is.
+   */
+  hold(held: HeldMail, leaseMs: number, onError?: (err: unknown) => void): MailHold {
+    return new MailHold(this, held, leaseMs, onError);
+  }
+
   /** Writes the next version over the one held; undefined when it changed meanwhile. */
   save(held: HeldMail, next: MailRecord): Promise<HeldMail | undefined> {
     return writeIfUnchanged(this.store, 'mails', held.mailId, held, next);
@@ -284,6 +293,48 @@ export class MailRecords {
       return { class: mailClass, rule: CLASS_ROUTING[mailClass], arrived, went };
     });
     return { since: dates[dates.length - 1], days, classes };
+  }
+}
+
+/** A mail claimed by this relay: renewed while held, every write made with the latest etag. */
+export class MailHold {
+  private renewal: RenewedClaim;
+
+  constructor(
+    private readonly records: MailRecords,
+    private held: HeldMail,
+    leaseMs: number,
+    onError?: (err: unknown) => void,
+  ) {
+    this.renewal = new RenewedClaim(
+      async () => {
+        const renewed = await records.retake(this.held, leaseMs);
+        if (renewed) this.held = renewed;
+        return !!renewed;
+      },
+      leaseMs,
+      onError,
+    );
+  }
+
+  get current(): HeldMail {
+    return this.held;
+  }
+
+  /** Another instance retook the mail: this relay must not post it. */
+  get lost(): boolean {
+    return this.renewal.lost;
+  }
+
+  /** The relay's last word on the mail: renewals stop, then `next` is written over the version held. */
+  async save(next: MailRecord): Promise<HeldMail | undefined> {
+    await this.renewal.stop();
+    return this.records.save(this.held, next);
+  }
+
+  /** Stops renewing without a write (the relay failed: the lease lapses and a sweeper retakes the mail). */
+  release(): Promise<void> {
+    return this.renewal.stop();
   }
 }
 

@@ -7,7 +7,8 @@ import type { MailRelay } from './mailRelay';
 /**
  * Finishes mails whose relay did not: the process died mid-way, or Teams refused the post and the mail's
  * wait (backoff) is over. Any instance may run it; the `mail-sweeper` lease keeps two from sweeping at once,
- * and each mail is retaken by etag (MailRelay.resume), so a mail is finished by one of them.
+ * and each mail is retaken by etag (MailRelay.resume), so a mail is finished by one of them. A relay renews
+ * its claim while it works, so what is found here lapsed: its process died, or its retry is due.
  */
 export function mailSweeperJob(deps: {
   records: MailRecords;
@@ -25,9 +26,8 @@ export function mailSweeperJob(deps: {
     intervalMs,
     async run() {
       const { records, relay, leases, logger } = deps;
-      const token = await leases.take('mail-sweeper', intervalMs);
-      if (!token) return; // another instance is sweeping
-      try {
+      // One sweeper at a time; its lease is renewed while it sweeps and given back after.
+      await leases.hold('mail-sweeper', async () => {
         const onCallReady = await deps.onCallReady();
         for (const mail of await records.stuck(200, { onCallReady })) {
           const outcome = await relay
@@ -35,9 +35,7 @@ export function mailSweeperJob(deps: {
             .catch((err) => logger.error({ err, mailId: mail.mailId }, 'could not finish a stuck mail'));
           if (outcome) logger.info({ mailId: mail.mailId, outcome: outcome.outcome }, 'stuck mail retaken');
         }
-      } finally {
-        await leases.release('mail-sweeper', token);
-      }
+      });
     },
   };
 }
