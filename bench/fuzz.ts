@@ -5,9 +5,10 @@ import { fuzzRun } from '../test/support/fuzzRun';
  * `npm run fuzz`: 5,000 mutated Teams activities, 2,000 Graph notification batches, 1,000 API calls, 1,000
  * bodies with every Content-Encoding (corrupt, bombs, lying lengths, bad Host headers) and 200 hostile SMTP
  * sessions against the real app (fast-check; FUZZ_SEED replays a run). Passes with no 5xx other than
- * botbuilder's 501, no internals in any answer, no error in the app's log, no SMTP mail trusted without the
- * relay's stamp, /healthz answering fast throughout, and resident memory after a full GC growing by at most
- * 50 MB. FUZZ_ACTIVITIES, FUZZ_NOTIFICATIONS, FUZZ_API_CALLS, FUZZ_ENCODINGS and FUZZ_SMTP change the sizes.
+ * botbuilder's 501, no internals in any answer, no error in the app's log, no live markdown in any plain
+ * message, no SMTP mail trusted without the relay's stamp, /healthz answering fast throughout, and resident
+ * memory after a full GC growing by at most 50 MB. FUZZ_ACTIVITIES, FUZZ_NOTIFICATIONS, FUZZ_API_CALLS,
+ * FUZZ_ENCODINGS and FUZZ_SMTP change the sizes.
  */
 async function main(): Promise<void> {
   const options = {
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     report.serverErrors.length && `${report.serverErrors.length} answers 5xx (other than 501)`,
     report.leaks.length && `${report.leaks.length} answers with internals`,
     report.internalErrors.count && `${report.internalErrors.count} errors in the app's log`,
+    report.liveMarkdown.length && `${report.liveMarkdown.length} plain messages with live markdown`,
     report.smtp.findings.length && `${report.smtp.findings.length} SMTP sessions unanswered or failed (451)`,
     report.smtp.trustedWithoutRelay &&
       `${report.smtp.trustedWithoutRelay} SMTP mails trusted without the relay`,
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
         .map(([code, n]) => `${n} × ${code}`)
         .join(', ') +
       `\nerrors in the app's log: ${report.internalErrors.count}` +
+      `\nplain messages checked for live markdown: ${report.plainMessagesChecked}, live: ${report.liveMarkdown.length}` +
       `\n/healthz: ${report.health.probes} probes, p99 ${report.health.p99Ms} ms, max ${report.health.maxMs} ms` +
       `\nRSS after GC: ${report.rssMb.afterWarmUp} MB → ${report.rssMb.atEnd} MB (${report.rssMb.growth} MB); ` +
       `heap ${report.heapMb.afterWarmUp} MB → ${report.heapMb.atEnd} MB` +

@@ -132,6 +132,8 @@ var cosmosContainers = [
   { name: 'reconciliation', ttl: false }
   { name: 'adoptions', ttl: false }
   { name: 'adoptionKeys', ttl: false }
+  { name: 'rootPosture', ttl: false }
+  { name: 'workflows', ttl: false }
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {

@@ -1,3 +1,4 @@
+import { DEFAULT_ENVIRONMENTS } from './domain/addressRequests';
 import { z } from 'zod';
 import { isLoopbackHost, parseTrustedOrigin, TrustedOrigin } from './domain/channelTrust';
 // The one small module, not the mail-classification entry: scripts that only read settings need not load it all.
@@ -116,13 +117,54 @@ const envShape = z.object({
       }),
   ),
   ADMIN_IDS: idList,
-  APPROVER_IDS: idList,
+  // Approvers are looked up in the directory when a request is made: a UPN (or mail) names them as well.
+  APPROVER_IDS: z.preprocess(
+    (v) => (typeof v === 'string' ? v : ''),
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().regex(/^[a-z0-9:_.-]+$|^[a-z0-9._%+'-]+@[a-z0-9.-]+$/, {
+            message: 'must be Entra object ids or UPNs separated by commas',
+          }),
+        ),
+      ),
+  ),
   ADDRESS_STRATEGY: z.preprocess(
     emptyToUndefined,
     z.enum(['pool', 'plus'], { message: 'must be pool or plus' }).default('pool'),
   ),
   PLUS_ADDRESS: optionalString,
   QUARANTINE_DAYS: intIn(0, 3650, 90),
+  ENVIRONMENTS: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() ? v : DEFAULT_ENVIRONMENTS.join(',')),
+    z
+      .string()
+      .transform((s) => [
+        ...new Set(
+          s
+            .split(',')
+            .map((x) => x.trim().toLowerCase())
+            .filter(Boolean),
+        ),
+      ])
+      .pipe(
+        z
+          .array(
+            z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, {
+              message:
+                'must list environment names: lower-case letters, digits and hyphens, 2–20 characters (e.g. prod,nonprod,sandbox,staging)',
+            }),
+          )
+          .min(1, { message: 'must name at least one environment' }),
+      ),
+  ),
   API_AUDIENCE: commaList,
   API_ISSUER: commaList,
   API_JWKS_URL: optionalUrl,
@@ -130,7 +172,20 @@ const envShape = z.object({
   EXPIRY_HOURS: intIn(1, 24 * 90, 72),
   SECRET_TTL_MINUTES: intIn(1, 24 * 60, 30),
   MAIL_POST_ATTEMPTS: intIn(1, 100, 5),
-  MAIL_RELAY_LEASE_SECONDS: intIn(1, 3600, 120),
+  /** Claims on work (request and adoption steps, mail relays, jobs): held this long unless renewed. */
+  WORK_LEASE_SECONDS: intIn(3, 600, 30),
+  /** How often each instance looks for due work (steps, lapsed claims, timers) at most. */
+  WORK_POLL_SECONDS: intIn(1, 30, 10),
+  /** A mail relay's claim; WORK_LEASE_SECONDS unless set. */
+  MAIL_RELAY_LEASE_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: 'must be a whole number' })
+      .int({ message: 'must be a whole number' })
+      .min(1, { message: 'must be at least 1' })
+      .max(3600, { message: 'must be at most 3600' })
+      .optional(),
+  ),
   SMTP_PORT: z.preprocess(
     emptyToUndefined,
     z.coerce
@@ -233,6 +288,7 @@ const envShape = z.object({
   AWS_ENDPOINT_URL_ORGANIZATIONS: optionalUrl,
   AWS_ENDPOINT_URL_ACCOUNT: optionalUrl,
   AWS_ENDPOINT_URL_STS: optionalUrl,
+  AWS_ENDPOINT_URL_IAM: optionalUrl,
   RECONCILE_UNUSED_DAYS: intIn(1, 365, 14),
   ADOPTION_CODE_MINUTES: intIn(5, 24 * 60, 60),
   // --- end AWS ---
@@ -417,6 +473,7 @@ function awsSettings(e: z.infer<typeof envShape>): AppConfig['aws'] {
       organizations: e.AWS_ENDPOINT_URL_ORGANIZATIONS,
       account: e.AWS_ENDPOINT_URL_ACCOUNT,
       sts: e.AWS_ENDPOINT_URL_STS,
+      iam: e.AWS_ENDPOINT_URL_IAM,
     },
     reconcileUnusedDays: e.RECONCILE_UNUSED_DAYS,
     adoptionCodeMinutes: e.ADOPTION_CODE_MINUTES,
@@ -461,6 +518,8 @@ export interface AppConfig {
     extraSenderDomains: string[];
   };
   roles: { adminIds: string[]; approverIds: string[] };
+  /** ENVIRONMENTS: the only values a request's environment can take; a typed value is never mapped to another. */
+  environments: string[];
   addresses: { strategy: AddressStrategy; plusAddress?: string; quarantineDays: number };
   /**
    * Entra ID tokens for /api/v1: app tokens (automation, app roles) and the tab's delegated user tokens.
@@ -472,8 +531,14 @@ export interface AppConfig {
   tabSignIn?: { clientId: string; appIdUri: string; tenantId: string };
   timers: { reminderHours: number; expiryHours: number; secretTtlMinutes: number };
   /**
-   * MAIL_RELAY_LEASE_SECONDS: how long a relay holds a mail before the sweeper on any instance retakes it;
-   * MAIL_POST_ATTEMPTS: failed Teams posts of one mail before on-call is alerted (retries go on, with backoff).
+   * WORK_LEASE_SECONDS: how long a claim on work (a step, a job) holds unless its instance renews it (it
+   * does, every third of it, while it works); WORK_POLL_SECONDS: how often each instance looks for due work.
+   */
+  work: { leaseMs: number; pollMs: number };
+  /**
+   * MAIL_RELAY_LEASE_SECONDS: how long a relay's claim on a mail holds unless renewed (the relay renews it
+   * while it works) before the sweeper on any instance retakes it; MAIL_POST_ATTEMPTS: failed Teams posts of
+   * one mail before on-call is alerted (retries go on, with backoff).
    */
   mailRelay: { leaseMs: number; alertAfterAttempts: number };
   /**
@@ -512,7 +577,7 @@ export interface AppConfig {
       | { kind: 'environment' };
     region: string;
     /** Loopback fakes in tests (AWS_ENDPOINT_URL_<SERVICE>); undefined = the real AWS endpoints. */
-    endpoints: { organizations?: string; account?: string; sts?: string };
+    endpoints: { organizations?: string; account?: string; sts?: string; iam?: string };
     reconcileUnusedDays: number;
     /** How long an adoption waits for AWS's one-time code mail (AWS keeps the code valid for 24 hours). */
     adoptionCodeMinutes: number;
@@ -605,6 +670,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       extraSenderDomains: e.AWS_EXTRA_SENDER_DOMAINS,
     },
     roles: { adminIds: e.ADMIN_IDS, approverIds: e.APPROVER_IDS },
+    environments: e.ENVIRONMENTS,
     addresses: {
       strategy: e.ADDRESS_STRATEGY,
       plusAddress: e.PLUS_ADDRESS?.toLowerCase(),
@@ -628,7 +694,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       expiryHours: e.EXPIRY_HOURS,
       secretTtlMinutes: e.SECRET_TTL_MINUTES,
     },
-    mailRelay: { leaseMs: e.MAIL_RELAY_LEASE_SECONDS * 1000, alertAfterAttempts: e.MAIL_POST_ATTEMPTS },
+    work: { leaseMs: e.WORK_LEASE_SECONDS * 1000, pollMs: e.WORK_POLL_SECONDS * 1000 },
+    mailRelay: {
+      leaseMs: (e.MAIL_RELAY_LEASE_SECONDS ?? e.WORK_LEASE_SECONDS) * 1000,
+      alertAfterAttempts: e.MAIL_POST_ATTEMPTS,
+    },
     smtp:
       e.SMTP_PORT !== undefined
         ? {

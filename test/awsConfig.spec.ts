@@ -35,7 +35,7 @@ describe('AWS settings', () => {
         managedIdentityClientId: '0f1e2d3c-0000-4000-8000-111122223333',
       },
       region: 'us-east-1',
-      endpoints: { organizations: undefined, account: undefined, sts: undefined },
+      endpoints: { organizations: undefined, account: undefined, sts: undefined, iam: undefined },
       reconcileUnusedDays: 14,
       adoptionCodeMinutes: 60,
     });
@@ -48,6 +48,7 @@ describe('AWS settings', () => {
       AWS_ENDPOINT_URL_ORGANIZATIONS: 'http://127.0.0.1:4566',
       AWS_ENDPOINT_URL_ACCOUNT: 'http://127.0.0.1:4566',
       AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:4566',
+      AWS_ENDPOINT_URL_IAM: 'http://127.0.0.1:4567',
       RECONCILE_UNUSED_DAYS: '30',
       ADOPTION_CODE_MINUTES: '15',
     });
@@ -58,6 +59,7 @@ describe('AWS settings', () => {
         organizations: 'http://127.0.0.1:4566',
         account: 'http://127.0.0.1:4566',
         sts: 'http://127.0.0.1:4566',
+        iam: 'http://127.0.0.1:4567',
       },
       reconcileUnusedDays: 30,
       adoptionCodeMinutes: 15,

@@ -29,8 +29,12 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   HTTP_KEEP_ALIVE_SECONDS: 'the default (5) fits; an operator may tune it in the portal',
   HTTP_MAX_CONNECTIONS: 'the default (512) fits the plan; an operator may tune it in the portal',
   MAIL_POST_ATTEMPTS: 'the default (5) fits; an operator may tune it in the portal',
-  MAIL_RELAY_LEASE_SECONDS: 'the default (120) fits; the crash suite shortens it',
+  MAIL_RELAY_LEASE_SECONDS: 'follows WORK_LEASE_SECONDS by default; the crash suite shortens it',
+  WORK_LEASE_SECONDS:
+    "the default (30) fits: a dead instance's work is taken over within about half a minute",
+  WORK_POLL_SECONDS: 'the default (10) fits; tests shorten it',
   DEMO_POOL: 'the demo pool is seeded in local runs only; a deployment never has one',
+  ENVIRONMENTS: 'the default (prod, nonprod, sandbox) fits; an operator adds e.g. staging in the portal',
   INSTALL_APP_FOR_APPROVERS:
     'opt-in, once an admin granted TeamsAppInstallation.ReadWriteForUser.All (infra/exchange/PERMISSIONS.md)',
   TEAMS_APP_CATALOG_ID: 'goes with INSTALL_APP_FOR_APPROVERS; known only after the app is in the org catalog',
@@ -39,6 +43,7 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   AWS_ENDPOINT_URL_ORGANIZATIONS: 'only tests point AWS clients at a loopback fake',
   AWS_ENDPOINT_URL_ACCOUNT: 'only tests point AWS clients at a loopback fake',
   AWS_ENDPOINT_URL_STS: 'only tests point AWS clients at a loopback fake',
+  AWS_ENDPOINT_URL_IAM: 'only tests point AWS clients at a loopback fake',
   TRUSTED_SERVICE_URLS:
     'the public-cloud Teams and Bot Framework hosts are built in; only sovereign clouds and tests add hosts',
 };

@@ -9,6 +9,7 @@ import {
 import { chatSentence, classifyFailure } from '../app/failures';
 import type { AppServices } from '../app/services';
 import { cardAttachment, welcomeCard } from '../cards/cardTemplates';
+import { inertMessage } from '../cards/inertText';
 import type { PostedMessage } from '../ports/chat';
 import {
   actorOf,
@@ -16,8 +17,9 @@ import {
   isBotMentioned,
   scopeOf,
   textWithoutBotMention,
+  timeZoneOf,
 } from './activityFacts';
-import { parseCommandText } from './commandText';
+import { closestCommand, parseCommandText } from './commandText';
 import type { GuidedChat } from './dialogs/onDemand';
 import { submitRequest } from './requestSubmission';
 import type { RequestInput } from '../domain/addressRequests';
@@ -97,6 +99,7 @@ export class RootMailBot extends TeamsActivityHandler {
       scope: scopeOf(turn.activity),
       conversation: conversationFactsOf(turn.activity),
       services: this.services,
+      timeZone: timeZoneOf(turn.activity),
     };
   }
 
@@ -131,7 +134,13 @@ export class RootMailBot extends TeamsActivityHandler {
     }
     const handler = this.commands.find((c) => c.trigger.test(word));
     if (!handler) {
-      await turn.sendActivity(`I don't know \`${word.slice(0, 40)}\`. Type \`help\` to see what I can do.`);
+      const names = this.commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+      const meant = closestCommand(word, names);
+      await turn.sendActivity(
+        `I don't know \`${word.slice(0, 40)}\`.` +
+          (meant ? ` Did you mean \`${meant}${args ? ` ${args.slice(0, 80)}` : ''}\`?` : '') +
+          ' Type `help` to see what I can do.',
+      );
       return;
     }
     const reply = await this.answering(() => handler.handle({ ...facts, args, commands: this.commands }), {
@@ -242,7 +251,8 @@ export class RootMailBot extends TeamsActivityHandler {
       : {
           statusCode: 200,
           type: 'application/vnd.microsoft.activity.message',
-          value: (reply.text ?? '') as never,
+          // An invoke's answer is not sent as an activity, so it does not pass inertMessages: made inert here.
+          value: inertMessage(reply.text ?? '') as never,
         };
   }
 

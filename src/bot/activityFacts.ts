@@ -3,6 +3,7 @@ import { TurnContext } from 'botbuilder';
 import type { ConversationFacts } from '../app/conversations';
 import type { AppServices } from '../app/services';
 import type { ConversationRef } from '../ports/chat';
+import { knownTimeZone } from '../domain/auditWording';
 import type { Actor, ConversationScope } from './types';
 
 /** What the app keeps of an activity: where it came from and who sent it, in our own terms. */
@@ -52,6 +53,16 @@ export function textWithoutBotMention(activity: Partial<Activity>): string {
     if (typeof mention.text === 'string' && mention.text) text = text.replace(mention.text, '');
   }
   return text.trim();
+}
+
+/**
+ * The sender's time zone: Teams sends it with every message as `localTimezone` and in the clientInfo
+ * entity (`timezone`); only a zone the runtime knows is taken.
+ */
+export function timeZoneOf(activity: Partial<Activity>): string | undefined {
+  const clientInfo = (activity.entities ?? []).find((e) => e.type === 'clientInfo') as
+    { timezone?: unknown } | undefined;
+  return knownTimeZone(activity.localTimezone) ?? knownTimeZone(clientInfo?.timezone);
 }
 
 export function isBotMentioned(activity: Partial<Activity>): boolean {

@@ -1,7 +1,8 @@
 import { describeOwner } from '../domain/addressChanges';
 import { Adoption, describeAdoption } from '../domain/adoptions';
 import type { DriftFinding, FindingKind } from '../domain/reconciliation';
-import { describeByKind, ReconcileRun } from '../domain/reconcileRuns';
+import { describeByKind, ReconcileRun, RootAuditRun } from '../domain/reconcileRuns';
+import { maskKeyId } from '../domain/rootPosture';
 import { formatTime } from '../domain/timeWording';
 import { AdaptiveCard, prepareCard } from './cardTemplates';
 import { trusted, TrustedText } from './inertText';
@@ -52,6 +53,8 @@ const FINDING_TITLES: Record<FindingKind, string> = {
   'account-not-in-registry': 'AWS account with a root e-mail outside the registry',
   'assigned-address-unused': 'Address assigned, but no AWS account uses it',
   'linked-account-not-in-organization': 'Linked AWS account is not in the organisation',
+  'root-access-key': 'Root access key in a member account',
+  'root-password': 'Root password outside an approved session',
 };
 
 /**
@@ -124,6 +127,21 @@ function findingFacts(finding: DriftFinding): Fact[] {
         ['Owner', finding.owner && describeOwner(finding.owner)],
       );
       break;
+    case 'root-access-key':
+      facts.push(
+        ['AWS account', account(finding.accountId, finding.accountName)],
+        ...finding.accessKeys.map((k): [string, string] => [
+          `Access key ${maskKeyId(k.id)}`,
+          `${k.active ? 'active' : 'inactive'}${k.createdAt ? `, created ${k.createdAt.slice(0, 10)}` : ''}${k.lastUsedAt ? `, last used ${formatTime(k.lastUsedAt)}` : ', never used'}`,
+        ]),
+      );
+      break;
+    case 'root-password':
+      facts.push(
+        ['AWS account', account(finding.accountId, finding.accountName)],
+        ['Password set', finding.passwordCreatedAt && formatTime(finding.passwordCreatedAt)],
+      );
+      break;
   }
   return facts.filter((f): f is [string, string] => !!f[1]).map(([title, value]) => ({ title, value }));
 }
@@ -171,6 +189,7 @@ export function reconcileSummaryCard(run: ReconcileRun, note = ''): AdaptiveCard
       'Reported now',
       `${run.reported} new or changed, ${run.resolved} resolved, ${run.unchanged} reported before`,
     ],
+    ...(run.rootAudit ? [['Root users', describeRootAudit(run.rootAudit)] as [string, string]] : []),
   ];
   return expandReconcile({
     title: failed
@@ -189,6 +208,21 @@ export function reconcileSummaryCard(run: ReconcileRun, note = ''): AdaptiveCard
           : '',
       ),
   });
+}
+
+/** The root-user part of a run in one line: audits now, and what the linked accounts' root users have. */
+export function describeRootAudit(root: RootAuditRun): string {
+  if (root.off) return 'not audited: centralized root access is off in the organisation';
+  const run = [
+    `this run checked ${root.audited}`,
+    root.failed && `${root.failed} failed`,
+    root.deferred && `${root.deferred} left for the next run`,
+  ].filter(Boolean);
+  return (
+    `root credentials in ${root.withCredentials} of ${root.checked} linked member account(s) ` +
+    `(${root.withAccessKeys} with access keys, ${root.withPassword} with a password); ${run.join(', ')}` +
+    (root.problem ? `. Stopped: ${root.problem}` : '')
+  );
 }
 
 /** More findings at once than cards are posted for: one card lists the rest. */

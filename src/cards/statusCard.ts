@@ -1,6 +1,7 @@
 import type { OperationalStatus } from '../domain/operationalStatus';
 import { describeByKind } from '../domain/reconcileRuns';
 import { formatTime } from '../domain/timeWording';
+import { describeRootAudit } from './awsCards';
 import { AdaptiveCard, prepareCard } from './cardTemplates';
 import statusTemplate from './status.json';
 
@@ -12,6 +13,7 @@ interface StatusCardData {
   lastMail: string;
   poolSummary: string;
   aws: string;
+  rootUsers: string;
   mailboxes: { mailbox: string; line: string }[];
   mailDays: string;
   mailClasses: { name: string; line: string }[];
@@ -68,6 +70,10 @@ export function statusCard(status: OperationalStatus): AdaptiveCard {
         ? 'plus addressing (no pool needed)'
         : `${status.pool.free} free in ${status.pool.mailboxes.length} mailbox(es)${status.pool.low ? ' — LOW' : ''}`,
     aws: describeAws(status.aws),
+    rootUsers:
+      status.aws.configured && status.aws.lastRun?.rootAudit
+        ? describeRootAudit(status.aws.lastRun.rootAudit)
+        : '',
     mailboxes: status.pool.mailboxes.map((m) => ({
       mailbox: m.mailbox,
       line: `${m.free} free, ${m.assigned} assigned, ${m.quarantined} quarantined (capacity ${m.capacity})`,

@@ -13,6 +13,10 @@ export const VERBS = {
   mailClaim: 'mail.claim',
   awsRetire: 'aws.retire',
   awsAdopt: 'aws.adopt',
+  addressRetire: 'address.retire',
+  addressTransferChoose: 'address.transfer.choose',
+  addressTransfer: 'address.transfer',
+  addressKeep: 'address.keep',
 } as const;
 
 export type Verb = (typeof VERBS)[keyof typeof VERBS];

@@ -99,6 +99,13 @@ export function mayAdoptAccounts(p: Principal): Verdict {
       );
 }
 
+/** Undoing a retirement (`restore`): admins only, as the quarantine protects the next owner. */
+export function mayRestoreAddresses(p: Principal): Verdict {
+  return p.admin
+    ? ALLOWED
+    : refuse('Only an admin (listed in ADMIN_IDS) can restore a retired address; ask one to run `restore`.');
+}
+
 export function mayAllocateDirectly(p: Principal): boolean {
   return p.admin || p.allocator;
 }

@@ -41,7 +41,7 @@ const requestSchema = {
       ],
     },
     accountName: { type: 'string' },
-    environment: { enum: ['prod', 'nonprod', 'sandbox'] },
+    environment: { type: 'string', description: 'One of ENVIRONMENTS (default prod, nonprod, sandbox)' },
     purpose: { type: 'string' },
     costCentre: { type: 'string' },
     requester: { $ref: '#/components/schemas/Owner' },
@@ -123,8 +123,9 @@ export function openApiDocument() {
                     owner,
                     purpose: { type: 'string', maxLength: 500 },
                     environment: {
-                      enum: ['prod', 'nonprod', 'sandbox'],
-                      description: 'Requests only (default nonprod)',
+                      type: 'string',
+                      description:
+                        'Requests only: one of ENVIRONMENTS (default prod, nonprod, sandbox); nonprod when absent. Any other value is refused (400), never mapped.',
                     },
                     costCentre: { type: 'string', maxLength: 30, description: 'Requests only' },
                   },
@@ -308,8 +309,9 @@ export function openApiDocument() {
                   properties: {
                     awsAccountId: { type: 'string', pattern: '^\\d{12}$' },
                     environment: {
-                      enum: ['prod', 'nonprod', 'sandbox'],
-                      description: 'Default: read from the account name',
+                      type: 'string',
+                      description:
+                        'One of ENVIRONMENTS; default: the one the account name states, else refused asking for it',
                     },
                   },
                 },
@@ -383,6 +385,7 @@ export function openApiDocument() {
             assignedAt: { type: 'string', format: 'date-time' },
             retiredAt: { type: 'string', format: 'date-time' },
             quarantineUntil: { type: 'string', format: 'date-time' },
+            rootUser: { $ref: '#/components/schemas/RootUser' },
             history: {
               type: 'array',
               items: {
@@ -395,6 +398,41 @@ export function openApiDocument() {
                 },
               },
             },
+          },
+        },
+        RootUser: {
+          type: 'object',
+          description:
+            "The linked AWS account's root user as the last audit found it (centralized root access, IAMAuditRootUserCredentials); absent until audited",
+          required: [
+            'hasCredentials',
+            'password',
+            'accessKeys',
+            'mfaDevices',
+            'signingCertificates',
+            'summary',
+          ],
+          properties: {
+            checkedAt: { type: 'string', format: 'date-time', description: 'The last successful audit' },
+            hasCredentials: { type: 'boolean' },
+            password: { type: 'boolean' },
+            passwordCreatedAt: { type: 'string', format: 'date-time' },
+            accessKeys: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  id: { type: 'string', description: 'Shortened, e.g. AKIA…WXYZ' },
+                  active: { type: 'boolean' },
+                  createdAt: { type: 'string', format: 'date-time' },
+                  lastUsedAt: { type: 'string', format: 'date-time' },
+                },
+              },
+            },
+            mfaDevices: { type: 'integer' },
+            signingCertificates: { type: 'integer' },
+            summary: { type: 'string', description: 'In words, with when it was checked' },
+            problem: { type: 'string', description: 'Why the last audit failed' },
           },
         },
         PoolStatus: {
@@ -523,6 +561,29 @@ export function openApiDocument() {
             resolved: { type: 'integer' },
             unchanged: { type: 'integer' },
             error: { type: 'string' },
+            rootAudit: {
+              type: 'object',
+              description:
+                "Member accounts' root users: audits of this run, and the accounts as last audited",
+              properties: {
+                audited: { type: 'integer' },
+                failed: { type: 'integer' },
+                deferred: {
+                  type: 'integer',
+                  description: 'Accounts due that the next run audits (time budget spent)',
+                },
+                off: { type: 'boolean', description: 'Centralized root access is off in the organisation' },
+                problem: { type: 'string', description: 'Why this run audited nothing or stopped early' },
+                checked: { type: 'integer', description: 'Linked member accounts with a successful audit' },
+                withCredentials: {
+                  type: 'integer',
+                  description: 'Accounts whose root user has any credential',
+                },
+                withAccessKeys: { type: 'integer' },
+                withPassword: { type: 'integer' },
+                failing: { type: 'integer', description: 'Accounts whose last audit failed' },
+              },
+            },
           },
         },
         Adoption: {

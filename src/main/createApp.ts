@@ -29,12 +29,16 @@ import { mailSweeperJob } from '../app/mail/mailSweeper';
 import { secretExpiryJob } from '../app/mail/secretExpiry';
 import { AddressRequestService } from '../app/requests/addressRequestService';
 import { RequestRepository } from '../app/requests/requestRepository';
-import { RequestWork } from '../app/requests/requestWork';
+import { RequestWorkflow } from '../app/requests/requestWorkflow';
 import type { AppServices, AwsServices } from '../app/services';
+import type { RootAuditPace } from '../app/aws/rootAudit';
 import { StatusBoard } from '../app/statusBoard';
+import { WorkflowRunner } from '../app/workflows/workflowRunner';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
+import { AddressNotices } from '../app/addresses/addressNotices';
 import { guidedChatOnDemand } from '../bot/dialogs/onDemand';
+import { inertMessages } from '../bot/inertMessages';
 import { AFTER_TURN, AfterTurn, RootMailBot } from '../bot/RootMailBot';
 import type { AppConfig } from '../config';
 import { isLoopbackHost, ServiceUrlPolicy } from '../domain/channelTrust';
@@ -70,10 +74,12 @@ export interface AppOverrides {
   store?: DocumentStore;
   /** Start the periodic jobs on timers (production); tests call runJobs() with a manual clock instead. */
   startTimers?: boolean;
-  /** Leave request work after a state change to the periodic job, as a crash right then would (tests). */
+  /** Leave workflow work (requests, adoptions) to a later start, as a crash after each change would (tests). */
   deferRequestWork?: boolean;
   /** Shorter AWS backoff, so an outage is seen in milliseconds rather than half a minute (tests). */
   awsRetry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** Root audits unpaced in tests, so a run over a few accounts takes no seconds of waiting. */
+  rootAuditPace?: RootAuditPace;
 }
 
 export interface RootMailApp {
@@ -115,12 +121,23 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const store = overrides.store ?? (await createStore(config.storage));
   await store.init();
   const background = new BackgroundWork(logger);
-  const leases = new Leases(store, clock);
+  const leases = new Leases(store, clock, config.work.leaseMs);
+  // Durable workflows (requests, adoptions): one runner claims, performs, retries and resumes their steps.
+  const workflows = new WorkflowRunner({
+    store,
+    clock,
+    logger,
+    background,
+    leaseMs: config.work.leaseMs,
+    pollMs: config.work.pollMs,
+    deferWork: overrides.deferRequestWork,
+  });
 
   // Teams: the Bot Framework adapter and the chat port over it.
   const turnMetrics = createTurnMetrics();
   const serviceUrls = serviceUrlPolicy(config);
   const adapter = new CloudAdapter(new ChannelAuthentication(botAuthSettings(config), serviceUrls));
+  adapter.use(inertMessages);
   adapter.onTurnError = async (context, error) => {
     turnMetrics.turnFailed(context.activity.type);
     const failure = classifyFailure(error, logger, { activityType: context.activity.type });
@@ -191,7 +208,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   });
 
   // Requests and approvals.
-  const repository = new RequestRepository(store);
+  const repository = new RequestRepository(store, clock);
   // Opt-in (INSTALL_APP_FOR_APPROVERS): request work installs the app for an approver it cannot reach.
   const requestChat = config.appInstall
     ? appInstallingChat(chat, {
@@ -206,30 +223,33 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     : chat;
   const requests = new AddressRequestService({
     repository,
-    work: new RequestWork({
-      repository,
-      clock,
-      chat: requestChat,
-      conversations,
-      audit,
-      logger,
-      allocator: addresses,
-      adminIds,
-    }),
+    work: workflows.register(
+      new RequestWorkflow({
+        repository,
+        clock,
+        chat: requestChat,
+        conversations,
+        audit,
+        logger,
+        allocator: addresses,
+        adminIds,
+      }),
+    ),
     directory,
     audit,
     clock,
     logger,
     background,
     approverIds: config.roles.approverIds,
+    accountHolder: (accountName) => addresses.holderOfAccount(accountName),
     timers: config.timers,
-    deferWork: overrides.deferRequestWork,
   });
   pool.onPoolImported(() => requests.retryWaitingForCapacity());
 
   // AWS Organizations (issue 13): only with AWS settings, and only then is the AWS SDK loaded.
   const aws = config.aws
     ? await createAwsServices(config.aws, {
+        environments: config.environments,
         store,
         clock,
         logger,
@@ -241,7 +261,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         alerts,
         addresses,
         requests,
+        workflows,
         retry: overrides.awsRetry,
+        rootAuditPace: overrides.rootAuditPace,
       })
     : undefined;
 
@@ -287,6 +309,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         clientState: config.mail.clientState,
         secretTtlMinutes: config.timers.secretTtlMinutes,
       },
+      work: config.work,
     });
     subscription = inbox;
     routes.push(
@@ -326,6 +349,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     audit,
     addresses,
     pool,
+    addressNotices: new AddressNotices({ chat, conversations, logger }),
     requests,
     mailDesk,
     aws: aws?.services,
@@ -344,12 +368,20 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         await pool.checkLevel();
       },
     },
-    { name: 'address-requests', intervalMs: 5 * 60_000, run: () => requests.runPeriodicWork() },
+    workflows.job(),
+    requests.job(),
     secretExpiryJob({ records, clock, logger, chat }),
-    mailSweeperJob({ records, relay, leases, logger, leaseMs: config.mailRelay.leaseMs }),
+    mailSweeperJob({
+      records,
+      relay,
+      leases,
+      logger,
+      leaseMs: config.mailRelay.leaseMs,
+      onCallReady: async () => !!(await conversations.channelFor('oncall')),
+    }),
     mailDigestJob({ records, leases, conversations, chat, clock, logger }),
     ...(subscription?.jobs() ?? []),
-    ...(aws ? [aws.services.reconciler.job(), aws.services.adoptions.job()] : []),
+    ...(aws ? [aws.services.reconciler.job()] : []),
     ...statusBoard.jobs(),
   ];
   const runner = new JobRunner(jobs, background, logger);
@@ -374,7 +406,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   // Guided chats (botbuilder-dialogs) keep their state in botbuilder's ConversationState on our store, so a
   // half-answered dialog survives a restart and works on Cosmos DB alike.
   const botState = new BotStateStorage(store);
-  const guidedRequest = guidedChatOnDemand(new ConversationState(botState), botState, clock);
+  const guidedRequest = guidedChatOnDemand(new ConversationState(botState), botState, clock, {
+    environments: config.environments,
+    accountTaken: (accountName) => requests.accountTaken(accountName),
+  });
   const bot = new RootMailBot(services, commandHandlers, cardActionHandlers, guidedRequest);
   bot.onTurn(async (turn, next) => {
     turnMetrics.turn(turn.activity.type);
@@ -456,7 +491,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         background.run('demo pool', async () => {
           const owner = await localDirectory?.getUser(adminIds[0] ?? '');
           const seeded = await seedDemoPool(
-            { store, clock, audit, pool, addresses },
+            { store, clock, audit, pool, addresses, levels: statusBoard },
             owner && { id: owner.id, upn: owner.userPrincipalName, name: owner.displayName },
           );
           if (seeded) logger.info({ mailbox: DEMO_MAILBOX }, 'empty local store: demo pool seeded');
@@ -466,11 +501,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         writeFileSync(path.join(tokenDir, DEV_MAIL_TOKEN_FILE), injectToken, { mode: 0o600 });
       }
       if (smtp) app.smtpPort = await smtp.listen();
-      // Work a previous run left unfinished (e.g. a crash after a decision was stored) is resumed now.
-      background.run('resume request work', () => requests.resumeAll({ takeOver: true }));
+      // Work left unfinished (a crash after a decision was stored) is resumed now, where its claim lapsed:
+      // a claim another live instance renews is left to it.
+      background.run('resume workflows', () => workflows.resume());
       background.run('guard open requests', () => repository.guardOpenRequests());
       background.run('searchable owner names', () => addresses.backfillSearchKeys());
-      if (aws) background.run('resume adoptions', () => aws.services.adoptions.resumeAll());
       if (startTimers) {
         runner.start();
         background.run('first status snapshot', () => statusBoard.refresh());
@@ -517,33 +552,60 @@ async function createAwsServices(
     alerts: OnCallAlerts;
     addresses: AddressRegistry;
     requests: AddressRequestService;
+    environments: readonly string[];
+    workflows: WorkflowRunner;
     retry?: AppOverrides['awsRetry'];
+    rootAuditPace?: AppOverrides['rootAuditPace'];
   },
 ): Promise<{ services: AwsServices; destroy(): void }> {
   const { AwsOrganizationsAccounts } = await import('../adapters/awsAccounts');
   const { AdoptionRepository } = await import('../app/aws/adoptionRepository');
   const { AdoptionService } = await import('../app/aws/adoptionService');
+  const { AdoptionWorkflow } = await import('../app/aws/adoptionWorkflow');
   const { DriftFindings } = await import('../app/aws/driftFindings');
   const { OrganizationReconciler } = await import('../app/aws/reconciler');
+  const { DEFAULT_ROOT_AUDIT_PACE, RootAudit } = await import('../app/aws/rootAudit');
+  const { RootPostures } = await import('../app/aws/rootPostures');
   const port = AwsOrganizationsAccounts.fromConfig(settings, { clock: deps.clock, retry: deps.retry });
+  const repository = new AdoptionRepository(deps.store, deps.clock);
   const adoptions = new AdoptionService({
-    repository: new AdoptionRepository(deps.store),
+    repository,
+    work: deps.workflows.register(
+      new AdoptionWorkflow({
+        repository,
+        aws: port,
+        addresses: deps.addresses,
+        chat: deps.chat,
+        conversations: deps.conversations,
+        audit: deps.audit,
+        clock: deps.clock,
+        logger: deps.logger,
+        codeMinutes: settings.adoptionCodeMinutes,
+      }),
+    ),
     aws: port,
     addresses: deps.addresses,
     requests: deps.requests,
-    chat: deps.chat,
-    conversations: deps.conversations,
     audit: deps.audit,
     clock: deps.clock,
     logger: deps.logger,
     background: deps.background,
     codeMinutes: settings.adoptionCodeMinutes,
+    environments: deps.environments,
   });
-  deps.requests.onWorkDone((request) => adoptions.onRequestWorkDone(request));
+  const postures = new RootPostures(deps.store);
   const reconciler = new OrganizationReconciler({
     aws: port,
     addresses: deps.addresses,
     findings: new DriftFindings(deps.store),
+    rootAudit: new RootAudit({
+      aws: port,
+      postures,
+      alerts: deps.alerts,
+      clock: deps.clock,
+      logger: deps.logger,
+      pace: deps.rootAuditPace ?? DEFAULT_ROOT_AUDIT_PACE,
+    }),
     adoptions,
     leases: deps.leases,
     clock: deps.clock,
@@ -555,7 +617,7 @@ async function createAwsServices(
     background: deps.background,
     unusedDays: settings.reconcileUnusedDays,
   });
-  return { services: { reconciler, adoptions }, destroy: () => port.destroy() };
+  return { services: { reconciler, adoptions, postures }, destroy: () => port.destroy() };
 }
 
 /**

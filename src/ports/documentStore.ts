@@ -70,7 +70,7 @@ export const CONTAINERS = [
   'snapshots', // src/app/statusBoard.ts
   'mailboxes', // src/app/addresses/
   'addresses', // src/app/addresses/
-  'addressKeys', // src/app/addresses/ (aws:<id> keys, pool buckets)
+  'addressKeys', // src/app/addresses/ (aws:<id> and account:<name> keys, pool buckets)
   'requests', // src/app/requests/requestRepository.ts
   'requestKeys', // src/app/requests/requestRepository.ts (one open request per account name)
   'mails', // src/app/mail/mailRecords.ts
@@ -79,7 +79,9 @@ export const CONTAINERS = [
   'subscriptions', // src/app/mail/inboxSubscription.ts
   'reconciliation', // src/app/aws/ (reported drift findings, the last run)
   'adoptions', // src/app/aws/
-  'adoptionKeys', // src/app/aws/ (one open adoption per account, alias and request → adoption)
+  'adoptionKeys', // src/app/aws/ (one open adoption per account, alias → adoption)
+  'rootPosture', // src/app/aws/rootPostures.ts (member accounts' root users as last audited)
+  'workflows', // src/app/workflows/ (the work-due index of every durable workflow, and who waits for whom)
 ] as const;
 export type ContainerName = (typeof CONTAINERS)[number];
 

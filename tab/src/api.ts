@@ -57,7 +57,10 @@ export class Api {
   record = (address: string) =>
     this.call<RecordDetailView>('GET', `/api/v1/addresses/${encodeURIComponent(address)}`);
   audit = (address: string) =>
-    this.call<{ items: AuditEntryView[] }>('GET', `/api/v1/addresses/${encodeURIComponent(address)}/audit`);
+    this.call<{ items: AuditEntryView[] }>(
+      'GET',
+      `/api/v1/addresses/${encodeURIComponent(address)}/audit?timeZone=${encodeURIComponent(browserTimeZone())}`,
+    );
   change = (address: string, body: { awsAccountId?: string; owner?: string }) =>
     this.call<RecordView>('PATCH', `/api/v1/addresses/${encodeURIComponent(address)}`, body);
   retire = (address: string, reason: string) =>
@@ -108,4 +111,13 @@ export class Api {
 function queryString(params: Record<string, string | number | undefined>): string {
   const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== '');
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}` : '';
+}
+
+/** The reader's time zone as the browser knows it (history times are shown in it, zone named). */
+function browserTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
 }

@@ -13,6 +13,9 @@ import { commandHandlers } from '../../src/bot/commands';
 import {
   addressListCard,
   addressRecordCard,
+  personPickCard,
+  retireConfirmCard,
+  transferConfirmCard,
   auditTrailCard,
   poolStatusCard,
 } from '../../src/cards/addressCards';
@@ -327,6 +330,17 @@ function everyCard(text: string): Record<string, object[]> {
     ],
     'addressList.json': [addressListCard(text, [record], text)],
     'addressRecord.json': [addressRecordCard(text, record)],
+    'addressRetireConfirm.json': [
+      retireConfirmCard(record, text, text),
+      retireConfirmCard(record, undefined, text),
+    ],
+    'addressTransferConfirm.json': [transferConfirmCard(record, { id: text, label: text })],
+    'personPick.json': [
+      personPickCard(record.address, text, [
+        { id: text, label: text },
+        { id: 'b', label: text },
+      ]),
+    ],
     'auditTrail.json': [
       auditTrailCard(text, [
         { subject: text, action: 'x', actorId: 'a', actorName: text, at: NOW.toISOString(), detail: text },

@@ -118,7 +118,7 @@ describe.each(['embedded', 'cosmos'] as const)(
         await as(ALLOCATE),
       );
       expect(badOwner.status).toBe(400);
-      expect(badOwner.body.detail).toMatch(/can't find `nobody@contoso.com` in the directory/);
+      expect(badOwner.body.detail).toMatch(/can't find “nobody@contoso.com” in the directory/);
     });
 
     it('looks up, links, transfers and retires; refuses what would break a rule and changes nothing', async () => {

@@ -20,11 +20,11 @@ import { users } from '../support/users';
 const { alice, carol, eve, frank } = users;
 const DAY = 86_400_000;
 
-/** New threads the app started in the on-call channel, with their card's text. */
+/** Cards the app started threads with in the on-call channel (alerts are plain text). */
 function oncallPosts(t: TestApp): ConnectorCall[] {
   return t.connector
     .of('createConversation')
-    .filter((c) => c.body?.channelData?.channel?.id === ONCALL_CHANNEL_ID);
+    .filter((c) => c.body?.channelData?.channel?.id === ONCALL_CHANNEL_ID && c.body.activity.attachments);
 }
 const findingCards = oncallPosts;
 function buttonsOf(call: ConnectorCall): string[] {

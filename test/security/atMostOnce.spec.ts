@@ -138,7 +138,8 @@ describe('request messages at most once', () => {
     await stopping.stopApp();
     t.connector.clear();
 
-    // The next start takes the claim over at once (the run that held it is gone) and finishes the step.
+    // The next start leaves the claim alone while it lasts (its holder may be another instance still at
+    // work); once it lapsed, the poll on any instance takes the step over and finishes it.
     const restarted = await startTestApp({
       env: env(),
       dataDir: t.dataDir,
@@ -147,6 +148,10 @@ describe('request messages at most once', () => {
     });
     try {
       await restarted.app.idle();
+      expect(t.connector.calls).toEqual([]);
+      expect(await restarted.app.services.requests.get(requestId)).toMatchObject({ workPending: true });
+      t.clock.advanceMinutes(5);
+      await restarted.app.runJobs();
       expect(sentTo(restarted, personalConversationId(frank))).toEqual([]);
       expect(sentTo(restarted, personalConversationId(carol))).toEqual([]);
       expect(t.connector.of('createConversation')).toEqual([]);

@@ -26,6 +26,7 @@ describe('fuzz, reduced', () => {
       serverErrors: report.serverErrors,
       leaks: report.leaks,
       internalErrors: report.internalErrors.samples,
+      liveMarkdown: report.liveMarkdown,
       smtpFindings: report.smtp.findings,
       smtpTrustedWithoutRelay: report.smtp.trustedWithoutRelay,
     }).toEqual({
@@ -33,10 +34,12 @@ describe('fuzz, reduced', () => {
       serverErrors: [],
       leaks: [],
       internalErrors: [],
+      liveMarkdown: [],
       smtpFindings: [],
       smtpTrustedWithoutRelay: 0,
     });
     expect(Object.values(report.smtp.replies).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(20);
+    expect(report.plainMessagesChecked).toBeGreaterThan(15);
     expect(report.health.failures).toBe(0);
     expect(report.health.probes).toBeGreaterThan(0);
   }, 120_000);

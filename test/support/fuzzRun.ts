@@ -17,6 +17,7 @@ import {
   SmtpStep,
   smtpSessions,
 } from './fuzzTransport';
+import { HOSTILE, HOSTILE_LINES, liveMarkdown } from './liveMarkdown';
 import { readFixture } from './mailFixtures';
 import { sendSmtp } from './smtpClient';
 import { startDirectory } from './requestFlow';
@@ -55,6 +56,10 @@ export interface FuzzReport {
   leaks: { status: number; what: string; body: string }[];
   /** Lines the app logged at error level or above: each an internal exception (must be none). */
   internalErrors: { count: number; samples: string[] };
+  /** Plain messages the bot sent (or answered an invoke with) that Teams would render as markdown. */
+  liveMarkdown: { text: string; found: string[] }[];
+  /** How many plain messages were checked for it. */
+  plainMessagesChecked: number;
   /**
    * SMTP replies by code; findings: a session the server stopped answering, or a mail it could not relay
    * (451); trustedWithoutRelay: mails trusted without the relay's stamp (none of the fuzz mails carries it).
@@ -114,6 +119,14 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
   const statuses: Record<string, number> = {};
   const serverErrors: FuzzReport['serverErrors'] = [];
   const leaks: FuzzReport['leaks'] = [];
+  const live: FuzzReport['liveMarkdown'] = [];
+  let plainMessagesChecked = 0;
+  const checkPlain = (text: unknown) => {
+    if (typeof text !== 'string' || !text) return;
+    plainMessagesChecked++;
+    const found = liveMarkdown(text);
+    if (found.length && live.length < 20) live.push({ text: text.slice(0, 400), found });
+  };
   const probes: number[] = [];
   let healthFailures = 0;
   // /healthz is asked beside the hostile traffic: one probe alongside every PROBE_EVERY-th request.
@@ -135,6 +148,13 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
       serverErrors.push({ status, what: what.slice(0, 400), body: body.slice(0, 400) });
     if (INTERNALS.test(body) && leaks.length < 20)
       leaks.push({ status, what: what.slice(0, 400), body: body.slice(0, 400) });
+    if (invoke && body.includes('application/vnd.microsoft.activity.message')) {
+      try {
+        checkPlain((JSON.parse(body) as { value?: unknown }).value);
+      } catch {
+        /* not JSON: nothing for Teams to render */
+      }
+    }
   };
   const send = async (
     method: string,
@@ -186,6 +206,8 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
         for (const value of fc.sample(arb, { numRuns, seed: seed + label.length * 1000 + chunk }))
           await each(value);
         done += numRuns;
+        await t.app.idle();
+        for (const call of connector.calls) checkPlain(call.body?.text ?? call.body?.activity?.text);
         connector.clear(); // the fakes record everything; keep the harness' memory flat
         graph.calls.length = 0;
         await t.app.idle();
@@ -313,6 +335,8 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
       serverErrors,
       leaks,
       internalErrors,
+      liveMarkdown: live,
+      plainMessagesChecked,
       smtp,
       health: {
         probes: probes.length,
@@ -355,7 +379,7 @@ async function setUp(t: TestApp): Promise<void> {
   for (const user of Object.values(users)) await t.send(installedForUser(t.connector.url, user));
   await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
   await t.app.services.pool.importCsv(poolCsv(2, 50), person('fuzz', 'fuzz setup', true));
-  await t.send(personalMessage(t.connector.url, users.alice, 'request fuzz-target testing'));
+  await t.send(personalMessage(t.connector.url, users.alice, 'request fuzz-target nonprod testing'));
   await t.app.runJobs(); // the Graph subscription
 }
 
@@ -363,7 +387,7 @@ const ALL_USERS: TestUser[] = Object.values(users);
 
 const COMMANDS = [
   'help',
-  'request payments-dev for testing',
+  'request payments-dev nonprod for testing',
   'request',
   'whois 123456789012',
   'whois aws-1-1@contoso.com',
@@ -380,6 +404,22 @@ const COMMANDS = [
   'link aws-1-2@contoso.com 123456789012',
   'transfer aws-1-2@contoso.com bob@contoso.com',
   'retire aws-1-3@contoso.com no longer needed',
+];
+
+/** Values that would be live markdown in a plain message, for names, ids, comments and command words. */
+const MARKDOWN_VALUES = [
+  HOSTILE,
+  ...HOSTILE_LINES,
+  '[x](https://evil.example/a)**b**',
+  '\u202Eexe.gnp',
+  HOSTILE_LINES.join('\n'),
+];
+const COMMAND_WORDS = [
+  ...new Set(COMMANDS.map((c) => c.split(' ')[0])),
+  'lookup',
+  'find',
+  'restore',
+  'nosuch',
 ];
 
 const FIELDS = [
@@ -443,6 +483,7 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(null, '', 0, -1, true, [], {}, [null], 'undefined', '__proto__') },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 60_000 }).map((n) => 'x'.repeat(n)) },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 300 }).map(nested) },
+  { weight: 1, arbitrary: fc.constantFrom(...MARKDOWN_VALUES) },
   // Ids no Cosmos DB id may be (issue 18): they reach the store as conversation and person keys.
   { weight: 1, arbitrary: fc.constantFrom('a/b', 'x#y', 'q?r', 's\\t', '~id~x', ' pad ', 'é'.repeat(600)) },
 );
@@ -481,9 +522,24 @@ function activities(connectorUrl: string): fc.Arbitrary<{ body: string; invoke: 
   const recorded = readdirSync(FIXTURES)
     .filter((f) => f.endsWith('.json'))
     .map((f) => JSON.parse(readFileSync(path.join(FIXTURES, f), 'utf8')) as Record<string, unknown>);
-  const user = fc.constantFrom(...ALL_USERS);
+  // People as Teams names them, some with a display name that would be markdown.
+  const user = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...ALL_USERS) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...ALL_USERS), fc.constantFrom(...MARKDOWN_VALUES))
+        .map(([u, name]) => ({ ...u, name: `${u.name} ${name}` })),
+    },
+  );
   const text = fc.oneof(
     { weight: 5, arbitrary: fc.constantFrom(...COMMANDS) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...COMMAND_WORDS), fc.constantFrom(...MARKDOWN_VALUES))
+        .map(([word, value]) => `${word} ${value}`),
+    },
     { weight: 2, arbitrary: fc.string({ maxLength: 200 }) },
     { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 200 }) },
     { weight: 1, arbitrary: fc.constantFrom(...COMMANDS).map((c) => `<at>RootMail</at> ${c}`) },
@@ -501,7 +557,7 @@ function activities(connectorUrl: string): fc.Arbitrary<{ body: string; invoke: 
           user,
           verb,
           fc.dictionary(
-            fc.constantFrom('requestId', 'mailId', 'comment', 'verb', 'accountName'),
+            fc.constantFrom('requestId', 'mailId', 'comment', 'verb', 'accountName', 'reason', 'address'),
             hostileValue,
           ),
         )

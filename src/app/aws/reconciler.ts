@@ -6,7 +6,13 @@ import type { AwsAccount } from '../../domain/awsAccounts';
 import type { RequestContact } from '../../domain/addressRequests';
 import type { OperationalStatus } from '../../domain/operationalStatus';
 import { mayAdoptAccounts, mayChangeAddress, Principal } from '../../domain/permissions';
-import { DriftFinding, findingsToReport, FindingKind, reconcile } from '../../domain/reconciliation';
+import {
+  DriftFinding,
+  findingsToReport,
+  FindingKind,
+  linkedAccountIds,
+  reconcile,
+} from '../../domain/reconciliation';
 import type { ReconcileRun } from '../../domain/reconcileRuns';
 import { formatTime } from '../../domain/timeWording';
 import type { Logger } from '../../log/logger';
@@ -24,11 +30,14 @@ import type { PeriodicJob } from '../jobs';
 import type { Leases } from '../leases';
 import type { AdoptionService, StartResult } from './adoptionService';
 import type { DriftFindings, ReportedFinding } from './driftFindings';
+import type { RootAudit } from './rootAudit';
 
 export interface ReconcilerDeps {
   aws: AwsAccountsPort;
   addresses: Pick<AddressRegistry, 'recordsForReconciliation' | 'linkAwsAccount' | 'get' | 'retire'>;
   findings: DriftFindings;
+  /** Member accounts' root users, audited by each run. */
+  rootAudit: RootAudit;
   adoptions: Pick<AdoptionService, 'start' | 'carryOut' | 'countOpen'>;
   leases: Leases;
   clock: Clock;
@@ -60,9 +69,8 @@ export const RECONCILIATION: Principal = {
   allocator: false,
 };
 
-/** One run at a time across instances; a run that crashed gives the lease up when this lapses. */
+/** One run at a time across instances: its lease is renewed while it runs, so a crash frees it quickly. */
 const RUN_LEASE = 'aws-reconcile';
-const RUN_LEASE_MS = 15 * 60_000;
 /** The hourly job: whichever instance takes this first in an hour runs it. */
 const HOURLY_LEASE = 'aws-reconcile-hourly';
 const HOURLY_MS = 60 * 60_000;
@@ -83,9 +91,12 @@ export class OrganizationReconciler {
 
   /** Runs now unless a run is under way (any instance). AWS failures are recorded, then thrown. */
   async run(trigger: ReconcileRun['trigger'], by?: Principal): Promise<RunOutcome> {
-    const { leases, findings, clock } = this.deps;
-    const token = await leases.take(RUN_LEASE, RUN_LEASE_MS);
-    if (!token) return { kind: 'busy', running: await findings.currentRun() };
+    const held = await this.deps.leases.hold(RUN_LEASE, () => this.runHeld(trigger, by));
+    return held.ran ? held.value : { kind: 'busy', running: await this.deps.findings.currentRun() };
+  }
+
+  private async runHeld(trigger: ReconcileRun['trigger'], by?: Principal): Promise<RunOutcome> {
+    const { findings, clock } = this.deps;
     const started = clock.now();
     const startedMs = Date.now();
     let run: ReconcileRun = {
@@ -138,7 +149,6 @@ export class OrganizationReconciler {
       throw err;
     } finally {
       await findings.setCurrentRun(undefined).catch(() => undefined);
-      await leases.release(RUN_LEASE, token).catch(() => undefined);
     }
   }
 
@@ -271,15 +281,23 @@ export class OrganizationReconciler {
       }
     });
 
+    // Root users: on demand every linked member account, hourly those not audited for about a day.
+    const root = await this.deps.rootAudit.run({
+      accounts,
+      linkedAccountIds: linkedAccountIds(records, result.autoLinks),
+      everyAccount: run.trigger !== 'schedule',
+    });
+    const all = [...result.findings, ...root.findings];
+
     const reported = await findings.reported();
     const fingerprints = new Map([...reported].map(([subject, r]) => [subject, r.finding.fingerprint]));
-    const { report, unchanged, resolved } = findingsToReport(fingerprints, result.findings);
+    const { report, unchanged, resolved } = findingsToReport(fingerprints, all);
     const { posted, unposted } = await this.post(report);
     await this.showResolved(resolved.map((subject) => reported.get(subject)!));
     await findings.save(posted, resolved);
 
     const byKind: Partial<Record<FindingKind, number>> = {};
-    for (const f of result.findings) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
+    for (const f of all) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
     return {
       ...run,
       accounts: result.counts.accounts,
@@ -287,12 +305,13 @@ export class OrganizationReconciler {
       known: result.counts.known,
       autoLinked,
       autoLinkFailed,
-      findings: result.findings.length,
+      findings: all.length,
       byKind,
       reported: posted.length,
       resolved: resolved.length,
       unchanged: unchanged.length,
       unposted,
+      rootAudit: root.summary,
     };
   }
 
@@ -372,6 +391,8 @@ export class OrganizationReconciler {
         findings: run.findings,
         reported: run.reported,
         resolved: run.resolved,
+        rootUsersAudited: run.rootAudit?.audited,
+        rootUsersWithCredentials: run.rootAudit?.withCredentials,
       },
       detail: run.error,
     });

@@ -12,6 +12,7 @@ import type { PostedMessage } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { DocumentStore, Stored } from '../../ports/documentStore';
 import { changeDocument, writeIfUnchanged } from '../documentChanges';
+import { RenewedClaim } from '../leases';
 
 /**
  * Storage layout of the relay (container → id):
@@ -160,21 +161,29 @@ export class MailRecords {
     return writeIfUnchanged(this.store, 'mails', fresh.mailId, existing, fresh);
   }
 
-  /** Mails whose relay did not finish and whose lease has lapsed (crashed, or waiting to retry a post). */
-  async stuck(limit = 200): Promise<HeldMail[]> {
+  /**
+   * Mails whose relay did not finish and whose lease has lapsed (crashed, or waiting to retry a post); with
+   * `onCallReady`, also the mails kept for want of an on-call channel, which can be posted now.
+   */
+  async stuck(limit = 200, { onCallReady = false } = {}): Promise<HeldMail[]> {
     const now = this.clock.now();
-    const processing = await this.store.query<MailRecord>(
-      'mails',
-      { state: 'processing' },
-      { orderBy: 'startedAt', limit },
-    );
-    return processing.filter((mail) => isAbandoned(mail, now));
+    const states: MailRecord['state'][] = onCallReady ? ['processing', 'no-channel'] : ['processing'];
+    const found: HeldMail[] = [];
+    for (const state of states)
+      found.push(
+        ...(await this.store.query<MailRecord>('mails', { state }, { orderBy: 'startedAt', limit })),
+      );
+    return found.filter((mail) => isAbandoned(mail, now)).slice(0, limit);
   }
 
-  /** Holds a stuck mail for `leaseMs` more, by etag: undefined when another instance retook it first. */
+  /**
+   * Holds a stuck mail for `leaseMs` more, by etag: undefined when another instance retook it first. A mail
+   * kept for want of an on-call channel is being relayed again from here on.
+   */
   retake(held: HeldMail, leaseMs: number): Promise<HeldMail | undefined> {
     const leaseUntil = new Date(this.clock.now().getTime() + leaseMs).toISOString();
-    return writeIfUnchanged(this.store, 'mails', held.mailId, held, { ...held, leaseUntil });
+    const state = held.state === 'no-channel' ? 'processing' : held.state;
+    return writeIfUnchanged(this.store, 'mails', held.mailId, held, { ...held, state, leaseUntil });
   }
 
   /** Secrets past their expiry, whatever state their mail is in (the purge). */
@@ -182,6 +191,14 @@ export class MailRecords {
     const now = this.clock.now().getTime();
     const oldest = await this.store.query<SecretRecord>('secrets', {}, { orderBy: 'expiresAt', limit });
     return oldest.filter((s) => Date.parse(s.expiresAt) <= now || Number.isNaN(Date.parse(s.expiresAt)));
+  }
+
+  /**
+   * Keeps a claimed mail held while its relay works: the lease is renewed every third of `leaseMs`, so a
+   * mail waiting its turn in a burst is never taken over by a sweeper, while a dead process's mail is.
+   */
+  hold(held: HeldMail, leaseMs: number, onError?: (err: unknown) => void): MailHold {
+    return new MailHold(this, held, leaseMs, onError);
   }
 
   /** Writes the next version over the one held; undefined when it changed meanwhile. */
@@ -276,6 +293,48 @@ export class MailRecords {
       return { class: mailClass, rule: CLASS_ROUTING[mailClass], arrived, went };
     });
     return { since: dates[dates.length - 1], days, classes };
+  }
+}
+
+/** A mail claimed by this relay: renewed while held, every write made with the latest etag. */
+export class MailHold {
+  private renewal: RenewedClaim;
+
+  constructor(
+    private readonly records: MailRecords,
+    private held: HeldMail,
+    leaseMs: number,
+    onError?: (err: unknown) => void,
+  ) {
+    this.renewal = new RenewedClaim(
+      async () => {
+        const renewed = await records.retake(this.held, leaseMs);
+        if (renewed) this.held = renewed;
+        return !!renewed;
+      },
+      leaseMs,
+      onError,
+    );
+  }
+
+  get current(): HeldMail {
+    return this.held;
+  }
+
+  /** Another instance retook the mail: this relay must not post it. */
+  get lost(): boolean {
+    return this.renewal.lost;
+  }
+
+  /** The relay's last word on the mail: renewals stop, then `next` is written over the version held. */
+  async save(next: MailRecord): Promise<HeldMail | undefined> {
+    await this.renewal.stop();
+    return this.records.save(this.held, next);
+  }
+
+  /** Stops renewing without a write (the relay failed: the lease lapses and a sweeper retakes the mail). */
+  release(): Promise<void> {
+    return this.renewal.stop();
   }
 }
 

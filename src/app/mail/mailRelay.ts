@@ -27,6 +27,7 @@ import {
   dayOf,
   HeldMail,
   MailDestination,
+  MailHold,
   MailRecord,
   MailRecords,
   MailSource,
@@ -40,7 +41,7 @@ import { ReadMail, readMail } from './readMail';
  *
  * Called by the relay only for trusted mails of kind `email-change-code` whose recipient is one of our addresses
  * (`address` is that address record's), once per mail — except that a mail whose relay crashed half-way is relayed
- * again after five minutes, so the same `mailId` may come twice: answer true again for a mail already taken. A
+ * again once its claim lapsed, so the same `mailId` may come twice: answer true again for a mail already taken. A
  * rejection counts as false (the code is posted).
  */
 export interface EmailChangeCodes {
@@ -94,7 +95,7 @@ export interface MailRelayDeps {
   concurrency?: number;
   /** On-call alerts: a mail whose post keeps failing is reported after `alertAfterAttempts`. */
   alerts?: Pick<OnCallAlerts, 'raise'>;
-  /** MAIL_RELAY_LEASE_SECONDS (ms) and MAIL_POST_ATTEMPTS; defaults 2 minutes and 5. */
+  /** MAIL_RELAY_LEASE_SECONDS (ms) and MAIL_POST_ATTEMPTS; defaults 30 seconds and 5. */
   leaseMs?: number;
   alertAfterAttempts?: number;
 }
@@ -104,7 +105,7 @@ export interface MailRelayDeps {
  * (and the secret in `secrets`), so that the sweeper can finish a relay another instance did not.
  */
 interface Relaying {
-  claim: HeldMail;
+  hold: MailHold;
   rule: RoutingRule;
   secret?: { type: 'code' | 'link'; value: string };
   doc: MailRecord;
@@ -114,7 +115,7 @@ interface Relaying {
 
 const RELAY_CONCURRENCY = 16;
 const SUBJECT_LENGTH = 200;
-const DEFAULT_LEASE_MS = 2 * 60_000;
+const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_ALERT_AFTER = 5;
 /** Waits between failed posts: 30 s, 1, 2, 4 … minutes, at most 15. */
 const RETRY_BASE_MS = 30_000;
@@ -160,17 +161,22 @@ export class MailRelay {
       logger.info({ mailId: mail.mailId, source }, 'mail already relayed; duplicate ignored');
       return { mailId: mail.mailId, outcome: 'duplicate' };
     }
-    const secret = verdict.secret && { type: verdict.secret.type, value: verdict.secret.value };
-    // Kept at once, so that whoever finishes this relay (this instance or the sweeper) can offer Reveal.
-    if (secret) await records.keepSecret(this.secretRecord(doc, secret));
-    return this.route({
-      claim,
-      rule: verdict.routing,
-      secret,
-      doc,
-      now,
-      timing: { started, fetchedAt, parsedAt },
-    });
+    const hold = this.hold(claim);
+    try {
+      const secret = verdict.secret && { type: verdict.secret.type, value: verdict.secret.value };
+      // Kept at once, so that whoever finishes this relay (this instance or the sweeper) can offer Reveal.
+      if (secret) await records.keepSecret(this.secretRecord(doc, secret));
+      return await this.route({
+        hold,
+        rule: verdict.routing,
+        secret,
+        doc,
+        now,
+        timing: { started, fetchedAt, parsedAt },
+      });
+    } finally {
+      await hold.release();
+    }
   }
 
   /** Whose Authentication-Results a mail from this source is judged by. */
@@ -216,22 +222,27 @@ export class MailRelay {
         'finishing a mail whose relay did not',
       );
       const started = process.hrtime.bigint();
-      return this.route({
-        claim: held,
-        rule,
-        secret,
-        doc,
-        now: this.deps.clock.now(),
-        timing: { started, fetchedAt: started, parsedAt: started },
-      });
+      const hold = this.hold(held);
+      try {
+        return await this.route({
+          hold,
+          rule,
+          secret,
+          doc,
+          now: this.deps.clock.now(),
+          timing: { started, fetchedAt: started, parsedAt: started },
+        });
+      } finally {
+        await hold.release();
+      }
     });
   }
 
-  /** The claim as it is, or with its lease renewed when less than half of it is left; undefined when lost. */
-  private async stillHeld(claim: HeldMail): Promise<HeldMail | undefined> {
-    const left = Date.parse(claim.leaseUntil ?? '') - this.deps.clock.now().getTime();
-    if (left >= this.leaseMs / 2) return claim;
-    return this.deps.records.retake(claim, this.leaseMs);
+  /** The claim, renewed while this relay works on the mail (a burst may keep it waiting for its turn). */
+  private hold(claim: HeldMail): MailHold {
+    return this.deps.records.hold(claim, this.leaseMs, (err) =>
+      this.deps.logger.warn({ err, mailId: claim.mailId }, 'could not renew the claim on a mail'),
+    );
   }
 
   private get leaseMs(): number {
@@ -375,12 +386,12 @@ export class MailRelay {
     ownerStatus: MailRecord['ownerStatus'],
     knownChannel?: ChannelSetting,
   ): Promise<RelayOutcome> {
-    const { records, logger } = this.deps;
+    const { logger } = this.deps;
     const { doc: base, now } = r;
     const doc: MailRecord = { ...base, destination, ownerStatus };
     const channel = knownChannel ?? (await this.deps.conversations.channelFor('oncall'));
     if (!channel) {
-      await records.save(r.claim, { ...doc, state: 'no-channel', leaseUntil: undefined });
+      await r.hold.save({ ...doc, state: 'no-channel', leaseUntil: undefined });
       logger.error(
         this.logFields(doc),
         'no on-call channel is set up (an admin types `setup oncall`); mail kept, not posted',
@@ -389,18 +400,16 @@ export class MailRelay {
     }
     const decidedAt = process.hrtime.bigint();
     const outcome = await this.onCallLane.run(async () => {
-      // Its turn may come late in a burst: the lease is renewed first, so no sweeper takes the mail over
-      // while it waited; if one already has, that one posts it.
-      const claim = await this.stillHeld(r.claim);
-      if (!claim) return this.outcome(doc, 'duplicate');
-      const mine = { ...r, claim };
+      // Its turn may come late in a burst: the claim was renewed meanwhile, so no sweeper took the mail
+      // over; if one did (this process stalled past the lease), that one posts it.
+      if (r.hold.lost) return this.outcome(doc, 'duplicate');
       let posted;
       try {
         posted = await this.deps.chat.postToChannel(channel.reference, { card: mailAlertCardFor(doc, now) });
       } catch (err) {
-        return this.postFailed(mine, doc, err);
+        return this.postFailed(r, doc, err);
       }
-      return this.finish(mine, { state: 'posted', destination, ownerStatus, posted }, decidedAt);
+      return this.finish(r, { state: 'posted', destination, ownerStatus, posted }, decidedAt);
     });
     if (outcome.outcome !== 'posted') return outcome;
     if (r.rule.owner === 'note' && doc.owner && ownerStatus === 'known' && doc.trust === 'trusted') {
@@ -416,7 +425,7 @@ export class MailRelay {
    * sweeper on any instance takes it again. After MAIL_POST_ATTEMPTS failures on-call is alerted (once).
    */
   private async postFailed(r: Relaying, doc: MailRecord, err: unknown): Promise<RelayOutcome> {
-    const { records, logger, clock } = this.deps;
+    const { logger, clock } = this.deps;
     const attempts = (r.doc.attempts ?? 0) + 1;
     const waitMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1));
     const alertNow = attempts >= (this.deps.alertAfterAttempts ?? DEFAULT_ALERT_AFTER) && !r.doc.alerted;
@@ -426,7 +435,7 @@ export class MailRelay {
       alerted: r.doc.alerted || alertNow,
       leaseUntil: new Date(clock.now().getTime() + waitMs).toISOString(),
     };
-    await records.save(r.claim, next);
+    await r.hold.save(next);
     logger.warn(
       { ...this.logFields(doc), err, attempts, retryInMs: waitMs },
       'could not post a mail to Teams; it is tried again later',
@@ -451,7 +460,7 @@ export class MailRelay {
   ): Promise<RelayOutcome> {
     const { records, logger } = this.deps;
     const doc: MailRecord = { ...r.doc, ...change, leaseUntil: undefined };
-    await records.save(r.claim, doc);
+    await r.hold.save(doc);
     // Only a card in the on-call channel reveals a secret; wherever else the mail went, none is kept.
     if (r.secret && doc.state !== 'posted')
       await records

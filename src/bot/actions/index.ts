@@ -3,6 +3,12 @@ import { claimMailAction, hideMailAction, revealMailAction } from './mailActions
 import { requestApproveAction, requestRefreshAction, requestRejectAction } from './requestDecisionActions';
 import { requestSubmitAction } from './requestSubmitAction';
 import { awsAdoptAction, awsRetireAction } from './awsFindingActions';
+import {
+  addressKeepAction,
+  addressRetireAction,
+  addressTransferAction,
+  addressTransferChooseAction,
+} from './addressChangeActions';
 
 /** Every card verb (Action.Execute verb, or `verb` in an Action.Submit's data). */
 export const cardActionHandlers: readonly CardActionHandler[] = [
@@ -15,4 +21,8 @@ export const cardActionHandlers: readonly CardActionHandler[] = [
   claimMailAction,
   awsRetireAction,
   awsAdoptAction,
+  addressRetireAction,
+  addressTransferChooseAction,
+  addressTransferAction,
+  addressKeepAction,
 ];

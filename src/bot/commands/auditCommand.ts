@@ -6,11 +6,18 @@ import type { CommandHandler } from '../types';
 export const auditCommand: CommandHandler = {
   name: 'audit',
   trigger: /^audit$/i,
-  usage: 'audit <address | request-id>',
+  usage: 'audit <address | account name | request-id>',
   summary: 'Show who changed an address or a request, and when',
-  async handle({ args, actor, services }) {
-    const subject = args.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-    if (!subject) return { text: 'Say `audit <address>` or `audit <request-id>`.' };
+  async handle({ args, actor, services, timeZone }) {
+    const typed = args.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+    if (!typed) return { text: 'Say `audit <address>` or `audit <request-id>`.' };
+    // An account name stands for its one address (whatever its state); a request id and an address as typed.
+    const subject =
+      typed.includes('@') || /^req-/.test(typed)
+        ? typed
+        : await services.addresses
+            .resolveAddress(typed, ['assigned', 'quarantined', 'retired'])
+            .catch(() => typed);
     const record = subject.includes('@')
       ? await services.addresses.get(subject).catch(() => undefined)
       : undefined;
@@ -19,6 +26,6 @@ export const auditCommand: CommandHandler = {
     if (!verdict.allowed) return { text: verdict.reason };
     const events = await services.audit.about(subject);
     if (!events.length) return { text: `There is no history for \`${subject.slice(0, 80)}\`.` };
-    return { card: auditTrailCard(subject, events) };
+    return { card: auditTrailCard(subject, events, timeZone) };
   },
 };

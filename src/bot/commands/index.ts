@@ -8,6 +8,7 @@ import { listCommand } from './listCommand';
 import { linkCommand } from './linkCommand';
 import { transferCommand } from './transferCommand';
 import { retireCommand } from './retireCommand';
+import { restoreCommand } from './restoreCommand';
 import { poolCommand } from './poolCommand';
 import { auditCommand } from './auditCommand';
 import { statusCommand } from './statusCommand';
@@ -23,6 +24,7 @@ export const commandHandlers: readonly CommandHandler[] = [
   linkCommand,
   transferCommand,
   retireCommand,
+  restoreCommand,
   poolCommand,
   statusCommand,
   auditCommand,

@@ -1,8 +1,8 @@
 import type { ConversationState, Storage, TurnContext } from 'botbuilder';
 import type { Clock } from '../../ports/clock';
-import type { GuidedOutcome, GuidedRequest } from './guidedRequest';
+import type { GuidedChecks, GuidedOutcome, GuidedRequest } from './guidedRequest';
 
-export type { GuidedOutcome };
+export type { GuidedChecks, GuidedOutcome };
 
 /** What the bot asks of the guided request chat. */
 export interface GuidedChat {
@@ -16,13 +16,19 @@ export interface GuidedChat {
  * straight from `storage` (where `state` keeps it). Through ConversationState the read also hashed the state
  * (a SHA-256 it keeps to see changes), a tenth of a `help` turn for a check that changes nothing.
  */
-export function guidedChatOnDemand(state: ConversationState, storage: Storage, clock: Clock): GuidedChat {
+export function guidedChatOnDemand(
+  state: ConversationState,
+  storage: Storage,
+  clock: Clock,
+  checks: GuidedChecks,
+): GuidedChat {
   let loaded: GuidedRequest | undefined;
   const dialogs = (): GuidedRequest => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded ??= new (require('./guidedRequest') as typeof import('./guidedRequest')).GuidedRequest(
       state,
       clock,
+      checks,
     );
     return loaded;
   };

@@ -142,6 +142,11 @@ export function RecordPanel(props: { api: Api; address: string; onClose(): void;
                 <When at={record.quarantineUntil} />
               </Fact>
             )}
+            {record.rootUser && (
+              <Fact term="Root user">
+                <RootUser rootUser={record.rootUser} />
+              </Fact>
+            )}
           </dl>
           {record.mayChange && <Changes record={record} act={act} api={api} />}
         </>
@@ -155,13 +160,22 @@ export function RecordPanel(props: { api: Api; address: string; onClose(): void;
         <ol className={styles.history} aria-label="History, oldest first">
           {history?.map((e, i) => (
             <li key={`${e.at}-${i}`}>
-              <When at={e.at} /> · <strong>{e.action}</strong> by {e.actorName ?? e.actorId}
-              {e.detail ? ` — ${e.detail}` : ''}
+              <time dateTime={e.at}>{e.when}</time> · {e.text}
             </li>
           ))}
         </ol>
       )}
     </section>
+  );
+}
+
+/** The AWS account's root user as last audited: credentials in words, flagged when there are any. */
+function RootUser({ rootUser }: { rootUser: NonNullable<RecordDetailView['rootUser']> }) {
+  return (
+    <span data-testid="root-user">
+      {rootUser.hasCredentials ? <strong>Has root credentials: </strong> : null}
+      {rootUser.summary}
+    </span>
   );
 }
 
@@ -226,7 +240,7 @@ function Changes({
           <Input
             value={owner}
             onChange={(_, d) => setOwner(d.value)}
-            placeholder="UPN, e.g. alex@contoso.com"
+            placeholder="Name, UPN or mail, e.g. Alex Wilber"
           />
         </Field>
         <Button type="submit" disabled={!owner.trim()}>

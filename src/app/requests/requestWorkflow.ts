@@ -2,10 +2,9 @@ import {
   AddressRequest,
   awaitCapacity,
   CardCopy,
-  completeStep,
   failAllocation,
+  fireTimer,
   fulfil,
-  nextFreeStep,
   Person,
   WorkStep,
 } from '../../domain/addressRequests';
@@ -30,9 +29,9 @@ import {
 import type { Clock } from '../../ports/clock';
 import type { AuditLog } from '../auditLog';
 import type { ChannelSetting, ConversationDirectory } from '../conversations';
-import { recordDecision } from './addressRequestService';
-import { RequestPosts } from './requestPosts';
-import type { RequestRepository, StoredRequest } from './requestRepository';
+import { PostsOnce } from '../workflows/postsOnce';
+import { StepContext, StepOutcome, Workflow, workflowName } from '../workflows/workflow';
+import { REQUEST_WORKFLOW, RequestRepository } from './requestRepository';
 
 /** The address registry as this feature uses it (implemented by the addresses module). */
 export interface AddressAllocator {
@@ -45,7 +44,7 @@ export interface AddressAllocator {
   }): Promise<AddressRecord>;
 }
 
-export interface RequestWorkDeps {
+export interface RequestWorkflowDeps {
   repository: RequestRepository;
   clock: Clock;
   chat: ChatPort;
@@ -56,82 +55,58 @@ export interface RequestWorkDeps {
   adminIds: readonly string[];
 }
 
-/** How long an instance holds a step it claimed; after a crash another instance takes it over. */
-export const STEP_LEASE_MS = 5 * 60_000;
+/** What the click that started a run knew: the card copy it was answered on (the others are updated). */
+export interface RequestHint {
+  answeredActivityId?: string;
+}
+
+export const REQUESTS = workflowName<AddressRequest>(REQUEST_WORKFLOW);
 
 /**
- * Runs a request's pending steps one by one. Each step is claimed with an etag replace before its side
- * effect and completed with another, so two instances never do the same step twice, and a step left
- * behind by a crash is picked up again at start or by the background job.
+ * The request's steps, as a workflow the runner (src/app/workflows/) carries out: it claims each step by
+ * etag with a renewed lease, completes it with the change answered here, retries it with backoff, and fires
+ * the reminder and expiry timer.
  *
  * Side effects at most once: card changes are updates of known messages (repeating one is harmless); every
- * new message goes through postOnce, which records it on the request before and after the call, so a step
- * run again after a crash skips what went out and never re-sends what may have (see PostRecord). Where
- * such a message may be missing, a known message carries the same news (the requester's status card).
+ * new message goes through PostsOnce.once, which records it on the request before and after the call,
+ * so a step run again after a crash skips what went out and never re-sends what may have (see PostRecord).
+ * Where such a message may be missing, a known message carries the same news (the requester's status card).
  */
-export class RequestWork {
-  private readonly posts: RequestPosts;
+export class RequestWorkflow implements Workflow<AddressRequest, WorkStep, RequestHint> {
+  readonly name = REQUESTS;
+  readonly documents: RequestRepository;
+  private readonly posts: PostsOnce<AddressRequest>;
 
-  constructor(private readonly deps: RequestWorkDeps) {
-    this.posts = new RequestPosts(deps.repository, deps.clock, deps.logger);
-  }
-
-  /**
-   * `answeredActivityId`: the card copy a click was already answered on; the others are updated.
-   * `takeOver`: also run steps other runs still hold (at start, for the steps a crash left claimed). Safe
-   * because no step's effect can happen twice: posts go through postOnce, updates are idempotent, and an
-   * address is allocated once per request whoever asks.
-   */
-  async run(
-    requestId: string,
-    answeredActivityId?: string,
-    { takeOver = false }: { takeOver?: boolean } = {},
-  ): Promise<StoredRequest | undefined> {
-    const { repository, clock, logger } = this.deps;
-    // Taking over: every step but those this call claimed itself (a step that failed here waits for the job).
-    const claimedHere = takeOver ? new Set<WorkStep>() : undefined;
-    for (let guard = 0; guard < 25; guard++) {
-      const current = await repository.get(requestId);
-      if (!current) return undefined;
-      const now = clock.now();
-      const step = nextFreeStep(current, now, claimedHere);
-      if (!step) return current;
-      const until = new Date(now.getTime() + STEP_LEASE_MS).toISOString();
-      const claimed = await repository.tryReplace(current, {
-        ...current,
-        stepClaims: { ...current.stepClaims, [step]: until },
+  readonly timer = {
+    fire: fireTimer,
+    fired: async (_before: AddressRequest, after: AddressRequest) => {
+      await this.deps.audit.record({
+        subject: after.requestId,
+        action: after.state === 'expired' ? 'request.expired' : 'request.reminded',
+        actorId: 'system',
+        actorName: 'RootMail',
       });
-      if (!claimed) continue; // someone else moved first: look again
-      claimedHere?.add(step);
-      let outcome: (latest: AddressRequest) => AddressRequest;
-      try {
-        outcome = await this.perform(step, claimed, answeredActivityId);
-      } catch (err) {
-        // The step keeps its claim until the lease lapses, then the job tries again; the other steps go on.
-        logger.warn(
-          { err, requestId, step },
-          'request step failed; it will be retried by the background job',
-        );
-        continue;
-      }
-      await repository.update(requestId, (latest) => completeStep(outcome(latest), step));
-    }
-    return repository.get(requestId);
+    },
+  };
+
+  constructor(private readonly deps: RequestWorkflowDeps) {
+    this.documents = deps.repository;
+    this.posts = new PostsOnce(deps.repository, deps.clock, deps.logger);
   }
 
   /** Does one step's side effect and answers how the request changes because of it. */
-  private async perform(
+  async perform(
     step: WorkStep,
     request: AddressRequest,
-    answeredActivityId: string | undefined,
-  ): Promise<(latest: AddressRequest) => AddressRequest> {
+    { hint }: StepContext<RequestHint>,
+  ): Promise<StepOutcome<AddressRequest>> {
     const same = (latest: AddressRequest) => latest;
     switch (step) {
       case 'deliver-approval':
         return this.deliverApproval(request);
       case 'update-cards':
         await recordDecision(this.deps.audit, request); // in case a crash cut it off after the decision
-        await this.updateCards(request, answeredActivityId);
+        await this.updateCards(request, hint?.answeredActivityId);
         return same;
       case 'allocate':
         return this.allocate(request);
@@ -200,7 +175,8 @@ export class RequestWork {
       } else if (reached === 0) delivery = 'undelivered';
     }
     const told = { ...request, delivery };
-    const status = { card: requestStatusCard(told, describeDelivery(told)) };
+    // The requester's copy never carries Approve / Reject: nobody decides their own request.
+    const status = { card: requestStatusCard(told, describeDelivery(told), { decide: false }) };
     const mine = request.cardCopies.find((c) => c.audience === 'requester');
     if (mine) await chat.update(mine, status);
     else {
@@ -240,7 +216,7 @@ export class RequestWork {
     for (const copy of request.cardCopies) {
       if (copy.activityId === answeredActivityId) continue; // the click's answer replaced it already
       await this.deps.chat
-        .update(copy, { card: requestStatusCard(request) })
+        .update(copy, { card: requestStatusCard(request, '', { decide: copy.audience !== 'requester' }) })
         .catch((err) => failures.push(err));
     }
     if (failures.length) throw failures[0];
@@ -410,6 +386,26 @@ export class RequestWork {
       return { serviceUrl: request.contact.serviceUrl, tenantId: request.contact.tenantId };
     return this.deps.conversations.anyServiceUrl();
   }
+}
+
+/**
+ * The decision's audit event, once per request: written right after the decision is stored, and again (a
+ * no-op then) by the step that follows it, in case a crash fell between the two.
+ */
+export async function recordDecision(audit: AuditLog, request: AddressRequest): Promise<void> {
+  const { decision } = request;
+  if (!decision) return;
+  await audit.record(
+    {
+      subject: request.requestId,
+      action: decision.outcome === 'approved' ? 'request.approved' : 'request.rejected',
+      actorId: decision.by.id,
+      actorName: decision.by.name,
+      detail: decision.comment,
+      at: decision.at,
+    },
+    { once: 'decision' },
+  );
 }
 
 /** The address service's own input and conflict errors (4xx) will not change by retrying. */
