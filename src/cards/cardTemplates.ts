@@ -37,16 +37,25 @@ export function prepareCard<T extends object>(template: object): (data: T) => Ad
 }
 
 /**
- * A card whose data is the same for the whole run (help: the command list) expanded once per data and handed
- * out as a copy of that: expanding the help card was most of a `help` turn's own work.
+ * A card whose data is the same for the whole run (help: the command list) expanded once per data: expanding
+ * the help card was most of a `help` turn's own work. The one card is handed to every turn, frozen, so
+ * nothing can change it for the others (a card is only read on its way to Teams).
  */
 function expandedOnce<T>(expand: (data: T) => AdaptiveCard, keyOf: (data: T) => string) {
-  let last: { key: string; json: string } | undefined;
+  let last: { key: string; card: AdaptiveCard } | undefined;
   return (data: T): AdaptiveCard => {
     const key = keyOf(data);
-    if (last?.key !== key) last = { key, json: JSON.stringify(expand(data)) };
-    return JSON.parse(last.json) as AdaptiveCard;
+    if (last?.key !== key) last = { key, card: deepFreeze(expand(data)) };
+    return last.card;
   };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 export interface HelpCardData {
