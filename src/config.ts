@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isLoopbackHost, parseTrustedOrigin, TrustedOrigin } from './domain/channelTrust';
 // The one small module, not the mail-classification entry: scripts that only read settings need not load it all.
 import { senderDomainProblem } from './domain/mail/senderDomains';
+import { AddressRange, isLoopbackBinding, LOOPBACK_RANGES, parseRange } from './domain/networkRanges';
 
 /**
  * Every setting the app reads, validated once at start. The names are the fixed ones from
@@ -194,7 +195,48 @@ const envShape = z.object({
       .max(65535, { message: 'must be a port number' })
       .optional(),
   ),
-  SMTP_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  SMTP_HOST: z.preprocess(emptyToUndefined, z.string().trim().default('127.0.0.1')),
+  /** Who may deliver to the SMTP source: CIDRs; required when SMTP_HOST is not loopback. */
+  SMTP_ALLOWED_CLIENTS: z.preprocess(
+    (v) => (typeof v === 'string' ? v : ''),
+    z.string().transform((s, ctx) => {
+      const ranges: AddressRange[] = [];
+      for (const entry of s
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
+        const parsed = parseRange(entry);
+        if ('problem' in parsed)
+          ctx.addIssue({ code: 'custom', message: `must list CIDRs: ${parsed.problem}` });
+        else ranges.push(parsed);
+      }
+      return ranges;
+    }),
+  ),
+  /** The authserv-id(s) of the relay in front of the SMTP source whose Authentication-Results are believed. */
+  SMTP_TRUSTED_AUTHSERV_ID: z.preprocess(
+    (v) => (typeof v === 'string' ? v : ''),
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .superRefine((ids, ctx) => {
+        for (const id of ids)
+          if (!/^[a-z0-9](?:[a-z0-9._-]{0,251}[a-z0-9])?$/.test(id))
+            ctx.addIssue({
+              code: 'custom',
+              message: `must be the relay's authserv-id, a host name like mx.contoso.com (not ${id.slice(0, 60)})`,
+            });
+      }),
+  ),
+  HTTP_HEADERS_TIMEOUT_SECONDS: intIn(1, 300, 10),
+  HTTP_REQUEST_TIMEOUT_SECONDS: intIn(1, 600, 30),
+  HTTP_KEEP_ALIVE_SECONDS: intIn(1, 600, 5),
+  HTTP_MAX_CONNECTIONS: intIn(1, 100_000, 512),
   DEMO_POOL: z.preprocess(
     emptyToUndefined,
     z
@@ -306,6 +348,22 @@ const envSchema = envShape.superRefine((env, ctx) => {
     problem(
       'INSTALL_APP_FOR_APPROVERS',
       'needs Microsoft Graph (AZURE_TENANT_ID / AZURE_CLIENT_ID or GRAPH_BASE_URL); a local run has nothing to install into',
+    );
+  }
+  if (
+    env.SMTP_PORT !== undefined &&
+    !isLoopbackBinding(env.SMTP_HOST) &&
+    env.SMTP_ALLOWED_CLIENTS.length === 0
+  ) {
+    problem(
+      'SMTP_ALLOWED_CLIENTS',
+      `is required when SMTP_HOST (${env.SMTP_HOST}) is not loopback: the address ranges of the relays that may deliver mail, as CIDRs (e.g. 10.0.0.5/32,2001:db8::/48); anyone else is refused at connect`,
+    );
+  }
+  if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
+    problem(
+      'HTTP_HEADERS_TIMEOUT_SECONDS',
+      `must not be more than HTTP_REQUEST_TIMEOUT_SECONDS (${env.HTTP_REQUEST_TIMEOUT_SECONDS}): the headers are part of the request`,
     );
   }
   if (env.REMINDER_HOURS >= env.EXPIRY_HOURS) {
@@ -483,7 +541,26 @@ export interface AppConfig {
    * one mail before on-call is alerted (retries go on, with backoff).
    */
   mailRelay: { leaseMs: number; alertAfterAttempts: number };
-  smtp?: { port: number; host: string };
+  /**
+   * The optional SMTP source: where it listens, who may connect (loopback only unless SMTP_ALLOWED_CLIENTS),
+   * and the authserv-ids of the relay whose Authentication-Results are believed (none: no SMTP mail is trusted).
+   */
+  smtp?: {
+    port: number;
+    host: string;
+    allowedClients: readonly AddressRange[];
+    trustedAuthservIds: readonly string[];
+  };
+  /**
+   * How long a client may take to send the headers and the whole request, how long an idle keep-alive
+   * connection stays open, and how many connections are served at once (beyond: refused at connect).
+   */
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+  };
   logLevel: string;
   appInsightsConnectionString?: string;
   /** AWS Organizations (issue 13); undefined = the feature is off. */
@@ -622,7 +699,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       leaseMs: (e.MAIL_RELAY_LEASE_SECONDS ?? e.WORK_LEASE_SECONDS) * 1000,
       alertAfterAttempts: e.MAIL_POST_ATTEMPTS,
     },
-    smtp: e.SMTP_PORT !== undefined ? { port: e.SMTP_PORT, host: e.SMTP_HOST } : undefined,
+    smtp:
+      e.SMTP_PORT !== undefined
+        ? {
+            port: e.SMTP_PORT,
+            host: e.SMTP_HOST,
+            allowedClients: e.SMTP_ALLOWED_CLIENTS.length ? e.SMTP_ALLOWED_CLIENTS : LOOPBACK_RANGES,
+            trustedAuthservIds: e.SMTP_TRUSTED_AUTHSERV_ID,
+          }
+        : undefined,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_SECONDS * 1000,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
     aws: awsSettings(e),

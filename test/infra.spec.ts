@@ -22,6 +22,12 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   GRAPH_BASE_URL: 'the default is the real Microsoft Graph; only local runs and tests point it at a fake',
   SMTP_PORT: 'the optional SMTP source is for self-hosted relays; App Service accepts HTTP(S) only',
   SMTP_HOST: 'goes with SMTP_PORT',
+  SMTP_ALLOWED_CLIENTS: 'goes with SMTP_PORT',
+  SMTP_TRUSTED_AUTHSERV_ID: 'goes with SMTP_PORT',
+  HTTP_HEADERS_TIMEOUT_SECONDS: 'the default (10) fits; an operator may tune it in the portal',
+  HTTP_REQUEST_TIMEOUT_SECONDS: 'the default (30) fits; an operator may tune it in the portal',
+  HTTP_KEEP_ALIVE_SECONDS: 'the default (5) fits; an operator may tune it in the portal',
+  HTTP_MAX_CONNECTIONS: 'the default (512) fits the plan; an operator may tune it in the portal',
   MAIL_POST_ATTEMPTS: 'the default (5) fits; an operator may tune it in the portal',
   MAIL_RELAY_LEASE_SECONDS: 'follows WORK_LEASE_SECONDS by default; the crash suite shortens it',
   WORK_LEASE_SECONDS:

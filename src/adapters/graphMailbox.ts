@@ -1,5 +1,5 @@
 import type { MailboxPort, MailDelta, MailSubscription, NewMailSubscription } from '../ports/mailbox';
-import { SubscriptionGoneError } from '../ports/mailbox';
+import { MessageGoneError, SubscriptionGoneError } from '../ports/mailbox';
 import { ResponseType } from '@microsoft/microsoft-graph-client';
 import { asGraphOutage, GraphApi, isNotFound } from './graphApi';
 
@@ -59,6 +59,8 @@ export class GraphMailbox implements MailboxPort {
       .responseType(ResponseType.ARRAYBUFFER)
       .get()
       .catch((err: unknown) => {
+        if (isNotFound(err))
+          throw new MessageGoneError(`message ${messageId.slice(0, 200)} is not in the mailbox`);
         throw asGraphOutage(err);
       })) as ArrayBuffer;
     return Buffer.from(body);

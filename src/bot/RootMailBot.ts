@@ -2,6 +2,7 @@ import {
   Activity,
   AdaptiveCardInvokeResponse,
   AdaptiveCardInvokeValue,
+  InvokeResponse,
   TeamsActivityHandler,
   TurnContext,
 } from 'botbuilder';
@@ -10,7 +11,14 @@ import type { AppServices } from '../app/services';
 import { cardAttachment, welcomeCard } from '../cards/cardTemplates';
 import { inertMessage } from '../cards/inertText';
 import type { PostedMessage } from '../ports/chat';
-import { actorOf, conversationFactsOf, isBotMentioned, scopeOf, timeZoneOf } from './activityFacts';
+import {
+  actorOf,
+  conversationFactsOf,
+  isBotMentioned,
+  scopeOf,
+  textWithoutBotMention,
+  timeZoneOf,
+} from './activityFacts';
 import { closestCommand, parseCommandText } from './commandText';
 import type { GuidedChat } from './dialogs/onDemand';
 import { submitRequest } from './requestSubmission';
@@ -111,9 +119,7 @@ export class RootMailBot extends TeamsActivityHandler {
     }
 
     const { word, args } = parseCommandText(
-      facts.scope === 'personal'
-        ? (activity.text ?? '')
-        : (TurnContext.removeRecipientMention(activity) ?? ''),
+      facts.scope === 'personal' ? (activity.text ?? '') : textWithoutBotMention(activity),
     );
     // A guided chat waiting in this personal chat takes the message first.
     if (facts.scope === 'personal') {
@@ -190,6 +196,28 @@ export class RootMailBot extends TeamsActivityHandler {
     }
   }
 
+  /**
+   * Invokes whose value botbuilder reads without looking first (it threw on a search value that is not an
+   * object and on a card action without `action`): answered here before it can. No card of ours asks Teams
+   * for a search (Input.ChoiceSet with a data query), so a search invoke is one nobody handles: 501, as
+   * botbuilder answers every such invoke.
+   */
+  protected override async onInvokeActivity(turn: TurnContext): Promise<InvokeResponse> {
+    const { name, value } = turn.activity;
+    if (name === 'application/search') return { status: 501 };
+    const action = isObject(value) ? value.action : undefined;
+    if (name === 'adaptiveCard/action' && !isObject(action))
+      return {
+        status: 400,
+        body: {
+          statusCode: 400,
+          type: 'application/vnd.microsoft.error',
+          value: { code: 'BadRequest', message: 'That button is not one I know.' },
+        },
+      };
+    return super.onInvokeActivity(turn);
+  }
+
   protected override async onAdaptiveCardInvoke(
     turn: TurnContext,
     invokeValue: AdaptiveCardInvokeValue,
@@ -255,4 +283,8 @@ export class RootMailBot extends TeamsActivityHandler {
       serviceUrl: turn.activity.serviceUrl,
     };
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

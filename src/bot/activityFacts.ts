@@ -41,6 +41,21 @@ export function actorOf(activity: Partial<Activity>, services: AppServices): Act
 }
 
 /**
+ * A channel message's text without the bot's @mention. The mention entities come from the client and may
+ * lack `mentioned` or `text`, and the message its text (botbuilder's removeRecipientMention throws on those):
+ * each mention of the bot that carries its text is cut out once, anything else is left as it is.
+ */
+export function textWithoutBotMention(activity: Partial<Activity>): string {
+  let text = typeof activity.text === 'string' ? activity.text : '';
+  for (const entity of activity.entities ?? []) {
+    const mention = entity as { type?: unknown; mentioned?: { id?: unknown }; text?: unknown };
+    if (mention.type !== 'mention' || mention.mentioned?.id !== activity.recipient?.id) continue;
+    if (typeof mention.text === 'string' && mention.text) text = text.replace(mention.text, '');
+  }
+  return text.trim();
+}
+
+/**
  * The sender's time zone: Teams sends it with every message as `localTimezone` and in the clientInfo
  * entity (`timezone`); only a zone the runtime knows is taken.
  */

@@ -1,6 +1,6 @@
 import { CLASS_ROUTING, DESTINATIONS, ROUTING_RULES } from '../domain/mailClassification';
 import packageJson from '../../package.json';
-import { PEOPLE_ACCESS, pathsForPeople, schemasForPeople } from './openapiForPeople';
+import { errorsFor, PEOPLE_ACCESS, pathsForPeople, problem, schemasForPeople } from './openapiForPeople';
 
 const APP_VERSION_FOR_DOCS: string = packageJson.version;
 
@@ -9,8 +9,6 @@ const ROUTING_RULE_IDS = Object.keys(ROUTING_RULES);
 /** Where a mail can go: the routing table's destinations, and the adoption that took a root e-mail change code. */
 const MAIL_DESTINATIONS = [...DESTINATIONS, 'handed-to-adoption'];
 
-const problem = { $ref: '#/components/responses/Problem' };
-const errorsFor = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), problem]));
 const addressParam = {
   name: 'address',
   in: 'path',
@@ -139,7 +137,7 @@ export function openApiDocument() {
             '201': recordResponse('The allocated address'),
             '202': requestResponse('A request waiting for approval; follow it at the Location / statusUrl'),
             ...errorsFor(400, 401, 403, 409, 422),
-            '503': { ...problem, description: 'Pool exhausted, or authentication not configured' },
+            '503': { ...problem, description: 'Pool exhausted' },
           },
         },
       },
@@ -251,7 +249,7 @@ export function openApiDocument() {
           },
         },
       },
-      // AWS Organizations (503 "AWS Organizations is not configured" without AWS settings).
+      // AWS Organizations (404 "AWS Organizations is not configured" without AWS settings).
       '/api/v1/reconcile': {
         post: {
           summary:

@@ -54,6 +54,7 @@ import type { ApiAccess } from '../http/apiRoute';
 import { LocalSessions } from '../http/localSessions';
 import { meApiRoutes } from '../http/meApi';
 import { registryApiRoutes } from '../http/registryApi';
+import { RequestScope } from '../http/requestScope';
 import { createHttpServer, RouteModule } from '../http/server';
 import { findTabBuild, tabPageSettings, tabRoutes } from '../http/tabRoutes';
 import { createLogger, Logger } from '../log/logger';
@@ -91,6 +92,8 @@ export interface RootMailApp {
   readonly localRun?: { directoryFile: string; admins: string[]; demoPool: boolean };
   /** The SMTP port actually bound, once listening (SMTP_PORT set). */
   readonly smtpPort?: number;
+  /** Which request the running code serves: the process guard answers and forgets what one request broke. */
+  readonly requestScope: RequestScope;
   /**
    * Listens on the port (0 = any free one) and resolves with the base URL. Without an app id (anonymous
    * bot) only on loopback: the default host is 127.0.0.1 then, and any other host is refused.
@@ -279,6 +282,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       .filter((a): a is string => !!a && a.includes('@'))
       .map((a) => a.slice(a.lastIndexOf('@') + 1).toLowerCase()),
     extraSenderDomains: config.mail.extraSenderDomains,
+    smtpAuthservIds: config.smtp?.trustedAuthservIds,
     secretTtlMinutes: config.timers.secretTtlMinutes,
     // The adoption feature (AWS settings only); without it such codes are posted like any secret.
     emailChangeCodes: aws?.services.adoptions,
@@ -401,7 +405,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   // Guided chats (botbuilder-dialogs) keep their state in botbuilder's ConversationState on our store, so a
   // half-answered dialog survives a restart and works on Cosmos DB alike.
-  const guidedRequest = guidedChatOnDemand(new ConversationState(new BotStateStorage(store)), clock, {
+  const botState = new BotStateStorage(store);
+  const guidedRequest = guidedChatOnDemand(new ConversationState(botState), botState, clock, {
     environments: config.environments,
     accountTaken: (accountName) => requests.accountTaken(accountName),
   });
@@ -410,8 +415,12 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     turnMetrics.turn(turn.activity.type);
     await next();
   });
+  const requestScope = new RequestScope();
   const server = createHttpServer({
     logger,
+    limits: config.http,
+    loopbackOnly: !config.bot.appId,
+    scope: requestScope,
     health: () => statusBoard.health({ version: APP_VERSION, node: process.version }),
     activityPolicy: { serviceUrls, servedTenantId: config.bot.servedTenantId },
     // Work a handler asked for after its answer (e.g. a request's steps after a click) starts once the
@@ -454,6 +463,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   const app: RootMailApp & { smtpPort?: number } = {
     server,
+    requestScope,
     services,
     store,
     relay,

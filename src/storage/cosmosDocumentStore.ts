@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Container, CosmosClient, Database, ErrorResponse, JSONObject, SqlParameter } from '@azure/cosmos';
 import type { TokenCredential } from '@azure/identity';
 import {
@@ -57,9 +58,14 @@ export class CosmosDocumentStore implements DocumentStore {
     return this.database.container(name);
   }
 
+  private item(container: ContainerName, id: string) {
+    const cosmosId = cosmosIdOf(id);
+    return this.container(container).item(cosmosId, cosmosId);
+  }
+
   async get<T extends object>(container: ContainerName, id: string): Promise<Stored<T> | undefined> {
     try {
-      const { resource } = await this.container(container).item(id, id).read();
+      const { resource } = await this.item(container, id).read();
       return resource ? clean<T>(resource) : undefined;
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
@@ -69,7 +75,7 @@ export class CosmosDocumentStore implements DocumentStore {
 
   async create<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>> {
     try {
-      const { resource } = await this.container(container).items.create({ ...strip(doc), id });
+      const { resource } = await this.container(container).items.create(stored(id, doc));
       return clean<T>(resource!);
     } catch (err) {
       if (statusOf(err) === 409)
@@ -90,7 +96,7 @@ export class CosmosDocumentStore implements DocumentStore {
         .items.bulk(
           chunk.map(({ id, doc }) => ({
             operationType: 'Create' as const,
-            resourceBody: { ...strip(doc), id } as JSONObject,
+            resourceBody: stored(id, doc) as JSONObject,
           })),
           { continueOnError: true },
         )
@@ -121,9 +127,9 @@ export class CosmosDocumentStore implements DocumentStore {
     etag: string,
   ): Promise<Stored<T>> {
     try {
-      const { resource } = await this.container(container)
-        .item(id, id)
-        .replace({ ...strip(doc), id }, { accessCondition: { type: 'IfMatch', condition: etag } });
+      const { resource } = await this.item(container, id).replace(stored(id, doc), {
+        accessCondition: { type: 'IfMatch', condition: etag },
+      });
       return clean<T>(resource!);
     } catch (err) {
       const status = statusOf(err);
@@ -136,7 +142,7 @@ export class CosmosDocumentStore implements DocumentStore {
 
   async upsert<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>> {
     const { resource } = await this.container(container)
-      .items.upsert({ ...strip(doc), id })
+      .items.upsert(stored(id, doc))
       .catch((err: unknown) => {
         throw asOutage(err);
       });
@@ -145,9 +151,9 @@ export class CosmosDocumentStore implements DocumentStore {
 
   async delete(container: ContainerName, id: string, etag?: string): Promise<void> {
     try {
-      await this.container(container)
-        .item(id, id)
-        .delete(etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : undefined);
+      await this.item(container, id).delete(
+        etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : undefined,
+      );
     } catch (err) {
       const status = statusOf(err);
       if (status === 404) return;
@@ -231,10 +237,37 @@ function whereClause(filter: Filter): { where: string; parameters: SqlParameter[
   return { where: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', parameters };
 }
 
+/**
+ * The port's ids are any string, and some come from outside (a Teams conversation id, an aadObjectId, a
+ * request id typed in chat). Cosmos DB cannot hold every string: `/ \ ? #` break its URLs (the SDK throws on
+ * them: a hostile aadObjectId reached the store that way), control characters and surrounding blanks are
+ * refused, and an id is at most 1,023 bytes. Such an id is stored under a digest of itself, with the id as
+ * given in ORIGINAL_ID, and read back as given: callers never see the difference, and nothing they send can
+ * make the store throw. Every id Cosmos DB could hold before keeps its document. Ids that start like a digest
+ * are digested too, so two ids never share a document.
+ */
+// Control characters are looked for on purpose: an id with one cannot be a Cosmos DB id.
+// eslint-disable-next-line no-control-regex
+const UNSAFE_ID = /[/\\?#\u0000-\u001f\u007f]|^\s|\s$|^~id~/;
+const MAX_ID_BYTES = 1023;
+const ORIGINAL_ID = 'rootmailId';
+
+export function cosmosIdOf(id: string): string {
+  return id !== '' && !UNSAFE_ID.test(id) && Buffer.byteLength(id) <= MAX_ID_BYTES
+    ? id
+    : `~id~${createHash('sha256').update(id).digest('hex')}`;
+}
+
+/** What is written for a document: its fields, its Cosmos id, and the id as given when they differ. */
+function stored(id: string, doc: object): Record<string, unknown> {
+  const cosmosId = cosmosIdOf(id);
+  return { ...strip(doc), id: cosmosId, ...(cosmosId !== id ? { [ORIGINAL_ID]: id } : {}) };
+}
+
 /** Operations per bulk call (the service's limit per batch). */
 const BULK_CHUNK = 100;
 
-const SYSTEM_FIELDS = ['_rid', '_self', '_ts', '_attachments', '_etag'];
+const SYSTEM_FIELDS = ['_rid', '_self', '_ts', '_attachments', '_etag', ORIGINAL_ID];
 
 function strip(doc: object): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...(doc as Record<string, unknown>) };
@@ -243,8 +276,8 @@ function strip(doc: object): Record<string, unknown> {
 }
 
 function clean<T>(resource: object): Stored<T> {
-  const { _etag, id } = resource as { _etag: string; id: string };
-  return { ...(strip(resource) as T), id, _etag };
+  const { _etag, id, [ORIGINAL_ID]: original } = resource as Record<string, string>;
+  return { ...(strip(resource) as T), id: original ?? id, _etag };
 }
 
 function statusOf(err: unknown): number | undefined {

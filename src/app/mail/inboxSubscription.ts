@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log/logger';
 import type { Clock } from '../../ports/clock';
 import type { DocumentStore } from '../../ports/documentStore';
-import { MailboxPort, SubscriptionGoneError } from '../../ports/mailbox';
+import { MailboxPort, MessageGoneError, SubscriptionGoneError } from '../../ports/mailbox';
 import type { OnCallAlerts } from '../alerts';
 import type { BackgroundWork } from '../background';
 import { writeIfUnchanged } from '../documentChanges';
@@ -217,6 +217,12 @@ export class InboxSubscription {
       const raw = await this.fetches.run(() => this.mailbox.fetchRawMessage(id));
       await this.services.relay.relay(raw, 'graph', since);
     } catch (err) {
+      // Deleted or moved before we got to it (or a made-up id): nothing to relay, nothing broken.
+      if (err instanceof MessageGoneError)
+        return this.services.logger.warn(
+          { graphMessageId: id },
+          'a notified message is no longer in the mailbox',
+        );
       this.services.logger.error({ err, graphMessageId: id }, 'could not relay a mailbox message');
     }
   }

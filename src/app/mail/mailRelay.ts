@@ -5,6 +5,7 @@ import {
   ROUTING_RULES,
   type MailKind,
   type OwnerStatus,
+  type ReceivingBoundary,
   type RootMailClass,
   type RootMailVerdict,
   type RoutingRule,
@@ -81,6 +82,12 @@ export interface MailRelayDeps {
   internalDomains: string[];
   /** AWS_EXTRA_SENDER_DOMAINS. */
   extraSenderDomains: readonly string[];
+  /**
+   * SMTP_TRUSTED_AUTHSERV_ID: the relay whose Authentication-Results a mail that came in over SMTP is judged
+   * by (none: no SMTP mail is trusted). Mail from Graph (and the inject endpoint) is judged by Exchange
+   * Online's, the topmost.
+   */
+  smtpAuthservIds?: readonly string[];
   secretTtlMinutes: number;
   /** The adoption feature, when there is one: it takes root e-mail change codes it waits for. */
   emailChangeCodes?: EmailChangeCodes;
@@ -144,7 +151,7 @@ export class MailRelay {
     const parsedAt = process.hrtime.bigint();
     const verdict = classifyRootMail(
       { ...mail.facts, internalDomains: this.deps.internalDomains },
-      { extraSenderDomains: this.deps.extraSenderDomains },
+      { extraSenderDomains: this.deps.extraSenderDomains, boundary: this.boundaryOf(source) },
     );
     const recipient = await this.deps.addresses.findRecipient(mail.recipients);
     const now = clock.now();
@@ -170,6 +177,13 @@ export class MailRelay {
     } finally {
       await hold.release();
     }
+  }
+
+  /** Whose Authentication-Results a mail from this source is judged by. */
+  private boundaryOf(source: MailSource): ReceivingBoundary {
+    return source === 'smtp'
+      ? { kind: 'relay', authservIds: this.deps.smtpAuthservIds ?? [] }
+      : { kind: 'topmost' };
   }
 
   /**
