@@ -10,6 +10,7 @@ import type { GraphApi } from '../adapters/graphApi';
 import type { LocalDirectory } from '../adapters/localDirectory';
 import { DEMO_MAILBOX, seedDemoPool } from '../app/addresses/demoPool';
 import { appInstallingChat } from '../app/appInstallingChat';
+import { ApproverChoice } from '../app/approvals/approverChoice';
 import { AddressPool } from '../app/addresses/addressPool';
 import { AddressRegistry } from '../app/addresses/addressRegistry';
 import { PoolBuckets } from '../app/addresses/poolBuckets';
@@ -205,6 +206,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   });
 
   // Requests and approvals.
+  const approvers = new ApproverChoice({ directory, logger, approverIds: config.roles.approverIds });
   const repository = new RequestRepository(store, clock);
   // Opt-in (INSTALL_APP_FOR_APPROVERS): request work installs the app for an approver it cannot reach.
   const requestChat = config.appInstall
@@ -232,12 +234,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         adminIds,
       }),
     ),
-    directory,
+    approvers,
     audit,
     clock,
     logger,
     background,
-    approverIds: config.roles.approverIds,
     accountHolder: (accountName) => addresses.holderOfAccount(accountName),
     timers: config.timers,
   });
