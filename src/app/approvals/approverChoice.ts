@@ -12,8 +12,7 @@ export interface ApproverChoiceDeps {
 }
 
 export type ApproverVerdict =
-  | { approvers: Person[]; source: 'manager' | 'approver-group' }
-  | { refusal: string };
+  { approvers: Person[]; source: 'manager' | 'approver-group' } | { refusal: string };
 
 /**
  * Who approves what someone asks for (an address, root access): their manager from the directory, else the
