@@ -41,6 +41,7 @@ const WENT: Record<string, string> = {
   'oncall-warning': 'on-call (warning)',
   'oncall-aws-mail': 'on-call (AWS mail)',
   'handed-to-adoption': 'adoption',
+  'handed-to-requester': 'root-access requester',
 };
 
 const expandStatus = prepareCard<StatusCardData>(statusTemplate);
