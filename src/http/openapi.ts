@@ -1,13 +1,14 @@
 import { CLASS_ROUTING, DESTINATIONS, ROUTING_RULES } from '../domain/mailClassification';
 import packageJson from '../../package.json';
 import { PEOPLE_ACCESS, pathsForPeople, schemasForPeople } from './openapiForPeople';
+import { pathsForRootAccess, schemasForRootAccess } from './openapiForRootAccess';
 
 const APP_VERSION_FOR_DOCS: string = packageJson.version;
 
 const MAIL_CLASSES = Object.keys(CLASS_ROUTING);
 const ROUTING_RULE_IDS = Object.keys(ROUTING_RULES);
 /** Where a mail can go: the routing table's destinations, and the adoption that took a root e-mail change code. */
-const MAIL_DESTINATIONS = [...DESTINATIONS, 'handed-to-adoption'];
+const MAIL_DESTINATIONS = [...DESTINATIONS, 'handed-to-adoption', 'handed-to-requester'];
 
 const problem = { $ref: '#/components/responses/Problem' };
 const errorsFor = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), problem]));
@@ -88,6 +89,7 @@ export function openApiDocument() {
     security: [{ entraId: [] }],
     paths: {
       ...pathsForPeople(),
+      ...pathsForRootAccess(),
       '/api/v1/addresses': {
         get: {
           summary:
@@ -282,7 +284,9 @@ export function openApiDocument() {
                           properties: {
                             subject: { type: 'string' },
                             kind: { type: 'string' },
-                            suggestion: { enum: ['retire', 'adopt', 'link', 'review'] },
+                            suggestion: {
+                              enum: ['retire', 'adopt', 'link', 'review', 'remove-root-credentials'],
+                            },
                             summary: { type: 'string' },
                             reportedAt: { type: 'string', format: 'date-time' },
                           },
@@ -347,6 +351,7 @@ export function openApiDocument() {
       },
       schemas: {
         ...schemasForPeople,
+        ...schemasForRootAccess,
         Request: requestSchema,
         Problem: {
           type: 'object',

@@ -48,7 +48,6 @@ export interface AwsAccountsPort {
   removeRootCredentials(accountId: string, removal: RootCredentialRemoval): Promise<RootCredentials>;
 }
 
-
 /** Calls the role makes with its own permissions (infra/aws/rootmail-role.yaml grants exactly these). */
 export type RoleOperation =
   | 'ListAccounts'
