@@ -50,8 +50,9 @@ export function describeRootAccess(access: RootAccess): string {
 function endedHow(access: RootAccess): string {
   const e = access.ended;
   if (!e) return 'ended';
+  const minutes = minutesOf(access);
   return e.how === 'timer'
-    ? `its ${minutesOf(access)} minutes are over`
+    ? `its ${minutes} minute${minutes === 1 ? ' is' : 's are'} over`
     : `ended by ${e.by?.name ?? 'someone'} at ${formatTime(e.at)}`;
 }
 
