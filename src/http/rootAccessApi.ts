@@ -100,3 +100,5 @@ export function rootAccessView(access: RootAccess) {
     resetMailsHanded: access.handedMails?.length ?? 0,
   };
 }
+
+export type RootAccessView = ReturnType<typeof rootAccessView> & { statusUrl: string };
