@@ -517,6 +517,10 @@ export function openApiDocument() {
                 openFindings: { type: 'integer' },
                 findingsByKind: { type: 'object', additionalProperties: { type: 'integer' } },
                 openAdoptions: { type: 'integer' },
+                liveRootSessions: {
+                  type: 'integer',
+                  description: 'Break-glass root sessions started and not yet closed',
+                },
               },
             },
             warnings: { type: 'array', items: { type: 'string' } },

@@ -217,6 +217,10 @@ describe.each(['embedded', 'cosmos'] as const)('break-glass root access (%s stor
       await issuer.bearer({ roles: ['Addresses.Admin'] }),
     );
     expect(run.body.byKind['root-password']).toBe(1); // the legacy account only
+    await say(carol, 'status');
+    expect(textOf(t.connector.of('reply', chatOf(carol)).at(-1)!.body)).toMatch(
+      /1 break-glass root session\(s\) open/,
+    );
 
     // "Forgot password?": AWS mails the link to the root address; it goes to Alice alone.
     const beforeMail = t.connector.calls.length;

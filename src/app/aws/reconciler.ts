@@ -237,10 +237,11 @@ export class OrganizationReconciler {
 
   /** The AWS line of `status` and /api/v1/status. */
   async status(): Promise<OperationalStatus['aws']> {
-    const [running, lastRun, openAdoptions] = await Promise.all([
+    const [running, lastRun, openAdoptions, liveSessions] = await Promise.all([
       this.deps.findings.currentRun(),
       this.deps.findings.lastRun(),
       this.deps.adoptions.countOpen(),
+      this.deps.rootAccess?.liveSessionAccounts(),
     ]);
     return {
       configured: true,
@@ -249,6 +250,7 @@ export class OrganizationReconciler {
       openFindings: lastRun?.findings ?? 0,
       findingsByKind: lastRun?.byKind ?? {},
       openAdoptions,
+      liveRootSessions: liveSessions?.size ?? 0,
     };
   }
 
