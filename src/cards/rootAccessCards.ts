@@ -58,21 +58,24 @@ export function rootAccessCard(
   settings: RootAccessSettings,
   note = '',
   noteColor: Color = 'Default',
+  /** The sign-in steps (open, requester): on the newest of the requester's copies only. */
+  { steps = true }: { steps?: boolean } = {},
 ): AdaptiveCard {
   const pending = access.state === 'pending';
+  const deciding = view === 'approver' && pending;
   const session = access.kind === 'session';
   const live = access.state === 'opening' || access.state === 'open';
   const card = expand({
     accessId: access.id,
-    title: rootAccessTitle(access),
+    title: rootAccessTitle(access, deciding),
     titleColor: live ? 'Warning' : 'Default',
-    status: describeRootAccess(access),
+    status: deciding ? `For you to decide by ${formatTime(access.expiresAt)}` : describeRootAccess(access),
     statusColor: statusColor(access),
     note,
     noteColor,
     // Our own words with the sign-in URL, which must stay a link; the supplied parts in them made inert first.
     steps:
-      view === 'requester' && access.state === 'open'
+      view === 'requester' && access.state === 'open' && steps
         ? signInSteps({
             ...access,
             account: {
@@ -83,8 +86,8 @@ export function rootAccessCard(
           }).map((text, i) => ({ text: trusted(`${i + 1}. ${text}`) }))
         : [],
     facts: factsOf(access, settings),
-    lead: view === 'approver' && pending ? whatHappens(access, settings.minutes, settings.startHours) : '',
-    showComment: view === 'approver' && pending,
+    lead: deciding ? whatHappens(access, settings.minutes, settings.startHours) : '',
+    showComment: deciding,
     decidable: pending && (view === 'approver' || view === 'status'),
     startable: view === 'requester' && session && access.state === 'approved',
     doneable:
@@ -147,6 +150,12 @@ function factsOf(access: RootAccess, settings: RootAccessSettings): Fact[] {
     ['Root address', access.account.rootEmail],
     ['Account owner', access.account.owner?.name ?? access.account.owner?.id],
     ['Root user when asked', access.postureWhenAsked ?? (access.before ? undefined : 'not audited yet')],
+    [
+      'Approved by',
+      access.decision?.outcome === 'approved'
+        ? `${access.decision.by.name}, ${formatTime(access.decision.at)}${access.decision.comment ? `: “${access.decision.comment}”` : ''}`
+        : undefined,
+    ],
     ['Root user at Start', access.before && describeRootCredentials(access.before)],
     ['Root user now', access.after && describeRootCredentials(access.after)],
     access.kind === 'session'

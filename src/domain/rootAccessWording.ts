@@ -16,8 +16,12 @@ export function accountLabel(access: Pick<RootAccess, 'account'>): string {
   return `${access.account.name} (${access.account.id})`;
 }
 
-/** The headline of every card: what is asked, for which account. */
-export function rootAccessTitle(access: RootAccess): string {
+/** The headline of every card: what is asked, for which account (for its approvers: who asks). */
+export function rootAccessTitle(access: RootAccess, forApprover = false): string {
+  if (forApprover)
+    return access.kind === 'session'
+      ? `${access.requester.name} asks for root access to ${accountLabel(access)}`
+      : `${access.requester.name} asks to remove the root credentials of ${accountLabel(access)}`;
   return access.kind === 'session'
     ? `Root access to ${accountLabel(access)}`
     : `Remove the root credentials of ${accountLabel(access)}`;
@@ -47,13 +51,13 @@ export function describeRootAccess(access: RootAccess): string {
   }
 }
 
-function endedHow(access: RootAccess): string {
+function endedHow(access: RootAccess, withTime = true): string {
   const e = access.ended;
   if (!e) return 'ended';
   const minutes = minutesOf(access);
   return e.how === 'timer'
     ? `its ${minutes} minute${minutes === 1 ? ' is' : 's are'} over`
-    : `ended by ${e.by?.name ?? 'someone'} at ${formatTime(e.at)}`;
+    : `ended by ${e.by?.name ?? 'someone'}${withTime ? ` at ${formatTime(e.at)}` : ''}`;
 }
 
 function minutesOf(access: RootAccess): number {
@@ -82,7 +86,7 @@ function closedLine(access: RootAccess): string {
 function sessionEnd(access: RootAccess): string {
   const c = access.closed!;
   const removedText = access.toRemove ? describeRemoval(access.toRemove) : '';
-  const head = `Closed at ${formatTime(c.at)} (${endedHow(access)})`;
+  const head = `Closed at ${formatTime(c.at)} (${endedHow(access, false)})`;
   if (c.problem)
     return `${head}, but the removal failed: ${c.problem} The root user has ${afterText(access)}.`;
   return `${head}: ${removedText ? `removed ${removedText}` : 'nothing to remove'}. The root user now has ${afterText(access)}.`;
@@ -138,7 +142,7 @@ export function whatHappens(access: RootAccess, minutes: number, startHours: num
 /** Exactly what the requester does once the session is open. */
 export function signInSteps(access: RootAccess): string[] {
   return [
-    `Open ${ROOT_SIGN_IN_URL}, choose “Root user” and enter ${access.account.rootEmail}.`,
+    `Open [${ROOT_SIGN_IN_URL}](${ROOT_SIGN_IN_URL}), choose “Root user” and enter ${access.account.rootEmail}.`,
     'Choose “Forgot password?”: AWS mails a reset link to that address.',
     'The reset link comes to you here, in this chat, masked: Reveal shows it to you alone. Nobody else gets it.',
     `Set a new password and sign in. When you are done, say \`root-access done ${access.account.name}\` or choose Done; at ${formatTime(access.endsAt)} the session closes by itself and the password is removed again.`,

@@ -17,6 +17,7 @@ import {
 import { accountLabel, describeRootAccess, handedLine } from '../../domain/rootAccessWording';
 import { describeRootPosture, rootAccessOff } from '../../domain/rootPosture';
 import { formatTime } from '../../domain/timeWording';
+import { withSteps } from '../../domain/workflowSteps';
 import type { Logger } from '../../log/logger';
 import { AwsAccountNotFoundError, AwsAccountsError, AwsAccountsPort } from '../../ports/awsAccounts';
 import type { PostedMessage } from '../../ports/chat';
@@ -308,10 +309,15 @@ export class RootAccessService implements RootSessionMail {
 
   async handed(accessId: string, mail: { mailId: string; kind: string; label: string }): Promise<string> {
     const now = this.deps.clock.now();
-    const stored = await this.deps.repository.update(accessId, (latest) => {
-      const next = handedMail(latest, mail, now);
-      return next === latest ? undefined : next;
-    });
+    // Its cards say how many were handed over, to whom (on-call's copy included).
+    const stored = await this.deps.repository.update(
+      accessId,
+      (latest) => {
+        const next = handedMail(latest, mail, now);
+        return next === latest ? undefined : withSteps(next, 'update-cards');
+      },
+      STARTED_HERE,
+    );
     if (!stored) throw new Error(`root access ${accessId} is gone`);
     await recordRootAccess(
       this.deps.audit,
@@ -324,6 +330,7 @@ export class RootAccessService implements RootSessionMail {
       },
       { once: `mail:${mail.mailId}` },
     );
+    this.deps.work.start(accessId);
     return handedLine(stored, mail.label);
   }
 

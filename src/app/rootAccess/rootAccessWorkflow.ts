@@ -97,13 +97,20 @@ export class RootAccessWorkflow implements Workflow<RootAccess, RootAccessStep, 
     switch (step) {
       case 'deliver-approval':
         return this.deliverApproval(access);
-      case 'update-cards':
+      case 'update-cards': {
+        // What to do now stays on the requester's newest copy; the older ones keep the rest.
+        const newest = access.cardCopies.filter((c) => c.audience === 'requester').at(-1);
         await this.approvals.updateCopies(
           access.cardCopies,
-          (copy) => ({ card: this.card(access, viewOf(copy)) }),
+          (copy) => ({
+            card: rootAccessCard(access, viewOf(copy), this.deps.settings, '', undefined, {
+              steps: copy === newest,
+            }),
+          }),
           hint?.answeredActivityId,
         );
         return same;
+      }
       case 'audit-before':
         return this.auditBefore(access);
       case 'allow-recovery':
@@ -186,7 +193,7 @@ export class RootAccessWorkflow implements Workflow<RootAccess, RootAccessStep, 
       'system',
       'RootMail',
       created
-        ? 'CreateLoginProfile without a password (IAMCreateRootUserPassword session): password recovery allowed'
+        ? 'CreateLoginProfile without a password, in an IAMCreateRootUserPassword session'
         : 'the root user had a password already (CreateLoginProfile: EntityAlreadyExists); password recovery works',
     );
     return (latest) => opened(latest, now());
