@@ -16,6 +16,7 @@ import {
 } from '../../src/domain/rootAccess';
 import { describeRootAccess, describeRemoval, signInSteps } from '../../src/domain/rootAccessWording';
 import type { RootCredentials } from '../../src/domain/rootPosture';
+import { goesToRootSession } from '../../src/domain/mailClassification';
 
 const alice = { id: 'alice-id', name: 'Alice' };
 const bob = { id: 'bob-id', name: 'Bob' };
@@ -192,5 +193,15 @@ describe('root access rules', () => {
     expect(steps.join('\n')).toMatch(/https:\/\/signin\.aws\.amazon\.com\/.*Root user.*aws_1@contoso\.com/);
     expect(steps.join('\n')).toMatch(/Forgot password\?/);
     expect(steps.join('\n')).toMatch(/root-access done payments-sandbox/);
+  });
+});
+
+describe("a live session's sign-in mails", () => {
+  it('are the password reset and the sign-in code, and only when proven to be AWS’s', () => {
+    expect(goesToRootSession('password-reset', 'trusted')).toBe(true);
+    expect(goesToRootSession('signin-code', 'trusted')).toBe(true);
+    expect(goesToRootSession('password-reset', 'suspicious')).toBe(false); // a look-alike stays a warning
+    expect(goesToRootSession('mfa-recovery', 'trusted')).toBe(false);
+    expect(goesToRootSession('signup-code', 'trusted')).toBe(false);
   });
 });
