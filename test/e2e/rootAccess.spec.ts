@@ -1,6 +1,7 @@
 import { person } from '../../src/domain/permissions';
 import type { RootAccess } from '../../src/domain/rootAccess';
 import {
+  APPROVALS_CHANNEL_ID,
   cardAction,
   channelMessage,
   ONCALL_CHANNEL_ID,
@@ -298,6 +299,23 @@ describe.each(['embedded', 'cosmos'] as const)('break-glass root access (%s stor
     expect(JSON.stringify(auditEvents)).not.toContain(reset.link!.split('token=')[1].slice(0, 20));
   });
 
+  it('a reset mail its requester cannot be reached for is tried again later, and never goes to on-call', async () => {
+    await openSession('sandbox-acct');
+    t.connector.fail((c) => decodeURIComponent(c.path).includes(chatOf(alice)), 403);
+    const before = t.connector.calls.length;
+    await forgotPassword(ids.sandbox);
+    expect(texts(sentTo(alice, before)).join('\n')).not.toMatch(/Password reset/);
+    expect(texts(oncall(before)).join('\n')).not.toMatch(/Password reset/);
+    t.clock.advance(MINUTE);
+    await t.app.runJobs(); // the mail sweeper, on whichever instance
+    expect(texts(sentTo(alice, before)).join('\n')).toMatch(
+      /Password reset for sandbox-acct: for your root-access session/,
+    );
+    expect(texts(oncall(before)).join('\n')).toMatch(/was handed to Alice Requester alone/);
+    await say(alice, 'root-access done sandbox-acct');
+    expect(fake.root.user(ids.sandbox).password).toBeUndefined();
+  });
+
   it('the timer closes a forgotten session; what was added during it is said, then removed; what was there stays', async () => {
     const id = await openSession('forgotten-acct');
     // While the session is open, someone adds an MFA device and an access key to the root user in the console.
@@ -336,6 +354,27 @@ describe.each(['embedded', 'cosmos'] as const)('break-glass root access (%s stor
     const late = await click(alice, 'root-access.start', { accessId: id });
     expect(invokeCardText(late.body)).toMatch(/is over: Not started in time \(Start was offered until/);
     expect(fake.root.user(ids.unstarted).password).toBeUndefined();
+  });
+
+  it('an approval card that reached nobody goes out once an admin sets up the approvals channel', async () => {
+    // Teams refuses the post to Bob's chat (the app was removed, say) and no approvals channel exists yet.
+    t.connector.fail((c) => decodeURIComponent(c.path).includes(chatOf(bob)), 403, { times: 10 });
+    const id = await ask(alice, 'unstarted-acct', 'look at the account contact details again');
+    expect(await accessOf(id)).toMatchObject({ state: 'pending', delivery: 'undelivered' });
+    expect(texts(t.connector.of('update', chatOf(alice))).join('\n')).toMatch(
+      /Nobody could be reached yet: ask an admin to run "setup approvals"/,
+    );
+    await t.send(
+      channelMessage(t.connector.url, carol, 'setup approvals', { channelId: APPROVALS_CHANNEL_ID }),
+    );
+    expect(await accessOf(id)).toMatchObject({ delivery: 'channel' });
+    const posted = t.connector
+      .of('createConversation')
+      .filter((c) => c.body?.channelData?.channel?.id === APPROVALS_CHANNEL_ID);
+    expect(texts(posted).join('\n')).toMatch(new RegExp(`Root access to unstarted-acct[\\s\\S]*${id}`));
+    t.connector.heal();
+    await say(alice, `root-access done ${id}`); // withdrawn: the account is free again
+    expect((await accessOf(id)).closed?.outcome).toBe('withdrawn');
   });
 
   it('removes a legacy root access key from its finding, approved by someone else; MFA stays unless asked', async () => {

@@ -363,9 +363,14 @@ export class MailRelay {
       revealFor: session.requester,
       rootAccessId: session.accessId,
     };
-    const posted = await sendToUser(this.deps, session.requester.id, session.reach, {
-      card: mailAlertCardFor(handed, r.now),
-    });
+    let posted;
+    try {
+      posted = await sendToUser(this.deps, session.requester.id, session.reach, {
+        card: mailAlertCardFor(handed, r.now),
+      });
+    } catch (err) {
+      return this.postFailed(r, handed, err); // tried again later, on-call alerted after a few tries
+    }
     const outcome = await this.finish(r, {
       state: 'sent-to-requester',
       destination: 'handed-to-requester',

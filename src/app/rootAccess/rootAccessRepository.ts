@@ -90,6 +90,15 @@ export class RootAccessRepository extends WorkflowDocuments<RootAccess> {
     return new Set(live.flat().map((a) => a.account.id));
   }
 
+  /** Pending accesses whose approval card reached nobody (few: they wait for `setup approvals`). */
+  undelivered(): Promise<StoredRootAccess[]> {
+    return this.store.query<RootAccess>(
+      'rootAccess',
+      { state: 'pending', delivery: 'undelivered' },
+      { limit: 200 },
+    );
+  }
+
   async countInState(state: RootAccess['state']): Promise<number> {
     return this.store.count('rootAccess', { state });
   }

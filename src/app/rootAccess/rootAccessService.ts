@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AddressError } from '../../domain/addressErrors';
 import type { AddressRecord } from '../../domain/addressRecords';
-import type { Outcome, Person, RequestContact } from '../../domain/addressRequests';
+import { isApprover, Outcome, Person, RequestContact } from '../../domain/addressRequests';
 import type { Principal } from '../../domain/permissions';
 import {
   decideRootAccess,
@@ -281,6 +281,32 @@ export class RootAccessService implements RootSessionMail {
         );
       await this.deps.work.run(accessId, { answeredActivityId: options.answeredActivityId });
     });
+  }
+
+  /**
+   * Pending root accesses whose approval card reached nobody go out again: all of them after `setup approvals`,
+   * or those `approverId` decides when that person first installs the app or writes to the bot.
+   */
+  async redeliverUndelivered(approverId?: string): Promise<number> {
+    let queued = 0;
+    for (const access of await this.deps.repository.undelivered()) {
+      if (approverId && !isApprover(access, approverId)) continue;
+      const updated = await this.deps.repository.update(
+        access.id,
+        (latest) =>
+          latest.state === 'pending' &&
+          latest.delivery === 'undelivered' &&
+          !latest.steps.includes('deliver-approval')
+            ? withSteps(latest, 'deliver-approval')
+            : undefined,
+        STARTED_HERE,
+      );
+      if (updated?.steps.includes('deliver-approval')) {
+        queued++;
+        this.carryOut(access.id);
+      }
+    }
+    return queued;
   }
 
   /** Accounts whose root password is expected now (a session started and not closed): not drift. */
