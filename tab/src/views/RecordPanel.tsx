@@ -148,8 +148,8 @@ export function RecordPanel(props: { api: Api; address: string; onClose(): void;
               </Fact>
             )}
           </dl>
-          {record.state === 'assigned' && record.awsAccountId && <RootAccessAsk record={record} api={api} />}
           {record.mayChange && <Changes record={record} act={act} api={api} />}
+          {record.rootAccessOffered && <RootAccessAsk record={record} api={api} />}
         </>
       )}
       <h4 className={styles.subtitle}>History</h4>
