@@ -1,5 +1,4 @@
 import { failureLine } from './scriptFailure';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import {
   DevRun,
   startDev,
   findChromium,
+  injectMail,
   launchChromium,
   PlaygroundRunError,
   PlaygroundWindow,
@@ -148,22 +148,6 @@ async function main(): Promise<void> {
     else console.error(`The bot's data is kept in ${dataDir}.`);
   }
   console.log(`\nDone: screenshots in ${screenshotDir}`);
-}
-
-/** `npm run mail:inject -- <file>` against the bot of this run (its port and DATA_DIR); answers its output. */
-async function injectMail(dev: DevRun, dataDir: string, file: string): Promise<string> {
-  const port = new URL(dev.botUrl).port;
-  return new Promise((resolve, reject) => {
-    execFile(
-      'npm',
-      ['run', '--silent', 'mail:inject', '--', file],
-      { cwd: path.join(__dirname, '..'), env: { ...process.env, PORT: port, DATA_DIR: dataDir } },
-      (err, stdout, stderr) =>
-        err
-          ? reject(new PlaygroundRunError(`mail:inject failed: ${stderr || err.message}`))
-          : resolve(stdout),
-    );
-  });
 }
 
 function step(text: string): void {

@@ -291,6 +291,10 @@ const envShape = z.object({
   AWS_ENDPOINT_URL_IAM: optionalUrl,
   RECONCILE_UNUSED_DAYS: intIn(1, 365, 14),
   ADOPTION_CODE_MINUTES: intIn(5, 24 * 60, 60),
+  /** A break-glass root session's length from Start; the password is removed at its end. */
+  ROOT_ACCESS_MINUTES: intIn(1, 8 * 60, 60),
+  /** How long after approval the requester may start the session. */
+  ROOT_ACCESS_START_HOURS: intIn(1, 72, 4),
   // --- end AWS ---
 });
 
@@ -477,6 +481,7 @@ function awsSettings(e: z.infer<typeof envShape>): AppConfig['aws'] {
     },
     reconcileUnusedDays: e.RECONCILE_UNUSED_DAYS,
     adoptionCodeMinutes: e.ADOPTION_CODE_MINUTES,
+    rootAccess: { minutes: e.ROOT_ACCESS_MINUTES, startHours: e.ROOT_ACCESS_START_HOURS },
   };
 }
 // --- end AWS ---
@@ -581,6 +586,8 @@ export interface AppConfig {
     reconcileUnusedDays: number;
     /** How long an adoption waits for AWS's one-time code mail (AWS keeps the code valid for 24 hours). */
     adoptionCodeMinutes: number;
+    /** ROOT_ACCESS_MINUTES (a session's length from Start) and ROOT_ACCESS_START_HOURS (Start's window). */
+    rootAccess: { minutes: number; startHours: number };
   };
 }
 

@@ -38,6 +38,7 @@ describe('AWS settings', () => {
       endpoints: { organizations: undefined, account: undefined, sts: undefined, iam: undefined },
       reconcileUnusedDays: 14,
       adoptionCodeMinutes: 60,
+      rootAccess: { minutes: 60, startHours: 4 },
     });
   });
 
@@ -51,6 +52,8 @@ describe('AWS settings', () => {
       AWS_ENDPOINT_URL_IAM: 'http://127.0.0.1:4567',
       RECONCILE_UNUSED_DAYS: '30',
       ADOPTION_CODE_MINUTES: '15',
+      ROOT_ACCESS_MINUTES: '30',
+      ROOT_ACCESS_START_HOURS: '8',
     });
     expect(config.aws).toEqual({
       credentials: { kind: 'environment' },
@@ -63,6 +66,7 @@ describe('AWS settings', () => {
       },
       reconcileUnusedDays: 30,
       adoptionCodeMinutes: 15,
+      rootAccess: { minutes: 30, startHours: 8 },
     });
   });
 
@@ -83,6 +87,8 @@ describe('AWS settings', () => {
       AWS_CREDENTIAL_SOURCE: 'keys',
       AWS_ENDPOINT_URL_STS: 'localhost',
       RECONCILE_UNUSED_DAYS: '0',
+      ROOT_ACCESS_MINUTES: '600',
+      ROOT_ACCESS_START_HOURS: '0',
     }).join('\n');
     expect(text).toMatch(
       /AWS_ROLE_ARN must be an IAM role ARN like arn:aws:iam::123456789012:role\/rootmail/,
@@ -91,6 +97,8 @@ describe('AWS settings', () => {
     expect(text).toMatch(/AWS_CREDENTIAL_SOURCE must be web-identity or environment/);
     expect(text).toMatch(/AWS_ENDPOINT_URL_STS must be a URL/);
     expect(text).toMatch(/RECONCILE_UNUSED_DAYS must be at least 1/);
+    expect(text).toMatch(/ROOT_ACCESS_MINUTES must be at most 480/);
+    expect(text).toMatch(/ROOT_ACCESS_START_HOURS must be at least 1/);
   });
 
   it('lists the AWS settings among the settings the app reads', () => {
@@ -103,6 +111,8 @@ describe('AWS settings', () => {
       'AWS_ENDPOINT_URL_ACCOUNT',
       'AWS_ENDPOINT_URL_STS',
       'RECONCILE_UNUSED_DAYS',
+      'ROOT_ACCESS_MINUTES',
+      'ROOT_ACCESS_START_HOURS',
     ])
       expect(SETTING_NAMES).toContain(name);
   });

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -273,4 +273,20 @@ function tail(text: string, lines = 40): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `npm run mail:inject -- <file>` against the bot of this run (its port and DATA_DIR); answers its output. */
+export async function injectMail(dev: DevRun, dataDir: string, file: string): Promise<string> {
+  const port = new URL(dev.botUrl).port;
+  return new Promise((resolve, reject) => {
+    execFile(
+      'npm',
+      ['run', '--silent', 'mail:inject', '--', file],
+      { cwd: root, env: { ...process.env, PORT: port, DATA_DIR: dataDir } },
+      (err, stdout, stderr) =>
+        err
+          ? reject(new PlaygroundRunError(`mail:inject failed: ${stderr || err.message}`))
+          : resolve(stdout),
+    );
+  });
 }

@@ -16,6 +16,7 @@ import type { AddressRequestService } from './requests/addressRequestService';
 import type { AdoptionService } from './aws/adoptionService';
 import type { OrganizationReconciler } from './aws/reconciler';
 import type { RootPostures } from './aws/rootPostures';
+import type { RootAccessService } from './rootAccess/rootAccessService';
 
 /** AWS Organizations: reconciliation and adoption (issue 13), member accounts' root users (issue 22). */
 export interface AwsServices {
@@ -23,6 +24,8 @@ export interface AwsServices {
   adoptions: AdoptionService;
   /** Root users as last audited, by AWS account id (look-ups, the API). */
   postures: RootPostures;
+  /** Break-glass root sessions and removals of root credentials, with approval. */
+  rootAccess: RootAccessService;
 }
 
 /**

@@ -89,7 +89,9 @@ export class RootMailBot extends TeamsActivityHandler {
 
   /** A person the bot could not reach before is reachable now: their undelivered approval cards go out. */
   private async redeliverTo(userId: string): Promise<void> {
-    const queued = await this.services.requests.redeliverUndelivered(userId);
+    const queued =
+      (await this.services.requests.redeliverUndelivered(userId)) +
+      ((await this.services.aws?.rootAccess.redeliverUndelivered(userId)) ?? 0);
     if (queued) this.services.logger.info({ userId, queued }, 'undelivered approvals sent at first contact');
   }
 

@@ -24,6 +24,8 @@ interface FindingCardData {
   noteColor: string;
   showRetire: boolean;
   showAdopt: boolean;
+  /** Root credentials to remove (with someone else's approval), with the MFA option beside it. */
+  showRemove: boolean;
 }
 
 interface AdoptionCardData {
@@ -77,6 +79,7 @@ export function awsFindingCard(finding: DriftFinding, phase: FindingPhase, note 
     // Only an assigned address can be retired; a free alias an ended account holds has no button (yet).
     showRetire: open && finding.kind === 'ended-account-still-assigned',
     showAdopt: open && finding.suggestion === 'adopt' && finding.kind === 'account-not-in-registry',
+    showRemove: open && (finding.kind === 'root-access-key' || finding.kind === 'root-password'),
   });
 }
 

@@ -41,6 +41,7 @@ const WENT: Record<string, string> = {
   'oncall-warning': 'on-call (warning)',
   'oncall-aws-mail': 'on-call (AWS mail)',
   'handed-to-adoption': 'adoption',
+  'handed-to-requester': 'root-access requester',
 };
 
 const expandStatus = prepareCard<StatusCardData>(statusTemplate);
@@ -100,5 +101,6 @@ function describeAws(aws: OperationalStatus['aws']): string {
       ? `last run ${formatTime(run.startedAt)} FAILED`
       : `last run ${formatTime(run.startedAt)}: ${run.accounts} accounts, ${run.autoLinked} linked by reconciliation, ${run.findings} open finding(s) (${describeByKind(run.byKind)})`;
   const running = aws.running ? `; running since ${formatTime(aws.running.startedAt)}` : '';
-  return `${last}${running}; ${aws.openAdoptions} adoption(s) under way`;
+  const sessions = aws.liveRootSessions ? `; ${aws.liveRootSessions} break-glass root session(s) open` : '';
+  return `${last}${running}; ${aws.openAdoptions} adoption(s) under way${sessions}`;
 }

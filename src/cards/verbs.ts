@@ -17,6 +17,12 @@ export const VERBS = {
   addressTransferChoose: 'address.transfer.choose',
   addressTransfer: 'address.transfer',
   addressKeep: 'address.keep',
+  rootAccessApprove: 'root-access.approve',
+  rootAccessReject: 'root-access.reject',
+  rootAccessRefresh: 'root-access.refresh',
+  rootAccessStart: 'root-access.start',
+  rootAccessDone: 'root-access.done',
+  rootCredentialsRemove: 'root-credentials.remove',
 } as const;
 
 export type Verb = (typeof VERBS)[keyof typeof VERBS];

@@ -69,7 +69,8 @@ export type WorkStep =
 
 /** A copy of the request's card somewhere in Teams, updated in place after a decision. */
 export interface CardCopy {
-  audience: 'requester' | 'approver' | 'channel';
+  /** `channel`: the approvals channel (an adoption's: on-call); `oncall`: the on-call channel's copy. */
+  audience: 'requester' | 'approver' | 'channel' | 'oncall';
   conversationId: string;
   activityId: string;
   serviceUrl: string;
@@ -217,8 +218,24 @@ export function newRequest(args: {
   };
 }
 
-export const isApprover = (request: AddressRequest, userId: string): boolean =>
-  request.approvers.some((p) => p.id === userId.toLowerCase());
+/** Anything decided on an approval card: who asked, and who may decide (a request, a root access). */
+export interface Approvable {
+  requester: Person;
+  approvers: Person[];
+}
+
+export const isApprover = (subject: Pick<Approvable, 'approvers'>, userId: string): boolean =>
+  subject.approvers.some((p) => p.id === userId.toLowerCase());
+
+/** Why `actorId` may not decide: nobody decides what they asked for, and only its approvers decide. */
+export function decisionRefusal(
+  subject: Approvable,
+  actorId: string,
+): 'own-request' | 'not-approver' | undefined {
+  const actor = actorId.toLowerCase();
+  if (actor === subject.requester.id.toLowerCase()) return 'own-request';
+  return isApprover(subject, actor) ? undefined : 'not-approver';
+}
 
 export type DecideResult =
   | { kind: 'decided'; request: AddressRequest }
@@ -234,8 +251,8 @@ export function decide(
   now: Date,
 ): DecideResult {
   const actorId = actor.id.toLowerCase();
-  if (actorId === request.requester.id) return { kind: 'refused', reason: 'own-request' };
-  if (!isApprover(request, actorId)) return { kind: 'refused', reason: 'not-approver' };
+  const refusal = decisionRefusal(request, actorId);
+  if (refusal) return { kind: 'refused', reason: refusal };
   if (request.state !== 'pending') return { kind: 'already-decided', request };
   const trimmed = comment?.trim().slice(0, 500) || undefined;
   const decided: AddressRequest = {

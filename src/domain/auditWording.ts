@@ -65,7 +65,73 @@ export function describeEvent(event: AuditEvent): string {
     case 'request.decision-refused':
       return `Decision refused to ${by}${detail ? ` (${detail})` : ''}`;
     default:
+      if (/^root-(access|credentials)\./.test(event.action)) return rootAccessEvent(event, by, detail);
       return `${capitalised(event.action.replace(/^[a-z]+\./, '').replace(/[.-]/g, ' '))} by ${by}${detail ? `: ${detail}` : ''}`;
+  }
+}
+
+interface RootAccessFacts {
+  accessId?: string;
+  kind?: 'session' | 'removal';
+  accountName?: string;
+  requester?: string;
+  reason?: string;
+}
+
+/**
+ * A step of a break-glass root session or a removal of root credentials, with what it belongs to and its
+ * reason (the same sentence under the access's id and in the root address's history).
+ */
+function rootAccessEvent(event: AuditEvent, by: string, detail: string | undefined): string {
+  const f = (event.after ?? {}) as RootAccessFacts;
+  const removal = f.kind === 'removal' || event.action.startsWith('root-credentials.');
+  const about = f.accessId
+    ? removal
+      ? ` — removal ${f.accessId} of the root credentials of ${f.accountName}: “${f.reason}”`
+      : ` — root access ${f.accessId} to ${f.accountName} for ${f.requester}: “${f.reason}”`
+    : '';
+  const with_ = (text: string | undefined) => (text ? `: ${text}` : '');
+  switch (event.action.replace(/^root-credentials\./, 'root-access.')) {
+    case 'root-access.asked':
+      return removal
+        ? `${by} asked to remove the root credentials of ${f.accountName}: “${detail ?? f.reason}” (${f.accessId})`
+        : `${by} asked for root access to ${f.accountName}: “${detail ?? f.reason}” (${f.accessId})`;
+    case 'root-access.ask-refused':
+      return `${removal ? 'Removal of root credentials' : 'Root access'} refused to ${by}${with_(detail)}`;
+    case 'root-access.decision-refused':
+      return `Decision refused to ${by}${detail ? ` (${detail})` : ''}${about}`;
+    case 'root-access.approved':
+      return `Approved by ${by}${detail ? `: “${detail}”` : ''}${about}`;
+    case 'root-access.rejected':
+      return `Rejected by ${by}${detail ? `: “${detail}”` : ''}${about}`;
+    case 'root-access.expired':
+      return `Expired: nobody decided in time${about}`;
+    case 'root-access.start-expired':
+      return `Not started in time: Start is no longer offered${about}`;
+    case 'root-access.started':
+      return `Started by ${by}${detail ? `; ${detail}` : ''}${about}`;
+    case 'root-access.start-refused':
+      return `Start refused to ${by}${about}`;
+    case 'root-access.refused-by-aws':
+      return `AWS refused${with_(detail)}${about}`;
+    case 'root-access.recovery-allowed':
+      return `Password recovery allowed for the root user${with_(detail)}${about}`;
+    case 'root-access.mail-handed':
+      return `${detail ?? 'A sign-in mail'} handed to ${f.requester} alone${about}`;
+    case 'root-access.done':
+      return `Ended by ${by}${about}`;
+    case 'root-access.withdrawn':
+      return `Withdrawn by ${by}${about}`;
+    case 'root-access.done-refused':
+      return `Ending refused to ${by}${about}`;
+    case 'root-access.timed-out':
+      return `Ended by the timer: its minutes were over${about}`;
+    case 'root-access.credentials-removed':
+      return `Removed ${detail ?? 'the root credentials'}${about}`;
+    case 'root-access.removal-failed':
+      return `Removal failed${with_(detail)}${about}`;
+    default:
+      return `${capitalised(event.action.replace(/^[a-z-]+\./, '').replace(/[.-]/g, ' '))} by ${by}${with_(detail)}${about}`;
   }
 }
 

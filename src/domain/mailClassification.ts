@@ -36,6 +36,7 @@ export {
   destinationOf,
   ROUTING_RULES,
   routingOf,
+  goesToRootSession,
   type Destination,
   type OwnerStatus,
   type RoutingRule,

@@ -42,6 +42,14 @@ export interface RootCredentials {
   signingCertificates: { id: string; active: boolean; uploadedAt?: string }[];
 }
 
+/** What to remove from a root user: the password, and access keys, certificates and MFA devices by id. */
+export interface RootCredentialRemoval {
+  password: boolean;
+  accessKeyIds: string[];
+  signingCertificateIds: string[];
+  mfaSerialNumbers: string[];
+}
+
 /** One member account's root user as the registry keeps it. */
 export interface RootPosture {
   accountId: string;

@@ -57,7 +57,10 @@ export function addressApiRoutes(services: AppServices, access: ApiAccess): Rout
         const record = await services.addresses.get(address);
         if (!record) return sendProblem(res, 404, 'Not Found', `There is no address ${address}.`);
         const rootUser = await services.aws?.postures.get(record.awsAccountId);
-        res.send(200, recordDetailView(record, caller, describeOwner(record.owner), rootUser));
+        res.send(
+          200,
+          recordDetailView(record, caller, describeOwner(record.owner), rootUser, !!services.aws),
+        );
       }),
     );
 

@@ -53,18 +53,24 @@ export function rootUserView(p: RootPosture): RootUserView {
   };
 }
 
-/** GET /api/v1/addresses/{address}: the record, and whether the caller may link, transfer or retire it. */
-export type RecordDetailView = RecordView & { mayChange: boolean };
+/**
+ * GET /api/v1/addresses/{address}: the record, whether the caller may link, transfer or retire it, and whether
+ * break-glass root access can be asked for its AWS account (AWS configured, the record assigned and linked; the
+ * request itself checks who asks).
+ */
+export type RecordDetailView = RecordView & { mayChange: boolean; rootAccessOffered: boolean };
 
 export function recordDetailView(
   record: AddressRecord,
   caller: Principal,
   ownerLabel: string,
   rootUser?: RootPosture,
+  awsConfigured = false,
 ): RecordDetailView {
   return {
     ...recordView(record, rootUser),
     mayChange: record.state === 'assigned' && mayChangeAddress(caller, record, ownerLabel).allowed,
+    rootAccessOffered: awsConfigured && !caller.app && record.state === 'assigned' && !!record.awsAccountId,
   };
 }
 

@@ -1,13 +1,14 @@
 import { CLASS_ROUTING, DESTINATIONS, ROUTING_RULES } from '../domain/mailClassification';
 import packageJson from '../../package.json';
 import { errorsFor, PEOPLE_ACCESS, pathsForPeople, problem, schemasForPeople } from './openapiForPeople';
+import { pathsForRootAccess, schemasForRootAccess } from './openapiForRootAccess';
 
 const APP_VERSION_FOR_DOCS: string = packageJson.version;
 
 const MAIL_CLASSES = Object.keys(CLASS_ROUTING);
 const ROUTING_RULE_IDS = Object.keys(ROUTING_RULES);
 /** Where a mail can go: the routing table's destinations, and the adoption that took a root e-mail change code. */
-const MAIL_DESTINATIONS = [...DESTINATIONS, 'handed-to-adoption'];
+const MAIL_DESTINATIONS = [...DESTINATIONS, 'handed-to-adoption', 'handed-to-requester'];
 
 const addressParam = {
   name: 'address',
@@ -86,6 +87,7 @@ export function openApiDocument() {
     security: [{ entraId: [] }],
     paths: {
       ...pathsForPeople(),
+      ...pathsForRootAccess(),
       '/api/v1/addresses': {
         get: {
           summary:
@@ -280,7 +282,9 @@ export function openApiDocument() {
                           properties: {
                             subject: { type: 'string' },
                             kind: { type: 'string' },
-                            suggestion: { enum: ['retire', 'adopt', 'link', 'review'] },
+                            suggestion: {
+                              enum: ['retire', 'adopt', 'link', 'review', 'remove-root-credentials'],
+                            },
                             summary: { type: 'string' },
                             reportedAt: { type: 'string', format: 'date-time' },
                           },
@@ -345,6 +349,7 @@ export function openApiDocument() {
       },
       schemas: {
         ...schemasForPeople,
+        ...schemasForRootAccess,
         Request: requestSchema,
         Problem: {
           type: 'object',
@@ -510,6 +515,10 @@ export function openApiDocument() {
                 openFindings: { type: 'integer' },
                 findingsByKind: { type: 'object', additionalProperties: { type: 'integer' } },
                 openAdoptions: { type: 'integer' },
+                liveRootSessions: {
+                  type: 'integer',
+                  description: 'Break-glass root sessions started and not yet closed',
+                },
               },
             },
             warnings: { type: 'array', items: { type: 'string' } },

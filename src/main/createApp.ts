@@ -10,6 +10,7 @@ import type { GraphApi } from '../adapters/graphApi';
 import type { LocalDirectory } from '../adapters/localDirectory';
 import { DEMO_MAILBOX, seedDemoPool } from '../app/addresses/demoPool';
 import { appInstallingChat } from '../app/appInstallingChat';
+import { ApproverChoice } from '../app/approvals/approverChoice';
 import { AddressPool } from '../app/addresses/addressPool';
 import { AddressRegistry } from '../app/addresses/addressRegistry';
 import { PoolBuckets } from '../app/addresses/poolBuckets';
@@ -45,6 +46,7 @@ import { isLoopbackHost, ServiceUrlPolicy } from '../domain/channelTrust';
 import { person } from '../domain/permissions';
 import { addressApiRoutes } from '../http/addressApi';
 import { awsApiRoutes } from '../http/awsApi';
+import { rootAccessApiRoutes } from '../http/rootAccessApi';
 import { devMailRoutes } from '../http/devMailRoutes';
 import { graphWebhookRoutes } from '../http/graphWebhookRoutes';
 import { requestApiRoutes } from '../http/requestApi';
@@ -208,6 +210,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   });
 
   // Requests and approvals.
+  const approvers = new ApproverChoice({ directory, logger, approverIds: config.roles.approverIds });
   const repository = new RequestRepository(store, clock);
   // Opt-in (INSTALL_APP_FOR_APPROVERS): request work installs the app for an approver it cannot reach.
   const requestChat = config.appInstall
@@ -235,12 +238,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         adminIds,
       }),
     ),
-    directory,
+    approvers,
     audit,
     clock,
     logger,
     background,
-    approverIds: config.roles.approverIds,
     accountHolder: (accountName) => addresses.holderOfAccount(accountName),
     timers: config.timers,
   });
@@ -261,6 +263,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         alerts,
         addresses,
         requests,
+        approvers,
+        expiryHours: config.timers.expiryHours,
         workflows,
         retry: overrides.awsRetry,
         rootAuditPace: overrides.rootAuditPace,
@@ -286,11 +290,20 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     secretTtlMinutes: config.timers.secretTtlMinutes,
     // The adoption feature (AWS settings only); without it such codes are posted like any secret.
     emailChangeCodes: aws?.services.adoptions,
+    // Root access (AWS settings only): a live session's sign-in mails go to its requester alone.
+    rootSessions: aws?.services.rootAccess,
     alerts,
     leaseMs: config.mailRelay.leaseMs,
     alertAfterAttempts: config.mailRelay.alertAfterAttempts,
   });
-  const mailDesk = new MailDesk({ records, audit, chat, conversations, clock });
+  const mailDesk = new MailDesk({
+    records,
+    audit,
+    chat,
+    conversations,
+    clock,
+    rootSessions: aws?.services.rootAccess,
+  });
   let subscription: InboxSubscription | undefined;
   const routes: RouteModule[] = [];
   if (config.mail.mailbox && config.mail.clientState) {
@@ -447,6 +460,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         logger,
       }),
       awsApiRoutes(services, apiAccess),
+      rootAccessApiRoutes(services, apiAccess),
       ...routes,
     ],
   });
@@ -552,6 +566,9 @@ async function createAwsServices(
     alerts: OnCallAlerts;
     addresses: AddressRegistry;
     requests: AddressRequestService;
+    approvers: ApproverChoice;
+    /** EXPIRY_HOURS: a root access nobody decides ends then, like a request. */
+    expiryHours: number;
     environments: readonly string[];
     workflows: WorkflowRunner;
     retry?: AppOverrides['awsRetry'];
@@ -566,6 +583,10 @@ async function createAwsServices(
   const { OrganizationReconciler } = await import('../app/aws/reconciler');
   const { DEFAULT_ROOT_AUDIT_PACE, RootAudit } = await import('../app/aws/rootAudit');
   const { RootPostures } = await import('../app/aws/rootPostures');
+  const { RootAccessRepository } = await import('../app/rootAccess/rootAccessRepository');
+  const { RootAccessService } = await import('../app/rootAccess/rootAccessService');
+  const { RootAccessWorkflow } = await import('../app/rootAccess/rootAccessWorkflow');
+  const { isOnCallMember } = await import('../app/mail/onCall');
   const port = AwsOrganizationsAccounts.fromConfig(settings, { clock: deps.clock, retry: deps.retry });
   const repository = new AdoptionRepository(deps.store, deps.clock);
   const adoptions = new AdoptionService({
@@ -594,6 +615,37 @@ async function createAwsServices(
     environments: deps.environments,
   });
   const postures = new RootPostures(deps.store);
+  const rootRepository = new RootAccessRepository(deps.store, deps.clock);
+  // A removal asked for on a finding's card shows its end there (the reconciler's cards), once it has one.
+  const findingOutcome = (subject: string, outcome: string, failed: boolean): Promise<void> =>
+    reconciler.settleRemoval(subject, outcome, failed);
+  const rootAccess = new RootAccessService({
+    repository: rootRepository,
+    work: deps.workflows.register(
+      new RootAccessWorkflow({
+        repository: rootRepository,
+        aws: port,
+        postures,
+        chat: deps.chat,
+        conversations: deps.conversations,
+        audit: deps.audit,
+        clock: deps.clock,
+        logger: deps.logger,
+        settings: settings.rootAccess,
+        findingOutcome,
+      }),
+    ),
+    aws: port,
+    postures,
+    addresses: deps.addresses,
+    approvers: deps.approvers,
+    audit: deps.audit,
+    clock: deps.clock,
+    logger: deps.logger,
+    background: deps.background,
+    isOnCall: (userId) => isOnCallMember(deps, userId),
+    settings: { ...settings.rootAccess, expiryHours: deps.expiryHours },
+  });
   const reconciler = new OrganizationReconciler({
     aws: port,
     addresses: deps.addresses,
@@ -607,6 +659,7 @@ async function createAwsServices(
       pace: deps.rootAuditPace ?? DEFAULT_ROOT_AUDIT_PACE,
     }),
     adoptions,
+    rootAccess,
     leases: deps.leases,
     clock: deps.clock,
     logger: deps.logger,
@@ -617,7 +670,7 @@ async function createAwsServices(
     background: deps.background,
     unusedDays: settings.reconcileUnusedDays,
   });
-  return { services: { reconciler, adoptions, postures }, destroy: () => port.destroy() };
+  return { services: { reconciler, adoptions, postures, rootAccess }, destroy: () => port.destroy() };
 }
 
 /**

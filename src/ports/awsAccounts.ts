@@ -1,7 +1,8 @@
 import type { AwsAccount, PrimaryEmailUpdateStatus } from '../domain/awsAccounts';
-import type { RootAccessFeatures, RootCredentials } from '../domain/rootPosture';
+import type { RootAccessFeatures, RootCredentialRemoval, RootCredentials } from '../domain/rootPosture';
 
 export type { AwsAccount, AwsAccountState, PrimaryEmailUpdateStatus } from '../domain/awsAccounts';
+export type { RootCredentialRemoval } from '../domain/rootPosture';
 
 /**
  * The AWS port: AWS Organizations (the account list), AWS Account Management (the root e-mail change) and
@@ -45,14 +46,6 @@ export interface AwsAccountsPort {
    * answers what the root user has afterwards, read in the same session.
    */
   removeRootCredentials(accountId: string, removal: RootCredentialRemoval): Promise<RootCredentials>;
-}
-
-/** What to remove from a root user: the password, and access keys, certificates and MFA devices by id. */
-export interface RootCredentialRemoval {
-  password: boolean;
-  accessKeyIds: string[];
-  signingCertificateIds: string[];
-  mfaSerialNumbers: string[];
 }
 
 /** Calls the role makes with its own permissions (infra/aws/rootmail-role.yaml grants exactly these). */

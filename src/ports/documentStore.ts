@@ -81,6 +81,8 @@ export const CONTAINERS = [
   'adoptions', // src/app/aws/
   'adoptionKeys', // src/app/aws/ (one open adoption per account, alias → adoption)
   'rootPosture', // src/app/aws/rootPostures.ts (member accounts' root users as last audited)
+  'rootAccess', // src/app/rootAccess/rootAccessRepository.ts (break-glass sessions and root credential removals)
+  'rootAccessKeys', // src/app/rootAccess/rootAccessRepository.ts (one open root access per AWS account)
   'workflows', // src/app/workflows/ (the work-due index of every durable workflow, and who waits for whom)
 ] as const;
 export type ContainerName = (typeof CONTAINERS)[number];

@@ -8,6 +8,7 @@ import type {
   RequestView,
 } from '../../src/http/apiViews';
 import type { PoolStatus } from '../../src/domain/pool';
+import type { RootAccessView } from '../../src/http/rootAccessApi';
 
 export type {
   AuditEntryView,
@@ -15,6 +16,7 @@ export type {
   PoolHistoryView,
   PoolStatus,
   RecordDetailView,
+  RootAccessView,
   RecordView,
   RegistryPageView,
   RequestView,
@@ -78,6 +80,9 @@ export class Api {
       decision,
       ...(comment.trim() ? { comment: comment.trim() } : {}),
     });
+  /** Break-glass root access to the record's AWS account; approval, Start and the reset link follow in Teams. */
+  askRootAccess = (account: string, reason: string) =>
+    this.call<RootAccessView>('POST', '/api/v1/root-access', { account, reason });
   cancel = (requestId: string) =>
     this.call<RequestView>('POST', `/api/v1/requests/${encodeURIComponent(requestId)}/cancel`);
 

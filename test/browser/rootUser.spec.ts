@@ -40,7 +40,14 @@ inBrowser(title, () => {
       path.join(dataDir, 'local-directory.json'),
       JSON.stringify({
         users: [
-          { id: carol.aadObjectId, displayName: carol.name, userPrincipalName: carol.upn, admin: true },
+          {
+            id: carol.aadObjectId,
+            displayName: carol.name,
+            userPrincipalName: carol.upn,
+            admin: true,
+            manager: alice.upn,
+          },
+          { id: alice.aadObjectId, displayName: alice.name, userPrincipalName: alice.upn },
         ],
       }),
     );
@@ -81,6 +88,28 @@ inBrowser(title, () => {
       /^Has root credentials: a password \(set 2021-06-01\), 1 access key \(AKIA…\w{4} active, last used 2026-04-28\) \(checked \d{4}-\d\d-\d\d \d\d:\d\d UTC\)$/,
     );
     expect(await page.locator('dl').innerText()).toMatch(/Root user/);
+    await page.close();
+  });
+
+  it('asks for break-glass root access with a reason; the approval and Start follow in Teams', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${t.url}/tab/?view=registry&address=aws-legacy%40contoso.com`);
+    await page.getByRole('button', { name: 'Ask for root access…' }).click();
+    const ask = page.getByRole('button', { name: 'Ask for approval' });
+    await page.getByLabel(/Why do you need root access/).fill('too short');
+    expect(await ask.isDisabled()).toBe(true); // a reason of at least 10 characters
+    await page.getByLabel(/Why do you need root access/).fill('rotate the leaked root access key today');
+    await ask.click();
+    const done = page.getByText(/^Asked \(ra-[0-9a-f]{8}\)/);
+    await done.waitFor();
+    expect(await done.innerText()).toMatch(
+      /Waiting for Alice Requester to approve .*The approval, the Start button and the reset link come in your chat with RootMail in Teams\./,
+    );
+    const [access] = await t.app.store.query<{ reason: string; requester: { id: string } }>('rootAccess', {});
+    expect(access).toMatchObject({
+      reason: 'rotate the leaked root access key today',
+      requester: { id: carol.aadObjectId },
+    });
     await page.close();
   });
 });

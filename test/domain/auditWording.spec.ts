@@ -65,3 +65,56 @@ describe('history in words (issue 20.6)', () => {
     expect(knownTimeZone('x'.repeat(100))).toBeUndefined();
   });
 });
+
+describe('root access in words (issue 22)', () => {
+  const facts = {
+    accessId: 'ra-0a1b2c3d',
+    kind: 'session',
+    accountId: '123456789012',
+    accountName: 'payments-sandbox',
+    requester: 'Alex Wilber',
+    reason: 'restore the bucket policy',
+  };
+  const root = (action: string, fields: Partial<AuditEvent> = {}) =>
+    describeEvent(event({ action, after: facts, ...fields }));
+  const about = ' — root access ra-0a1b2c3d to payments-sandbox for Alex Wilber: “restore the bucket policy”';
+
+  it('tells each step of a session with what it belongs to and its reason, never a link', () => {
+    expect(root('root-access.asked', { detail: 'restore the bucket policy' })).toBe(
+      'Alex Wilber asked for root access to payments-sandbox: “restore the bucket policy” (ra-0a1b2c3d)',
+    );
+    expect(root('root-access.approved', { actorName: 'Megan Bowen', detail: 'INC-4711' })).toBe(
+      `Approved by Megan Bowen: “INC-4711”${about}`,
+    );
+    expect(root('root-access.decision-refused', { detail: 'tried to decide their own root access' })).toBe(
+      `Decision refused to Alex Wilber (tried to decide their own root access)${about}`,
+    );
+    expect(root('root-access.started', { detail: 'ends at 2026-12-06 19:14 UTC' })).toBe(
+      `Started by Alex Wilber; ends at 2026-12-06 19:14 UTC${about}`,
+    );
+    expect(
+      root('root-access.mail-handed', { actorName: 'RootMail relay', detail: 'Password reset (mail 3f2a…)' }),
+    ).toBe(`Password reset (mail 3f2a…) handed to Alex Wilber alone${about}`);
+    expect(root('root-access.timed-out', { actorName: 'RootMail' })).toBe(
+      `Ended by the timer: its minutes were over${about}`,
+    );
+    expect(root('root-access.credentials-removed', { actorName: 'RootMail', detail: 'the password' })).toBe(
+      `Removed the password${about}`,
+    );
+    expect(root('root-access.refused-by-aws', { actorName: 'AWS', detail: 'AccessDenied' })).toBe(
+      `AWS refused: AccessDenied${about}`,
+    );
+  });
+
+  it('tells a removal of root credentials as one', () => {
+    const removal = { ...facts, kind: 'removal', requester: 'Carol Admin', reason: 'a root access key' };
+    expect(
+      describeEvent(event({ action: 'root-credentials.asked', actorName: 'Carol Admin', after: removal })),
+    ).toBe(
+      'Carol Admin asked to remove the root credentials of payments-sandbox: “a root access key” (ra-0a1b2c3d)',
+    );
+    expect(describeEvent(event({ action: 'root-access.approved', actorName: 'Frank', after: removal }))).toBe(
+      'Approved by Frank — removal ra-0a1b2c3d of the root credentials of payments-sandbox: “a root access key”',
+    );
+  });
+});

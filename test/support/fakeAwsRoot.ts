@@ -43,6 +43,16 @@ export interface FakeRootUser {
   signingCertificates: { id: string; active: boolean; uploadedAt: Date }[];
 }
 
+/** What AWS mailed after "Forgot password?" on the root sign-in page of a member account. */
+export interface FakeResetMail {
+  accountId: string;
+  /** The root address, where AWS sends it. */
+  to: string;
+  /** The reset link, when the root user has a login profile; none when it has no root credentials. */
+  link?: string;
+  sentAt: Date;
+}
+
 export interface FakeRootSession {
   accessKeyId: string;
   accountId: string;
@@ -60,6 +70,8 @@ export class FakeRootAccess {
   /** The organisation's settings: trusted access for IAM and the two features (all off, as AWS starts). */
   readonly features = { trustedAccessForIam: false, rootCredentialsManagement: false, rootSessions: false };
   readonly sessions: FakeRootSession[] = [];
+  /** Every mail "Forgot password?" made AWS send, links included (tests look for them where they must not be). */
+  readonly resetMails: FakeResetMail[] = [];
   private readonly users = new Map<string, FakeRootUser>();
   private nextId = 1;
 
@@ -111,6 +123,27 @@ export class FakeRootAccess {
       uploadedAt: new Date('2018-11-05T16:00:00Z'),
     });
     return id;
+  }
+
+  /**
+   * "Forgot password?" on the root sign-in page for the account's root address, as a person does it: AWS mails a
+   * reset link when the root user has a login profile (CreateLoginProfile allowed password recovery), else a
+   * notice that the account has no root credentials. Either way the mail goes to the root address.
+   */
+  forgotPassword(accountId: string): FakeResetMail {
+    const account = this.aws.account(accountId);
+    if (!account) throw new Error(`fake AWS: no account ${accountId}`);
+    const token = randomBytes(36).toString('base64url');
+    const mail: FakeResetMail = {
+      accountId,
+      to: account.email,
+      link: this.user(accountId).password
+        ? `https://signin.aws.amazon.com/resetpassword?type=RootUser&token=${token}&redirect_uri=https%3A%2F%2Fconsole.aws.amazon.com%2F`
+        : undefined,
+      sentAt: this.aws.now(),
+    };
+    this.resetMails.push(mail);
+    return mail;
   }
 
   sessionOf(accessKeyId: string | undefined): FakeRootSession | undefined {

@@ -15,7 +15,7 @@ export interface ReportedFinding {
   digest?: boolean;
   /** A button acted on it: one action per finding, the first click wins. */
   action?: {
-    verb: 'retire' | 'adopt';
+    verb: 'retire' | 'adopt' | 'remove';
     by: { id: string; name: string };
     at: string;
     outcome?: string;

@@ -31,6 +31,7 @@ import type { Leases } from '../leases';
 import type { AdoptionService, StartResult } from './adoptionService';
 import type { DriftFindings, ReportedFinding } from './driftFindings';
 import type { RootAudit } from './rootAudit';
+import type { RootAccessService } from '../rootAccess/rootAccessService';
 
 export interface ReconcilerDeps {
   aws: AwsAccountsPort;
@@ -39,6 +40,8 @@ export interface ReconcilerDeps {
   /** Member accounts' root users, audited by each run. */
   rootAudit: RootAudit;
   adoptions: Pick<AdoptionService, 'start' | 'carryOut' | 'countOpen'>;
+  /** Root access (removals from a finding's card; live sessions, whose root password is not drift). */
+  rootAccess?: Pick<RootAccessService, 'ask' | 'carryOut' | 'liveSessionAccounts'>;
   leases: Leases;
   clock: Clock;
   logger: Logger;
@@ -234,10 +237,11 @@ export class OrganizationReconciler {
 
   /** The AWS line of `status` and /api/v1/status. */
   async status(): Promise<OperationalStatus['aws']> {
-    const [running, lastRun, openAdoptions] = await Promise.all([
+    const [running, lastRun, openAdoptions, liveSessions] = await Promise.all([
       this.deps.findings.currentRun(),
       this.deps.findings.lastRun(),
       this.deps.adoptions.countOpen(),
+      this.deps.rootAccess?.liveSessionAccounts(),
     ]);
     return {
       configured: true,
@@ -246,6 +250,7 @@ export class OrganizationReconciler {
       openFindings: lastRun?.findings ?? 0,
       findingsByKind: lastRun?.byKind ?? {},
       openAdoptions,
+      liveRootSessions: liveSessions?.size ?? 0,
     };
   }
 
@@ -286,6 +291,7 @@ export class OrganizationReconciler {
       accounts,
       linkedAccountIds: linkedAccountIds(records, result.autoLinks),
       everyAccount: run.trigger !== 'schedule',
+      openSessions: await this.deps.rootAccess?.liveSessionAccounts(),
     });
     const all = [...result.findings, ...root.findings];
 
@@ -511,10 +517,86 @@ export class OrganizationReconciler {
     };
   }
 
+  /**
+   * Remove on a root-access-key or root-password finding: admins, as `root-credentials remove`; answered at
+   * once, the removal (with someone else's approval) follows, and its end shows on this card.
+   */
+  async removeFromFinding(
+    subject: string,
+    actor: Principal,
+    options: { mfa: boolean; contact: RequestContact },
+  ): Promise<FindingAnswer> {
+    const current = await this.deps.findings.get(subject);
+    if (!current) return { text: NO_LONGER_OPEN };
+    const finding = current.finding;
+    const rootAccess = this.deps.rootAccess;
+    if ((finding.kind !== 'root-access-key' && finding.kind !== 'root-password') || !rootAccess)
+      return {
+        card: awsFindingCard(finding, 'open', 'There are no root credentials to remove on this finding.'),
+      };
+    if (current.action && !current.action.failed)
+      return { card: awsFindingCard(finding, 'acting', alreadyActed(current)) };
+    const verdict = mayAdoptAccounts(actor); // the same admins-only rule
+    if (!verdict.allowed) {
+      await this.deps.audit.record({
+        subject: `aws:${finding.accountId}`,
+        action: 'root-credentials.ask-refused',
+        actorId: actor.id,
+        actorName: actor.name,
+        detail: 'from a finding: only admins can have root credentials removed',
+      });
+      return {
+        card: awsFindingCard(
+          finding,
+          'open',
+          'Only an admin (listed in ADMIN_IDS) can have root credentials removed. Your attempt was recorded.',
+        ),
+      };
+    }
+    const asked = await rootAccess.ask({
+      kind: 'removal',
+      account: finding.accountId,
+      reason: `reconciliation finding: ${FINDING_REASON[finding.kind]}`,
+      by: actor,
+      origin: 'chat',
+      contact: options.contact,
+      mfa: options.mfa,
+      finding: subject,
+    });
+    if (asked.kind === 'refused') return { card: awsFindingCard(finding, 'open', asked.problem) };
+    if (asked.kind === 'in-progress')
+      return {
+        card: awsFindingCard(
+          finding,
+          'open',
+          `Root access ${asked.access.id} to this account is under way already (${asked.access.state}); act once it has ended.`,
+        ),
+      };
+    const claim = await this.claim(subject, 'remove', actor);
+    if (!claim.ok) return { card: awsFindingCard(finding, 'acting', alreadyActed(claim.finding)) };
+    const note =
+      `Removal ${asked.access.id} asked for by ${actor.name}${options.mfa ? ' (MFA devices too)' : ''}: waiting for ` +
+      `${asked.access.approvers.map((p) => p.name).join(' or ')} to approve. This card shows the outcome.`;
+    await this.deps.findings.change(subject, (latest) =>
+      latest?.action ? { ...latest, action: { ...latest.action, outcome: note } } : undefined,
+    );
+    return {
+      card: awsFindingCard(finding, 'acting', note),
+      afterwards: async () => rootAccess.carryOut(asked.access.id),
+    };
+  }
+
+  /** A removal asked for from a finding ended: its card (the clicked one, or the finding's own) says how. */
+  async settleRemoval(subject: string, outcome: string, failed: boolean): Promise<void> {
+    const current = await this.deps.findings.get(subject);
+    if (!current || current.action?.verb !== 'remove') return;
+    await this.finish(subject, current, undefined, outcome, failed);
+  }
+
   /** One action per finding: the first click stored wins; a failed one may be tried again. */
   private async claim(
     subject: string,
-    verb: 'retire' | 'adopt',
+    verb: 'retire' | 'adopt' | 'remove',
     actor: Principal,
   ): Promise<{ ok: true } | { ok: false; finding: ReportedFinding }> {
     const at = this.deps.clock.now().toISOString();
@@ -544,13 +626,23 @@ export class OrganizationReconciler {
   }
 }
 
+const FINDING_REASON: Record<'root-access-key' | 'root-password', string> = {
+  'root-access-key': 'a root access key',
+  'root-password': 'a root password outside an approved session',
+};
+
 const NO_LONGER_OPEN =
   'This finding is no longer open: the last reconciliation did not see it again. Type `reconcile` to check now.';
 
 function alreadyActed(r: ReportedFinding | undefined): string {
   const a = r?.action;
   if (!a) return 'Someone acted on this finding already.';
-  const what = a.verb === 'retire' ? 'retired the address' : 'started the adoption';
+  const what =
+    a.verb === 'retire'
+      ? 'retired the address'
+      : a.verb === 'adopt'
+        ? 'started the adoption'
+        : 'asked for the removal of the root credentials';
   return `${a.by.name} ${what} at ${formatTime(a.at)}${a.outcome ? `: ${a.outcome}` : '.'}`;
 }
 

@@ -26,7 +26,7 @@ import { RenewedClaim } from '../leases';
 export type MailSource = 'graph' | 'inject' | 'smtp';
 
 /** Where a mail ended up: a destination of the routing table, or the adoption that was waiting for its code. */
-export type MailDestination = Destination | 'handed-to-adoption';
+export type MailDestination = Destination | 'handed-to-adoption' | 'handed-to-requester';
 
 /** The classes of records written before issue 11 (read, never written any more). */
 export type LegacyMailClass =
@@ -37,7 +37,8 @@ export interface MailRecord {
   /**
    * processing: taken by one instance; no-channel: kept until on-call exists (taken over when it comes again).
    * Done: posted (on-call channel), sent-to-owner (their chat), digest-pending → digested (the daily on-call
-   * digest), recorded (kept, shown to nobody), handed-over (to the adoption waiting for its code).
+   * digest), recorded (kept, shown to nobody), handed-over (to the adoption waiting for its code),
+   * sent-to-requester (a root-access session's sign-in mail, to its requester alone).
    * ignored: records written before issue 11 only.
    */
   state:
@@ -48,6 +49,7 @@ export interface MailRecord {
     | 'digested'
     | 'recorded'
     | 'handed-over'
+    | 'sent-to-requester'
     | 'no-channel'
     | 'ignored';
   startedAt: string;
@@ -90,6 +92,12 @@ export interface MailRecord {
   attempts?: number;
   alerted?: boolean;
   claimedBy?: { id: string; name: string; at: string };
+  /**
+   * Only this person may reveal the secret: the requester of the root-access session (`rootAccessId`) the
+   * mail was handed to. Nobody else, admins and on-call included.
+   */
+  revealFor?: { id: string; name: string };
+  rootAccessId?: string;
   /** Records written before issue 11. */
   mailClass?: LegacyMailClass;
   authenticity?: 'trusted' | 'suspicious';

@@ -2,6 +2,7 @@ import {
   classifyRootMail,
   destinationOf,
   findCode,
+  goesToRootSession,
   ROUTING_RULES,
   type MailKind,
   type OwnerStatus,
@@ -34,6 +35,7 @@ import {
   SecretRecord,
 } from './mailRecords';
 import { noteOwner, sendToOwner } from './ownerNote';
+import { sendToUser } from '../personalChats';
 import { ReadMail, readMail } from './readMail';
 
 /**
@@ -49,6 +51,27 @@ export interface EmailChangeCodes {
   take(code: { address: string; code: string; mailId: string; receivedAt: string }): Promise<boolean>;
 }
 
+/**
+ * Which live break-glass root session, if any, an address's sign-in mails belong to (the root-access feature).
+ * While one is live, AWS's password-reset and sign-in mails for its account go to its requester alone.
+ */
+export interface RootSessionMail {
+  liveSessionFor(
+    address: string,
+    awsAccountId: string | undefined,
+  ): Promise<
+    | {
+        accessId: string;
+        requester: { id: string; name: string };
+        reach: { serviceUrl?: string; tenantId?: string };
+        account: string;
+      }
+    | undefined
+  >;
+  /** The mail went to the requester: recorded on the session and audited; answers on-call's line (no link). */
+  handed(accessId: string, mail: { mailId: string; kind: string; label: string }): Promise<string>;
+}
+
 /** What happened to one mail; returned to the inject endpoint, logged for the others. */
 export interface RelayOutcome {
   mailId: string;
@@ -58,6 +81,7 @@ export interface RelayOutcome {
     | 'digest'
     | 'recorded'
     | 'handed-over'
+    | 'sent-to-requester'
     | 'no-channel'
     | 'duplicate'
     | 'retrying';
@@ -91,6 +115,8 @@ export interface MailRelayDeps {
   secretTtlMinutes: number;
   /** The adoption feature, when there is one: it takes root e-mail change codes it waits for. */
   emailChangeCodes?: EmailChangeCodes;
+  /** The root-access feature, when there is one: live sessions take their sign-in mails. */
+  rootSessions?: RootSessionMail;
   /** Most mails relayed at once; a burst waits its turn here instead of contending for the store. */
   concurrency?: number;
   /** On-call alerts: a mail whose post keeps failing is reported after `alertAfterAttempts`. */
@@ -295,7 +321,7 @@ export class MailRelay {
   }
 
   private async route(r: Relaying): Promise<RelayOutcome> {
-    const handedOver = await this.handToAdoption(r);
+    const handedOver = (await this.handToAdoption(r)) ?? (await this.handToRootSession(r));
     if (handedOver) return handedOver;
     const ownerStatus = await this.ownerStatusFor(r.rule, r.doc.owner);
     const destination = destinationOf(r.rule, ownerStatus);
@@ -331,6 +357,56 @@ export class MailRelay {
       secretState: 'none',
       expiresAt: undefined,
     });
+  }
+
+  /**
+   * A sign-in mail (password reset, sign-in code) for an account with a live break-glass session goes to the
+   * session's requester alone: a masked card in their personal chat, Reveal for them only; on-call reads that
+   * it was handed over, to whom, for which session — never the link. A failed look-up throws (the mail is
+   * relayed again later) rather than fall back to on-call with a live reset link.
+   */
+  private async handToRootSession(r: Relaying): Promise<RelayOutcome | undefined> {
+    const sessions = this.deps.rootSessions;
+    const { doc } = r;
+    if (!sessions || !doc.address || !r.secret || !goesToRootSession(doc.kind, doc.trust)) return undefined;
+    const session = await sessions.liveSessionFor(doc.address, doc.awsAccountId);
+    if (!session) return undefined;
+    const handed: MailRecord = {
+      ...doc,
+      destination: 'handed-to-requester',
+      revealFor: session.requester,
+      rootAccessId: session.accessId,
+    };
+    let posted;
+    try {
+      posted = await sendToUser(this.deps, session.requester.id, session.reach, {
+        card: mailAlertCardFor(handed, r.now),
+      });
+    } catch (err) {
+      return this.postFailed(r, handed, err); // tried again later, on-call alerted after a few tries
+    }
+    const outcome = await this.finish(r, {
+      state: 'sent-to-requester',
+      destination: 'handed-to-requester',
+      revealFor: session.requester,
+      rootAccessId: session.accessId,
+      posted,
+    });
+    try {
+      const line = await sessions.handed(session.accessId, {
+        mailId: doc.mailId,
+        kind: doc.kind ?? 'password-reset',
+        label: labelOf(doc),
+      });
+      const channel = await this.deps.conversations.channelFor('oncall');
+      if (channel) await this.deps.chat.postToChannel(channel.reference, { text: line });
+    } catch (err) {
+      this.deps.logger.warn(
+        { err, mailId: doc.mailId },
+        'could not tell on-call that a sign-in mail was handed over',
+      );
+    }
+    return outcome;
   }
 
   /**
@@ -461,8 +537,8 @@ export class MailRelay {
     const { records, logger } = this.deps;
     const doc: MailRecord = { ...r.doc, ...change, leaseUntil: undefined };
     await r.hold.save(doc);
-    // Only a card in the on-call channel reveals a secret; wherever else the mail went, none is kept.
-    if (r.secret && doc.state !== 'posted')
+    // Only a card with Reveal (on-call's, or a root-access requester's) needs the secret; elsewhere none is kept.
+    if (r.secret && doc.state !== 'posted' && doc.state !== 'sent-to-requester')
       await records
         .deleteSecret(doc.mailId)
         .catch((err) => logger.warn({ err, mailId: doc.mailId }, 'could not delete an unneeded secret'));
@@ -496,6 +572,7 @@ export class MailRelay {
     const handedOver = doc.destination === 'handed-to-adoption';
     const detail =
       `${labelOf(doc)} (class ${doc.class}, ${doc.trust}), rule ${doc.routing}: ${DONE[doc.destination!]}` +
+      (doc.revealFor ? ` (${doc.revealFor.name}, root access ${doc.rootAccessId})` : '') +
       (doc.ownerStatus && doc.ownerStatus !== 'known' ? ` (owner ${doc.ownerStatus})` : '');
     for (const subject of [doc.address, `mail:${doc.mailId}`].filter((s): s is string => !!s)) {
       await this.deps.audit.record({
@@ -539,6 +616,7 @@ const OUTCOME: Partial<Record<MailRecord['state'], RelayOutcome['outcome']>> = {
   'digest-pending': 'digest',
   recorded: 'recorded',
   'handed-over': 'handed-over',
+  'sent-to-requester': 'sent-to-requester',
 };
 
 /** Where a mail went, in words (logs and audit). */
@@ -552,6 +630,8 @@ const DONE: Record<MailDestination, string> = {
   'oncall-warning': 'warning in the on-call channel, secret withheld',
   'oncall-aws-mail': 'card "AWS mail" in the on-call channel',
   'handed-to-adoption': 'handed to the adoption waiting for it (not posted, not stored)',
+  'handed-to-requester':
+    "masked card with Reveal in the root-access requester's personal chat, for them alone",
 };
 
 /**

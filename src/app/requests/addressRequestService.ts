@@ -3,7 +3,6 @@ import {
   AddressRequest,
   cancel,
   CardCopy,
-  chooseApprovers,
   decide,
   isApprover,
   newRequest,
@@ -20,8 +19,7 @@ import { describeCancelRefusal } from '../../domain/requestWording';
 import { withSteps } from '../../domain/workflowSteps';
 import type { Logger } from '../../log/logger';
 import type { Clock } from '../../ports/clock';
-import type { DirectoryPort, DirectoryUser } from '../../ports/directory';
-import { DependencyUnavailableError } from '../../ports/errors';
+import type { ApproverChoice } from '../approvals/approverChoice';
 import type { AuditLog } from '../auditLog';
 import type { BackgroundWork } from '../background';
 import type { PeriodicJob } from '../jobs';
@@ -33,12 +31,12 @@ export interface AddressRequestDeps {
   repository: RequestRepository;
   /** The request workflow as registered with the runner (requestWorkflow.ts). */
   work: WorkflowHandle<RequestHint>;
-  directory: DirectoryPort;
+  /** Who approves (the manager, else APPROVER_IDS; never the requester). */
+  approvers: ApproverChoice;
   audit: AuditLog;
   clock: Clock;
   logger: Logger;
   background: BackgroundWork;
-  approverIds: readonly string[];
   /** The assigned address an account name already has (one root address per account), if any. */
   accountHolder: (accountName: string) => Promise<AddressRecord | undefined>;
   timers: { reminderHours: number; expiryHours: number };
@@ -102,20 +100,8 @@ export class AddressRequestService {
     // Refused before anyone is asked to approve; the registry's account key decides a race at allocation.
     const taken = await this.accountTaken(input.accountName);
     if (taken) return { kind: 'account-has-address', ...taken };
-    // The requester's UPN from the directory, so the address record can be found by it later (`whois`).
-    const [manager, known] = await Promise.all([
-      this.managerOf(requester.id),
-      this.deps.directory.getUser(requester.id).catch(() => undefined),
-    ]);
-    const upn = known?.userPrincipalName?.toLowerCase();
-    const person: Person = { id: requester.id, name: requester.name, ...(upn ? { upn } : {}) };
-    const group = await this.approverGroup();
-    const choice = chooseApprovers(requester.id, manager.person, group, manager.unknown);
-    if ('refusal' in choice) {
-      // Nobody to ask because the directory is down: say so (503), rather than "nobody can approve".
-      if (manager.outage) throw manager.outage;
-      return { kind: 'no-approver', reason: choice.refusal };
-    }
+    const { requester: person, verdict: choice } = await this.deps.approvers.choose(requester);
+    if ('refusal' in choice) return { kind: 'no-approver', reason: choice.refusal };
 
     const requestId = `req-${randomBytes(4).toString('hex')}`;
     const holder = await repository.reserveName(input.accountName, requestId);
@@ -290,36 +276,4 @@ export class AddressRequestService {
     }
     return queued;
   }
-
-  private async managerOf(
-    userId: string,
-  ): Promise<{ person?: Person; unknown: boolean; outage?: DependencyUnavailableError }> {
-    try {
-      return { person: toPerson(await this.deps.directory.getManager(userId)), unknown: false };
-    } catch (err) {
-      this.deps.logger.warn(
-        { dependency: (err as DependencyUnavailableError).dependency, error: (err as Error).message },
-        'could not ask the directory for a manager; using the approver group',
-      );
-      return { unknown: true, outage: err instanceof DependencyUnavailableError ? err : undefined };
-    }
-  }
-
-  private async approverGroup(): Promise<Person[]> {
-    return Promise.all(
-      this.deps.approverIds.slice(0, 60).map(async (id) => {
-        const user = await this.deps.directory.getUser(id).catch(() => undefined);
-        return toPerson(user) ?? { id, name: id };
-      }),
-    );
-  }
-}
-
-function toPerson(user: DirectoryUser | undefined): Person | undefined {
-  if (!user) return undefined;
-  return {
-    id: user.id.toLowerCase(),
-    name: user.displayName ?? user.userPrincipalName ?? user.id,
-    upn: user.userPrincipalName,
-  };
 }

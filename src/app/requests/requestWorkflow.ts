@@ -5,19 +5,13 @@ import {
   failAllocation,
   fireTimer,
   fulfil,
-  Person,
   WorkStep,
 } from '../../domain/addressRequests';
 import { describeDelivery, formatTime, requesterNotice } from '../../domain/requestWording';
 import { AddressError, PoolExhaustedError } from '../../domain/addressErrors';
 import { person, Principal } from '../../domain/permissions';
 import type { AddressRecord, Owner } from '../../domain/addressRecords';
-import {
-  approvalCard,
-  MAX_REFRESH_USERS,
-  requestResultCard,
-  requestStatusCard,
-} from '../../cards/requestCards';
+import { approvalCard, requestResultCard, requestStatusCard } from '../../cards/requestCards';
 import type { Logger } from '../../log/logger';
 import {
   ChatPort,
@@ -28,7 +22,8 @@ import {
 } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { AuditLog } from '../auditLog';
-import type { ChannelSetting, ConversationDirectory } from '../conversations';
+import { ApprovalDelivery, withCopies } from '../approvals/approvalDelivery';
+import type { ConversationDirectory } from '../conversations';
 import { PostsOnce } from '../workflows/postsOnce';
 import { StepContext, StepOutcome, Workflow, workflowName } from '../workflows/workflow';
 import { REQUEST_WORKFLOW, RequestRepository } from './requestRepository';
@@ -76,6 +71,7 @@ export class RequestWorkflow implements Workflow<AddressRequest, WorkStep, Reque
   readonly name = REQUESTS;
   readonly documents: RequestRepository;
   private readonly posts: PostsOnce<AddressRequest>;
+  private readonly approvals: ApprovalDelivery;
 
   readonly timer = {
     fire: fireTimer,
@@ -92,6 +88,7 @@ export class RequestWorkflow implements Workflow<AddressRequest, WorkStep, Reque
   constructor(private readonly deps: RequestWorkflowDeps) {
     this.documents = deps.repository;
     this.posts = new PostsOnce(deps.repository, deps.clock, deps.logger);
+    this.approvals = new ApprovalDelivery(deps);
   }
 
   /** Does one step's side effect and answers how the request changes because of it. */
@@ -126,54 +123,15 @@ export class RequestWorkflow implements Workflow<AddressRequest, WorkStep, Reque
   }
 
   private async deliverApproval(request: AddressRequest) {
-    const { chat, conversations, logger } = this.deps;
-    const copies: CardCopy[] = [];
-    const reach = await this.reach(request);
-    let reached = 0;
-    let unreachable = 0;
-    for (const approver of request.approvers.slice(0, 10)) {
-      // The approver's stored personal chat first (where they installed the app or wrote to the bot; in the
-      // Agents Playground their own window), else a new 1:1 chat opened by their Entra id.
-      const personal = await conversations.personalChatOf(approver.id);
-      if (!personal && !reach) {
-        unreachable++;
-        continue;
-      }
-      const outcome = await this.posts.once(request.requestId, `approval:${approver.id}`, () =>
-        personal
-          ? chat.post(personal.reference, { card: approvalCard(request) })
-          : chat.postToUser(
-              { aadObjectId: approver.id, tenantId: reach!.tenantId ?? '', serviceUrl: reach!.serviceUrl },
-              { card: approvalCard(request) },
-            ),
-      );
-      if (outcome.kind === 'refused') {
-        unreachable++;
-        logger.info(
-          { err: outcome.error, requestId: request.requestId },
-          'approval card could not go to a personal chat',
-        );
-        continue;
-      }
-      reached++; // sent, or perhaps sent: the approver is not asked twice
-      if (outcome.kind === 'sent') copies.push(copyOf('approver', outcome.posted));
-    }
-    let delivery: AddressRequest['delivery'] = 'personal';
-    let approvers = request.approvers;
-    if (reached === 0 || unreachable > 0) {
-      const channel = await conversations.channelFor('approvals');
-      if (channel) {
-        // The channel copy shows approvers their buttons through refresh.userIds, which takes Teams user ids.
-        approvers = await this.withTeamsUserIds(request.approvers, channel);
-        const card = requestStatusCard({ ...request, approvers });
-        const outcome = await this.posts.once(request.requestId, 'approval:channel', () =>
-          chat.postToChannel(channel.reference, { card }),
-        );
-        if (outcome.kind === 'refused') throw outcome.error; // Teams down: the step is tried again later
-        if (reached === 0) delivery = 'channel';
-        if (outcome.kind === 'sent') copies.push(copyOf('channel', outcome.posted));
-      } else if (reached === 0) delivery = 'undelivered';
-    }
+    const { chat } = this.deps;
+    const { copies, delivery, approvers } = await this.approvals.deliver({
+      subject: request.requestId,
+      approvers: request.approvers,
+      reach: await this.reach(request),
+      postOnce: (key, send) => this.posts.once(request.requestId, key, send),
+      approverMessage: { card: approvalCard(request) },
+      channelMessage: (withIds) => ({ card: requestStatusCard({ ...request, approvers: withIds }) }),
+    });
     const told = { ...request, delivery };
     // The requester's copy never carries Approve / Reject: nobody decides their own request.
     const status = { card: requestStatusCard(told, describeDelivery(told), { decide: false }) };
@@ -191,35 +149,13 @@ export class RequestWorkflow implements Workflow<AddressRequest, WorkStep, Reque
     });
   }
 
-  /** Looks each approver up in the channel's team (Bot Connector member API); non-members keep their Entra id. */
-  private async withTeamsUserIds(people: Person[], channel: ChannelSetting): Promise<Person[]> {
-    return Promise.all(
-      people.map(async (person, index) => {
-        if (person.teamsUserId || index >= MAX_REFRESH_USERS) return person;
-        const member = await this.deps.chat
-          .getMember(channel.reference, person.id, channel.teamId)
-          .catch((err) => {
-            this.deps.logger.warn(
-              { err, approver: person.id },
-              'could not look an approver up in the approvals team',
-            );
-            return undefined;
-          });
-        return member ? { ...person, teamsUserId: member.id } : person;
-      }),
-    );
-  }
-
   /** Every copy shows the latest state; a copy that cannot be updated makes the step retry. */
-  private async updateCards(request: AddressRequest, answeredActivityId: string | undefined): Promise<void> {
-    const failures: unknown[] = [];
-    for (const copy of request.cardCopies) {
-      if (copy.activityId === answeredActivityId) continue; // the click's answer replaced it already
-      await this.deps.chat
-        .update(copy, { card: requestStatusCard(request, '', { decide: copy.audience !== 'requester' }) })
-        .catch((err) => failures.push(err));
-    }
-    if (failures.length) throw failures[0];
+  private updateCards(request: AddressRequest, answeredActivityId: string | undefined): Promise<void> {
+    return this.approvals.updateCopies(
+      request.cardCopies,
+      (copy) => ({ card: requestStatusCard(request, '', { decide: copy.audience !== 'requester' }) }),
+      answeredActivityId,
+    );
   }
 
   private async allocate(request: AddressRequest) {
@@ -416,10 +352,4 @@ function isRefusedForGood(err: unknown): boolean {
 
 function copyOf(audience: CardCopy['audience'], posted: PostedMessage): CardCopy {
   return { audience, ...posted };
-}
-
-/** The copies with `added` appended, each message once (a step run again finds its own copies again). */
-function withCopies(copies: CardCopy[], added: CardCopy[]): CardCopy[] {
-  const known = new Set(copies.map((c) => `${c.conversationId}|${c.activityId}`));
-  return [...copies, ...added.filter((c) => !known.has(`${c.conversationId}|${c.activityId}`))];
 }

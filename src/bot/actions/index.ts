@@ -2,7 +2,14 @@ import type { CardActionHandler } from '../types';
 import { claimMailAction, hideMailAction, revealMailAction } from './mailActions';
 import { requestApproveAction, requestRefreshAction, requestRejectAction } from './requestDecisionActions';
 import { requestSubmitAction } from './requestSubmitAction';
-import { awsAdoptAction, awsRetireAction } from './awsFindingActions';
+import { awsAdoptAction, awsRetireAction, rootCredentialsRemoveAction } from './awsFindingActions';
+import {
+  rootAccessApproveAction,
+  rootAccessDoneAction,
+  rootAccessRefreshAction,
+  rootAccessRejectAction,
+  rootAccessStartAction,
+} from './rootAccessActions';
 import {
   addressKeepAction,
   addressRetireAction,
@@ -25,4 +32,10 @@ export const cardActionHandlers: readonly CardActionHandler[] = [
   addressTransferChooseAction,
   addressTransferAction,
   addressKeepAction,
+  rootAccessApproveAction,
+  rootAccessRejectAction,
+  rootAccessRefreshAction,
+  rootAccessStartAction,
+  rootAccessDoneAction,
+  rootCredentialsRemoveAction,
 ];

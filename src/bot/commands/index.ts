@@ -14,6 +14,8 @@ import { auditCommand } from './auditCommand';
 import { statusCommand } from './statusCommand';
 import { reconcileCommand } from './reconcileCommand';
 import { adoptCommand } from './adoptCommand';
+import { rootAccessCommand } from './rootAccessCommand';
+import { rootCredentialsCommand } from './rootCredentialsCommand';
 
 /** Every chat command, in the order `help` lists them. */
 export const commandHandlers: readonly CommandHandler[] = [
@@ -31,5 +33,7 @@ export const commandHandlers: readonly CommandHandler[] = [
   cancelCommand,
   reconcileCommand,
   adoptCommand,
+  rootAccessCommand,
+  rootCredentialsCommand,
   setupCommand,
 ];
