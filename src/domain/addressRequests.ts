@@ -9,7 +9,7 @@
  */
 
 import { accountNameProblem } from './addressRules';
-import { earliest, StepBook, withSteps } from './workflowSteps';
+import { earliest, StepBook, StepOf, withSteps } from './workflowSteps';
 
 export type RequestState =
   | 'pending'
@@ -235,6 +235,24 @@ export function decisionRefusal(
   const actor = actorId.toLowerCase();
   if (actor === subject.requester.id.toLowerCase()) return 'own-request';
   return isApprover(subject, actor) ? undefined : 'not-approver';
+}
+
+/**
+ * An approval card that reached nobody goes out again: the same subject with its delivery step queued, or
+ * undefined when it is no longer pending, was delivered meanwhile, or is already queued.
+ */
+export function withApprovalRedelivery<D extends ApprovalDelivery>(latest: D): D | undefined {
+  return latest.state === 'pending' &&
+    latest.delivery === 'undelivered' &&
+    !latest.steps.includes('deliver-approval')
+    ? withSteps(latest, 'deliver-approval' as StepOf<D>)
+    : undefined;
+}
+
+/** What a subject approved on cards keeps about delivering its approval card. */
+interface ApprovalDelivery extends StepBook<string> {
+  state: string;
+  delivery?: 'personal' | 'channel' | 'undelivered';
 }
 
 export type DecideResult =

@@ -27,7 +27,8 @@ export interface StepBook<Step extends string> {
   posts?: Record<string, PostRecord>;
 }
 
-type StepOf<D> = D extends StepBook<infer S> ? S : never;
+/** The steps a document's workflow has. */
+export type StepOf<D> = D extends StepBook<infer S> ? S : never;
 
 /** Appends steps not already pending (re-adding a pending step is a no-op, so retries are harmless). */
 export function withSteps<D extends StepBook<string>>(doc: D, ...steps: StepOf<D>[]): D {

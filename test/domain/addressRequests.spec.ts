@@ -12,6 +12,7 @@ import {
   requestTimerAt,
   timerDue,
   validateRequestInput,
+  withApprovalRedelivery,
 } from '../../src/domain/addressRequests';
 import { completeStep, nextFreeStep } from '../../src/domain/workflowSteps';
 
@@ -131,6 +132,20 @@ describe('deciding', () => {
     expect(waiting.state).toBe('waiting-for-capacity');
     expect(waiting.steps.filter((s) => s === 'alert-capacity')).toHaveLength(1);
     expect(awaitCapacity(waiting)).toBe(waiting);
+  });
+});
+
+describe('an approval card that reached nobody', () => {
+  it('goes out again only while pending, undelivered and not already queued', () => {
+    const delivered = completeStep(pending(), 'deliver-approval');
+    const undelivered: AddressRequest = { ...delivered, delivery: 'undelivered' };
+    expect(withApprovalRedelivery(undelivered)?.steps).toEqual(['deliver-approval']);
+    expect(withApprovalRedelivery(undelivered)?.workPending).toBe(true);
+    expect(withApprovalRedelivery({ ...delivered, delivery: 'personal' })).toBeUndefined();
+    expect(withApprovalRedelivery(withApprovalRedelivery(undelivered)!)).toBeUndefined();
+    const decided = decide(undelivered, bob, 'approved', undefined, hours(1));
+    expect(decided.kind).toBe('decided');
+    if (decided.kind === 'decided') expect(withApprovalRedelivery(decided.request)).toBeUndefined();
   });
 });
 

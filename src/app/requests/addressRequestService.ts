@@ -10,6 +10,7 @@ import {
   Person,
   RequestContact,
   RequestInput,
+  withApprovalRedelivery,
 } from '../../domain/addressRequests';
 import { describeOwner } from '../../domain/addressChanges';
 import { AccountHasAddressError } from '../../domain/addressErrors';
@@ -261,12 +262,7 @@ export class AddressRequestService {
       if (approverId && !isApprover(request, approverId)) continue;
       const updated = await this.deps.repository.update(
         request.requestId,
-        (latest) =>
-          latest.state === 'pending' &&
-          latest.delivery === 'undelivered' &&
-          !latest.steps.includes('deliver-approval')
-            ? withSteps(latest, 'deliver-approval')
-            : undefined,
+        withApprovalRedelivery,
         STARTED_HERE,
       );
       if (updated?.steps.includes('deliver-approval')) {

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { AddressError } from '../../domain/addressErrors';
 import type { AddressRecord } from '../../domain/addressRecords';
-import { isApprover, Outcome, Person, RequestContact } from '../../domain/addressRequests';
+import {
+  isApprover,
+  Outcome,
+  Person,
+  RequestContact,
+  withApprovalRedelivery,
+} from '../../domain/addressRequests';
 import type { Principal } from '../../domain/permissions';
 import {
   decideRootAccess,
@@ -291,16 +297,7 @@ export class RootAccessService implements RootSessionMail {
     let queued = 0;
     for (const access of await this.deps.repository.undelivered()) {
       if (approverId && !isApprover(access, approverId)) continue;
-      const updated = await this.deps.repository.update(
-        access.id,
-        (latest) =>
-          latest.state === 'pending' &&
-          latest.delivery === 'undelivered' &&
-          !latest.steps.includes('deliver-approval')
-            ? withSteps(latest, 'deliver-approval')
-            : undefined,
-        STARTED_HERE,
-      );
+      const updated = await this.deps.repository.update(access.id, withApprovalRedelivery, STARTED_HERE);
       if (updated?.steps.includes('deliver-approval')) {
         queued++;
         this.carryOut(access.id);
