@@ -10,10 +10,12 @@ import {
   injectMail,
   launchChromium,
   PlaygroundRunError,
+  runWalk,
+  walkShot,
+  walkStep,
   PlaygroundWindow,
   startDev,
 } from './playground/driver';
-import { failureLine } from './scriptFailure';
 
 /**
  * npm run try:root-access [-- <screenshot folder>]   (default docs/screenshots)
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
   let browser: Browser | undefined;
   let ok = false;
   try {
-    step('a loopback AWS with centralized root access on, and npm run dev pointed at it');
+    walkStep('a loopback AWS with centralized root access on, and npm run dev pointed at it');
     await fake.start();
     Object.assign(process.env, {
       AWS_CREDENTIAL_SOURCE: 'environment',
@@ -63,32 +65,32 @@ async function main(): Promise<void> {
     await megan.openChat('Personal Chat');
     await megan.waitForBotMessage('Welcome to RootMail, Megan Bowen');
 
-    step(`${ALEX}: setup oncall in the General channel`);
+    walkStep(`${ALEX}: setup oncall in the General channel`);
     await alex.openChat('General');
     await alex.postInChannel('setup oncall');
     await alex.waitForBotMessage('this is now the oncall channel');
 
-    step(`${ALEX}: root-access demo-sandbox ${REASON}`);
+    walkStep(`${ALEX}: root-access demo-sandbox ${REASON}`);
     await alex.openChat('Personal Chat');
     await alex.waitForBotMessage('Welcome to RootMail, Alex Wilber');
     await alex.ask(`root-access demo-sandbox ${REASON}`, /Sent to Megan Bowen for approval/);
-    shot(await alex.screenshot('root-access-asked'));
+    walkShot(await alex.screenshot('root-access-asked'));
 
-    step(`${MEGAN}: the approval card, with what approving does; she approves`);
+    walkStep(`${MEGAN}: the approval card, with what approving does; she approves`);
     await megan.waitForBotMessage('Approving lets Alex Wilber start a 60-minute session');
     await megan.fillCardInput('Comment', 'OK, ticket INC-4711');
-    shot(await megan.screenshot('root-access-approval'));
+    walkShot(await megan.screenshot('root-access-approval'));
     await megan.clickAndWait('Approve', /Approved by Megan Bowen/);
 
-    step(`${ALEX}: Start, when he is ready`);
+    walkStep(`${ALEX}: Start, when he is ready`);
     await alex.waitForBotMessage('Approved: start the session when you are ready.');
-    shot(await alex.screenshot('root-access-approved'));
+    walkShot(await alex.screenshot('root-access-approved'));
     await alex.clickAndWait('Start the session', /What to do now/, 60_000);
     if (!fake.root.user(DEMO_ACCOUNT).password)
       throw new PlaygroundRunError('The session opened but the loopback AWS has no login profile.');
-    shot(await alex.screenshot('root-access-open'));
+    walkShot(await alex.screenshot('root-access-open'));
 
-    step('"Forgot password?": AWS mails the reset link to the root address; it goes to Alex alone');
+    walkStep('"Forgot password?": AWS mails the reset link to the root address; it goes to Alex alone');
     const mail = fake.root.forgotPassword(DEMO_ACCOUNT);
     const file = path.join(dataDir, 'password-reset.eml');
     writeFileSync(file, resetMail(mail));
@@ -98,29 +100,29 @@ async function main(): Promise<void> {
     console.log(
       `  the masked card was in Alex's chat ${Date.now() - startedAt} ms after the mail was fed in`,
     );
-    shot(await alex.screenshot('root-access-reset-mail'));
+    walkShot(await alex.screenshot('root-access-reset-mail'));
     await alex.clickAndWait('Reveal', 'Open the AWS link');
-    shot(await alex.screenshot('root-access-reset-revealed'));
+    walkShot(await alex.screenshot('root-access-reset-revealed'));
 
-    step('on-call (General): the session, and to whom the reset link went (never the link)');
+    walkStep('on-call (General): the session, and to whom the reset link went (never the link)');
     await alex.openChat('General');
     await alex.waitForBotMessage(/was handed to Alex Wilber alone, for root-access session ra-/);
-    shot(await alex.screenshot('root-access-oncall'));
+    walkShot(await alex.screenshot('root-access-oncall'));
 
-    step(`${ALEX}: root-access done demo-sandbox; the password is removed again`);
+    walkStep(`${ALEX}: root-access done demo-sandbox; the password is removed again`);
     await alex.openChat('Personal Chat');
     await alex.ask('root-access done demo-sandbox', /Closed at .*removed the password/, 60_000);
     if (fake.root.user(DEMO_ACCOUNT).password)
       throw new PlaygroundRunError('The session closed but the loopback AWS still has a login profile.');
-    shot(await alex.screenshot('root-access-closed'));
+    walkShot(await alex.screenshot('root-access-closed'));
     await megan.waitForBotMessage(/Closed at .*removed the password/);
-    shot(await megan.screenshot('root-access-closed-approver'));
+    walkShot(await megan.screenshot('root-access-closed-approver'));
     await alex.openChat('General');
     await alex.waitForBotMessage(/Closed at .*removed the password/);
-    shot(await alex.screenshot('root-access-oncall-closed'));
+    walkShot(await alex.screenshot('root-access-oncall-closed'));
     await alex.openChat('Personal Chat');
     await alex.ask(`audit demo-sandbox`, /Removed the password/);
-    shot(await alex.screenshot('root-access-history'));
+    walkShot(await alex.screenshot('root-access-history'));
     ok = true;
   } finally {
     await browser?.close().catch(() => undefined);
@@ -138,18 +140,4 @@ function windowOf(dev: DevRun, who: string): string {
   return url;
 }
 
-function step(text: string): void {
-  console.log(`• ${text}`);
-}
-
-function shot(file: string): void {
-  console.log(`  screenshot ${path.relative(process.cwd(), file)}`);
-}
-
-main().then(
-  () => process.exit(0),
-  (err: Error) => {
-    console.error(err instanceof PlaygroundRunError ? `\n${err.message}` : failureLine(err));
-    process.exit(1);
-  },
-);
+runWalk(main);

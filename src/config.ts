@@ -58,6 +58,25 @@ const commaList = z.preprocess(
     .optional(),
 );
 
+/** `a,b` parsed entry by entry; each entry that does not parse is named in the message (`must list <what>: …`). */
+const parsedList = <T>(what: string, parse: (entry: string) => T | { problem: string }) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v : ''),
+    z.string().transform((s, ctx) => {
+      const parsed: T[] = [];
+      for (const entry of s
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
+        const result = parse(entry);
+        if (typeof result === 'object' && result !== null && 'problem' in result)
+          ctx.addIssue({ code: 'custom', message: `must list ${what}: ${result.problem}` });
+        else parsed.push(result as T);
+      }
+      return parsed;
+    }),
+  );
+
 const envShape = z.object({
   PORT: intIn(0, 65535, 3978),
   MicrosoftAppId: optionalString,
@@ -72,22 +91,7 @@ const envShape = z.object({
   ),
   MicrosoftAppTenantId: optionalString,
   /** Extra Bot Connector origins the bot may call (sovereign clouds; a test's fake connector). */
-  TRUSTED_SERVICE_URLS: z.preprocess(
-    (v) => (typeof v === 'string' ? v : ''),
-    z.string().transform((s, ctx) => {
-      const origins: TrustedOrigin[] = [];
-      for (const entry of s
-        .split(',')
-        .map((e) => e.trim())
-        .filter(Boolean)) {
-        const parsed = parseTrustedOrigin(entry);
-        if ('problem' in parsed)
-          ctx.addIssue({ code: 'custom', message: `must list origins: ${parsed.problem}` });
-        else origins.push(parsed);
-      }
-      return origins;
-    }),
-  ),
+  TRUSTED_SERVICE_URLS: parsedList<TrustedOrigin>('origins', parseTrustedOrigin),
   COSMOS_ENDPOINT: optionalUrl,
   COSMOS_KEY: optionalString,
   COSMOS_DATABASE: z.preprocess(emptyToUndefined, z.string().default('rootmail')),
@@ -197,22 +201,7 @@ const envShape = z.object({
   ),
   SMTP_HOST: z.preprocess(emptyToUndefined, z.string().trim().default('127.0.0.1')),
   /** Who may deliver to the SMTP source: CIDRs; required when SMTP_HOST is not loopback. */
-  SMTP_ALLOWED_CLIENTS: z.preprocess(
-    (v) => (typeof v === 'string' ? v : ''),
-    z.string().transform((s, ctx) => {
-      const ranges: AddressRange[] = [];
-      for (const entry of s
-        .split(',')
-        .map((e) => e.trim())
-        .filter(Boolean)) {
-        const parsed = parseRange(entry);
-        if ('problem' in parsed)
-          ctx.addIssue({ code: 'custom', message: `must list CIDRs: ${parsed.problem}` });
-        else ranges.push(parsed);
-      }
-      return ranges;
-    }),
-  ),
+  SMTP_ALLOWED_CLIENTS: parsedList<AddressRange>('CIDRs', parseRange),
   /** The authserv-id(s) of the relay in front of the SMTP source whose Authentication-Results are believed. */
   SMTP_TRUSTED_AUTHSERV_ID: z.preprocess(
     (v) => (typeof v === 'string' ? v : ''),

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Browser, chromium, Locator, Page } from 'playwright-core';
+import { failureLine } from '../scriptFailure';
 
 /**
  * Drives `npm run dev` and its Agents Playground pages in the system Chromium, one small step at a time,
@@ -289,4 +290,25 @@ export async function injectMail(dev: DevRun, dataDir: string, file: string): Pr
           : resolve(stdout),
     );
   });
+}
+
+/** A walk's narration: one line per step a person takes. */
+export function walkStep(text: string): void {
+  console.log(`• ${text}`);
+}
+
+/** A walk's narration: where a screenshot was saved. */
+export function walkShot(file: string): void {
+  console.log(`  screenshot ${path.relative(process.cwd(), file)}`);
+}
+
+/** Runs a Playground walk: exit 0 when it is done, else what went wrong in one message and exit 1. */
+export function runWalk(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: Error) => {
+      console.error(err instanceof PlaygroundRunError ? `\n${err.message}` : failureLine(err));
+      process.exit(1);
+    },
+  );
 }
