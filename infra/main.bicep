@@ -128,10 +128,12 @@ var cosmosContainers = [
   { name: 'mails', ttl: false }
   { name: 'secrets', ttl: true }
   { name: 'mailTallies', ttl: false }
+  { name: 'mailBursts', ttl: false }
   { name: 'subscriptions', ttl: false }
   { name: 'reconciliation', ttl: false }
   { name: 'adoptions', ttl: false }
   { name: 'adoptionKeys', ttl: false }
+  { name: 'pacing', ttl: false }
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {

@@ -25,7 +25,9 @@ import { MailDesk } from '../app/mail/mailDesk';
 import { mailDigestJob } from '../app/mail/mailDigest';
 import { MailRecords } from '../app/mail/mailRecords';
 import { MailRelay } from '../app/mail/mailRelay';
+import { TeamsSendBudget } from '../app/pacing/teamsSendBudget';
 import { mailSweeperJob } from '../app/mail/mailSweeper';
+import { OnCallBurst } from '../app/mail/onCallBurst';
 import { secretExpiryJob } from '../app/mail/secretExpiry';
 import { AddressRequestService } from '../app/requests/addressRequestService';
 import { RequestRepository } from '../app/requests/requestRepository';
@@ -117,7 +119,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   // Teams: the Bot Framework adapter and the chat port over it.
   const turnMetrics = createTurnMetrics();
   const serviceUrls = serviceUrlPolicy(config);
-  const adapter = new CloudAdapter(new ChannelAuthentication(botAuthSettings(config), serviceUrls));
+  // Every call to Teams is paced to its limits, with one budget per conversation shared by all instances.
+  const teamsPacing = new TeamsSendBudget({ store, logger, now: () => Date.now() });
+  const adapter = new CloudAdapter(
+    new ChannelAuthentication(botAuthSettings(config), serviceUrls, teamsPacing),
+  );
   adapter.onTurnError = async (context, error) => {
     turnMetrics.turnFailed(context.activity.type);
     const failure = classifyFailure(error, logger, { activityType: context.activity.type });
@@ -244,6 +250,17 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   // The mail relay: the pipeline, on-call actions, the Graph subscription (with MAILBOX), inject and SMTP.
   const records = new MailRecords(store, clock);
+  const burst = new OnCallBurst({
+    store,
+    records,
+    chat,
+    conversations,
+    leases,
+    background,
+    clock,
+    logger,
+    now: () => Date.now(),
+  });
   const relay = new MailRelay({
     records,
     addresses,
@@ -263,6 +280,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     alerts,
     leaseMs: config.mailRelay.leaseMs,
     alertAfterAttempts: config.mailRelay.alertAfterAttempts,
+    burst,
   });
   const mailDesk = new MailDesk({ records, audit, chat, conversations, clock });
   let subscription: InboxSubscription | undefined;
@@ -344,6 +362,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     secretExpiryJob({ records, clock, logger, chat }),
     mailSweeperJob({ records, relay, leases, logger, leaseMs: config.mailRelay.leaseMs }),
     mailDigestJob({ records, leases, conversations, chat, clock, logger }),
+    burst.job(),
     ...(subscription?.jobs() ?? []),
     ...(aws ? [aws.services.reconciler.job(), aws.services.adoptions.job()] : []),
     ...statusBoard.jobs(),

@@ -76,10 +76,12 @@ export const CONTAINERS = [
   'mails', // src/app/mail/mailRecords.ts
   'secrets', // src/app/mail/mailRecords.ts
   'mailTallies', // src/app/mail/mailRecords.ts (mails per day, class and destination)
+  'mailBursts', // src/app/mail/onCallBurst.ts (the summary card of a burst in the on-call channel)
   'subscriptions', // src/app/mail/inboxSubscription.ts
   'reconciliation', // src/app/aws/ (reported drift findings, the last run)
   'adoptions', // src/app/aws/
   'adoptionKeys', // src/app/aws/ (one open adoption per account, alias and request → adoption)
+  'pacing', // src/app/pacing/ (Teams send budgets per conversation, shared by all instances)
 ] as const;
 export type ContainerName = (typeof CONTAINERS)[number];
 

@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import {
+  blockedUntil,
+  emptyHistory,
+  nextSendAt,
+  SendHistory,
+  SendWindow,
+  TEAMS_CONVERSATION_WINDOWS,
+  TEAMS_TENANT_WINDOW,
+  withSend,
+} from '../../domain/sendWindows';
+import type { Logger } from '../../log/logger';
+import type { ChatPacing } from '../../ports/chat';
+import type { DocumentStore, Stored } from '../../ports/documentStore';
+import { changeDocument, writeIfUnchanged } from '../documentChanges';
+
+/** A conversation's sends as every instance sees them: `pacing/teams:<hash of the conversation id>`. */
+interface ConversationBudget extends SendHistory {
+  conversation: string;
+}
+
+/**
+ * Widening of each window: the spread between the planned moment of a send and the moment Teams counts it
+ * (the event loop, the network) and between the clocks of instances (NTP keeps App Service's within
+ * milliseconds). A send that leaves later than PLANNED_LATE_MS after its moment is planned again.
+ */
+const MARGIN_MS = 250;
+const PLANNED_LATE_MS = 150;
+/** A send is booked in the shared budget at most this long before its moment; until then it waits unbooked. */
+const BOOK_AHEAD_MS = 2_000;
+/** A booked send that waited longer than this looks again whether Teams asked for quiet meanwhile. */
+const RECHECK_AFTER_MS = 250;
+/** Conversations whose last budget version this instance keeps, to book with one write instead of two. */
+const REMEMBERED = 500;
+/**
+ * Teams allows 50 calls a second per app and tenant; each instance keeps to half of it on its own (no shared
+ * document for the busiest path of all): two instances, the default, never exceed it together. More
+ * instances would only if each made 25 calls a second at once; Teams would then answer 429, waited out.
+ */
+const TENANT_SHARE: SendWindow = { ms: TEAMS_TENANT_WINDOW.ms, max: TEAMS_TENANT_WINDOW.max / 2 };
+
+export interface TeamsSendBudgetDeps {
+  store: DocumentStore;
+  logger: Logger;
+  /** Real time (ms): Teams counts real seconds, whatever clock the app is given (tests move theirs by hand). */
+  now: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Teams' send limits per conversation (7/1 s, 8/2 s, 60/30 s, 1,800/h per bot) kept by every instance
+ * together: each send is booked, by etag, in the conversation's small budget document (`pacing`), at the
+ * earliest moment that keeps every window, and goes out at that moment. A Retry-After blocks the conversation
+ * for everyone. A quiet conversation costs one write per send (this instance remembers the version it wrote);
+ * a busy one, a few more as instances take turns. If the store does not answer, this instance paces on its
+ * own from what it remembers, rather than stop talking to Teams.
+ */
+export class TeamsSendBudget implements ChatPacing {
+  /** Per conversation, this instance's sends one after another (its own order is kept). */
+  private readonly lanes = new Map<string, Promise<void>>();
+  private readonly remembered = new Map<string, Stored<ConversationBudget>>();
+  /** Only while the store does not answer: this instance's own view of a conversation. */
+  private readonly fallback = new Map<string, SendHistory>();
+  private tenant: SendHistory = emptyHistory();
+  private tenantLane: Promise<void> = Promise.resolve();
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly deps: TeamsSendBudgetDeps) {
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  beforeSend(conversation: string | undefined): Promise<void> {
+    if (!conversation) return this.tenantTurn();
+    const previous = this.lanes.get(conversation) ?? Promise.resolve();
+    const mine = previous.then(() => this.book(conversation));
+    const settled = mine.catch(() => undefined);
+    this.lanes.set(conversation, settled);
+    void settled.then(() => {
+      if (this.lanes.get(conversation) === settled) this.lanes.delete(conversation);
+    });
+    return mine;
+  }
+
+  async throttled(conversation: string | undefined, waitMs: number): Promise<void> {
+    const until = this.deps.now() + waitMs;
+    this.deps.logger.warn(
+      { conversation, waitMs },
+      'Teams asked the bot to wait; nothing is sent there until then',
+    );
+    if (!conversation) {
+      this.tenant = blockedUntil(this.tenant, until);
+      return;
+    }
+    const id = budgetId(conversation);
+    try {
+      const { document } = await changeDocument<ConversationBudget>(
+        this.deps.store,
+        'pacing',
+        id,
+        (current) => ({
+          ...blockedUntil(current ?? emptyHistory(), until),
+          conversation,
+        }),
+      );
+      if (document) this.remember(id, document);
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'the store did not take a Retry-After; this instance keeps it alone');
+      this.fallback.set(id, blockedUntil(this.fallback.get(id) ?? emptyHistory(), until));
+    }
+  }
+
+  /** Books the earliest send that keeps every window, waits for its moment, and keeps the tenant's share. */
+  private async book(conversation: string): Promise<void> {
+    const id = budgetId(conversation);
+    const { now } = this.deps;
+    for (;;) {
+      const current = await this.latest(id);
+      if (current === 'unavailable') return this.bookAlone(id);
+      const asked = now();
+      const at = nextSendAt(current ?? emptyHistory(), asked, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS);
+      if (at - asked > BOOK_AHEAD_MS) {
+        this.remembered.delete(id); // others book meanwhile: read again after the wait
+        await this.sleep(at - asked - BOOK_AHEAD_MS);
+        continue;
+      }
+      const next: ConversationBudget = {
+        ...withSend(current ?? emptyHistory(), at, asked, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS),
+        conversation,
+      };
+      let booked: Stored<ConversationBudget> | undefined;
+      try {
+        booked = await writeIfUnchanged(this.deps.store, 'pacing', id, current, next);
+      } catch (err) {
+        this.storeFailed(err);
+        return this.bookAlone(id);
+      }
+      if (!booked) {
+        this.remembered.delete(id); // another instance booked first: read its version
+        continue;
+      }
+      this.remember(id, booked);
+      if (at > now()) await this.sleep(at - now());
+      if (now() - asked > RECHECK_AFTER_MS && (await this.quietAsked(id))) continue;
+      await this.tenantTurn();
+      if (now() - at > PLANNED_LATE_MS) continue; // too late for the margin: book again (the old one stays, harmless)
+      return;
+    }
+  }
+
+  /** The budget as last seen (a read when not remembered); 'unavailable' when the store does not answer. */
+  private async latest(id: string): Promise<Stored<ConversationBudget> | undefined | 'unavailable'> {
+    const known = this.remembered.get(id);
+    if (known) return known;
+    try {
+      const read = await this.deps.store.get<ConversationBudget>('pacing', id);
+      if (read) this.remember(id, read);
+      return read;
+    } catch (err) {
+      this.storeFailed(err);
+      return 'unavailable';
+    }
+  }
+
+  /** Whether Teams asked for quiet in this conversation after this send was booked (a Retry-After, any instance). */
+  private async quietAsked(id: string): Promise<boolean> {
+    try {
+      const fresh = await this.deps.store.get<ConversationBudget>('pacing', id);
+      if (fresh) this.remember(id, fresh);
+      return (fresh?.blockedUntil ?? 0) > this.deps.now();
+    } catch {
+      return false;
+    }
+  }
+
+  /** The store does not answer: pace this instance's sends on its own. */
+  private async bookAlone(id: string): Promise<void> {
+    const { now } = this.deps;
+    const history = this.fallback.get(id) ?? this.remembered.get(id) ?? emptyHistory();
+    const at = nextSendAt(history, now(), TEAMS_CONVERSATION_WINDOWS, MARGIN_MS);
+    this.fallback.set(id, withSend(history, at, now(), TEAMS_CONVERSATION_WINDOWS, MARGIN_MS));
+    if (at > now()) await this.sleep(at - now());
+    await this.tenantTurn();
+  }
+
+  /** This instance's share of the tenant's calls per second, one call after another. */
+  private tenantTurn(): Promise<void> {
+    const turn = this.tenantLane.then(async () => {
+      const { now } = this.deps;
+      const at = nextSendAt(this.tenant, now(), [TENANT_SHARE]);
+      this.tenant = withSend(this.tenant, at, now(), [TENANT_SHARE]);
+      if (at > now()) await this.sleep(at - now());
+    });
+    this.tenantLane = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private remember(id: string, budget: Stored<ConversationBudget>): void {
+    this.remembered.delete(id);
+    this.remembered.set(id, budget);
+    this.fallback.delete(id);
+    if (this.remembered.size > REMEMBERED) this.remembered.delete(this.remembered.keys().next().value!);
+  }
+
+  private storeFailed(err: unknown): void {
+    this.deps.logger.warn({ err }, 'the store did not answer; Teams sends are paced by this instance alone');
+  }
+}
+
+/** Conversation ids are long and may hold characters a document id may not: a hash names the budget. */
+function budgetId(conversation: string): string {
+  return `teams:${createHash('sha256').update(conversation).digest('hex').slice(0, 40)}`;
+}
