@@ -129,6 +129,8 @@ const envShape = z.object({
   EXPIRY_HOURS: intIn(1, 24 * 90, 72),
   SECRET_TTL_MINUTES: intIn(1, 24 * 60, 30),
   MAIL_POST_ATTEMPTS: intIn(1, 100, 5),
+  /** Set by App Service for each instance it runs: names the instance in /healthz, `status` and pacing. */
+  WEBSITE_INSTANCE_ID: optionalString,
   MAIL_RELAY_LEASE_SECONDS: intIn(1, 3600, 120),
   SMTP_PORT: z.preprocess(
     emptyToUndefined,
@@ -419,6 +421,8 @@ export interface AppConfig {
    */
   mailRelay: { leaseMs: number; alertAfterAttempts: number };
   smtp?: { port: number; host: string };
+  /** WEBSITE_INSTANCE_ID (App Service's name of this instance); else the host's name is used. */
+  instanceName?: string;
   logLevel: string;
   appInsightsConnectionString?: string;
   /** AWS Organizations (issue 13); undefined = the feature is off. */
@@ -553,6 +557,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     },
     mailRelay: { leaseMs: e.MAIL_RELAY_LEASE_SECONDS * 1000, alertAfterAttempts: e.MAIL_POST_ATTEMPTS },
     smtp: e.SMTP_PORT !== undefined ? { port: e.SMTP_PORT, host: e.SMTP_HOST } : undefined,
+    instanceName: e.WEBSITE_INSTANCE_ID,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
     aws: awsSettings(e),

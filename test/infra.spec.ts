@@ -33,6 +33,7 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   AWS_ENDPOINT_URL_ORGANIZATIONS: 'only tests point AWS clients at a loopback fake',
   AWS_ENDPOINT_URL_ACCOUNT: 'only tests point AWS clients at a loopback fake',
   AWS_ENDPOINT_URL_STS: 'only tests point AWS clients at a loopback fake',
+  WEBSITE_INSTANCE_ID: 'App Service sets it for each instance it runs',
   TRUSTED_SERVICE_URLS:
     'the public-cloud Teams and Bot Framework hosts are built in; only sovereign clouds and tests add hosts',
 };

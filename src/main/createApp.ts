@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { CloudAdapter, ConfigurationBotFrameworkAuthenticationOptions, ConversationState } from 'botbuilder';
@@ -25,6 +26,7 @@ import { MailDesk } from '../app/mail/mailDesk';
 import { mailDigestJob } from '../app/mail/mailDigest';
 import { MailRecords } from '../app/mail/mailRecords';
 import { MailRelay } from '../app/mail/mailRelay';
+import { MailboxPermits } from '../app/pacing/mailboxPermits';
 import { TeamsSendBudget } from '../app/pacing/teamsSendBudget';
 import { mailSweeperJob } from '../app/mail/mailSweeper';
 import { OnCallBurst } from '../app/mail/onCallBurst';
@@ -115,6 +117,9 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   await store.init();
   const background = new BackgroundWork(logger);
   const leases = new Leases(store, clock);
+  // Which instance this is (App Service's WEBSITE_INSTANCE_ID, else the host), and this process among them.
+  const instance = config.instanceName ?? hostname();
+  const processId = `${instance}#${process.pid}.${randomBytes(3).toString('hex')}`;
 
   // Teams: the Bot Framework adapter and the chat port over it.
   const turnMetrics = createTurnMetrics();
@@ -293,7 +298,14 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       logger,
       alerts,
       background,
-      mailbox: new GraphMailbox(await graph(), config.mail.mailbox),
+      // Outlook's four concurrent requests per mailbox, shared by all instances.
+      mailbox: new MailboxPermits({
+        store,
+        logger,
+        mailbox: config.mail.mailbox,
+        instanceId: processId,
+        now: () => Date.now(),
+      }).pace(new GraphMailbox(await graph(), config.mail.mailbox)),
       relay,
       settings: {
         mailbox: config.mail.mailbox,
