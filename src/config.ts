@@ -89,6 +89,8 @@ const envShape = z.object({
   COSMOS_ENDPOINT: optionalUrl,
   COSMOS_KEY: optionalString,
   COSMOS_DATABASE: z.preprocess(emptyToUndefined, z.string().default('rootmail')),
+  /** Request units per second that background work (jobs, imports, reconciliation) may spend at most. */
+  COSMOS_BACKGROUND_RU_PER_SECOND: intIn(10, 1_000_000, 500),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
   GRAPH_BASE_URL: optionalUrl,
   AZURE_TENANT_ID: optionalString,
@@ -385,7 +387,7 @@ export interface AppConfig {
     extra: Record<string, string>;
   };
   storage:
-    | { kind: 'cosmos'; endpoint: string; key?: string; database: string }
+    | { kind: 'cosmos'; endpoint: string; key?: string; database: string; backgroundRuPerSecond: number }
     | { kind: 'embedded'; dataDir: string };
   graph: { baseUrl: string; tenantId?: string; clientId?: string; isLoopbackFake: boolean };
   /**
@@ -514,7 +516,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       extra,
     },
     storage: e.COSMOS_ENDPOINT
-      ? { kind: 'cosmos', endpoint: e.COSMOS_ENDPOINT, key: e.COSMOS_KEY, database: e.COSMOS_DATABASE }
+      ? {
+          kind: 'cosmos',
+          endpoint: e.COSMOS_ENDPOINT,
+          key: e.COSMOS_KEY,
+          database: e.COSMOS_DATABASE,
+          backgroundRuPerSecond: e.COSMOS_BACKGROUND_RU_PER_SECOND,
+        }
       : { kind: 'embedded', dataDir: e.DATA_DIR },
     graph: {
       baseUrl: graphBaseUrl.replace(/\/+$/, ''),

@@ -34,6 +34,8 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   AWS_ENDPOINT_URL_ACCOUNT: 'only tests point AWS clients at a loopback fake',
   AWS_ENDPOINT_URL_STS: 'only tests point AWS clients at a loopback fake',
   WEBSITE_INSTANCE_ID: 'App Service sets it for each instance it runs',
+  COSMOS_BACKGROUND_RU_PER_SECOND:
+    'the default (500) suits the serverless account; an operator lowers it for a small provisioned one',
   TRUSTED_SERVICE_URLS:
     'the public-cloud Teams and Bot Framework hosts are built in; only sovereign clouds and tests add hosts',
 };

@@ -60,7 +60,7 @@ import { createLogger, Logger } from '../log/logger';
 import { Clock, systemClock } from '../ports/clock';
 import type { ChatPort } from '../ports/chat';
 import type { DirectoryPort } from '../ports/directory';
-import type { DocumentStore } from '../ports/documentStore';
+import { asBackgroundWork, DocumentStore } from '../ports/documentStore';
 import { BotStateStorage } from '../storage/botStateStorage';
 import { createStore } from '../storage/createStore';
 import { createTurnMetrics } from '../telemetry';
@@ -379,7 +379,12 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     ...(aws ? [aws.services.reconciler.job(), aws.services.adoptions.job()] : []),
     ...statusBoard.jobs(),
   ];
-  const runner = new JobRunner(jobs, background, logger);
+  // Jobs are background work: a store paces them so they cannot starve the requests people wait for.
+  const runner = new JobRunner(
+    jobs.map((job) => ({ ...job, run: () => asBackgroundWork(() => job.run()) })),
+    background,
+    logger,
+  );
 
   // Who calls /api/v1: Entra ID tokens (apps and the tab's people), and in a local run the tab's local
   // sessions as the local directory's people (never in a deployment: see LocalSessions).

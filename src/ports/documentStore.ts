@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /**
  * The one storage port. Every document has a string `id` that is also its partition key, so every
  * read and write is a point operation; concurrency goes through etags and create-if-absent only.
@@ -54,6 +56,23 @@ export interface DocumentStore {
   /** True when the store answers; used by /healthz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** Marks the work running inside asBackgroundWork; a context, not state: nothing is ever stored in it but `true`. */
+const backgroundWork = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `work` (and everything it starts) as background work — periodic jobs, pool imports, reconciliation —
+ * that nobody waits for: a store may pace it so that it cannot starve the requests people wait for (Cosmos DB:
+ * a share of the request units, low priority). The embedded store treats it like any other work.
+ */
+export function asBackgroundWork<T>(work: () => Promise<T>): Promise<T> {
+  return backgroundWork.run(true, work);
+}
+
+/** Whether the caller runs inside asBackgroundWork. */
+export function isBackgroundWork(): boolean {
+  return backgroundWork.getStore() === true;
 }
 
 /**

@@ -18,7 +18,7 @@ import {
 } from '../../domain/poolCsv';
 import type { Logger } from '../../log/logger';
 import type { Clock } from '../../ports/clock';
-import type { DocumentStore } from '../../ports/documentStore';
+import { asBackgroundWork, DocumentStore } from '../../ports/documentStore';
 import type { OnCallAlerts } from '../alerts';
 import type { AuditLog } from '../auditLog';
 import { changeDocument } from '../documentChanges';
@@ -93,7 +93,12 @@ export class AddressPool {
    * Idempotent: aliases already in the pool are counted, not changed (and a re-run repairs what a crash
    * during the writing pass left half done).
    */
-  async importFile(lines: PoolFileLines, actor: Principal): Promise<PoolImportResult> {
+  importFile(lines: PoolFileLines, actor: Principal): Promise<PoolImportResult> {
+    // Background work for the store: a long import cannot starve the requests people wait for.
+    return asBackgroundWork(() => this.importNow(lines, actor));
+  }
+
+  private async importNow(lines: PoolFileLines, actor: Principal): Promise<PoolImportResult> {
     const plan = await this.check(lines);
     const now = this.deps.clock.now().toISOString();
 
