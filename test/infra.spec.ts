@@ -154,6 +154,22 @@ describe('the other resources', () => {
     expect(web).toContain(`appCommandLine: 'node ${main}'`);
   });
 
+  it('runs 2 instances by default, across availability zones where the plan allows it, any of them serving any request', () => {
+    expect(mainBicep).toMatch(/@minValue\(1\)\s+@maxValue\(30\)\s+param instanceCount int = 2$/m);
+    expect(mainBicep).toMatch(
+      /^param zoneRedundant bool = startsWith\(appServiceSku, 'P'\) && instanceCount >= 2$/m,
+    );
+    expect(mainBicep).toMatch(/instanceCount: instanceCount\s+zoneRedundant: zoneRedundant/);
+    const web = read('infra/modules/appService.bicep');
+    expect(web).toMatch(/sku: \{ name: sku, capacity: instanceCount \}/);
+    expect(web).toMatch(/zoneRedundant: zoneRedundant/);
+    expect(web).toMatch(/clientAffinityEnabled: false/);
+    // Zone redundancy exists on Premium plans only: the default never asks a Basic or Standard plan for it.
+    const allowed = /@allowed\(\[([^\]]+)\]\)\s+param appServiceSku/.exec(mainBicep)![1];
+    for (const sku of allowed.match(/'[^']+'/g)!.map((q) => q.slice(1, -1)))
+      expect({ sku, zones: sku.startsWith('P') }).toEqual({ sku, zones: /^P\dv[23]$/.test(sku) });
+  });
+
   it('keeps secrets in an RBAC Key Vault readable by the identity through "Key Vault Secrets User"', () => {
     const kv = read('infra/modules/keyVault.bicep');
     expect(kv).toMatch(/enableRbacAuthorization: true/);

@@ -289,8 +289,16 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   });
   const mailDesk = new MailDesk({ records, audit, chat, conversations, clock });
   let subscription: InboxSubscription | undefined;
+  let mailboxPermits: MailboxPermits | undefined;
   const routes: RouteModule[] = [];
   if (config.mail.mailbox && config.mail.clientState) {
+    mailboxPermits = new MailboxPermits({
+      store,
+      logger,
+      mailbox: config.mail.mailbox,
+      instanceId: processId,
+      now: () => Date.now(),
+    });
     const { GraphMailbox } = await import('../adapters/graphMailbox');
     const inbox = new InboxSubscription({
       store,
@@ -299,13 +307,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       alerts,
       background,
       // Outlook's four concurrent requests per mailbox, shared by all instances.
-      mailbox: new MailboxPermits({
-        store,
-        logger,
-        mailbox: config.mail.mailbox,
-        instanceId: processId,
-        now: () => Date.now(),
-      }).pace(new GraphMailbox(await graph(), config.mail.mailbox)),
+      mailbox: mailboxPermits.pace(new GraphMailbox(await graph(), config.mail.mailbox)),
       relay,
       settings: {
         mailbox: config.mail.mailbox,
@@ -340,6 +342,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     mails: records,
     subscription,
     aws: aws?.services.reconciler,
+    instance,
   });
 
   const services: AppServices = {
@@ -413,7 +416,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   });
   const server = createHttpServer({
     logger,
-    health: () => statusBoard.health({ version: APP_VERSION, node: process.version }),
+    health: () => statusBoard.health({ version: APP_VERSION, node: process.version, instance }),
     activityPolicy: { serviceUrls, servedTenantId: config.bot.servedTenantId },
     // Work a handler asked for after its answer (e.g. a request's steps after a click) starts once the
     // HTTP answer to Teams is out, as tracked background work.
@@ -519,6 +522,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
           'shutting down with background work unfinished; it resumes at the next start',
         );
       aws?.destroy();
+      await mailboxPermits?.release();
       await store.close();
     },
   };

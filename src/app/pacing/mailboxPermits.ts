@@ -104,6 +104,20 @@ export class MailboxPermits {
     }
   }
 
+  /** Shutting down (a deployment replaces this instance): its permits go back at once, not when they lapse. */
+  async release(): Promise<void> {
+    const { store, now, mailbox } = this.deps;
+    this.held = 0;
+    if (this.recorded === 0) return;
+    this.recorded = 0;
+    await changeDocument<PermitsDoc>(store, 'pacing', this.docId, (current) => {
+      const doc = live(current, mailbox, now());
+      delete doc.holders[this.me];
+      delete doc.waiting[this.me];
+      return doc;
+    }).catch((err) => this.storeFailed(err));
+  }
+
   private async permit(): Promise<void> {
     this.wanting++;
     try {
