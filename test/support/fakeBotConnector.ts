@@ -194,14 +194,14 @@ export class FakeBotConnector {
     call: { method: string; path: string; body: any },
     key: string | undefined,
     res: ServerResponse,
+    now: number,
   ): boolean {
-    const now = Date.now();
     for (const quietKey of ['', ...(key ? [key] : [])]) {
       const until = this.quietUntil.get(quietKey) ?? 0;
       if (now >= until) continue;
       const early = { at: now, key: quietKey || 'tenant', method: call.method, path: call.path };
       this.earlyPosts.push({ ...early, blockedUntil: until, limit: 'retry-after' });
-      this.refuse(call, quietKey, 429, until - now, 'retry-after', res);
+      this.refuse(call, quietKey, 429, until - now, 'retry-after', res, now);
       return true;
     }
     const limits = this.limits;
@@ -209,7 +209,7 @@ export class FakeBotConnector {
     const lastSecond = this.callTimes.filter((t) => t > now - 1000);
     if (lastSecond.length >= limits.tenantPerSecond) {
       const wait = lastSecond[lastSecond.length - limits.tenantPerSecond] + 1000 - now;
-      this.refuse(call, '', 429, wait, `tenant ${limits.tenantPerSecond}/s`, res);
+      this.refuse(call, '', 429, wait, `tenant ${limits.tenantPerSecond}/s`, res, now);
       return true;
     }
     if (key) {
@@ -218,7 +218,7 @@ export class FakeBotConnector {
         const inWindow = sent.filter((t) => t > now - window.ms);
         if (inWindow.length < window.max) continue;
         const wait = inWindow[inWindow.length - window.max] + window.ms - now;
-        this.refuse(call, key, 429, wait, `${window.max}/${window.ms}ms`, res);
+        this.refuse(call, key, 429, wait, `${window.max}/${window.ms}ms`, res, now);
         return true;
       }
       sent.push(now);
@@ -241,15 +241,21 @@ export class FakeBotConnector {
     waitMs: number,
     limit: string,
     res: ServerResponse,
+    now = Date.now(),
   ): void {
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    this.askQuiet(call, quietKey, seconds, limit);
+    this.askQuiet(call, quietKey, seconds, limit, now);
     res.writeHead(status, { 'content-type': 'application/json', 'retry-after': String(seconds) });
     res.end(JSON.stringify({ error: { code: 'TooManyRequests', message: 'Too many requests.' } }));
   }
 
-  private askQuiet(call: { method: string; path: string }, quietKey: string, seconds: number, limit: string) {
-    const now = Date.now();
+  private askQuiet(
+    call: { method: string; path: string },
+    quietKey: string,
+    seconds: number,
+    limit: string,
+    now = Date.now(),
+  ) {
     this.quietUntil.set(quietKey, Math.max(now + seconds * 1000, this.quietUntil.get(quietKey) ?? 0));
     this.throttled.push({
       at: now,
@@ -266,6 +272,7 @@ export class FakeBotConnector {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = Date.now(); // as Teams counts: when the call arrives, not when its body has been read
     const served = (this.requestsOn.get(req.socket) ?? 0) + 1;
     this.requestsOn.set(req.socket, served);
     if (this.dropPostsOnReusedConnections && req.method === 'POST' && served > 1) {
@@ -282,7 +289,7 @@ export class FakeBotConnector {
     const method = req.method ?? 'GET';
     const base = { method, path: url.pathname, body, authorization: req.headers.authorization };
     const key = sendKeyOf(method, parts, body);
-    if (this.throttles(base, key, res)) return;
+    if (this.throttles(base, key, res, arrived)) return;
     const fault = this.faults.find((f) => f.times > 0 && f.match(base));
     if (fault) {
       fault.times--;
@@ -296,7 +303,7 @@ export class FakeBotConnector {
         });
       // A throttled answer with a Retry-After asks for quiet: a send before it has passed is an early post.
       if (fault.retryAfterSeconds > 0 && (fault.status === 429 || fault.status === 503))
-        this.askQuiet(base, key ?? '', fault.retryAfterSeconds, `injected ${fault.status}`);
+        this.askQuiet(base, key ?? '', fault.retryAfterSeconds, `injected ${fault.status}`, arrived);
       res.writeHead(fault.status, {
         'content-type': 'application/json',
         'retry-after': String(fault.retryAfterSeconds),

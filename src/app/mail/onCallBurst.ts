@@ -1,4 +1,5 @@
 import { TEAMS_CONVERSATION_WINDOWS, timeToSend } from '../../domain/sendWindows';
+import { MARGIN_MS } from '../pacing/teamsSendBudget';
 import type { Logger } from '../../log/logger';
 import type { ChatPort, PostedMessage } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
@@ -160,7 +161,7 @@ export class OnCallBurst {
   }
 
   private openView(since: string, waiting: MailRecord[]): BurstView {
-    const left = timeToSend(waiting.length, TEAMS_CONVERSATION_WINDOWS, 250);
+    const left = timeToSend(waiting.length, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS);
     return {
       state: 'open',
       waiting,

@@ -20,16 +20,15 @@ interface ConversationBudget extends SendHistory {
 }
 
 /**
- * Widening of each window: the spread between the planned moment of a send and the moment Teams counts it
- * (the event loop, the network) and between the clocks of instances (NTP keeps App Service's within
- * milliseconds). A send that leaves later than PLANNED_LATE_MS after its moment is planned again.
+ * Widening of each window: the spread between the moment a send is booked and the moment Teams counts it
+ * (the booking's own write, a busy or descheduled process, the network) and between the clocks of instances
+ * (NTP keeps App Service's within milliseconds). Half a second costs little where it matters: 90 cards into
+ * one channel take 38 s instead of 36 (the 30-second window decides). A quarter of a second was seen to fall
+ * short once, on a 2-core machine at a load of 12 where a process can stall that long.
  */
-const MARGIN_MS = 250;
-const PLANNED_LATE_MS = 150;
-/** A send is booked in the shared budget at most this long before its moment; until then it waits unbooked. */
-const BOOK_AHEAD_MS = 2_000;
-/** A booked send that waited longer than this looks again whether Teams asked for quiet meanwhile. */
-const RECHECK_AFTER_MS = 250;
+export const MARGIN_MS = 500;
+/** A send that has to wait longer than this reads the budget again before it books (others booked meanwhile). */
+const REREAD_AFTER_MS = 250;
 /** Conversations whose last budget version this instance keeps, to book with one write instead of two. */
 const REMEMBERED = 500;
 /**
@@ -109,7 +108,11 @@ export class TeamsSendBudget implements ChatPacing {
     }
   }
 
-  /** Books the earliest send that keeps every window, waits for its moment, and keeps the tenant's share. */
+  /**
+   * Waits until one more send keeps every window, then books it at that very moment, by etag, and lets it go.
+   * Booked when it leaves, not ahead: a send that leaves late (a busy event loop) never leaves a booking behind
+   * that says otherwise. Two instances waking for the same moment: one books it, the other reads and waits again.
+   */
   private async book(conversation: string): Promise<void> {
     const id = budgetId(conversation);
     const { now } = this.deps;
@@ -118,13 +121,14 @@ export class TeamsSendBudget implements ChatPacing {
       if (current === 'unavailable') return this.bookAlone(id);
       const asked = now();
       const at = nextSendAt(current ?? emptyHistory(), asked, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS);
-      if (at - asked > BOOK_AHEAD_MS) {
-        this.remembered.delete(id); // others book meanwhile: read again after the wait
-        await this.sleep(at - asked - BOOK_AHEAD_MS);
+      if (at > asked) {
+        // Others may book meanwhile; a write over the version remembered would find out, so a read can wait.
+        if (at - asked > REREAD_AFTER_MS) this.remembered.delete(id);
+        await this.sleep(at - asked);
         continue;
       }
       const next: ConversationBudget = {
-        ...withSend(current ?? emptyHistory(), at, asked, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS),
+        ...withSend(current ?? emptyHistory(), asked, asked, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS),
         conversation,
       };
       let booked: Stored<ConversationBudget> | undefined;
@@ -135,15 +139,11 @@ export class TeamsSendBudget implements ChatPacing {
         return this.bookAlone(id);
       }
       if (!booked) {
-        this.remembered.delete(id); // another instance booked first: read its version
+        this.remembered.delete(id); // another instance booked or was told to wait first: read its version
         continue;
       }
       this.remember(id, booked);
-      if (at > now()) await this.sleep(at - now());
-      if (now() - asked > RECHECK_AFTER_MS && (await this.quietAsked(id))) continue;
-      await this.tenantTurn();
-      if (now() - at > PLANNED_LATE_MS) continue; // too late for the margin: book again (the old one stays, harmless)
-      return;
+      return this.tenantTurn();
     }
   }
 
@@ -158,17 +158,6 @@ export class TeamsSendBudget implements ChatPacing {
     } catch (err) {
       this.storeFailed(err);
       return 'unavailable';
-    }
-  }
-
-  /** Whether Teams asked for quiet in this conversation after this send was booked (a Retry-After, any instance). */
-  private async quietAsked(id: string): Promise<boolean> {
-    try {
-      const fresh = await this.deps.store.get<ConversationBudget>('pacing', id);
-      if (fresh) this.remember(id, fresh);
-      return (fresh?.blockedUntil ?? 0) > this.deps.now();
-    } catch {
-      return false;
     }
   }
 
