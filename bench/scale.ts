@@ -204,6 +204,7 @@ async function approvals(deployment: ScaleDeployment, instances: AppProcess[]): 
   );
   // Timed: every approver clicks Approve; done when each address is in its requester's chat.
   const before = connector.calls.length;
+  const throttledBefore = connector.throttled.length;
   const started = performance.now();
   await spread(asks, async (ask, i) => {
     const requestId = requestIdOf.get(ask.name)!;
@@ -237,7 +238,8 @@ async function approvals(deployment: ScaleDeployment, instances: AppProcess[]): 
   const seconds = (performance.now() - started) / 1000;
   console.log(
     `  approvals: ${asks.length} (${PAIRS} requester/approver pairs, each in their own chat) clicked and ` +
-      `delivered in ${seconds.toFixed(1)} s = ${(asks.length / seconds).toFixed(1)}/s`,
+      `delivered in ${seconds.toFixed(1)} s = ${(asks.length / seconds).toFixed(1)}/s; Teams 429s ` +
+      `${connector.throttled.length - throttledBefore}, early posts ${connector.earlyPosts.length}`,
   );
   return asks.length / seconds;
 }

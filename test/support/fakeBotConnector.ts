@@ -201,7 +201,11 @@ export class FakeBotConnector {
       if (now >= until) continue;
       const early = { at: now, key: quietKey || 'tenant', method: call.method, path: call.path };
       this.earlyPosts.push({ ...early, blockedUntil: until, limit: 'retry-after' });
-      this.refuse(call, quietKey, 429, until - now, 'retry-after', res, now);
+      // Refused again, with what is left of the Retry-After (the quiet it asked for does not grow).
+      const seconds = Math.max(1, Math.ceil((until - now) / 1000));
+      this.throttled.push({ ...early, retryAfterMs: seconds * 1000, limit: 'retry-after' });
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(seconds) });
+      res.end(JSON.stringify({ error: { code: 'TooManyRequests', message: 'Too many requests.' } }));
       return true;
     }
     const limits = this.limits;

@@ -32,11 +32,13 @@ const REREAD_AFTER_MS = 250;
 /** Conversations whose last budget version this instance keeps, to book with one write instead of two. */
 const REMEMBERED = 500;
 /**
- * Teams allows 50 calls a second per app and tenant; each instance keeps to half of it on its own (no shared
- * document for the busiest path of all): two instances, the default, never exceed it together. More
- * instances would only if each made 25 calls a second at once; Teams would then answer 429, waited out.
+ * Teams allows 50 calls a second per app and tenant; each instance keeps to 20 on its own (no shared document
+ * for the busiest path of all), with the same margin: two instances, the default, stay well under it together.
+ * More instances could reach it only if each fanned out at full speed at once; Teams would then answer 429,
+ * which every instance that gets one waits out.
  */
-const TENANT_SHARE: SendWindow = { ms: TEAMS_TENANT_WINDOW.ms, max: TEAMS_TENANT_WINDOW.max / 2 };
+const TENANT_SHARE: SendWindow = { ms: TEAMS_TENANT_WINDOW.ms, max: 20 };
+const TENANT_MARGIN_MS = 250;
 
 export interface TeamsSendBudgetDeps {
   store: DocumentStore;
@@ -80,16 +82,18 @@ export class TeamsSendBudget implements ChatPacing {
     return mine;
   }
 
+  /**
+   * Teams does not say which limit a 429 is about (the conversation's, the tenant's, all bots' together): this
+   * instance sends nothing at all until it has passed, and no instance sends into the conversation.
+   */
   async throttled(conversation: string | undefined, waitMs: number): Promise<void> {
     const until = this.deps.now() + waitMs;
     this.deps.logger.warn(
       { conversation, waitMs },
-      'Teams asked the bot to wait; nothing is sent there until then',
+      'Teams asked the bot to wait; this instance sends nothing until then, no instance into that conversation',
     );
-    if (!conversation) {
-      this.tenant = blockedUntil(this.tenant, until);
-      return;
-    }
+    this.tenant = blockedUntil(this.tenant, until);
+    if (!conversation) return;
     const id = budgetId(conversation);
     try {
       const { document } = await changeDocument<ConversationBudget>(
@@ -117,6 +121,7 @@ export class TeamsSendBudget implements ChatPacing {
     const id = budgetId(conversation);
     const { now } = this.deps;
     for (;;) {
+      await this.quietKept();
       const current = await this.latest(id);
       if (current === 'unavailable') return this.bookAlone(id);
       const asked = now();
@@ -171,12 +176,18 @@ export class TeamsSendBudget implements ChatPacing {
     await this.tenantTurn();
   }
 
+  /** Waits out a Retry-After this instance was given (Teams may have meant every conversation). */
+  private async quietKept(): Promise<void> {
+    const until = this.tenant.blockedUntil ?? 0;
+    if (until > this.deps.now()) await this.sleep(until - this.deps.now());
+  }
+
   /** This instance's share of the tenant's calls per second, one call after another. */
   private tenantTurn(): Promise<void> {
     const turn = this.tenantLane.then(async () => {
       const { now } = this.deps;
-      const at = nextSendAt(this.tenant, now(), [TENANT_SHARE]);
-      this.tenant = withSend(this.tenant, at, now(), [TENANT_SHARE]);
+      const at = nextSendAt(this.tenant, now(), [TENANT_SHARE], TENANT_MARGIN_MS);
+      this.tenant = withSend(this.tenant, at, now(), [TENANT_SHARE], TENANT_MARGIN_MS);
       if (at > now()) await this.sleep(at - now());
     });
     this.tenantLane = turn.catch(() => undefined);
