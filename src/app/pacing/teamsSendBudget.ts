@@ -21,10 +21,9 @@ interface ConversationBudget extends SendHistory {
 
 /**
  * Widening of each window: the spread between the moment a send is booked and the moment Teams counts it
- * (the booking's own write, a busy or descheduled process, the network) and between the clocks of instances
- * (NTP keeps App Service's within milliseconds). Half a second costs little where it matters: 90 cards into
- * one channel take 38 s instead of 36 (the 30-second window decides). A quarter of a second was seen to fall
- * short once, on a 2-core machine at a load of 12 where a process can stall that long.
+ * (the booking's own write, a process stalled on a busy machine, the network) and between the clocks of
+ * instances (NTP keeps App Service's within milliseconds). Half a second costs little where it matters: 90
+ * cards into one channel take 38 s instead of 36 (the 30-second window decides).
  */
 export const MARGIN_MS = 500;
 /** A send that has to wait longer than this reads the budget again before it books (others booked meanwhile). */
@@ -63,7 +62,6 @@ export class TeamsSendBudget implements ChatPacing {
   /** Only while the store does not answer: this instance's own view of a conversation. */
   private readonly fallback = new Map<string, SendHistory>();
   private tenant: SendHistory = emptyHistory();
-  private tenantLane: Promise<void> = Promise.resolve();
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly deps: TeamsSendBudgetDeps) {
@@ -121,17 +119,21 @@ export class TeamsSendBudget implements ChatPacing {
     const id = budgetId(conversation);
     const { now } = this.deps;
     for (;;) {
-      await this.quietKept();
       const current = await this.latest(id);
       if (current === 'unavailable') return this.bookAlone(id);
       const asked = now();
-      const at = nextSendAt(current ?? emptyHistory(), asked, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS);
+      // Both the conversation's windows and this instance's share of the tenant's must allow it, now.
+      const at = Math.max(
+        nextSendAt(current ?? emptyHistory(), asked, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS),
+        this.tenantAllows(asked),
+      );
       if (at > asked) {
         // Others may book meanwhile; a write over the version remembered would find out, so a read can wait.
         if (at - asked > REREAD_AFTER_MS) this.remembered.delete(id);
         await this.sleep(at - asked);
         continue;
       }
+      this.takeTenantShare(asked); // taken before the write: no other send of this instance can have it
       const next: ConversationBudget = {
         ...withSend(current ?? emptyHistory(), asked, asked, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS),
         conversation,
@@ -143,12 +145,9 @@ export class TeamsSendBudget implements ChatPacing {
         this.storeFailed(err);
         return this.bookAlone(id);
       }
-      if (!booked) {
-        this.remembered.delete(id); // another instance booked or was told to wait first: read its version
-        continue;
-      }
-      this.remember(id, booked);
-      return this.tenantTurn();
+      if (booked) return this.remember(id, booked);
+      // Another instance booked or was told to wait first: read its version (the share taken stays spent).
+      this.remembered.delete(id);
     }
   }
 
@@ -169,29 +168,40 @@ export class TeamsSendBudget implements ChatPacing {
   /** The store does not answer: pace this instance's sends on its own. */
   private async bookAlone(id: string): Promise<void> {
     const { now } = this.deps;
-    const history = this.fallback.get(id) ?? this.remembered.get(id) ?? emptyHistory();
-    const at = nextSendAt(history, now(), TEAMS_CONVERSATION_WINDOWS, MARGIN_MS);
-    this.fallback.set(id, withSend(history, at, now(), TEAMS_CONVERSATION_WINDOWS, MARGIN_MS));
-    if (at > now()) await this.sleep(at - now());
-    await this.tenantTurn();
+    for (;;) {
+      const history = this.fallback.get(id) ?? this.remembered.get(id) ?? emptyHistory();
+      const asked = now();
+      const at = Math.max(
+        nextSendAt(history, asked, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS),
+        this.tenantAllows(asked),
+      );
+      if (at > asked) {
+        await this.sleep(at - asked);
+        continue;
+      }
+      this.takeTenantShare(asked);
+      this.fallback.set(id, withSend(history, asked, asked, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS));
+      return;
+    }
   }
 
-  /** Waits out a Retry-After this instance was given (Teams may have meant every conversation). */
-  private async quietKept(): Promise<void> {
-    const until = this.tenant.blockedUntil ?? 0;
-    if (until > this.deps.now()) await this.sleep(until - this.deps.now());
+  /** A call into no conversation (a read): only this instance's share of the tenant's, and its Retry-After. */
+  private async tenantTurn(): Promise<void> {
+    for (;;) {
+      const asked = this.deps.now();
+      const at = this.tenantAllows(asked);
+      if (at <= asked) return this.takeTenantShare(asked);
+      await this.sleep(at - asked);
+    }
   }
 
-  /** This instance's share of the tenant's calls per second, one call after another. */
-  private tenantTurn(): Promise<void> {
-    const turn = this.tenantLane.then(async () => {
-      const { now } = this.deps;
-      const at = nextSendAt(this.tenant, now(), [TENANT_SHARE], TENANT_MARGIN_MS);
-      this.tenant = withSend(this.tenant, at, now(), [TENANT_SHARE], TENANT_MARGIN_MS);
-      if (at > now()) await this.sleep(at - now());
-    });
-    this.tenantLane = turn.catch(() => undefined);
-    return turn;
+  /** When this instance's share of the tenant's calls (and a Retry-After it was given) allows one more. */
+  private tenantAllows(now: number): number {
+    return nextSendAt(this.tenant, now, [TENANT_SHARE], TENANT_MARGIN_MS);
+  }
+
+  private takeTenantShare(at: number): void {
+    this.tenant = withSend(this.tenant, at, at, [TENANT_SHARE], TENANT_MARGIN_MS);
   }
 
   private remember(id: string, budget: Stored<ConversationBudget>): void {
