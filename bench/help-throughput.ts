@@ -20,7 +20,8 @@ import { users } from '../test/support/users';
 /**
  * `npm run bench`: requests/s of a personal `help` through our whole app (restify, CloudAdapter, the bot,
  * the embedded store, logging at the production level) against a bare botbuilder echo bot measured in the
- * same run, both answering through a loopback fake Bot Connector. Goal: ours/bare >= 0.7.
+ * same run, both answering through a loopback fake Bot Connector. Goal: ours/bare >= 0.85 (issue 18: every
+ * check of the hardening rounds kept, at the price of a few percent).
  * BENCH_SECONDS (default 5) sets the length of each run, BENCH_ROUNDS (default 3) how many interleaved runs.
  */
 
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
     const ratios = rounds.map(([bare, ours]) => ours.rps / bare.rps).sort((a, b) => a - b);
     console.log(
       `c=${String(connections).padEnd(3)} ratio ours/bare: ${ratios[Math.floor(ratios.length / 2)].toFixed(2)}` +
-        ` (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; goal >= 0.70)\n`,
+        ` (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; goal >= 0.85)\n`,
     );
   }
   clearInterval(trim);

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
@@ -11,10 +10,11 @@ import { createLogger } from '../src/log/logger';
 import { createApp } from '../src/main/createApp';
 import type { DocumentStore } from '../src/ports/documentStore';
 import { CosmosDocumentStore } from '../src/storage/cosmosDocumentStore';
-import { ONCALL_CHANNEL_ID, TEAM_ID } from '../test/support/activities';
 import { FakeAws } from '../test/support/fakeAws';
 import { FakeBotConnector } from '../test/support/fakeBotConnector';
 import { startCosmosServerProcess } from './cosmosProcess';
+import { useOnCallChannel } from './oncallChannel';
+import { cpuSeconds } from './processCpu';
 
 /**
  * npm run bench:reconcile: one reconciliation of 5,000 AWS accounts (the real AWS SDK against the loopback
@@ -73,21 +73,7 @@ async function main() {
     console.log(
       `seeded ${RECORDS} records (in a child process) and ${ACCOUNTS} accounts in ${secs(started)}`,
     );
-    await app.services.conversations.setChannelRole(
-      'oncall',
-      {
-        kind: 'channel',
-        teamId: TEAM_ID,
-        channelId: ONCALL_CHANNEL_ID,
-        serviceUrl: connector.url,
-        reference: {
-          serviceUrl: connector.url,
-          channelId: 'msteams',
-          conversation: { id: ONCALL_CHANNEL_ID, conversationType: 'channel' },
-        },
-      },
-      'bench',
-    );
+    await useOnCallChannel(app, connector.url);
 
     for (const label of ['first run (500 auto-links, every finding new)', 'steady run (nothing changed)']) {
       global.gc?.();
@@ -253,16 +239,6 @@ function counting(real: DocumentStore): { store: DocumentStore; calls: Map<strin
     close: () => real.close(),
   } as DocumentStore;
   return { store, calls };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (0 where there is none). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 const secs = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;

@@ -1,21 +1,18 @@
 import { cpus, loadavg } from 'node:os';
-import { CosmosDocumentStore } from '../src/storage/cosmosDocumentStore';
 import { person } from '../src/domain/permissions';
 import { cardAction, personalConversationId, personalMessage } from '../test/support/activities';
 import { addressUseCases, poolCsv } from '../test/support/addressFixtures';
-import type { AppProcess } from '../test/support/appProcess';
+import { AppCluster } from '../test/support/appCluster';
 import { burstMails, mailIdOfCard, notifyBurst } from '../test/support/mailBurst';
 import { POOL_ADDRESS, POOL_ADDRESS_RECORD, readFixture } from '../test/support/mailFixtures';
 import { pollUntil } from '../test/support/pollUntil';
-import { ScaleDeployment } from '../test/support/scaleDeployment';
 import { textOf } from '../test/support/testApp';
-import type { TestUser } from '../test/support/users';
-import { startCosmosServerProcess } from './cosmosProcess';
+import { TestUser, users } from '../test/support/users';
 
 /**
  * npm run bench:scale — one, then two instances of the built app, each its own process, deployed as on App
  * Service (managed identity, channel tokens, API tokens, WEBSITE_INSTANCE_ID) on the Cosmos-protocol server
- * (its own process), against a Bot Connector and a Graph that enforce Teams' and Outlook's published limits.
+ * (its own process; a fresh one for each phase: test/support/appCluster.ts), against a Bot Connector and a Graph that enforce Teams' and Outlook's published limits.
  * For each: allocations/s (API), approvals/s (chat: request, then the approvers' clicks until each address
  * reaches its requester), mails relayed/s (recorded-only mails: the pipeline without a Teams post), and a burst
  * of 90 verification codes into the on-call channel (time to the last card, 429s, early posts, Graph's 429
@@ -52,13 +49,8 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(1))
       .join(' ')}), Node ${process.version}`,
   );
-  const cosmos = await startCosmosServerProcess();
   const results: Figures[] = [];
-  try {
-    for (const instances of [1, 2]) results.push(await phase(cosmos, instances, instances === 2));
-  } finally {
-    await cosmos.stop();
-  }
+  for (const instances of [1, 2]) results.push(await phase(instances, instances === 2));
   const [one, two] = results;
   const row = (name: string, a: number, b: number, unit = '/s') =>
     `${name.padEnd(34)} ${a.toFixed(1).padStart(8)}${unit} ${b.toFixed(1).padStart(8)}${unit} ${(b / a).toFixed(2).padStart(8)}`;
@@ -79,40 +71,32 @@ async function main(): Promise<void> {
     );
 }
 
-async function phase(
-  cosmos: { endpoint: string; key: string },
-  count: number,
-  largeBurst: boolean,
-): Promise<Figures> {
-  const database = `rootmail-scale-${count}`;
-  const deployment = await new ScaleDeployment(cosmos, {
-    COSMOS_DATABASE: database,
-    LOG_LEVEL: 'warn',
-  }).start();
+async function phase(count: number, largeBurst: boolean): Promise<Figures> {
+  const started = performance.now();
+  const cluster = await AppCluster.start({
+    instances: count,
+    mailbox: true,
+    env: { ADMIN_IDS: users.carol.aadObjectId },
+  });
   try {
-    const started = performance.now();
-    const instances = await deployment.scaleTo(count);
     console.log(`\n${count} instance(s) started in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    const store = new CosmosDocumentStore({ ...cosmos, database });
-    await store.init();
-    await store.create('addresses', POOL_ADDRESS, POOL_ADDRESS_RECORD);
-    const { pool } = addressUseCases(store);
+    await cluster.store.create('addresses', POOL_ADDRESS, POOL_ADDRESS_RECORD);
+    const { pool } = addressUseCases(cluster.store);
     await pool.importCsv(poolCsv(4, 300), person('bench', 'bench', true));
-    await store.close();
-    deployment.connector.enforceLimits();
-    deployment.graph.enforceMailboxLimits();
-    deployment.graph.latencyMs = GRAPH_LATENCY_MS;
-    await deployment.setUpOnCall();
-    await pollUntil(() => !!deployment.mailbox.current(), 'the inbox subscription', 30_000);
+    cluster.connector.enforceLimits();
+    cluster.graph.enforceMailboxLimits();
+    cluster.graph.latencyMs = GRAPH_LATENCY_MS;
+    await cluster.setUpOnCall(users.carol, [users.dave]);
+    await pollUntil(() => !!cluster.mailbox!.current(), 'the inbox subscription', 30_000);
 
-    const allocationsPerS = await allocations(deployment, instances);
-    const approvalsPerS = await approvals(deployment, instances);
-    const relayedPerS = await recordedMails(deployment, instances);
-    const burst = await onCallBurst(deployment, instances, BURST, 0);
-    if (largeBurst) await onCallBurst(deployment, instances, BURST_LARGE, 1000, true);
+    const allocationsPerS = await allocations(cluster);
+    const approvalsPerS = await approvals(cluster);
+    const relayedPerS = await recordedMails(cluster);
+    const burst = await onCallBurst(cluster, BURST, 0);
+    if (largeBurst) await onCallBurst(cluster, BURST_LARGE, 1000, true);
     return { instances: count, allocationsPerS, approvalsPerS, relayedPerS, burst };
   } finally {
-    await deployment.stop();
+    await cluster.stop();
   }
 }
 
@@ -129,8 +113,9 @@ async function spread<T>(items: T[], work: (item: T, i: number) => Promise<void>
   );
 }
 
-async function allocations(deployment: ScaleDeployment, instances: AppProcess[]): Promise<number> {
-  const auth = await deployment.issuer.bearer({ oid: 'account-factory', roles: ['Addresses.Allocate'] });
+async function allocations(cluster: AppCluster): Promise<number> {
+  const { instances } = cluster;
+  const auth = await cluster.api.bearer({ oid: 'account-factory', roles: ['Addresses.Allocate'] });
   const names = Array.from({ length: ALLOCATIONS }, (_, i) => `scale-${instances.length}-${i}`);
   let failed = 0;
   const started = performance.now();
@@ -152,17 +137,17 @@ async function allocations(deployment: ScaleDeployment, instances: AppProcess[])
 }
 
 /** Requester i reports to approver i (the fake directory): PAIRS personal chats each side. */
-function pairs(deployment: ScaleDeployment): { requester: TestUser; approver: TestUser }[] {
+function pairs(cluster: AppCluster): { requester: TestUser; approver: TestUser }[] {
   return Array.from({ length: PAIRS }, (_, i) => {
     const id = (n: number) => `00000000-0000-0000-00${n}-${String(i).padStart(12, '0')}`;
     const requester = { aadObjectId: id(10), name: `Requester ${i}`, upn: `requester${i}@contoso.com` };
     const approver = { aadObjectId: id(20), name: `Approver ${i}`, upn: `approver${i}@contoso.com` };
-    deployment.graph.addUser({
+    cluster.graph.addUser({
       id: approver.aadObjectId,
       displayName: approver.name,
       userPrincipalName: approver.upn,
     });
-    deployment.graph.addUser({
+    cluster.graph.addUser({
       id: requester.aadObjectId,
       displayName: requester.name,
       userPrincipalName: requester.upn,
@@ -172,9 +157,9 @@ function pairs(deployment: ScaleDeployment): { requester: TestUser; approver: Te
   });
 }
 
-async function approvals(deployment: ScaleDeployment, instances: AppProcess[]): Promise<number> {
-  const { connector } = deployment;
-  const people = pairs(deployment);
+async function approvals(cluster: AppCluster): Promise<number> {
+  const { connector, instances } = cluster;
+  const people = pairs(cluster);
   const asks = people.flatMap((p, i) =>
     Array.from({ length: REQUESTS_PER_PAIR }, (_, n) => ({
       ...p,
@@ -183,8 +168,8 @@ async function approvals(deployment: ScaleDeployment, instances: AppProcess[]): 
   );
   // Asked (not timed): each request's approval card reaches its approver.
   await spread(asks, async (ask, i) => {
-    await deployment.send(
-      instances[i % instances.length],
+    await cluster.send(
+      i % instances.length,
       personalMessage(connector.url, ask.requester, `request ${ask.name} sandbox`),
     );
   });
@@ -208,8 +193,8 @@ async function approvals(deployment: ScaleDeployment, instances: AppProcess[]): 
   const started = performance.now();
   await spread(asks, async (ask, i) => {
     const requestId = requestIdOf.get(ask.name)!;
-    await deployment.send(
-      instances[i % instances.length],
+    await cluster.send(
+      i % instances.length,
       cardAction(
         connector.url,
         ask.approver,
@@ -245,7 +230,8 @@ async function approvals(deployment: ScaleDeployment, instances: AppProcess[]): 
 }
 
 /** Mails the relay records only (an account is ready: noise): Graph fetch → parse → classify → claim → record. */
-async function recordedMails(deployment: ScaleDeployment, instances: AppProcess[]): Promise<number> {
+async function recordedMails(cluster: AppCluster): Promise<number> {
+  const { instances, store } = cluster;
   const template = readFixture('account-ready.eml').toString();
   const offset = instances.length * 100_000;
   const mails = Array.from({ length: RECORDED_MAILS }, (_, i) =>
@@ -253,19 +239,17 @@ async function recordedMails(deployment: ScaleDeployment, instances: AppProcess[
       template.replace(/^Message-ID: <[^>]+>/m, `Message-ID: <ready${offset + i}-bench@email.amazonses.com>`),
     ),
   );
-  const store = new CosmosDocumentStore({ ...cosmosOf(deployment), database: databaseOf(deployment) });
   const recorded = async () => store.count('mails', { state: 'recorded' });
   const before = await recorded();
   const started = performance.now();
   await notifyBurst(
-    deployment.mailbox,
+    cluster.mailbox!,
     mails,
     instances.map((i) => i.url),
     10,
   );
   await pollUntil(async () => (await recorded()) - before >= RECORDED_MAILS, 'every mail recorded', 180_000);
   const seconds = (performance.now() - started) / 1000;
-  await store.close();
   console.log(
     `  mails relayed (recorded only): ${RECORDED_MAILS} in ${seconds.toFixed(1)} s = ${(RECORDED_MAILS / seconds).toFixed(1)}/s ` +
       `(Graph answering in ${GRAPH_LATENCY_MS} ms, 4 reads at once per mailbox for the app)`,
@@ -274,13 +258,12 @@ async function recordedMails(deployment: ScaleDeployment, instances: AppProcess[
 }
 
 async function onCallBurst(
-  deployment: ScaleDeployment,
-  instances: AppProcess[],
+  cluster: AppCluster,
   size: number,
   first: number,
   watchSummary = false,
 ): Promise<Figures['burst']> {
-  const { connector, graph } = deployment;
+  const { connector, graph, instances } = cluster;
   const throttledBefore = connector.throttled.length;
   const earlyBefore = connector.earlyPosts.length;
   const graphThrottledBefore = graph.throttled.length;
@@ -312,7 +295,7 @@ async function onCallBurst(
     }
   };
   const { answeredMs } = await notifyBurst(
-    deployment.mailbox,
+    cluster.mailbox!,
     mails,
     instances.map((i) => i.url),
     10,
@@ -353,15 +336,6 @@ async function onCallBurst(
       `${figures.graph429}/${figures.graphReads} reads throttled; webhook answered within ${figures.webhookMaxMs.toFixed(0)} ms`,
   );
   return figures;
-}
-
-function cosmosOf(deployment: ScaleDeployment): { endpoint: string; key: string } {
-  const env = deployment.env('bench');
-  return { endpoint: env.COSMOS_ENDPOINT, key: env.COSMOS_KEY };
-}
-
-function databaseOf(deployment: ScaleDeployment): string {
-  return deployment.env('bench').COSMOS_DATABASE;
 }
 
 main().catch((err) => {

@@ -103,6 +103,16 @@ param reconcileUnusedDays int = 14
 @maxValue(1440)
 param adoptionCodeMinutes int = 60
 
+@description('Minutes a break-glass root session lasts from its Start; then the root password is removed again.')
+@minValue(1)
+@maxValue(480)
+param rootAccessMinutes int = 60
+
+@description('Hours after approval during which the requester may start a break-glass root session.')
+@minValue(1)
+@maxValue(72)
+param rootAccessStartHours int = 4
+
 @description('Purge protection cannot be turned off again; keep it on in production.')
 param keyVaultPurgeProtection bool = true
 
@@ -142,6 +152,10 @@ var cosmosContainers = [
   { name: 'reconciliation', ttl: false }
   { name: 'adoptions', ttl: false }
   { name: 'adoptionKeys', ttl: false }
+  { name: 'rootPosture', ttl: false }
+  { name: 'rootAccess', ttl: false }
+  { name: 'rootAccessKeys', ttl: false }
+  { name: 'workflows', ttl: false }
   { name: 'pacing', ttl: false }
 ]
 
@@ -220,6 +234,8 @@ var appSettings = {
   AWS_REGION: awsRegion
   RECONCILE_UNUSED_DAYS: string(reconcileUnusedDays)
   ADOPTION_CODE_MINUTES: string(adoptionCodeMinutes)
+  ROOT_ACCESS_MINUTES: string(rootAccessMinutes)
+  ROOT_ACCESS_START_HOURS: string(rootAccessStartHours)
   SCM_DO_BUILD_DURING_DEPLOYMENT: 'true'
   WEBSITE_NODE_DEFAULT_VERSION: '~24'
 }

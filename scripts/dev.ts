@@ -8,6 +8,10 @@ import path from 'node:path';
  * users. Ctrl-C stops all. PORT (default 3978) is the bot's port, PLAYGROUND_PORT (default 56150) Alex's
  * Playground, PLAYGROUND_MANAGER_PORT (default PLAYGROUND_PORT + 1) Megan's; a Playground picks a free
  * port itself when its own is taken.
+ *
+ * A RootMail bot already listening on PORT (`npm start`, whose banner suggests this) is used as it is: only
+ * the Playgrounds start, attached to it, and Ctrl-C stops them and leaves the bot running. Anything else on
+ * that port is named and `npm run dev` exits without starting anything.
  */
 
 const root = path.join(__dirname, '..');
@@ -70,21 +74,50 @@ function listeningPort(child: ChildProcess, timeoutMs: number): Promise<number> 
   });
 }
 
+/** What listens on the bot's port now: nothing, a RootMail bot (its /healthz), or something else. */
+async function whoListens(): Promise<'nothing' | 'rootmail' | 'other'> {
+  try {
+    const res = await fetch(`${botUrl}/healthz`, { signal: AbortSignal.timeout(3_000) });
+    const body = (await res.json().catch(() => undefined)) as
+      { store?: { kind?: unknown }; uptimeSeconds?: unknown } | undefined;
+    return typeof body?.store?.kind === 'string' && typeof body.uptimeSeconds === 'number'
+      ? 'rootmail'
+      : 'other';
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    return code === 'ECONNREFUSED' ? 'nothing' : 'other';
+  }
+}
+
 async function main(): Promise<void> {
   process.on('SIGINT', () => stop(0));
   process.on('SIGTERM', () => stop(0));
 
-  const bot = start(
-    'The bot',
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', 'src/main/index.ts'],
-    {
-      ...process.env,
-      PORT: String(botPort),
-    },
-  );
-  bot.stdout!.pipe(process.stdout);
-  await waitForHealth(`${botUrl}/healthz`, 30_000);
+  const listening = await whoListens();
+  if (listening === 'other') {
+    console.error(
+      `Port ${botPort} is taken by something that is not RootMail: stop it, or set PORT to a free port (e.g. PORT=3980 npm run dev).`,
+    );
+    process.exit(1);
+  }
+  const attached = listening === 'rootmail';
+  if (attached) {
+    console.log(
+      `A RootMail bot is already listening on ${botUrl} (npm start?): the Playgrounds attach to it; Ctrl-C stops them and leaves the bot running.`,
+    );
+  } else {
+    const bot = start(
+      'The bot',
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', 'src/main/index.ts'],
+      {
+        ...process.env,
+        PORT: String(botPort),
+      },
+    );
+    bot.stdout!.pipe(process.stdout);
+    await waitForHealth(`${botUrl}/healthz`, 30_000);
+  }
 
   const playground = (who: string, port: number, configFile: string) =>
     start(
@@ -113,7 +146,7 @@ async function main(): Promise<void> {
       `Agents Playground, Megan Bowen (his manager, approves his requests): http://localhost:${meganPort}`,
       `Bot endpoint:      ${botUrl}/api/messages`,
       'Keep both pages open: a Playground shows only what arrives while its page is open.',
-      'Ctrl-C stops all.',
+      attached ? 'Ctrl-C stops the Playgrounds (the bot keeps running).' : 'Ctrl-C stops all.',
       '',
     ].join('\n'),
   );

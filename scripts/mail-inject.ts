@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { failureLine, runScript } from './scriptFailure';
 
 /**
  * `npm run mail:inject -- message.eml [more.eml…]`: feeds raw mails into the relay of the instance running
@@ -24,7 +25,14 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   for (const file of files) {
-    const raw = readFileSync(file);
+    let raw: Buffer;
+    try {
+      raw = readFileSync(file);
+    } catch (err) {
+      console.error(`${file}: ${failureLine(err)}`);
+      process.exitCode = 1;
+      continue;
+    }
     const res = await fetch(`http://127.0.0.1:${port}/api/dev/mail`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -45,7 +53,11 @@ async function main(): Promise<void> {
         ? 'already relayed'
         : `${mailClass}/${kind}, ${trust}, ${routed ? 'routed' : 'unrouted'}, to ${destination}`;
     console.log(`${file}: ${outcome} (${detail})`);
+    if (outcome === 'no-channel')
+      console.log(
+        '  Kept: no on-call channel is set up yet. It is posted there within a minute of an admin typing `@RootMail setup oncall` in a channel.',
+      );
   }
 }
 
-void main();
+runScript(main);

@@ -1,3 +1,4 @@
+import { failureLine } from './scriptFailure';
 import AdmZip from 'adm-zip';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -124,8 +125,9 @@ if (require.main === module) {
       ].join('\n'),
     );
   } catch (err) {
-    if (!(err instanceof PackageError)) throw err;
-    console.error(`Cannot build the Teams app package: ${err.message}`);
+    console.error(
+      `Cannot build the Teams app package: ${err instanceof PackageError ? err.message : failureLine(err)}`,
+    );
     process.exit(1);
   }
 }

@@ -1,7 +1,8 @@
+import { runScript } from './scriptFailure';
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createApp } from '../src/main/createApp';
-import { ConfigError, loadConfig } from '../src/config';
+import { loadConfig } from '../src/config';
 import { AddressError } from '../src/domain/addressErrors';
 import { person } from '../src/domain/permissions';
 
@@ -45,7 +46,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof AddressError || err instanceof ConfigError ? err.message : err);
-  process.exitCode = 1;
-});
+runScript(main);

@@ -1,8 +1,8 @@
+import { runScript } from './scriptFailure';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AddressError } from '../src/domain/addressErrors';
 import { planPool } from '../src/domain/poolPlan';
 
 /**
@@ -59,9 +59,4 @@ function main(): void {
   console.log(`2. After a few minutes: npm run pool:import -- ${base}.csv`);
 }
 
-try {
-  main();
-} catch (err) {
-  console.error(err instanceof AddressError ? err.message : err);
-  process.exitCode = 1;
-}
+runScript(main);

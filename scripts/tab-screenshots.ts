@@ -1,3 +1,4 @@
+import { failureLine } from './scriptFailure';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+main().catch((err: unknown) => {
+  console.error(failureLine(err));
   process.exit(1);
 });

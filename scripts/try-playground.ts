@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { failureLine } from './scriptFailure';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import {
   DevRun,
   startDev,
   findChromium,
+  injectMail,
   launchChromium,
   PlaygroundRunError,
   PlaygroundWindow,
@@ -20,7 +21,10 @@ import {
  * Chromium, and goes through the main job with clicks and typing only:
  *   help → `request` (the guided chat) as Alex → Megan approves in her window → the address in Alex's chat;
  *   `setup oncall` in a channel as Alex (the local admin) → `npm run mail:inject -- docs/samples/…` →
- *   the routed, masked card → Reveal shows Alex the code.
+ *   the routed, masked card → Reveal shows Alex the code;
+ *   a second request for demo-sandbox (refused, naming its address) → `transfer payments-prod Megan Bowen`
+ *   (a confirmation card, Megan told in her window) → `retire payments-prod account closed in test` (a
+ *   confirmation card saying until when, Megan told, the history's sentence in `audit`).
  * Saves a screenshot after each step. Exits 0 when every step showed what a person would expect; otherwise
  * says which step did not, with a screenshot.
  */
@@ -40,7 +44,8 @@ async function main(): Promise<void> {
   let ok = false;
   try {
     step('starting npm run dev (the bot and two Agents Playgrounds)');
-    dev = await startDev(dataDir);
+    // PORT, PLAYGROUND_PORT and PLAYGROUND_MANAGER_PORT as for npm run dev; free ports where not set.
+    dev = await startDev(dataDir, 180_000, { fromEnv: true });
     const urlOf = (who: string) => {
       const url = dev!.windows[who];
       if (!url)
@@ -68,6 +73,9 @@ async function main(): Promise<void> {
     await alex.ask('prod', 'What is it for?');
     await alex.ask('Card payments for the EU shop', 'Ask for a root e-mail address for payments-prod');
     await alex.ask('yes', 'Sent to Megan Bowen for approval');
+    // His own copy of the request never offers Approve / Reject (nobody decides their own request).
+    if (await alex.page.getByRole('button', { name: 'Approve', exact: true }).count())
+      throw new PlaygroundRunError(`${ALEX}'s own copy of his request shows Approve.`);
     shot(await alex.screenshot('alex-guided-request'));
 
     step(`${MEGAN}: the approval card arrives in her window; she approves with a comment`);
@@ -101,6 +109,37 @@ async function main(): Promise<void> {
     step(`${ALEX}: Reveal shows him the code`);
     await alex.clickAndWait('Reveal', SAMPLE_CODE);
     shot(await alex.screenshot('oncall-revealed'));
+
+    step(`${ALEX}: a second address for demo-sandbox is refused, naming the one it has`);
+    await alex.openChat('Personal Chat');
+    await alex.ask(
+      'request demo-sandbox sandbox A second one',
+      'demo-sandbox already has a root address: aws-demo-01@example.net, owned by Alex Wilber',
+    );
+    shot(await alex.screenshot('alex-second-address-refused'));
+
+    step(`${ALEX}: transfer payments-prod to Megan Bowen by name, confirmed on a card; Megan is told`);
+    await alex.ask('transfer payments-prod Megan Bowen', 'Transfer this address?');
+    shot(await alex.screenshot('alex-transfer-confirm'));
+    await alex.clickAndWait('Transfer it', 'Transferred to Megan Bowen');
+    await megan.waitForBotMessage(
+      /Alex Wilber transferred aws-demo-\d\d@example\.net \(account payments-prod\) to you/,
+    );
+    shot(await megan.screenshot('megan-told-transfer'));
+
+    step(
+      `${ALEX} (admin): retire payments-prod with a reason, confirmed on a card; Megan is told; the history says why`,
+    );
+    await alex.ask('retire payments-prod account closed in test', 'Retire this address?');
+    await alex.waitForBotMessage(/quarantine for 90 days, until \d{4}-\d\d-\d\d/);
+    shot(await alex.screenshot('alex-retire-confirm'));
+    await alex.clickAndWait('Retire it', 'Retired (account closed in test)');
+    await megan.waitForBotMessage(
+      /Alex Wilber retired aws-demo-\d\d@example\.net \(account payments-prod\), which you owned: account closed in test/,
+    );
+    shot(await megan.screenshot('megan-told-retired'));
+    await alex.ask('audit payments-prod', 'Retired by Alex Wilber: account closed in test');
+    shot(await alex.screenshot('alex-history'));
     ok = true;
   } finally {
     await browser?.close().catch(() => undefined);
@@ -109,22 +148,6 @@ async function main(): Promise<void> {
     else console.error(`The bot's data is kept in ${dataDir}.`);
   }
   console.log(`\nDone: screenshots in ${screenshotDir}`);
-}
-
-/** `npm run mail:inject -- <file>` against the bot of this run (its port and DATA_DIR); answers its output. */
-async function injectMail(dev: DevRun, dataDir: string, file: string): Promise<string> {
-  const port = new URL(dev.botUrl).port;
-  return new Promise((resolve, reject) => {
-    execFile(
-      'npm',
-      ['run', '--silent', 'mail:inject', '--', file],
-      { cwd: path.join(__dirname, '..'), env: { ...process.env, PORT: port, DATA_DIR: dataDir } },
-      (err, stdout, stderr) =>
-        err
-          ? reject(new PlaygroundRunError(`mail:inject failed: ${stderr || err.message}`))
-          : resolve(stdout),
-    );
-  });
 }
 
 function step(text: string): void {
@@ -138,7 +161,7 @@ function shot(file: string): void {
 main().then(
   () => process.exit(0),
   (err: Error) => {
-    console.error(err instanceof PlaygroundRunError ? `\n${err.message}` : err);
+    console.error(err instanceof PlaygroundRunError ? `\n${err.message}` : failureLine(err));
     process.exit(1);
   },
 );

@@ -1,7 +1,9 @@
+import { DEFAULT_ENVIRONMENTS } from './domain/addressRequests';
 import { z } from 'zod';
 import { isLoopbackHost, parseTrustedOrigin, TrustedOrigin } from './domain/channelTrust';
 // The one small module, not the mail-classification entry: scripts that only read settings need not load it all.
 import { senderDomainProblem } from './domain/mail/senderDomains';
+import { AddressRange, isLoopbackBinding, LOOPBACK_RANGES, parseRange } from './domain/networkRanges';
 
 /**
  * Every setting the app reads, validated once at start. The names are the fixed ones from
@@ -117,13 +119,54 @@ const envShape = z.object({
       }),
   ),
   ADMIN_IDS: idList,
-  APPROVER_IDS: idList,
+  // Approvers are looked up in the directory when a request is made: a UPN (or mail) names them as well.
+  APPROVER_IDS: z.preprocess(
+    (v) => (typeof v === 'string' ? v : ''),
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().regex(/^[a-z0-9:_.-]+$|^[a-z0-9._%+'-]+@[a-z0-9.-]+$/, {
+            message: 'must be Entra object ids or UPNs separated by commas',
+          }),
+        ),
+      ),
+  ),
   ADDRESS_STRATEGY: z.preprocess(
     emptyToUndefined,
     z.enum(['pool', 'plus'], { message: 'must be pool or plus' }).default('pool'),
   ),
   PLUS_ADDRESS: optionalString,
   QUARANTINE_DAYS: intIn(0, 3650, 90),
+  ENVIRONMENTS: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() ? v : DEFAULT_ENVIRONMENTS.join(',')),
+    z
+      .string()
+      .transform((s) => [
+        ...new Set(
+          s
+            .split(',')
+            .map((x) => x.trim().toLowerCase())
+            .filter(Boolean),
+        ),
+      ])
+      .pipe(
+        z
+          .array(
+            z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, {
+              message:
+                'must list environment names: lower-case letters, digits and hyphens, 2–20 characters (e.g. prod,nonprod,sandbox,staging)',
+            }),
+          )
+          .min(1, { message: 'must name at least one environment' }),
+      ),
+  ),
   API_AUDIENCE: commaList,
   API_ISSUER: commaList,
   API_JWKS_URL: optionalUrl,
@@ -133,7 +176,20 @@ const envShape = z.object({
   MAIL_POST_ATTEMPTS: intIn(1, 100, 5),
   /** Set by App Service for each instance it runs: names the instance in /healthz, `status` and pacing. */
   WEBSITE_INSTANCE_ID: optionalString,
-  MAIL_RELAY_LEASE_SECONDS: intIn(1, 3600, 120),
+  /** Claims on work (request and adoption steps, mail relays, jobs): held this long unless renewed. */
+  WORK_LEASE_SECONDS: intIn(3, 600, 30),
+  /** How often each instance looks for due work (steps, lapsed claims, timers) at most. */
+  WORK_POLL_SECONDS: intIn(1, 30, 10),
+  /** A mail relay's claim; WORK_LEASE_SECONDS unless set. */
+  MAIL_RELAY_LEASE_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ message: 'must be a whole number' })
+      .int({ message: 'must be a whole number' })
+      .min(1, { message: 'must be at least 1' })
+      .max(3600, { message: 'must be at most 3600' })
+      .optional(),
+  ),
   SMTP_PORT: z.preprocess(
     emptyToUndefined,
     z.coerce
@@ -143,7 +199,48 @@ const envShape = z.object({
       .max(65535, { message: 'must be a port number' })
       .optional(),
   ),
-  SMTP_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  SMTP_HOST: z.preprocess(emptyToUndefined, z.string().trim().default('127.0.0.1')),
+  /** Who may deliver to the SMTP source: CIDRs; required when SMTP_HOST is not loopback. */
+  SMTP_ALLOWED_CLIENTS: z.preprocess(
+    (v) => (typeof v === 'string' ? v : ''),
+    z.string().transform((s, ctx) => {
+      const ranges: AddressRange[] = [];
+      for (const entry of s
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
+        const parsed = parseRange(entry);
+        if ('problem' in parsed)
+          ctx.addIssue({ code: 'custom', message: `must list CIDRs: ${parsed.problem}` });
+        else ranges.push(parsed);
+      }
+      return ranges;
+    }),
+  ),
+  /** The authserv-id(s) of the relay in front of the SMTP source whose Authentication-Results are believed. */
+  SMTP_TRUSTED_AUTHSERV_ID: z.preprocess(
+    (v) => (typeof v === 'string' ? v : ''),
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .superRefine((ids, ctx) => {
+        for (const id of ids)
+          if (!/^[a-z0-9](?:[a-z0-9._-]{0,251}[a-z0-9])?$/.test(id))
+            ctx.addIssue({
+              code: 'custom',
+              message: `must be the relay's authserv-id, a host name like mx.contoso.com (not ${id.slice(0, 60)})`,
+            });
+      }),
+  ),
+  HTTP_HEADERS_TIMEOUT_SECONDS: intIn(1, 300, 10),
+  HTTP_REQUEST_TIMEOUT_SECONDS: intIn(1, 600, 30),
+  HTTP_KEEP_ALIVE_SECONDS: intIn(1, 600, 5),
+  HTTP_MAX_CONNECTIONS: intIn(1, 100_000, 512),
   DEMO_POOL: z.preprocess(
     emptyToUndefined,
     z
@@ -195,8 +292,13 @@ const envShape = z.object({
   AWS_ENDPOINT_URL_ORGANIZATIONS: optionalUrl,
   AWS_ENDPOINT_URL_ACCOUNT: optionalUrl,
   AWS_ENDPOINT_URL_STS: optionalUrl,
+  AWS_ENDPOINT_URL_IAM: optionalUrl,
   RECONCILE_UNUSED_DAYS: intIn(1, 365, 14),
   ADOPTION_CODE_MINUTES: intIn(5, 24 * 60, 60),
+  /** A break-glass root session's length from Start; the password is removed at its end. */
+  ROOT_ACCESS_MINUTES: intIn(1, 8 * 60, 60),
+  /** How long after approval the requester may start the session. */
+  ROOT_ACCESS_START_HOURS: intIn(1, 72, 4),
   // --- end AWS ---
 });
 
@@ -254,6 +356,22 @@ const envSchema = envShape.superRefine((env, ctx) => {
     problem(
       'INSTALL_APP_FOR_APPROVERS',
       'needs Microsoft Graph (AZURE_TENANT_ID / AZURE_CLIENT_ID or GRAPH_BASE_URL); a local run has nothing to install into',
+    );
+  }
+  if (
+    env.SMTP_PORT !== undefined &&
+    !isLoopbackBinding(env.SMTP_HOST) &&
+    env.SMTP_ALLOWED_CLIENTS.length === 0
+  ) {
+    problem(
+      'SMTP_ALLOWED_CLIENTS',
+      `is required when SMTP_HOST (${env.SMTP_HOST}) is not loopback: the address ranges of the relays that may deliver mail, as CIDRs (e.g. 10.0.0.5/32,2001:db8::/48); anyone else is refused at connect`,
+    );
+  }
+  if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
+    problem(
+      'HTTP_HEADERS_TIMEOUT_SECONDS',
+      `must not be more than HTTP_REQUEST_TIMEOUT_SECONDS (${env.HTTP_REQUEST_TIMEOUT_SECONDS}): the headers are part of the request`,
     );
   }
   if (env.REMINDER_HOURS >= env.EXPIRY_HOURS) {
@@ -363,9 +481,11 @@ function awsSettings(e: z.infer<typeof envShape>): AppConfig['aws'] {
       organizations: e.AWS_ENDPOINT_URL_ORGANIZATIONS,
       account: e.AWS_ENDPOINT_URL_ACCOUNT,
       sts: e.AWS_ENDPOINT_URL_STS,
+      iam: e.AWS_ENDPOINT_URL_IAM,
     },
     reconcileUnusedDays: e.RECONCILE_UNUSED_DAYS,
     adoptionCodeMinutes: e.ADOPTION_CODE_MINUTES,
+    rootAccess: { minutes: e.ROOT_ACCESS_MINUTES, startHours: e.ROOT_ACCESS_START_HOURS },
   };
 }
 // --- end AWS ---
@@ -407,6 +527,8 @@ export interface AppConfig {
     extraSenderDomains: string[];
   };
   roles: { adminIds: string[]; approverIds: string[] };
+  /** ENVIRONMENTS: the only values a request's environment can take; a typed value is never mapped to another. */
+  environments: string[];
   addresses: { strategy: AddressStrategy; plusAddress?: string; quarantineDays: number };
   /**
    * Entra ID tokens for /api/v1: app tokens (automation, app roles) and the tab's delegated user tokens.
@@ -418,11 +540,36 @@ export interface AppConfig {
   tabSignIn?: { clientId: string; appIdUri: string; tenantId: string };
   timers: { reminderHours: number; expiryHours: number; secretTtlMinutes: number };
   /**
-   * MAIL_RELAY_LEASE_SECONDS: how long a relay holds a mail before the sweeper on any instance retakes it;
-   * MAIL_POST_ATTEMPTS: failed Teams posts of one mail before on-call is alerted (retries go on, with backoff).
+   * WORK_LEASE_SECONDS: how long a claim on work (a step, a job) holds unless its instance renews it (it
+   * does, every third of it, while it works); WORK_POLL_SECONDS: how often each instance looks for due work.
+   */
+  work: { leaseMs: number; pollMs: number };
+  /**
+   * MAIL_RELAY_LEASE_SECONDS: how long a relay's claim on a mail holds unless renewed (the relay renews it
+   * while it works) before the sweeper on any instance retakes it; MAIL_POST_ATTEMPTS: failed Teams posts of
+   * one mail before on-call is alerted (retries go on, with backoff).
    */
   mailRelay: { leaseMs: number; alertAfterAttempts: number };
-  smtp?: { port: number; host: string };
+  /**
+   * The optional SMTP source: where it listens, who may connect (loopback only unless SMTP_ALLOWED_CLIENTS),
+   * and the authserv-ids of the relay whose Authentication-Results are believed (none: no SMTP mail is trusted).
+   */
+  smtp?: {
+    port: number;
+    host: string;
+    allowedClients: readonly AddressRange[];
+    trustedAuthservIds: readonly string[];
+  };
+  /**
+   * How long a client may take to send the headers and the whole request, how long an idle keep-alive
+   * connection stays open, and how many connections are served at once (beyond: refused at connect).
+   */
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+  };
   /** WEBSITE_INSTANCE_ID (App Service's name of this instance); else the host's name is used. */
   instanceName?: string;
   logLevel: string;
@@ -441,10 +588,12 @@ export interface AppConfig {
       | { kind: 'environment' };
     region: string;
     /** Loopback fakes in tests (AWS_ENDPOINT_URL_<SERVICE>); undefined = the real AWS endpoints. */
-    endpoints: { organizations?: string; account?: string; sts?: string };
+    endpoints: { organizations?: string; account?: string; sts?: string; iam?: string };
     reconcileUnusedDays: number;
     /** How long an adoption waits for AWS's one-time code mail (AWS keeps the code valid for 24 hours). */
     adoptionCodeMinutes: number;
+    /** ROOT_ACCESS_MINUTES (a session's length from Start) and ROOT_ACCESS_START_HOURS (Start's window). */
+    rootAccess: { minutes: number; startHours: number };
   };
 }
 
@@ -540,6 +689,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       extraSenderDomains: e.AWS_EXTRA_SENDER_DOMAINS,
     },
     roles: { adminIds: e.ADMIN_IDS, approverIds: e.APPROVER_IDS },
+    environments: e.ENVIRONMENTS,
     addresses: {
       strategy: e.ADDRESS_STRATEGY,
       plusAddress: e.PLUS_ADDRESS?.toLowerCase(),
@@ -563,8 +713,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       expiryHours: e.EXPIRY_HOURS,
       secretTtlMinutes: e.SECRET_TTL_MINUTES,
     },
-    mailRelay: { leaseMs: e.MAIL_RELAY_LEASE_SECONDS * 1000, alertAfterAttempts: e.MAIL_POST_ATTEMPTS },
-    smtp: e.SMTP_PORT !== undefined ? { port: e.SMTP_PORT, host: e.SMTP_HOST } : undefined,
+    work: { leaseMs: e.WORK_LEASE_SECONDS * 1000, pollMs: e.WORK_POLL_SECONDS * 1000 },
+    mailRelay: {
+      leaseMs: (e.MAIL_RELAY_LEASE_SECONDS ?? e.WORK_LEASE_SECONDS) * 1000,
+      alertAfterAttempts: e.MAIL_POST_ATTEMPTS,
+    },
+    smtp:
+      e.SMTP_PORT !== undefined
+        ? {
+            port: e.SMTP_PORT,
+            host: e.SMTP_HOST,
+            allowedClients: e.SMTP_ALLOWED_CLIENTS.length ? e.SMTP_ALLOWED_CLIENTS : LOOPBACK_RANGES,
+            trustedAuthservIds: e.SMTP_TRUSTED_AUTHSERV_ID,
+          }
+        : undefined,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_SECONDS * 1000,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
     instanceName: e.WEBSITE_INSTANCE_ID,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,

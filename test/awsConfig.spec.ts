@@ -35,9 +35,10 @@ describe('AWS settings', () => {
         managedIdentityClientId: '0f1e2d3c-0000-4000-8000-111122223333',
       },
       region: 'us-east-1',
-      endpoints: { organizations: undefined, account: undefined, sts: undefined },
+      endpoints: { organizations: undefined, account: undefined, sts: undefined, iam: undefined },
       reconcileUnusedDays: 14,
       adoptionCodeMinutes: 60,
+      rootAccess: { minutes: 60, startHours: 4 },
     });
   });
 
@@ -48,8 +49,11 @@ describe('AWS settings', () => {
       AWS_ENDPOINT_URL_ORGANIZATIONS: 'http://127.0.0.1:4566',
       AWS_ENDPOINT_URL_ACCOUNT: 'http://127.0.0.1:4566',
       AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:4566',
+      AWS_ENDPOINT_URL_IAM: 'http://127.0.0.1:4567',
       RECONCILE_UNUSED_DAYS: '30',
       ADOPTION_CODE_MINUTES: '15',
+      ROOT_ACCESS_MINUTES: '30',
+      ROOT_ACCESS_START_HOURS: '8',
     });
     expect(config.aws).toEqual({
       credentials: { kind: 'environment' },
@@ -58,9 +62,11 @@ describe('AWS settings', () => {
         organizations: 'http://127.0.0.1:4566',
         account: 'http://127.0.0.1:4566',
         sts: 'http://127.0.0.1:4566',
+        iam: 'http://127.0.0.1:4567',
       },
       reconcileUnusedDays: 30,
       adoptionCodeMinutes: 15,
+      rootAccess: { minutes: 30, startHours: 8 },
     });
   });
 
@@ -81,6 +87,8 @@ describe('AWS settings', () => {
       AWS_CREDENTIAL_SOURCE: 'keys',
       AWS_ENDPOINT_URL_STS: 'localhost',
       RECONCILE_UNUSED_DAYS: '0',
+      ROOT_ACCESS_MINUTES: '600',
+      ROOT_ACCESS_START_HOURS: '0',
     }).join('\n');
     expect(text).toMatch(
       /AWS_ROLE_ARN must be an IAM role ARN like arn:aws:iam::123456789012:role\/rootmail/,
@@ -89,6 +97,8 @@ describe('AWS settings', () => {
     expect(text).toMatch(/AWS_CREDENTIAL_SOURCE must be web-identity or environment/);
     expect(text).toMatch(/AWS_ENDPOINT_URL_STS must be a URL/);
     expect(text).toMatch(/RECONCILE_UNUSED_DAYS must be at least 1/);
+    expect(text).toMatch(/ROOT_ACCESS_MINUTES must be at most 480/);
+    expect(text).toMatch(/ROOT_ACCESS_START_HOURS must be at least 1/);
   });
 
   it('lists the AWS settings among the settings the app reads', () => {
@@ -101,6 +111,8 @@ describe('AWS settings', () => {
       'AWS_ENDPOINT_URL_ACCOUNT',
       'AWS_ENDPOINT_URL_STS',
       'RECONCILE_UNUSED_DAYS',
+      'ROOT_ACCESS_MINUTES',
+      'ROOT_ACCESS_START_HOURS',
     ])
       expect(SETTING_NAMES).toContain(name);
   });

@@ -102,6 +102,46 @@ describe('configuration', () => {
     ]);
   });
 
+  it('keeps the SMTP source on loopback unless told, and needs the allowed clients off loopback', () => {
+    expect(loadConfig({ SMTP_PORT: '2525' }).smtp).toMatchObject({
+      host: '127.0.0.1',
+      allowedClients: [{ text: '127.0.0.0/8' }, { text: '::1/128' }],
+      trustedAuthservIds: [],
+    });
+    expect(() => loadConfig({ SMTP_PORT: '2525', SMTP_HOST: '0.0.0.0' })).toThrow(
+      /SMTP_ALLOWED_CLIENTS is required when SMTP_HOST \(0\.0\.0\.0\) is not loopback/,
+    );
+    const open = loadConfig({
+      SMTP_PORT: '2525',
+      SMTP_HOST: '::',
+      SMTP_ALLOWED_CLIENTS: '10.0.0.0/8, 2001:db8::/32',
+      SMTP_TRUSTED_AUTHSERV_ID: 'MX.Contoso.com',
+    }).smtp;
+    expect(open).toMatchObject({ host: '::', trustedAuthservIds: ['mx.contoso.com'] });
+    expect(open!.allowedClients.map((r) => r.text)).toEqual(['10.0.0.0/8', '2001:db8::/32']);
+    expect(() => loadConfig({ SMTP_PORT: '25', SMTP_ALLOWED_CLIENTS: '10.0.0.0/33' })).toThrow(
+      /SMTP_ALLOWED_CLIENTS must list CIDRs: 10\.0\.0\.0\/33 has a prefix length outside 0–32/,
+    );
+    expect(() =>
+      loadConfig({ SMTP_PORT: '25', SMTP_TRUSTED_AUTHSERV_ID: 'mx.contoso.com; dkim=pass' }),
+    ).toThrow(/SMTP_TRUSTED_AUTHSERV_ID must be the relay's authserv-id/);
+  });
+
+  it('sets the HTTP timeouts and the connection cap on purpose, and checks they fit together', () => {
+    expect(loadConfig({}).http).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 512,
+    });
+    expect(() =>
+      loadConfig({ HTTP_HEADERS_TIMEOUT_SECONDS: '60', HTTP_REQUEST_TIMEOUT_SECONDS: '30' }),
+    ).toThrow(/HTTP_HEADERS_TIMEOUT_SECONDS must not be more than HTTP_REQUEST_TIMEOUT_SECONDS \(30\)/);
+    expect(() => loadConfig({ HTTP_MAX_CONNECTIONS: '0' })).toThrow(
+      /HTTP_MAX_CONNECTIONS must be at least 1/,
+    );
+  });
+
   describe('a local run and its stand-ins', () => {
     const problems = (env: Record<string, string>) => {
       try {

@@ -22,9 +22,19 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   GRAPH_BASE_URL: 'the default is the real Microsoft Graph; only local runs and tests point it at a fake',
   SMTP_PORT: 'the optional SMTP source is for self-hosted relays; App Service accepts HTTP(S) only',
   SMTP_HOST: 'goes with SMTP_PORT',
+  SMTP_ALLOWED_CLIENTS: 'goes with SMTP_PORT',
+  SMTP_TRUSTED_AUTHSERV_ID: 'goes with SMTP_PORT',
+  HTTP_HEADERS_TIMEOUT_SECONDS: 'the default (10) fits; an operator may tune it in the portal',
+  HTTP_REQUEST_TIMEOUT_SECONDS: 'the default (30) fits; an operator may tune it in the portal',
+  HTTP_KEEP_ALIVE_SECONDS: 'the default (5) fits; an operator may tune it in the portal',
+  HTTP_MAX_CONNECTIONS: 'the default (512) fits the plan; an operator may tune it in the portal',
   MAIL_POST_ATTEMPTS: 'the default (5) fits; an operator may tune it in the portal',
-  MAIL_RELAY_LEASE_SECONDS: 'the default (120) fits; the crash suite shortens it',
+  MAIL_RELAY_LEASE_SECONDS: 'follows WORK_LEASE_SECONDS by default; the crash suite shortens it',
+  WORK_LEASE_SECONDS:
+    "the default (30) fits: a dead instance's work is taken over within about half a minute",
+  WORK_POLL_SECONDS: 'the default (10) fits; tests shorten it',
   DEMO_POOL: 'the demo pool is seeded in local runs only; a deployment never has one',
+  ENVIRONMENTS: 'the default (prod, nonprod, sandbox) fits; an operator adds e.g. staging in the portal',
   INSTALL_APP_FOR_APPROVERS:
     'opt-in, once an admin granted TeamsAppInstallation.ReadWriteForUser.All (infra/exchange/PERMISSIONS.md)',
   TEAMS_APP_CATALOG_ID: 'goes with INSTALL_APP_FOR_APPROVERS; known only after the app is in the org catalog',
@@ -33,6 +43,7 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   AWS_ENDPOINT_URL_ORGANIZATIONS: 'only tests point AWS clients at a loopback fake',
   AWS_ENDPOINT_URL_ACCOUNT: 'only tests point AWS clients at a loopback fake',
   AWS_ENDPOINT_URL_STS: 'only tests point AWS clients at a loopback fake',
+  AWS_ENDPOINT_URL_IAM: 'only tests point AWS clients at a loopback fake',
   WEBSITE_INSTANCE_ID: 'App Service sets it for each instance it runs',
   COSMOS_BACKGROUND_RU_PER_SECOND:
     'the default (500) suits the serverless account; an operator lowers it for a small provisioned one',

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { IAM_ACTION } from '../src/adapters/awsAccounts';
+import { IAM_ACTION } from '../src/adapters/awsErrorMapping';
+import { ROOT_TASKS } from '../src/domain/rootPosture';
 
 /**
  * infra/aws/rootmail-role.yaml, read as text (like infra.spec.ts reads the Bicep): the role may do exactly
@@ -13,14 +14,16 @@ const withoutComments = template
   .filter((line) => !line.trim().startsWith('#'))
   .join('\n');
 
-/** What src/adapters/awsAccounts.ts calls (its IAM_ACTION table), and nothing more. */
+/** What the AWS adapter calls with the role's own permissions (its IAM_ACTION table), and nothing more. */
 const LEAST_PRIVILEGE = [
   'account:AcceptPrimaryEmailUpdate',
   'account:GetPrimaryEmail',
   'account:GetPrimaryEmailUpdateStatus',
   'account:StartPrimaryEmailUpdate',
+  'iam:ListOrganizationsFeatures',
   'organizations:DescribeAccount',
   'organizations:ListAccounts',
+  'sts:AssumeRoot',
 ];
 
 function section(start: RegExp, end: RegExp): string {
@@ -36,8 +39,21 @@ describe('the AWS role template (infra/aws/rootmail-role.yaml)', () => {
   const trust = section(/^ {6}AssumeRolePolicyDocument:/m, /^ {6}Policies:/m);
 
   it('lists exactly the actions the AWS adapter calls (the STS exchange needs none: the trust policy allows it)', () => {
-    const called = Object.values(IAM_ACTION).filter((action) => !action.startsWith('sts:'));
+    const called = Object.values(IAM_ACTION).filter((action) => action !== 'sts:AssumeRoleWithWebIdentity');
     expect([...called].sort()).toEqual(LEAST_PRIVILEGE);
+  });
+
+  it('lets the role open root sessions only with RootMail’s three task policies (sts:TaskPolicyArn)', () => {
+    const statement = section(/^ {14}- Sid: RootSessionsForRootMailTasksOnly/m, /^ {14}- Sid: /m);
+    expect(statement).toMatch(
+      /Action:\s+- sts:AssumeRoot\s+Resource: '\*'\s+Condition:\s+StringEquals:\s+sts:TaskPolicyArn:/,
+    );
+    const tasks = [
+      ...statement.matchAll(/- !Sub 'arn:\$\{AWS::Partition\}:iam::aws:policy\/root-task\/(\w+)'/g),
+    ].map((m) => m[1]);
+    expect(tasks).toEqual([...ROOT_TASKS]);
+    expect(withoutComments.match(/root-task\/\w+/g)).toHaveLength(3); // no other task anywhere
+    expect(withoutComments.match(/sts:AssumeRoot\b/g)).toHaveLength(1); // granted in that statement only
   });
 
   it('grants exactly the least-privilege actions, each listed once, no wildcards', () => {
@@ -46,7 +62,9 @@ describe('the AWS role template (infra/aws/rootmail-role.yaml)', () => {
     );
     expect([...actions].sort()).toEqual(LEAST_PRIVILEGE);
     expect(permissions).not.toMatch(/Action:\s*['"]?\*|:\*['"]?\s*$|NotAction|Effect: Deny/m);
-    expect(withoutComments.match(/\b(?:organizations|account):\w+/g)!.sort()).toEqual(LEAST_PRIVILEGE);
+    expect(withoutComments.match(/\b(?:organizations|account|iam):\w+/g)!.sort()).toEqual(
+      LEAST_PRIVILEGE.filter((a) => !a.startsWith('sts:')),
+    );
   });
 
   it('scopes DescribeAccount and the primary e-mail calls to member accounts of the one organisation', () => {
@@ -56,8 +74,10 @@ describe('the AWS role template (infra/aws/rootmail-role.yaml)', () => {
     expect(permissions).toMatch(
       /account:GetPrimaryEmailUpdateStatus\s+Resource: !Sub\s+- 'arn:\$\{AWS::Partition\}:account::\$\{Owner\}:account\/\$\{OrganizationId\}\/\*'/,
     );
-    expect(permissions.match(/Resource: '\*'/g)).toHaveLength(1); // ListAccounts only: it has no resource
+    // ListAccounts and ListOrganizationsFeatures have no resource; AssumeRoot is scoped by its condition.
+    expect(permissions.match(/Resource: '\*'/g)).toHaveLength(3);
     expect(permissions).toMatch(/- organizations:ListAccounts\s+Resource: '\*'/);
+    expect(permissions).toMatch(/- iam:ListOrganizationsFeatures\s+Resource: '\*'/);
   });
 
   it('trusts only the Entra ID tenant as OIDC provider, with the application ID URI as audience', () => {

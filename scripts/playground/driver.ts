@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -65,9 +65,22 @@ export interface DevRun {
   stop(): Promise<void>;
 }
 
-/** `npm run dev` on free ports with its own DATA_DIR; resolves once both Playgrounds listen. */
-export async function startDev(dataDir: string, timeoutMs = 180_000): Promise<DevRun> {
-  const [botPort, alexPort, meganPort] = [await freePort(), await freePort(), await freePort()];
+/**
+ * `npm run dev` with its own DATA_DIR, resolving once both Playgrounds listen: on free ports, or on the ports
+ * the environment names (PORT, PLAYGROUND_PORT, PLAYGROUND_MANAGER_PORT) with `fromEnv`, as a person's run
+ * does; attached to a bot already listening on `botPort` when one does.
+ */
+export async function startDev(
+  dataDir: string,
+  timeoutMs = 180_000,
+  ports: { botPort?: number; fromEnv?: boolean } = {},
+): Promise<DevRun> {
+  const env = (name: string) => (ports.fromEnv && Number(process.env[name])) || undefined;
+  const botPort = ports.botPort ?? env('PORT') ?? (await freePort());
+  const alexPort = env('PLAYGROUND_PORT') ?? (await freePort());
+  const meganPort =
+    env('PLAYGROUND_MANAGER_PORT') ??
+    (ports.fromEnv && env('PLAYGROUND_PORT') ? alexPort + 1 : await freePort());
   const child = spawn('npm', ['run', 'dev'], {
     cwd: root,
     detached: true, // its own process group, so stop() reaches the bot and both Playgrounds
@@ -90,7 +103,7 @@ export async function startDev(dataDir: string, timeoutMs = 180_000): Promise<De
     stop: () => stopGroup(child),
   };
   const deadline = Date.now() + timeoutMs;
-  while (!/Ctrl-C stops all/.test(output)) {
+  while (!/Ctrl-C stops (all|the Playgrounds)/.test(output)) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new PlaygroundRunError(`npm run dev stopped before it was ready:\n${tail(output)}`);
     }
@@ -260,4 +273,20 @@ function tail(text: string, lines = 40): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** `npm run mail:inject -- <file>` against the bot of this run (its port and DATA_DIR); answers its output. */
+export async function injectMail(dev: DevRun, dataDir: string, file: string): Promise<string> {
+  const port = new URL(dev.botUrl).port;
+  return new Promise((resolve, reject) => {
+    execFile(
+      'npm',
+      ['run', '--silent', 'mail:inject', '--', file],
+      { cwd: root, env: { ...process.env, PORT: port, DATA_DIR: dataDir } },
+      (err, stdout, stderr) =>
+        err
+          ? reject(new PlaygroundRunError(`mail:inject failed: ${stderr || err.message}`))
+          : resolve(stdout),
+    );
+  });
 }

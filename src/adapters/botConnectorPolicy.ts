@@ -1,10 +1,8 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import type { ChatPacing } from '../ports/chat';
 
 /** The part of @azure/core-rest-pipeline's pipeline the connector client exposes (botbuilder's own copy). */
 export interface Pipeline {
-  getOrderedPolicies(): { name: string }[];
   removePolicy(options: { name: string }): unknown;
   addPolicy(policy: OutboundPolicy, options?: { phase?: 'Retry' }): void;
 }
@@ -25,6 +23,7 @@ interface OutboundPolicy {
 }
 
 const POLICY = 'rootmailOutboundPolicy';
+const ADJUSTED = Symbol('rootmail.outboundPolicy');
 /** Attempts after the first, for a throttled call or an idempotent call that failed on the way. */
 const RETRIES = 3;
 /** A Retry-After longer than this is not waited out within one call: the caller is told Teams is busy. */
@@ -46,23 +45,29 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREAC
  *    (idempotent) are retried on any transient failure;
  *  - no redirects: the Bot Connector has no reason to send the bot, with its token, anywhere else.
  */
-export function useOutboundPolicy(pipeline: Pipeline | undefined, pacing: ChatPacing): void {
-  if (!pipeline || pipeline.getOrderedPolicies().some((p) => p.name === POLICY)) return;
+export function useOutboundPolicy(
+  pipeline: Pipeline | undefined,
+  pacing: ChatPacing,
+  postConnections: { http: http.Agent; https: http.Agent },
+): void {
+  // Marked rather than looked up: ordering the policies to find ours cost as much as the rest of this.
+  if (!pipeline || (pipeline as { [ADJUSTED]?: true })[ADJUSTED]) return;
+  (pipeline as { [ADJUSTED]?: true })[ADJUSTED] = true;
   pipeline.removePolicy({ name: 'defaultRetryPolicy' });
   pipeline.removePolicy({ name: 'exponentialRetryPolicy' });
   pipeline.removePolicy({ name: 'throttlingRetryPolicy' });
   pipeline.removePolicy({ name: 'redirectPolicy' });
-  // A new message goes out on a connection of its own. On a pooled one, the server may close it as idle
-  // just as the POST is written (more likely while this process is busy); that reset is not retried, so
-  // the message would be lost. A fresh connection costs a handshake; posts are few (Teams limits them per
-  // conversation anyway). Updates and reads keep the pool: they are retried on a reset.
-  const fresh = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
+  // A new message never goes over a pooled connection the server may be closing as idle: that reset is not
+  // retried, so the message would be lost. It goes over one used moments ago, or a new one (recentConnections.ts;
+  // a new connection per message cost a TCP and TLS handshake each, and most of a turn's time here). Updates
+  // and reads keep the client's own pool: they are retried on a reset.
   pipeline.addPolicy(
     {
       name: POLICY,
       async sendRequest(request, next) {
         const idempotent = IDEMPOTENT.has(request.method.toUpperCase());
-        if (!idempotent) request.agent ??= request.url.startsWith('https:') ? fresh.https : fresh.http;
+        if (!idempotent)
+          request.agent ??= request.url.startsWith('https:') ? postConnections.https : postConnections.http;
         const conversation = conversationOf(request);
         for (let attempt = 0; ; attempt++) {
           await pacing.beforeSend(conversation);

@@ -10,10 +10,9 @@ import {
   ClaimsIdentity,
   ConnectorFactory,
 } from 'botframework-connector';
-import type { ConnectorClient } from 'botframework-connector';
-import { isTrustedServiceUrl, ServiceUrlPolicy } from '../domain/channelTrust';
-import { ChatPacing, UntrustedServiceUrlError } from '../ports/chat';
-import { Pipeline, useOutboundPolicy } from './botConnectorPolicy';
+import type { ServiceUrlPolicy } from '../domain/channelTrust';
+import type { ChatPacing } from '../ports/chat';
+import { ConnectorClients, TrustedConnectorFactory } from './connectorClients';
 
 /** Errors of the JWT library botbuilder uses when a token's signature or dates do not check out. */
 const REJECTED_TOKEN = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExpiredError']);
@@ -23,18 +22,24 @@ const REJECTED_TOKEN = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExp
  *  - every Bot Connector client it hands out (replies within a turn, proactive posts, new threads, card
  *    updates, member look-ups) is for a trusted service URL only: the one place outbound calls are checked,
  *    so neither an activity nor a stored conversation reference can point the bot (and its token) elsewhere;
- *  - those clients are paced to Teams' limits and never send a new message twice on their own (see
- *    botConnectorPolicy.ts);
+ *  - those clients are paced to Teams' limits, never send a new message twice on their own (see
+ *    botConnectorPolicy.ts), and are made once per service URL (connectorClients.ts);
  *  - a token with a forged signature is answered 401 like every other bad token: botbuilder lets the JWT
- *    library's error through, and CloudAdapter then answers 500, which reads as our fault and hides an attack.
+ *    library's error through, and CloudAdapter then answers 500, which reads as our fault and hides an attack;
+ *  - a token must expire: one without `exp` would be good forever, and botbuilder accepts it (the API refuses
+ *    such tokens too, see src/http/apiAuth.ts).
  */
 export class ChannelAuthentication extends ConfigurationBotFrameworkAuthentication {
+  /** Connector clients and the connections for new messages, shared by every turn (connectorClients.ts). */
+  private readonly connectors: ConnectorClients;
+
   constructor(
     options: ConfigurationBotFrameworkAuthenticationOptions,
     private readonly serviceUrls: ServiceUrlPolicy,
-    private readonly pacing: ChatPacing,
+    pacing: ChatPacing,
   ) {
     super(options);
+    this.connectors = new ConnectorClients(pacing);
   }
 
   override async authenticateRequest(activity: Activity, authHeader: string) {
@@ -57,42 +62,28 @@ export class ChannelAuthentication extends ConfigurationBotFrameworkAuthenticati
     return new TrustedConnectorFactory(
       super.createConnectorFactory(claimsIdentity),
       this.serviceUrls,
-      this.pacing,
+      this.connectors,
     );
   }
 
   private guarded(result: AuthenticateRequestResult): AuthenticateRequestResult {
+    // A validated token always names its audience; an anonymous local run has no token at all.
+    const identity = result.claimsIdentity;
+    if (identity?.getClaimValue('aud') != null && identity.getClaimValue('exp') == null)
+      throw new AuthenticationError(
+        'Unauthorized. The token has no "exp" claim: it would be good forever.',
+        401,
+      );
     return result.connectorFactory
       ? {
           ...result,
           connectorFactory: new TrustedConnectorFactory(
             result.connectorFactory,
             this.serviceUrls,
-            this.pacing,
+            this.connectors,
           ),
         }
       : result;
-  }
-}
-
-/** Creates connector clients for trusted service URLs only; anything else is refused before a byte is sent. */
-class TrustedConnectorFactory extends ConnectorFactory {
-  constructor(
-    private readonly inner: ConnectorFactory,
-    private readonly policy: ServiceUrlPolicy,
-    private readonly pacing: ChatPacing,
-  ) {
-    super();
-  }
-
-  async create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
-    if (!isTrustedServiceUrl(serviceUrl, this.policy)) throw new UntrustedServiceUrlError();
-    const client = await this.inner.create(serviceUrl, audience);
-    useOutboundPolicy(
-      (client as unknown as { client?: { pipeline?: Pipeline } }).client?.pipeline,
-      this.pacing,
-    );
-    return client;
   }
 }
 

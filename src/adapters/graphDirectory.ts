@@ -19,12 +19,14 @@ export class GraphDirectory implements DirectoryPort {
   async findUsers(prefix: string, limit = 10): Promise<DirectoryUser[]> {
     const wanted = prefix.trim().replace(/'/g, "''"); // OData string literal: a quote is doubled
     if (!wanted) return [];
-    const filter = ['displayName', 'givenName', 'surname', 'userPrincipalName']
+    const filter = ['displayName', 'givenName', 'surname', 'userPrincipalName', 'mail']
       .map((field) => `startswith(${field},'${wanted}')`)
       .join(' or ');
     try {
       const page = (await this.graph.client
         .api('/users')
+        // Eventual consistency: the directory's search index, which also serves these filters at scale.
+        .header('ConsistencyLevel', 'eventual')
         .filter(filter)
         .select(USER_FIELDS)
         .top(Math.min(Math.max(limit, 1), 25))

@@ -1,5 +1,5 @@
 import type { MailboxPort, MailDelta, MailSubscription, NewMailSubscription } from '../ports/mailbox';
-import { SubscriptionGoneError } from '../ports/mailbox';
+import { MessageGoneError, SubscriptionGoneError } from '../ports/mailbox';
 import { ResponseType, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { asGraphOutage, GraphApi, isNotFound } from './graphApi';
 
@@ -71,7 +71,10 @@ export class GraphMailbox implements MailboxPort {
       })) as Response;
     if (!response.ok) {
       await response.arrayBuffer().catch(() => undefined);
-      throw asGraphOutage({ name: 'GraphError', statusCode: response.status, headers: response.headers });
+      const failure = { name: 'GraphError', statusCode: response.status, headers: response.headers };
+      if (isNotFound(failure))
+        throw new MessageGoneError(`message ${messageId.slice(0, 200)} is not in the mailbox`);
+      throw asGraphOutage(failure);
     }
     return Buffer.from(await response.arrayBuffer());
   }

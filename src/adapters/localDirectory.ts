@@ -120,7 +120,8 @@ export class LocalDirectory implements DirectoryPort {
         return (
           name.startsWith(wanted) ||
           name.split(/\s+/).some((word) => word.startsWith(wanted)) ||
-          u.userPrincipalName.toLowerCase().startsWith(wanted)
+          u.userPrincipalName.toLowerCase().startsWith(wanted) ||
+          !!u.mail?.toLowerCase().startsWith(wanted)
         );
       })
       .sort((a, b) => a.displayName.localeCompare(b.displayName))

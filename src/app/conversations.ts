@@ -37,6 +37,12 @@ export interface ChannelSetting {
  * or spoken to) and the channels an admin gave a role (`settings`, `channel:<role>`).
  */
 export class ConversationDirectory {
+  /**
+   * People whose personal chat is known to be stored: a record, once written, is never removed, so a person
+   * seen once needs no point read on every later message (it was the one store read of a `help` turn).
+   */
+  private readonly knownPersonalChats = new Set<string>();
+
   constructor(
     private readonly store: DocumentStore,
     private readonly clock: Clock,
@@ -67,10 +73,17 @@ export class ConversationDirectory {
    */
   async rememberPersonalChat(facts: ConversationFacts): Promise<boolean> {
     if (facts.kind !== 'personal' || !facts.userId) return false;
+    if (this.knownPersonalChats.has(facts.userId)) return false;
     const key = personalKey(facts.userId);
-    if (await this.store.get('conversations', key)) return false;
-    const record: ConversationRecord = { ...facts, storedAt: this.clock.now().toISOString() };
-    return (await writeIfUnchanged(this.store, 'conversations', key, undefined, record)) !== undefined;
+    let firstContact = false;
+    if (!(await this.store.get('conversations', key))) {
+      const record: ConversationRecord = { ...facts, storedAt: this.clock.now().toISOString() };
+      firstContact =
+        (await writeIfUnchanged(this.store, 'conversations', key, undefined, record)) !== undefined;
+    }
+    if (this.knownPersonalChats.size >= KNOWN_CHATS_KEPT) this.knownPersonalChats.clear();
+    this.knownPersonalChats.add(facts.userId);
+    return firstContact;
   }
 
   async personalChatOf(userId: string): Promise<ConversationRecord | undefined> {
@@ -100,6 +113,9 @@ export class ConversationDirectory {
     return this.store.get<ChannelSetting>('settings', `channel:${role}`);
   }
 }
+
+/** People remembered as known at most; beyond, the memory starts over (a point read each, once more). */
+const KNOWN_CHATS_KEPT = 10_000;
 
 function personalKey(userId: string): string {
   return `user:${userId}`;

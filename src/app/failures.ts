@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AddressError } from '../domain/addressErrors';
+import { AccountHasAddressError, AddressError } from '../domain/addressErrors';
 import type { Logger } from '../log/logger';
 import { AwsAccountsError } from '../ports/awsAccounts';
 import { DependencyUnavailableError, Dependency } from '../ports/errors';
@@ -31,7 +31,12 @@ export function classifyFailure(err: unknown, logger: Logger, where: Record<stri
       status: err.status,
       title: err.title,
       message: err.message,
-      extensions: lines ? { lines } : {},
+      extensions:
+        err instanceof AccountHasAddressError
+          ? accountTakenExtensions(err.accountName, err.existing)
+          : lines
+            ? { lines }
+            : {},
     };
   }
   const correlationId = newCorrelationId();
@@ -61,4 +66,18 @@ export function chatSentence(failure: Failure): string {
     case 'internal':
       return `Something went wrong on my side. Please try again; if it keeps happening, give an admin the reference ${failure.correlationId}.`;
   }
+}
+
+/** What a 409 for an account that has its root address names, for a caller that acts on it. */
+export function accountTakenExtensions(
+  accountName: string,
+  existing: { address: string; ownerName?: string },
+): Record<string, unknown> {
+  return {
+    accountName,
+    address: existing.address,
+    owner: existing.ownerName,
+    transfer: `PATCH /api/v1/addresses/${encodeURIComponent(existing.address)} {"owner": …}`,
+    retire: `DELETE /api/v1/addresses/${encodeURIComponent(existing.address)}?reason=…`,
+  };
 }

@@ -78,6 +78,11 @@ export async function readOperationalStatus(deps: StatusSources): Promise<Operat
       );
     else if (clock.now().getTime() - Date.parse(last.startedAt) > STALE_RECONCILE_MS)
       warnings.push(`No reconciliation with AWS Organizations since ${formatTime(last.startedAt)}.`);
+    const keys = last.rootAudit?.withAccessKeys ?? 0;
+    if (keys)
+      warnings.push(
+        `${keys} AWS account(s) have root access keys: remove them (the findings are in the on-call channel).`,
+      );
   }
 
   return {

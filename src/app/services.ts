@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger';
 import type { Clock } from '../ports/clock';
 import type { DirectoryPort } from '../ports/directory';
 import type { AddressPool } from './addresses/addressPool';
+import type { AddressNotices } from './addresses/addressNotices';
 import type { AddressRegistry } from './addresses/addressRegistry';
 import type { AuditLog } from './auditLog';
 import type { BackgroundWork } from './background';
@@ -14,11 +15,17 @@ import type { PoolLevelsDay } from '../domain/poolForecast';
 import type { AddressRequestService } from './requests/addressRequestService';
 import type { AdoptionService } from './aws/adoptionService';
 import type { OrganizationReconciler } from './aws/reconciler';
+import type { RootPostures } from './aws/rootPostures';
+import type { RootAccessService } from './rootAccess/rootAccessService';
 
-/** AWS Organizations: reconciliation and adoption (issue 13). */
+/** AWS Organizations: reconciliation and adoption (issue 13), member accounts' root users (issue 22). */
 export interface AwsServices {
   reconciler: OrganizationReconciler;
   adoptions: AdoptionService;
+  /** Root users as last audited, by AWS account id (look-ups, the API). */
+  postures: RootPostures;
+  /** Break-glass root sessions and removals of root credentials, with approval. */
+  rootAccess: RootAccessService;
 }
 
 /**
@@ -39,6 +46,8 @@ export interface AppServices {
   addresses: AddressRegistry;
   /** The alias pool: import, levels, low-level alert. */
   pool: AddressPool;
+  /** Tells owners in their personal chat when someone else retired, transferred or restored their address. */
+  addressNotices: AddressNotices;
   /** Address requests and their approval: ask, decide, cancel, timers. */
   requests: AddressRequestService;
   /** On-call actions on relayed mails: reveal, hide, claim. */

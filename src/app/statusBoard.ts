@@ -99,6 +99,18 @@ export class StatusBoard {
     }
   }
 
+  /**
+   * Days of levels from before this store existed (a local run's demo history), each create-if-absent:
+   * a day already kept is left as it is.
+   */
+  async keepPastLevels(days: readonly PoolLevelsDay[]): Promise<number> {
+    const created = await this.deps.store.createMany(
+      'snapshots',
+      days.map((day) => ({ id: `${POOL_LEVELS}:${day.date}`, doc: { kind: POOL_LEVELS, ...day } })),
+    );
+    return created.filter(Boolean).length;
+  }
+
   /** The kept daily levels of the last `days` days, oldest first. */
   async poolHistory(days: number): Promise<PoolLevelsDay[]> {
     const kept = await this.deps.store.query<StoredPoolLevels>(

@@ -2,15 +2,24 @@ import {
   Activity,
   AdaptiveCardInvokeResponse,
   AdaptiveCardInvokeValue,
+  InvokeResponse,
   TeamsActivityHandler,
   TurnContext,
 } from 'botbuilder';
 import { chatSentence, classifyFailure } from '../app/failures';
 import type { AppServices } from '../app/services';
 import { cardAttachment, welcomeCard } from '../cards/cardTemplates';
+import { inertMessage } from '../cards/inertText';
 import type { PostedMessage } from '../ports/chat';
-import { actorOf, conversationFactsOf, isBotMentioned, scopeOf } from './activityFacts';
-import { parseCommandText } from './commandText';
+import {
+  actorOf,
+  conversationFactsOf,
+  isBotMentioned,
+  scopeOf,
+  textWithoutBotMention,
+  timeZoneOf,
+} from './activityFacts';
+import { closestCommand, parseCommandText } from './commandText';
 import type { GuidedChat } from './dialogs/onDemand';
 import { submitRequest } from './requestSubmission';
 import type { RequestInput } from '../domain/addressRequests';
@@ -80,7 +89,9 @@ export class RootMailBot extends TeamsActivityHandler {
 
   /** A person the bot could not reach before is reachable now: their undelivered approval cards go out. */
   private async redeliverTo(userId: string): Promise<void> {
-    const queued = await this.services.requests.redeliverUndelivered(userId);
+    const queued =
+      (await this.services.requests.redeliverUndelivered(userId)) +
+      ((await this.services.aws?.rootAccess.redeliverUndelivered(userId)) ?? 0);
     if (queued) this.services.logger.info({ userId, queued }, 'undelivered approvals sent at first contact');
   }
 
@@ -90,6 +101,7 @@ export class RootMailBot extends TeamsActivityHandler {
       scope: scopeOf(turn.activity),
       conversation: conversationFactsOf(turn.activity),
       services: this.services,
+      timeZone: timeZoneOf(turn.activity),
     };
   }
 
@@ -109,9 +121,7 @@ export class RootMailBot extends TeamsActivityHandler {
     }
 
     const { word, args } = parseCommandText(
-      facts.scope === 'personal'
-        ? (activity.text ?? '')
-        : (TurnContext.removeRecipientMention(activity) ?? ''),
+      facts.scope === 'personal' ? (activity.text ?? '') : textWithoutBotMention(activity),
     );
     // A guided chat waiting in this personal chat takes the message first.
     if (facts.scope === 'personal') {
@@ -126,7 +136,13 @@ export class RootMailBot extends TeamsActivityHandler {
     }
     const handler = this.commands.find((c) => c.trigger.test(word));
     if (!handler) {
-      await turn.sendActivity(`I don't know \`${word.slice(0, 40)}\`. Type \`help\` to see what I can do.`);
+      const names = this.commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+      const meant = closestCommand(word, names);
+      await turn.sendActivity(
+        `I don't know \`${word.slice(0, 40)}\`.` +
+          (meant ? ` Did you mean \`${meant}${args ? ` ${args.slice(0, 80)}` : ''}\`?` : '') +
+          ' Type `help` to see what I can do.',
+      );
       return;
     }
     const reply = await this.answering(() => handler.handle({ ...facts, args, commands: this.commands }), {
@@ -182,6 +198,28 @@ export class RootMailBot extends TeamsActivityHandler {
     }
   }
 
+  /**
+   * Invokes whose value botbuilder reads without looking first (it threw on a search value that is not an
+   * object and on a card action without `action`): answered here before it can. No card of ours asks Teams
+   * for a search (Input.ChoiceSet with a data query), so a search invoke is one nobody handles: 501, as
+   * botbuilder answers every such invoke.
+   */
+  protected override async onInvokeActivity(turn: TurnContext): Promise<InvokeResponse> {
+    const { name, value } = turn.activity;
+    if (name === 'application/search') return { status: 501 };
+    const action = isObject(value) ? value.action : undefined;
+    if (name === 'adaptiveCard/action' && !isObject(action))
+      return {
+        status: 400,
+        body: {
+          statusCode: 400,
+          type: 'application/vnd.microsoft.error',
+          value: { code: 'BadRequest', message: 'That button is not one I know.' },
+        },
+      };
+    return super.onInvokeActivity(turn);
+  }
+
   protected override async onAdaptiveCardInvoke(
     turn: TurnContext,
     invokeValue: AdaptiveCardInvokeValue,
@@ -215,7 +253,8 @@ export class RootMailBot extends TeamsActivityHandler {
       : {
           statusCode: 200,
           type: 'application/vnd.microsoft.activity.message',
-          value: (reply.text ?? '') as never,
+          // An invoke's answer is not sent as an activity, so it does not pass inertMessages: made inert here.
+          value: inertMessage(reply.text ?? '') as never,
         };
   }
 
@@ -246,4 +285,8 @@ export class RootMailBot extends TeamsActivityHandler {
       serviceUrl: turn.activity.serviceUrl,
     };
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

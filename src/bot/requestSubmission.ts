@@ -18,7 +18,8 @@ export function answerSubmission(
     case 'created': {
       const { request } = result;
       return {
-        card: requestStatusCard(request, describeDelivery(request)),
+        // The requester's own copy: never Approve / Reject (nobody decides their own request).
+        card: requestStatusCard(request, describeDelivery(request), { decide: false }),
         followUp: (answeredOn) =>
           services.requests.carryOut(request.requestId, {
             requesterCopy: answeredOn && { audience: 'requester', ...answeredOn },
@@ -32,6 +33,8 @@ export function answerSubmission(
           `Wait for it, or if it is yours, withdraw it with \`cancel ${existing.requestId}\`.`,
       );
     }
+    case 'account-has-address':
+      return refused.duplicate(result.problem);
     case 'no-approver':
       return refused.noApprover(result.reason);
   }
@@ -44,6 +47,11 @@ export function contactOf({ actor, conversation }: TurnFacts) {
     serviceUrl: conversation.serviceUrl,
     conversation: conversation.reference as Record<string, unknown>,
   };
+}
+
+/** Where a person concerned by an action can be reached when they have no personal chat stored yet. */
+export function reachOf({ actor, conversation }: TurnFacts) {
+  return { tenantId: actor.tenantId, serviceUrl: conversation.serviceUrl };
 }
 
 /** A checked request typed in chat (the command, or the guided chat's summary): submitted, answered in text. */

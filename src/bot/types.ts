@@ -26,6 +26,8 @@ export interface TurnFacts {
   scope: ConversationScope;
   conversation: ConversationFacts;
   services: AppServices;
+  /** The reader's IANA time zone as Teams sends it with the activity; undefined when it did not. */
+  timeZone?: string;
 }
 
 export interface CommandContext extends TurnFacts {
@@ -40,6 +42,8 @@ export interface CommandHandler {
   name: string;
   /** Matched against the first word of the message, case-insensitive. */
   trigger: RegExp;
+  /** Other words the trigger takes (shown in help, and offered when someone types a near miss). */
+  aliases?: readonly string[];
   usage: string;
   summary: string;
   handle(ctx: CommandContext): Promise<Reply>;

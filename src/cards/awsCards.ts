@@ -1,7 +1,8 @@
 import { describeOwner } from '../domain/addressChanges';
 import { Adoption, describeAdoption } from '../domain/adoptions';
 import type { DriftFinding, FindingKind } from '../domain/reconciliation';
-import { describeByKind, ReconcileRun } from '../domain/reconcileRuns';
+import { describeByKind, ReconcileRun, RootAuditRun } from '../domain/reconcileRuns';
+import { maskKeyId } from '../domain/rootPosture';
 import { formatTime } from '../domain/timeWording';
 import { AdaptiveCard, prepareCard } from './cardTemplates';
 import { trusted, TrustedText } from './inertText';
@@ -23,6 +24,8 @@ interface FindingCardData {
   noteColor: string;
   showRetire: boolean;
   showAdopt: boolean;
+  /** Root credentials to remove (with someone else's approval), with the MFA option beside it. */
+  showRemove: boolean;
 }
 
 interface AdoptionCardData {
@@ -52,6 +55,8 @@ const FINDING_TITLES: Record<FindingKind, string> = {
   'account-not-in-registry': 'AWS account with a root e-mail outside the registry',
   'assigned-address-unused': 'Address assigned, but no AWS account uses it',
   'linked-account-not-in-organization': 'Linked AWS account is not in the organisation',
+  'root-access-key': 'Root access key in a member account',
+  'root-password': 'Root password outside an approved session',
 };
 
 /**
@@ -74,6 +79,7 @@ export function awsFindingCard(finding: DriftFinding, phase: FindingPhase, note 
     // Only an assigned address can be retired; a free alias an ended account holds has no button (yet).
     showRetire: open && finding.kind === 'ended-account-still-assigned',
     showAdopt: open && finding.suggestion === 'adopt' && finding.kind === 'account-not-in-registry',
+    showRemove: open && (finding.kind === 'root-access-key' || finding.kind === 'root-password'),
   });
 }
 
@@ -124,6 +130,21 @@ function findingFacts(finding: DriftFinding): Fact[] {
         ['Owner', finding.owner && describeOwner(finding.owner)],
       );
       break;
+    case 'root-access-key':
+      facts.push(
+        ['AWS account', account(finding.accountId, finding.accountName)],
+        ...finding.accessKeys.map((k): [string, string] => [
+          `Access key ${maskKeyId(k.id)}`,
+          `${k.active ? 'active' : 'inactive'}${k.createdAt ? `, created ${k.createdAt.slice(0, 10)}` : ''}${k.lastUsedAt ? `, last used ${formatTime(k.lastUsedAt)}` : ', never used'}`,
+        ]),
+      );
+      break;
+    case 'root-password':
+      facts.push(
+        ['AWS account', account(finding.accountId, finding.accountName)],
+        ['Password set', finding.passwordCreatedAt && formatTime(finding.passwordCreatedAt)],
+      );
+      break;
   }
   return facts.filter((f): f is [string, string] => !!f[1]).map(([title, value]) => ({ title, value }));
 }
@@ -171,6 +192,7 @@ export function reconcileSummaryCard(run: ReconcileRun, note = ''): AdaptiveCard
       'Reported now',
       `${run.reported} new or changed, ${run.resolved} resolved, ${run.unchanged} reported before`,
     ],
+    ...(run.rootAudit ? [['Root users', describeRootAudit(run.rootAudit)] as [string, string]] : []),
   ];
   return expandReconcile({
     title: failed
@@ -189,6 +211,21 @@ export function reconcileSummaryCard(run: ReconcileRun, note = ''): AdaptiveCard
           : '',
       ),
   });
+}
+
+/** The root-user part of a run in one line: audits now, and what the linked accounts' root users have. */
+export function describeRootAudit(root: RootAuditRun): string {
+  if (root.off) return 'not audited: centralized root access is off in the organisation';
+  const run = [
+    `this run checked ${root.audited}`,
+    root.failed && `${root.failed} failed`,
+    root.deferred && `${root.deferred} left for the next run`,
+  ].filter(Boolean);
+  return (
+    `root credentials in ${root.withCredentials} of ${root.checked} linked member account(s) ` +
+    `(${root.withAccessKeys} with access keys, ${root.withPassword} with a password); ${run.join(', ')}` +
+    (root.problem ? `. Stopped: ${root.problem}` : '')
+  );
 }
 
 /** More findings at once than cards are posted for: one card lists the rest. */

@@ -37,21 +37,46 @@ export function prepareCard<T extends object>(template: object): (data: T) => Ad
   };
 }
 
+/**
+ * A card whose data is the same for the whole run (help: the command list) expanded once per data: expanding
+ * the help card was most of a `help` turn's own work. The one card is handed to every turn, frozen, so
+ * nothing can change it for the others (a card is only read on its way to Teams).
+ */
+function expandedOnce<T>(expand: (data: T) => AdaptiveCard, keyOf: (data: T) => string) {
+  let last: { key: string; card: AdaptiveCard } | undefined;
+  return (data: T): AdaptiveCard => {
+    const key = keyOf(data);
+    if (last?.key !== key) last = { key, card: deepFreeze(expand(data)) };
+    return last.card;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 export interface HelpCardData {
   commands: { usage: string; summary: string }[];
 }
 
 const expandHelpCard = prepareCard<HelpCardData>(helpTemplate);
 
-export function helpCard(data: HelpCardData): AdaptiveCard {
-  // Teams renders `<address>` as an unknown HTML tag and drops it; angle quotes read the same and survive.
-  // Our own text, shown as written (only the angle brackets, which Teams drops as HTML, are swapped).
-  const commands = data.commands.map((c) => ({
-    usage: trusted(c.usage.replace(/</g, '‹').replace(/>/g, '›')),
-    summary: trusted(c.summary),
-  }));
-  return expandHelpCard({ commands } as never);
-}
+export const helpCard = expandedOnce(
+  (data: HelpCardData): AdaptiveCard => {
+    // Teams renders `<address>` as an unknown HTML tag and drops it; angle quotes read the same and survive.
+    // Our own text, shown as written (only the angle brackets, which Teams drops as HTML, are swapped).
+    const commands = data.commands.map((c) => ({
+      usage: trusted(c.usage.replace(/</g, '‹').replace(/>/g, '›')),
+      summary: trusted(c.summary),
+    }));
+    return expandHelpCard({ commands } as never);
+  },
+  (data) => data.commands.map((c) => `${c.usage}\u0000${c.summary}`).join('\u0001'),
+);
 
 const expandWelcomeCard = prepareCard<{
   title: string;

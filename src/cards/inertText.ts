@@ -38,9 +38,15 @@ export function inertText(value: unknown, maxLength = 200): string {
       .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, LOOK_ALIKES._)
       .replace(/:\/\//g, ':∕∕') // no scheme, no bare link
       .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}․`)
-      .replace(/^([-+]|\d+[.)]) /, (_m, marker: string) => `${marker.replace(/^[-+]/, '–')}\u00a0`) // no list item
+      // No list item: the marker becomes a look-alike (a no-break space after it is not enough for every client).
+      .replace(/^([-+]|\d+[.)]) /, (_m, marker: string) => `${listLookAlike(marker)} `)
       .replace(/&(?=#?[a-z0-9]+;)/gi, '＆')
   ); // no HTML entities
+}
+
+function listLookAlike(marker: string): string {
+  if (marker === '-' || marker === '+') return '–';
+  return marker.replace(/\.$/, '․').replace(/\)$/, '﹚');
 }
 
 /** Text of our own that a card shows as it is (an input's value, a vetted AWS link, the help card). */
@@ -66,4 +72,39 @@ export function inertData<T>(data: T): T {
     return out as T;
   }
   return data;
+}
+
+/** Most a plain message may carry (Teams caps a message at ~100 KB; ours are short sentences and lists). */
+const MAX_MESSAGE_LENGTH = 8000;
+const MAX_LINE_LENGTH = 1200;
+
+/**
+ * A plain chat message made inert, whoever wrote its parts. A message without `textFormat` is markdown in
+ * Teams, so the same rule as on cards applies to every line; the one construct kept is a code span
+ * (`help`), whose content markdown shows literally anyway — and that content is made inert too, so a
+ * value that breaks out of its backticks lands in inert text. Line breaks are kept (lists of requests);
+ * a line can no longer start a list, heading or quote.
+ */
+export function inertMessage(text: string): string {
+  const lines = String(text ?? '')
+    .slice(0, MAX_MESSAGE_LENGTH)
+    .split(/\r?\n/);
+  return lines.map(inertLine).join('\n');
+}
+
+function inertLine(line: string): string {
+  // Pairs of backticks delimit code spans; a lone backtick left over is made inert with the text around it.
+  const parts = line.split('`');
+  const spans = parts.length % 2 === 1 ? parts : [...parts.slice(0, -2), parts.slice(-2).join('ˋ')];
+  return spans
+    .map((part, i) => {
+      const inert = inertText(part, MAX_LINE_LENGTH);
+      // Inside a span the edge spaces matter (`cancel req-1` reads well); outside, the words around it.
+      const spaced =
+        (part.startsWith(' ') && i > 0 ? ' ' : '') +
+        inert +
+        (part.endsWith(' ') && i < spans.length - 1 ? ' ' : '');
+      return i % 2 === 1 ? `\`${inert}\`` : spaced;
+    })
+    .join('');
 }

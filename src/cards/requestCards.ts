@@ -1,4 +1,4 @@
-import { AddressRequest, InputErrors, isApprover } from '../domain/addressRequests';
+import { AddressRequest, DEFAULT_ENVIRONMENTS, InputErrors, isApprover } from '../domain/addressRequests';
 import { describeState, formatTime } from '../domain/requestWording';
 import { AdaptiveCard, prepareCard } from './cardTemplates';
 import { trusted } from './inertText';
@@ -23,6 +23,8 @@ export interface RequestFormData {
   errors?: InputErrors;
   /** A problem that is not about one field (e.g. an open request for that name). */
   problem?: string;
+  /** The configured environments, offered as they are named (ENVIRONMENTS). */
+  environments?: readonly string[];
 }
 
 /** The form behind `request` alone; comes back with the values kept and each problem under its field. */
@@ -34,6 +36,7 @@ export function requestFormCard(data: RequestFormData = {}): AdaptiveCard {
     purpose: trusted((data.purpose ?? '').slice(0, 500)),
     environment: trusted((data.environment ?? '').slice(0, 20)),
     costCentre: trusted((data.costCentre ?? '').slice(0, 30)),
+    environments: (data.environments ?? DEFAULT_ENVIRONMENTS).map((value) => ({ value: trusted(value) })),
     problem: data.problem ?? '',
     errors: {
       accountName: errors.accountName ?? '',

@@ -1,6 +1,7 @@
 import type { OperationalStatus } from '../domain/operationalStatus';
 import { describeByKind } from '../domain/reconcileRuns';
 import { formatTime } from '../domain/timeWording';
+import { describeRootAudit } from './awsCards';
 import { AdaptiveCard, prepareCard } from './cardTemplates';
 import statusTemplate from './status.json';
 
@@ -13,6 +14,7 @@ interface StatusCardData {
   lastMail: string;
   poolSummary: string;
   aws: string;
+  rootUsers: string;
   mailboxes: { mailbox: string; line: string }[];
   mailDays: string;
   mailClasses: { name: string; line: string }[];
@@ -40,6 +42,7 @@ const WENT: Record<string, string> = {
   'oncall-warning': 'on-call (warning)',
   'oncall-aws-mail': 'on-call (AWS mail)',
   'handed-to-adoption': 'adoption',
+  'handed-to-requester': 'root-access requester',
 };
 
 const expandStatus = prepareCard<StatusCardData>(statusTemplate);
@@ -70,6 +73,10 @@ export function statusCard(status: OperationalStatus): AdaptiveCard {
         ? 'plus addressing (no pool needed)'
         : `${status.pool.free} free in ${status.pool.mailboxes.length} mailbox(es)${status.pool.low ? ' — LOW' : ''}`,
     aws: describeAws(status.aws),
+    rootUsers:
+      status.aws.configured && status.aws.lastRun?.rootAudit
+        ? describeRootAudit(status.aws.lastRun.rootAudit)
+        : '',
     mailboxes: status.pool.mailboxes.map((m) => ({
       mailbox: m.mailbox,
       line: `${m.free} free, ${m.assigned} assigned, ${m.quarantined} quarantined (capacity ${m.capacity})`,
@@ -96,5 +103,6 @@ function describeAws(aws: OperationalStatus['aws']): string {
       ? `last run ${formatTime(run.startedAt)} FAILED`
       : `last run ${formatTime(run.startedAt)}: ${run.accounts} accounts, ${run.autoLinked} linked by reconciliation, ${run.findings} open finding(s) (${describeByKind(run.byKind)})`;
   const running = aws.running ? `; running since ${formatTime(aws.running.startedAt)}` : '';
-  return `${last}${running}; ${aws.openAdoptions} adoption(s) under way`;
+  const sessions = aws.liveRootSessions ? `; ${aws.liveRootSessions} break-glass root session(s) open` : '';
+  return `${last}${running}; ${aws.openAdoptions} adoption(s) under way${sessions}`;
 }

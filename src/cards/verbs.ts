@@ -13,6 +13,16 @@ export const VERBS = {
   mailClaim: 'mail.claim',
   awsRetire: 'aws.retire',
   awsAdopt: 'aws.adopt',
+  addressRetire: 'address.retire',
+  addressTransferChoose: 'address.transfer.choose',
+  addressTransfer: 'address.transfer',
+  addressKeep: 'address.keep',
+  rootAccessApprove: 'root-access.approve',
+  rootAccessReject: 'root-access.reject',
+  rootAccessRefresh: 'root-access.refresh',
+  rootAccessStart: 'root-access.start',
+  rootAccessDone: 'root-access.done',
+  rootCredentialsRemove: 'root-credentials.remove',
 } as const;
 
 export type Verb = (typeof VERBS)[keyof typeof VERBS];

@@ -189,6 +189,25 @@ export function releaseFromQuarantine(record: AddressRecord, now: Date): Address
   );
 }
 
+/**
+ * Back to its last owner while it is still in quarantine (an admin undoing a retirement): assigned again
+ * with the account name, owner and AWS account it had.
+ */
+export function restore(current: AddressRecord, actor: ChangeActor, now: string): AddressRecord {
+  if (current.state !== 'quarantined')
+    throw new AddressConflictError(
+      current.state === 'assigned'
+        ? `\`${current.address}\` is assigned to ${describeOwner(current.owner)}; there is nothing to restore.`
+        : `\`${current.address}\` is ${current.state}; only an address in quarantine can be restored.`,
+    );
+  if (!current.owner)
+    throw new AddressConflictError(`\`${current.address}\` has no last owner to give it back to.`);
+  return withEntry(
+    { ...current, state: 'assigned', retiredAt: undefined, quarantineUntil: undefined },
+    entry(now, actor, 'restored', `to ${describeOwner(current.owner)}`),
+  );
+}
+
 /** What an audit event keeps of a record: the fields a reviewer asks about, not the whole history. */
 export function snapshot(record: AddressRecord) {
   return {

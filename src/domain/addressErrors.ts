@@ -41,3 +41,21 @@ export class PoolExhaustedError extends AddressError {
     super(message);
   }
 }
+
+/**
+ * One root address per account: the account name (or AWS account id) already has an assigned address. Says
+ * which and whose, and the two ways to a new one (transfer or retire the old one).
+ */
+export class AccountHasAddressError extends AddressConflictError {
+  constructor(
+    readonly accountName: string,
+    readonly existing: { address: string; ownerName?: string },
+  ) {
+    super(
+      `${accountName} already has a root address: ${existing.address}` +
+        (existing.ownerName ? `, owned by ${existing.ownerName}` : '') +
+        `. One AWS account has one root address: transfer that one (transfer ${existing.address} <person>)` +
+        ` or retire it (retire ${existing.address} <reason>) first.`,
+    );
+  }
+}

@@ -9,6 +9,7 @@
  */
 
 import { accountNameProblem } from './addressRules';
+import { earliest, StepBook, withSteps } from './workflowSteps';
 
 export type RequestState =
   | 'pending'
@@ -21,8 +22,19 @@ export type RequestState =
   /** Approved, but the address service refused for good (e.g. a plus address handed out before). */
   | 'failed';
 
-export const ENVIRONMENTS = ['prod', 'nonprod', 'sandbox'] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
+/** The environments when ENVIRONMENTS is not set; operators may name others (e.g. staging). */
+export const DEFAULT_ENVIRONMENTS: readonly string[] = ['prod', 'nonprod', 'sandbox'];
+/** @deprecated the default list; the running app's list is config.environments. */
+export const ENVIRONMENTS = DEFAULT_ENVIRONMENTS;
+/** One of the configured environments, exactly as configured (never mapped from another word). */
+export type Environment = string;
+
+/** Why `typed` is not an environment here, naming the allowed ones; undefined when it is one. */
+export function environmentProblem(typed: string, environments: readonly string[]): string | undefined {
+  if (environments.includes(typed.trim().toLowerCase())) return undefined;
+  const shown = typed.trim().slice(0, 20);
+  return `${shown ? `“${shown}” is not an environment here. ` : ''}Choose the environment: ${environments.join(', ')}.`;
+}
 
 export interface Person {
   /** Entra object id, lower case. */
@@ -44,7 +56,7 @@ export interface Decision {
 
 /**
  * Work left to do after a state change, stored on the request before any side effect so that a crash
- * loses nothing (see src/app/requests/requestWork.ts).
+ * loses nothing (see src/app/requests/requestWorkflow.ts).
  */
 export type WorkStep =
   | 'deliver-approval'
@@ -57,7 +69,8 @@ export type WorkStep =
 
 /** A copy of the request's card somewhere in Teams, updated in place after a decision. */
 export interface CardCopy {
-  audience: 'requester' | 'approver' | 'channel';
+  /** `channel`: the approvals channel (an adoption's: on-call); `oncall`: the on-call channel's copy. */
+  audience: 'requester' | 'approver' | 'channel' | 'oncall';
   conversationId: string;
   activityId: string;
   serviceUrl: string;
@@ -72,7 +85,7 @@ export interface RequestInput {
   adoptsAccountId?: string;
 }
 
-export interface AddressRequest extends RequestInput {
+export interface AddressRequest extends RequestInput, StepBook<WorkStep> {
   requestId: string;
   requester: Person;
   origin: 'chat' | 'api';
@@ -94,57 +107,6 @@ export interface AddressRequest extends RequestInput {
   /** Where the approval card went: the approvers' personal chats, the approvals channel, or nowhere. */
   delivery?: 'personal' | 'channel' | 'undelivered';
   cardCopies: CardCopy[];
-  /** Pending side effects, in order; `workPending` mirrors `steps.length > 0` so it can be queried. */
-  steps: WorkStep[];
-  workPending: boolean;
-  /** Step → ISO time until which an instance holds it (etag-claimed before the side effect). */
-  stepClaims: Partial<Record<WorkStep, string>>;
-  /** Every new message the request's work posts, by a key naming it (see PostRecord); absent in old data. */
-  posts?: Record<string, PostRecord>;
-}
-
-/**
- * A new message (a post, not an update) as the work recorded it. Teams takes no idempotency key and cannot
- * be asked whether a message went out, so a post is recorded as `sending` before the call and as `sent`
- * (with where it went) or `refused` (Teams certainly did not take it) after. A post found `sending` was
- * interrupted mid-call (a crash, or an answer that left its fate open) and is never sent again: at most once.
- */
-export interface PostRecord {
-  state: 'sending' | 'sent' | 'refused';
-  at: string;
-  attempts: number;
-  message?: { conversationId: string; activityId: string; serviceUrl: string };
-}
-
-/**
- * What to do about the post `key`: send it (the request, with it marked `sending`), or not, because it went
- * out (`sent`) or may have (`sending`).
- */
-export function beginPost(
-  request: AddressRequest,
-  key: string,
-  now: Date,
-): { send: AddressRequest } | { earlier: PostRecord } {
-  const earlier = request.posts?.[key];
-  if (earlier && earlier.state !== 'refused') return { earlier };
-  const record: PostRecord = {
-    state: 'sending',
-    at: now.toISOString(),
-    attempts: (earlier?.attempts ?? 0) + 1,
-  };
-  return { send: { ...request, posts: { ...request.posts, [key]: record } } };
-}
-
-/** Records how a post ended: `sent` with where it went, or `refused`. */
-export function finishPost(
-  request: AddressRequest,
-  key: string,
-  outcome: { state: 'sent'; message: NonNullable<PostRecord['message']> } | { state: 'refused' },
-  now: Date,
-): AddressRequest {
-  const earlier = request.posts?.[key];
-  const record: PostRecord = { ...outcome, at: now.toISOString(), attempts: earlier?.attempts ?? 1 };
-  return { ...request, posts: { ...request.posts, [key]: record } };
 }
 
 export interface RequestContact {
@@ -162,12 +124,15 @@ export type InputErrors = Partial<Record<InputField, string>>;
 const COST_CENTRE = /^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,29}$/;
 
 /** Checks what a requester typed or filled in; every problem names the field and what to change. */
-export function validateRequestInput(raw: {
-  accountName?: unknown;
-  purpose?: unknown;
-  environment?: unknown;
-  costCentre?: unknown;
-}): { ok: true; value: RequestInput } | { ok: false; errors: InputErrors } {
+export function validateRequestInput(
+  raw: {
+    accountName?: unknown;
+    purpose?: unknown;
+    environment?: unknown;
+    costCentre?: unknown;
+  },
+  environments: readonly string[] = DEFAULT_ENVIRONMENTS,
+): { ok: true; value: RequestInput } | { ok: false; errors: InputErrors } {
   const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
   const accountName = text(raw.accountName).toLowerCase();
   const purpose = text(raw.purpose);
@@ -177,8 +142,8 @@ export function validateRequestInput(raw: {
   if (!accountName) errors.accountName = 'Give the AWS account a name, e.g. payments-prod.';
   else if (accountNameProblem(accountName)) errors.accountName = accountNameProblem(accountName);
   if (purpose.length > 500) errors.purpose = `The purpose is ${purpose.length} characters; keep it to 500.`;
-  if (!(ENVIRONMENTS as readonly string[]).includes(environment))
-    errors.environment = `Choose the environment: ${ENVIRONMENTS.join(', ')}.`;
+  const environmentWrong = environmentProblem(environment, environments);
+  if (environmentWrong) errors.environment = environmentWrong;
   if (costCentre && !COST_CENTRE.test(costCentre))
     errors.costCentre = 'A cost centre is up to 30 letters, digits, spaces or . _ / - characters.';
   if (Object.keys(errors).length) return { ok: false, errors };
@@ -253,8 +218,24 @@ export function newRequest(args: {
   };
 }
 
-export const isApprover = (request: AddressRequest, userId: string): boolean =>
-  request.approvers.some((p) => p.id === userId.toLowerCase());
+/** Anything decided on an approval card: who asked, and who may decide (a request, a root access). */
+export interface Approvable {
+  requester: Person;
+  approvers: Person[];
+}
+
+export const isApprover = (subject: Pick<Approvable, 'approvers'>, userId: string): boolean =>
+  subject.approvers.some((p) => p.id === userId.toLowerCase());
+
+/** Why `actorId` may not decide: nobody decides what they asked for, and only its approvers decide. */
+export function decisionRefusal(
+  subject: Approvable,
+  actorId: string,
+): 'own-request' | 'not-approver' | undefined {
+  const actor = actorId.toLowerCase();
+  if (actor === subject.requester.id.toLowerCase()) return 'own-request';
+  return isApprover(subject, actor) ? undefined : 'not-approver';
+}
 
 export type DecideResult =
   | { kind: 'decided'; request: AddressRequest }
@@ -270,8 +251,8 @@ export function decide(
   now: Date,
 ): DecideResult {
   const actorId = actor.id.toLowerCase();
-  if (actorId === request.requester.id) return { kind: 'refused', reason: 'own-request' };
-  if (!isApprover(request, actorId)) return { kind: 'refused', reason: 'not-approver' };
+  const refusal = decisionRefusal(request, actorId);
+  if (refusal) return { kind: 'refused', reason: refusal };
   if (request.state !== 'pending') return { kind: 'already-decided', request };
   const trimmed = comment?.trim().slice(0, 500) || undefined;
   const decided: AddressRequest = {
@@ -318,6 +299,19 @@ export function timerDue(request: AddressRequest, now: Date): TimerDue {
   return undefined;
 }
 
+/** When the request's timer (the reminder, then the expiry) is next due; none once it is decided. */
+export function requestTimerAt(request: AddressRequest): Date | undefined {
+  if (request.state !== 'pending') return undefined;
+  const expires = new Date(request.expiresAt);
+  return request.remindedAt ? expires : earliest(new Date(request.remindAt), expires);
+}
+
+/** What a due timer changes: the reminder, or the expiry; undefined when none is due. */
+export function fireTimer(request: AddressRequest, now: Date): AddressRequest | undefined {
+  const due = timerDue(request, now);
+  return due === 'expire' ? expire(request, now) : due === 'remind' ? markReminded(request, now) : undefined;
+}
+
 export function expire(request: AddressRequest, now: Date): AddressRequest {
   const system: Person = { id: 'system', name: 'RootMail' };
   return withSteps(
@@ -343,34 +337,4 @@ export function awaitCapacity(request: AddressRequest): AddressRequest {
   return request.state === 'waiting-for-capacity'
     ? request
     : withSteps({ ...request, state: 'waiting-for-capacity' }, 'alert-capacity', 'notify-requester');
-}
-
-/** Appends steps not already pending (re-adding a pending step is a no-op, so retries are harmless). */
-export function withSteps(request: AddressRequest, ...steps: WorkStep[]): AddressRequest {
-  const all = [...request.steps];
-  for (const step of steps) if (!all.includes(step)) all.push(step);
-  return { ...request, steps: all, workPending: all.length > 0 };
-}
-
-export function completeStep(request: AddressRequest, step: WorkStep): AddressRequest {
-  const steps = request.steps.filter((s) => s !== step);
-  const stepClaims = { ...request.stepClaims };
-  delete stepClaims[step];
-  return { ...request, steps, stepClaims, workPending: steps.length > 0 };
-}
-
-/**
- * The next step nobody holds (unclaimed, or its hold has lapsed, e.g. after a crash). Taking over
- * (`takeOverExcept`, the steps this run itself claimed): any step but those, whoever holds it.
- */
-export function nextFreeStep(
-  request: AddressRequest,
-  now: Date,
-  takeOverExcept?: ReadonlySet<WorkStep>,
-): WorkStep | undefined {
-  if (takeOverExcept) return request.steps.find((s) => !takeOverExcept.has(s));
-  return request.steps.find((s) => {
-    const until = request.stepClaims[s];
-    return !until || Date.parse(until) <= now.getTime();
-  });
 }

@@ -3,6 +3,7 @@
  * work each change leaves to do, and when its timer is due. No I/O; time is passed in.
  *
  *   awaiting-approval ─request fulfilled (address)→ awaiting-code   (step start-update: StartPrimaryEmailUpdate)
+ *        (a wait for the address request, declared to the workflow runner)
  *        └─request rejected / expired / cancelled / failed→ ended
  *   awaiting-code ─the code taken, AWS accepted it→ accepted ─COMPLETED→ linked
  *        ├─AWS refuses the change or the code→ ended (the alias back in quarantine)
@@ -10,8 +11,10 @@
  *
  * The one-time code itself is never part of an adoption: the relay hands it over and it is used at once.
  */
-import type { CardCopy, Person, RequestContact } from './addressRequests';
+import type { AddressRequest, CardCopy, Person, RequestContact } from './addressRequests';
 import type { AwsAccount } from './awsAccounts';
+import { describeState } from './requestWording';
+import { StepBook, withSteps } from './workflowSteps';
 
 export type AdoptionState = 'awaiting-approval' | 'awaiting-code' | 'accepted' | 'linked' | 'ended';
 
@@ -31,12 +34,20 @@ export type AdoptionEnd =
 
 /**
  * Work left after a change, stored on the adoption before any side effect (like a request's steps), so a
- * crash loses nothing: each step is claimed by etag, and the periodic job picks up what was left.
+ * crash loses nothing: each step is claimed by etag, and any instance picks up what was left.
  */
 export type AdoptionStep =
-  'start-update' | 'confirm' | 'link' | 'quarantine' | 'post-oncall' | 'update-cards' | 'tell';
+  | 'start-update'
+  | 'confirm'
+  | 'link'
+  | 'quarantine'
+  | 'post-oncall'
+  | 'update-cards'
+  | 'tell'
+  /** A code was being used when its holder stopped: AWS's status says whether it was accepted. */
+  | 'recover-accept';
 
-export interface Adoption {
+export interface Adoption extends StepBook<AdoptionStep> {
   adoptionId: string;
   accountId: string;
   accountName: string;
@@ -64,9 +75,6 @@ export interface Adoption {
   linkedAt?: string;
   ended?: { reason: AdoptionEnd; at: string; problem: string };
   cardCopies: CardCopy[];
-  steps: AdoptionStep[];
-  workPending: boolean;
-  stepClaims: Partial<Record<AdoptionStep, string>>;
 }
 
 /** Adoptions still waiting for something: one per account at a time. */
@@ -108,6 +116,11 @@ export function newAdoption(args: {
   };
 }
 
+/** The address request an adoption waits for, while it waits. */
+export function awaitedRequest(adoption: Adoption): string | undefined {
+  return adoption.state === 'awaiting-approval' ? adoption.requestId : undefined;
+}
+
 /** What the adoption needs to know of its address request. */
 export interface RequestOutcome {
   state: 'pending' | 'approved' | 'waiting-for-capacity' | 'fulfilled' | 'closed';
@@ -125,7 +138,7 @@ export function afterRequest(
 ): Adoption | undefined {
   if (adoption.state !== 'awaiting-approval') return undefined;
   if (request.state === 'fulfilled' && request.address)
-    return withSteps(
+    return withSteps<Adoption>(
       {
         ...adoption,
         state: 'awaiting-code',
@@ -144,6 +157,21 @@ export function afterRequest(
       now,
     );
   return undefined;
+}
+
+/** The request as the adoption sees it: waiting, fulfilled with an address, or closed (and why, in words). */
+export function requestOutcome(request: AddressRequest): RequestOutcome {
+  switch (request.state) {
+    case 'fulfilled':
+      return { state: 'fulfilled', address: request.address };
+    case 'rejected':
+    case 'cancelled':
+    case 'expired':
+    case 'failed':
+      return { state: 'closed', why: describeState(request) };
+    default:
+      return { state: request.state };
+  }
 }
 
 /** AWS answered StartPrimaryEmailUpdate: it has mailed the code to the new address. */
@@ -170,7 +198,7 @@ export function takesCode(adoption: Adoption | undefined, address: string, now: 
   );
 }
 
-/** How long a code being used holds the adoption; after a crash the periodic job looks at AWS's status. */
+/** How long a code being used holds the adoption; after a crash its timer has AWS's status looked at. */
 export const ACCEPTING_HOLD_MS = 2 * 60_000;
 
 export function acceptingNow(adoption: Adoption, now: Date): boolean {
@@ -261,6 +289,27 @@ export function end(adoption: Adoption, reason: AdoptionEnd, problem: string, no
     : withSteps(ended, 'update-cards', 'tell');
 }
 
+/**
+ * When the adoption's timer is next due: while a code is being used, when that hold lapses (its holder
+ * stopped: the step recover-accept asks AWS); else the deadline for the code.
+ */
+export function adoptionTimerAt(adoption: Adoption): Date | undefined {
+  if (adoption.state !== 'awaiting-code') return undefined;
+  if (adoption.accepting)
+    return adoption.steps.includes('recover-accept') ? undefined : new Date(adoption.accepting.until);
+  return adoption.codeDeadline ? new Date(adoption.codeDeadline) : undefined;
+}
+
+/** What a due timer changes: an interrupted code is looked into, a missed deadline ends the adoption. */
+export function fireAdoptionTimer(adoption: Adoption, now: Date, codeMinutes: number): Adoption | undefined {
+  if (adoption.state !== 'awaiting-code') return undefined;
+  if (adoption.accepting)
+    return acceptingNow(adoption, now) || adoption.steps.includes('recover-accept')
+      ? undefined
+      : withSteps(adoption, 'recover-accept');
+  return timerDue(adoption, now) ? timedOut(adoption, now, codeMinutes) : undefined;
+}
+
 /** The code did not come in time (or AWS could not even be asked for it). */
 export function timerDue(adoption: Adoption, now: Date): boolean {
   return (
@@ -282,28 +331,6 @@ export function timedOut(adoption: Adoption, now: Date, codeMinutes: number): Ad
   );
 }
 
-// ---- steps, as for requests ----
-
-export function withSteps(adoption: Adoption, ...steps: AdoptionStep[]): Adoption {
-  const all = [...adoption.steps];
-  for (const step of steps) if (!all.includes(step)) all.push(step);
-  return { ...adoption, steps: all, workPending: all.length > 0 };
-}
-
-export function completeStep(adoption: Adoption, step: AdoptionStep): Adoption {
-  const steps = adoption.steps.filter((s) => s !== step);
-  const stepClaims = { ...adoption.stepClaims };
-  delete stepClaims[step];
-  return { ...adoption, steps, stepClaims, workPending: steps.length > 0 };
-}
-
-export function nextFreeStep(adoption: Adoption, now: Date): AdoptionStep | undefined {
-  return adoption.steps.find((s) => {
-    const until = adoption.stepClaims[s];
-    return !until || Date.parse(until) <= now.getTime();
-  });
-}
-
 // ---- the request an adoption asks for ----
 
 /**
@@ -322,12 +349,29 @@ export function requestAccountName(account: Pick<AwsAccount, 'id' | 'name'>): st
   return slug.length >= 3 ? slug : `aws-${account.id}`;
 }
 
-/** An environment read from the account's name, when it says one; the requester can name it instead. */
-export function guessEnvironment(name: string): 'prod' | 'nonprod' | 'sandbox' {
+/**
+ * The environment an account's name states, when the requester named none: a configured environment
+ * that is a word of the name ("payments-staging" → staging, where staging is one), else the usual words
+ * for the default three — only when that environment is configured. Undefined when the name says none
+ * the list has: then the requester is asked to name it, never given a guess outside the list.
+ */
+export function guessEnvironment(name: string, environments: readonly string[]): string | undefined {
+  const words = name
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  const named = environments.find((environment) => words.includes(environment));
+  if (named) return named;
   const lowered = name.toLowerCase();
-  if (/sandbox|\bsbx\b|playground/.test(lowered)) return 'sandbox';
-  if (/\b(dev|test|qa|uat|stag(e|ing)|nonprod|non-prod|preprod|int)\b/.test(lowered)) return 'nonprod';
-  return 'prod';
+  const guesses: [RegExp, string][] = [
+    [/sandbox|\bsbx\b|playground/, 'sandbox'],
+    [/\b(dev|test|qa|uat|stag(e|ing)|nonprod|non-prod|preprod|int)\b/, 'nonprod'],
+    [/\b(prod|production|prd|live)\b/, 'prod'],
+  ];
+  const guess = guesses.find(([pattern]) => pattern.test(lowered))?.[1];
+  if (guess && environments.includes(guess)) return guess;
+  // A name that states nothing was taken for production before ENVIRONMENTS existed; only where prod is one.
+  return !guess && environments.includes('prod') ? 'prod' : undefined;
 }
 
 export function requestPurpose(account: Pick<AwsAccount, 'id' | 'name' | 'email'>): string {

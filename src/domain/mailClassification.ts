@@ -2,7 +2,15 @@
  * What an incoming mail is, whether it is AWS's, and where it goes. Pure: takes the facts read from the mail and
  * returns a verdict. The parts live in ./mail/; this is the one entry the app imports.
  */
-export { authenticationProblems, parseAuthenticationResults, type AuthResult } from './mail/authentication';
+export {
+  authenticationProblems,
+  authservIdOf,
+  boundaryResults,
+  parseAuthenticationResults,
+  TOPMOST,
+  type AuthResult,
+  type ReceivingBoundary,
+} from './mail/authentication';
 export {
   classifyRootMail,
   readContent,
@@ -28,6 +36,7 @@ export {
   destinationOf,
   ROUTING_RULES,
   routingOf,
+  goesToRootSession,
   type Destination,
   type OwnerStatus,
   type RoutingRule,

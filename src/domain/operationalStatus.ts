@@ -15,6 +15,8 @@ export type AwsOperationalStatus =
       findingsByKind: Partial<Record<FindingKind, number>>;
       /** Adoptions waiting for approval, a code or AWS. */
       openAdoptions: number;
+      /** Break-glass root sessions started and not yet closed (their root password is live). */
+      liveRootSessions?: number;
     };
 
 /** The figures on-call and admins look at first: what `status` and /healthz report. */

@@ -4,7 +4,7 @@
  * decides permissions.
  */
 import type { AddressRecord } from './addressRecords';
-import { AddressRequest, isApprover } from './addressRequests';
+import { Approvable, isApprover } from './addressRequests';
 
 /** Who acts, as every edge describes them. */
 export interface Principal {
@@ -99,12 +99,19 @@ export function mayAdoptAccounts(p: Principal): Verdict {
       );
 }
 
+/** Undoing a retirement (`restore`): admins only, as the quarantine protects the next owner. */
+export function mayRestoreAddresses(p: Principal): Verdict {
+  return p.admin
+    ? ALLOWED
+    : refuse('Only an admin (listed in ADMIN_IDS) can restore a retired address; ask one to run `restore`.');
+}
+
 export function mayAllocateDirectly(p: Principal): boolean {
   return p.admin || p.allocator;
 }
 
-/** Requester, approvers, readers and admins see a request; to anyone else it does not exist. */
-export function mayReadRequest(p: Principal, request: AddressRequest): boolean {
+/** Requester, approvers, readers and admins see a request (or a root access); to anyone else it does not exist. */
+export function mayReadRequest(p: Principal, request: Approvable): boolean {
   return p.admin || p.reader || request.requester.id === p.id || isApprover(request, p.id);
 }
 
@@ -114,7 +121,7 @@ export function mayReadRequest(p: Principal, request: AddressRequest): boolean {
  */
 export function mayReadAudit(
   p: Principal,
-  subject: { record?: AddressRecord; request?: AddressRequest; mail?: { onCall: boolean } },
+  subject: { record?: AddressRecord; request?: Approvable; mail?: { onCall: boolean } },
 ): Verdict {
   if (p.admin || p.reader) return ALLOWED;
   if (subject.record?.owner?.id === p.id) return ALLOWED;

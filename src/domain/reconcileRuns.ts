@@ -1,4 +1,18 @@
 import type { FindingKind } from './reconciliation';
+import type { RootPostureCounts } from './rootPosture';
+
+/** The root-user part of a run: audits made now, and the accounts' root users as last audited. */
+export interface RootAuditRun extends RootPostureCounts {
+  /** Root users audited by this run, and audits that failed. */
+  audited: number;
+  failed: number;
+  /** Accounts due that this run left to the next (its time budget was spent). */
+  deferred: number;
+  /** Centralized root access is off in the organisation: nothing was audited. */
+  off?: boolean;
+  /** Why this run audited nothing or stopped early (root access off, AWS refused or unreachable). */
+  problem?: string;
+}
 
 /**
  * One reconciliation run as status, the API and the summary card report it. Counts only: the findings
@@ -30,6 +44,8 @@ export interface ReconcileRun {
   durationMs?: number;
   /** Why the run failed, in an admin's words. */
   error?: string;
+  /** Member accounts' root users (centralized root access). */
+  rootAudit?: RootAuditRun;
 }
 
 /** What a person calls each kind of finding. */
@@ -40,6 +56,8 @@ export const FINDING_LABELS: Record<FindingKind, string> = {
   'account-not-in-registry': 'account not in the registry',
   'assigned-address-unused': 'assigned address unused',
   'linked-account-not-in-organization': 'linked account not in the organisation',
+  'root-access-key': 'root access key',
+  'root-password': 'root password outside a session',
 };
 
 /** "3 ended account…, 12 account not in the registry", biggest first; "none" when empty. */

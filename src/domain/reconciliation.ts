@@ -1,6 +1,7 @@
 import type { AddressRecord, AddressState, Owner } from './addressRecords';
 import { normalizeAddress } from './addressRules';
 import { AwsAccount, AwsAccountState, ENDING_ACCOUNT_STATES } from './awsAccounts';
+import type { RootFinding } from './rootPosture';
 
 /**
  * Reconciliation: the registry against AWS Organizations, as pure rules. Given every account of the
@@ -28,10 +29,13 @@ export interface AutoLink {
   accountState: AwsAccountState;
 }
 
-/** What a card offers for a finding: Retire and Adopt are buttons, link means `link`, review means a person looks. */
-export type FindingSuggestion = 'retire' | 'adopt' | 'link' | 'review';
+/**
+ * What a card offers for a finding: Retire and Adopt are buttons, link means `link`, review means a person
+ * looks, remove-root-credentials means removing a member account's root credentials.
+ */
+export type FindingSuggestion = 'retire' | 'adopt' | 'link' | 'review' | 'remove-root-credentials';
 
-interface FindingBase {
+export interface FindingBase {
   /** What the finding is about, stable while it lasts (one finding per subject). */
   subject: string;
   /** Changes when the facts change: a finding is reported again only when this differs from last time. */
@@ -93,7 +97,8 @@ export type DriftFinding =
       address: string;
       owner?: Owner;
       registryAccountId: string;
-    });
+    })
+  | RootFinding;
 
 export type FindingKind = DriftFinding['kind'];
 
@@ -198,6 +203,19 @@ export function reconcile(input: ReconciliationInput): Reconciliation {
       (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0),
   );
   return { autoLinks, findings, counts: { accounts: accountsById.size, records: recordCount, known } };
+}
+
+/**
+ * The accounts an assigned record is linked to, this run's auto-links included: the member accounts whose
+ * root users RootMail audits.
+ */
+export function linkedAccountIds(
+  records: Iterable<RecordFacts>,
+  autoLinks: readonly AutoLink[],
+): Set<string> {
+  const ids = new Set(autoLinks.map((l) => l.accountId));
+  for (const r of records) if (r.state === 'assigned' && r.awsAccountId) ids.add(r.awsAccountId);
+  return ids;
 }
 
 /**

@@ -15,6 +15,9 @@ export type GateVerdict =
   | { ok: true }
   | { ok: false; status: 400 | 403; detail: string; reason: 'malformed' | 'service-url' | 'tenant' };
 
+/** What an HTTP header value may hold (Node refuses anything else as it sends the request). */
+const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 /** Sizes no Teams activity comes near; anything beyond is refused before botbuilder sees it. */
 const LIMITS = {
   id: 1024,
@@ -66,7 +69,15 @@ export function shapeProblem(body: unknown): string | undefined {
     for (const key of ['name', 'aadObjectId', 'tenantId', 'conversationType', 'role'])
       if (!optionalText(value[key], LIMITS.name))
         return `"${field}.${key}" must be a string of at most ${LIMITS.name} characters.`;
+    // Copied into every reply: the Bot Connector client refuses to send what its schema does not allow.
+    if (value.isGroup !== undefined && typeof value.isGroup !== 'boolean')
+      return `"${field}.isGroup" must be true or false.`;
+    if (value.properties !== undefined && !isObject(value.properties))
+      return `"${field}.properties" must be an object.`;
   }
+  // The reply's HTTP request carries the conversation id in a header (x-ms-conversation-id).
+  if (!HEADER_SAFE.test((a.conversation as Record<string, string>).id))
+    return '"conversation.id" has characters no conversation id has (control characters, or beyond Latin-1).';
   for (const key of ['id', 'replyToId', 'name', 'action', 'locale', 'textFormat', 'deliveryMode'])
     if (!optionalText(a[key], LIMITS.id))
       return `"${key}" must be a string of at most ${LIMITS.id} characters.`;
@@ -111,17 +122,26 @@ function isListOfObjects(list: unknown[]): boolean {
   return list.length <= LIMITS.items && list.every(isObject);
 }
 
-/** How deeply the JSON nests, counted without recursion (a hostile body must not blow the stack here). */
+/**
+ * How deeply the JSON nests, counted without recursion (a hostile body must not blow the stack here), and
+ * without a list of values per object (this runs on every activity).
+ */
 function depthOf(root: unknown): number {
   let deepest = 0;
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length) {
-    const [node, depth] = stack.pop()!;
+  const nodes: object[] = [root as object];
+  const depths: number[] = [1];
+  while (nodes.length) {
+    const node = nodes.pop() as Record<string, unknown>;
+    const depth = depths.pop()!;
     if (depth > deepest) deepest = depth;
     if (deepest > LIMITS.depth) return deepest;
-    if (node && typeof node === 'object')
-      for (const child of Object.values(node))
-        if (child && typeof child === 'object') stack.push([child, depth + 1]);
+    for (const key in node) {
+      const child = node[key];
+      if (child !== null && typeof child === 'object') {
+        nodes.push(child);
+        depths.push(depth + 1);
+      }
+    }
   }
   return deepest;
 }

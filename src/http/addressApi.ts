@@ -42,7 +42,11 @@ export function addressApiRoutes(services: AppServices, access: ApiAccess): Rout
                   ? await services.addresses.get(query.address)
                   : await services.addresses.byAwsAccountId(query.awsAccountId),
               ].filter((r): r is AddressRecord => !!r);
-        res.send(200, found.map(recordView));
+        const rootUsers = await services.aws?.postures.of(found.flatMap((r) => r.awsAccountId ?? []));
+        res.send(
+          200,
+          found.map((r) => recordView(r, r.awsAccountId ? rootUsers?.get(r.awsAccountId) : undefined)),
+        );
       }),
     );
 
@@ -52,7 +56,11 @@ export function addressApiRoutes(services: AppServices, access: ApiAccess): Rout
         const address = pathAddress(req);
         const record = await services.addresses.get(address);
         if (!record) return sendProblem(res, 404, 'Not Found', `There is no address ${address}.`);
-        res.send(200, recordDetailView(record, caller, describeOwner(record.owner)));
+        const rootUser = await services.aws?.postures.get(record.awsAccountId);
+        res.send(
+          200,
+          recordDetailView(record, caller, describeOwner(record.owner), rootUser, !!services.aws),
+        );
       }),
     );
 
@@ -91,8 +99,15 @@ export function addressApiRoutes(services: AppServices, access: ApiAccess): Rout
         let record = current;
         if (awsAccountId !== undefined)
           record = await services.addresses.linkAwsAccount(address, awsAccountId, caller);
-        if (owner && owner.id !== record.owner?.id)
+        if (owner && owner.id !== record.owner?.id) {
+          const previous = record.owner;
           record = await services.addresses.transfer(address, owner, caller);
+          const transferred = record;
+          // As in chat: the new and the previous owner are told in their personal chats.
+          services.background.run('tell the owners of a transfer', () =>
+            services.addressNotices.transferred(transferred, previous, caller, {}),
+          );
+        }
         res.send(200, recordView(record));
       }),
     );
@@ -102,6 +117,9 @@ export function addressApiRoutes(services: AppServices, access: ApiAccess): Rout
       guarded('change-records', async (req, res, caller) => {
         const reason = typeof req.query?.reason === 'string' ? req.query.reason.slice(0, 200) : undefined;
         const record = await services.addresses.retire(pathAddress(req), reason, caller);
+        services.background.run('tell the owner of a retirement', () =>
+          services.addressNotices.retired(record, caller, reason, {}),
+        );
         res.send(200, recordView(record));
       }),
     );

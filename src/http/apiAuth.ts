@@ -18,7 +18,7 @@ export type ApiCaller =
 
 export type AuthOutcome =
   | { ok: true; caller: ApiCaller }
-  | { ok: false; status: 401 | 403 | 503; detail: string; challenge?: string };
+  | { ok: false; status: 401 | 403 | 404 | 503; detail: string; challenge?: string };
 
 const refused = (detail: string): AuthOutcome => ({
   ok: false,
@@ -49,11 +49,13 @@ export function createApiAuthenticator(
         challenge: 'Bearer',
       };
     }
+    // Off, not down: no call can succeed until it is configured (503 stays for the keys being unreachable).
     if (!api || !keys)
       return {
         ok: false,
-        status: 503,
-        detail: 'API authentication is not configured: set API_AUDIENCE, API_ISSUER and API_JWKS_URL.',
+        status: 404,
+        detail:
+          'The HTTP API is off: API authentication is not configured. Set API_AUDIENCE, API_ISSUER and API_JWKS_URL to turn it on (docs/deployment.md).',
       };
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match)

@@ -14,7 +14,8 @@ export interface ApiAccess {
 }
 
 /**
- * Every /api/v1 route: the caller authenticated first (401 / 403 / 503), then what the route needs of
+ * Every /api/v1 route: the caller authenticated first (401 / 403; 404 when the API is off; 503 when the
+ * token keys cannot be fetched), then what the route needs of
  * them by the permission policy (403 with its reason), then the handler; what it throws goes through the
  * one error path.
  */
@@ -24,7 +25,12 @@ export function apiRoutes(access: ApiAccess, route: RouteWrapper) {
       const outcome = await access.authenticate(req);
       if (!outcome.ok) {
         if (outcome.challenge) res.setHeader('WWW-Authenticate', outcome.challenge);
-        const title = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[outcome.status];
+        const title = {
+          401: 'Unauthorized',
+          403: 'Forbidden',
+          404: 'Not Found',
+          503: 'Service Unavailable',
+        }[outcome.status];
         return sendProblem(res, outcome.status, title, outcome.detail);
       }
       const caller = principalOf(outcome.caller, access.isAdmin);

@@ -6,30 +6,71 @@
 import type { AddressRecord } from '../domain/addressRecords';
 import type { AddressRequest } from '../domain/addressRequests';
 import type { AuditEvent } from '../domain/audit';
+import { describeEvent, timeForReader } from '../domain/auditWording';
 import { mayChangeAddress, Principal } from '../domain/permissions';
 import type { PoolForecast, PoolLevelsDay } from '../domain/poolForecast';
 import type { PoolStatus } from '../domain/pool';
+import { describeRootPosture, hasRootCredentials, maskKeyId, RootPosture } from '../domain/rootPosture';
 
-export type RecordView = Omit<AddressRecord, 'bucket'>;
-
-/** What the API shows of a record: everything but storage internals. */
-export function recordView(record: AddressRecord): RecordView {
-  const { bucket, ...view } = record;
-  void bucket;
-  return view;
+/**
+ * The record's AWS account's root user as the last audit found it: what there is, in words too. Key ids are
+ * shortened and MFA devices and certificates counted: enough to see the posture, not an inventory.
+ */
+export interface RootUserView {
+  checkedAt?: string;
+  hasCredentials: boolean;
+  password: boolean;
+  passwordCreatedAt?: string;
+  accessKeys: { id: string; active: boolean; createdAt?: string; lastUsedAt?: string }[];
+  mfaDevices: number;
+  signingCertificates: number;
+  summary: string;
+  /** The last audit failed: why, in an admin's words. */
+  problem?: string;
 }
 
-/** GET /api/v1/addresses/{address}: the record, and whether the caller may link, transfer or retire it. */
-export type RecordDetailView = RecordView & { mayChange: boolean };
+export type RecordView = Omit<AddressRecord, 'bucket'> & { rootUser?: RootUserView };
+
+/** What the API shows of a record: everything but storage internals; its root user when audited. */
+export function recordView(record: AddressRecord, rootUser?: RootPosture): RecordView {
+  const { bucket, ...view } = record;
+  void bucket;
+  return rootUser ? { ...view, rootUser: rootUserView(rootUser) } : view;
+}
+
+export function rootUserView(p: RootPosture): RootUserView {
+  const c = p.credentials;
+  return {
+    checkedAt: p.checkedAt,
+    hasCredentials: hasRootCredentials(c),
+    password: !!c?.password,
+    passwordCreatedAt: c?.passwordCreatedAt,
+    accessKeys: (c?.accessKeys ?? []).map((k) => ({ ...k, id: maskKeyId(k.id) })),
+    mfaDevices: c?.mfaDevices.length ?? 0,
+    signingCertificates: c?.signingCertificates.length ?? 0,
+    summary: describeRootPosture(p) ?? '',
+    problem: p.problem?.text,
+  };
+}
+
+/**
+ * GET /api/v1/addresses/{address}: the record, whether the caller may link, transfer or retire it, and whether
+ * break-glass root access can be asked for its AWS account (AWS configured, the record assigned and linked; the
+ * request itself checks who asks).
+ */
+export type RecordDetailView = RecordView & { mayChange: boolean; rootAccessOffered: boolean };
 
 export function recordDetailView(
   record: AddressRecord,
   caller: Principal,
   ownerLabel: string,
+  rootUser?: RootPosture,
+  awsConfigured = false,
 ): RecordDetailView {
   return {
-    ...recordView(record),
+    ...recordView(record, rootUser),
     mayChange: record.state === 'assigned' && mayChangeAddress(caller, record, ownerLabel).allowed,
+    rootAccessOffered: awsConfigured && !caller.app && record.state === 'assigned' && !!record.awsAccountId,
   };
 }
 
@@ -49,7 +90,7 @@ export function registryPageView(page: {
   more: boolean;
 }): RegistryPageView {
   return {
-    items: page.records.map(recordView),
+    items: page.records.map((r) => recordView(r)),
     offset: page.offset,
     limit: page.limit,
     ...(page.more ? { nextOffset: page.offset + page.limit } : {}),
@@ -59,18 +100,26 @@ export function registryPageView(page: {
 export type AuditEntryView = Pick<
   AuditEvent,
   'action' | 'actorId' | 'actorName' | 'at' | 'detail' | 'before' | 'after'
->;
+> & {
+  /** What happened, as a sentence (the one formatter chat and the tab use too). */
+  text: string;
+  /** `at` in the reader's time zone (`timeZone` query), zone named; UTC where none was given. */
+  when: string;
+};
 
-export function auditEntryView({
-  action,
-  actorId,
-  actorName,
-  at,
-  detail,
-  before,
-  after,
-}: AuditEvent): AuditEntryView {
-  return { action, actorId, actorName, at, detail, before, after };
+export function auditEntryView(event: AuditEvent, timeZone?: string): AuditEntryView {
+  const { action, actorId, actorName, at, detail, before, after } = event;
+  return {
+    action,
+    actorId,
+    actorName,
+    at,
+    detail,
+    before,
+    after,
+    text: describeEvent(event),
+    when: timeForReader(at, timeZone),
+  };
 }
 
 export type RequestView = ReturnType<typeof requestView>;

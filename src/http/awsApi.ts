@@ -2,7 +2,6 @@ import type { Request, Server } from 'restify';
 import { AwsNotConfiguredError } from '../app/aws/awsErrors';
 import type { AwsServices, AppServices } from '../app/services';
 import { InvalidAddressInputError } from '../domain/addressErrors';
-import { ENVIRONMENTS, Environment } from '../domain/addressRequests';
 import { Adoption, describeAdoption } from '../domain/adoptions';
 import { ApiAccess, apiRoutes } from './apiRoute';
 import { recordView } from './apiViews';
@@ -59,14 +58,15 @@ export function awsApiRoutes(services: AppServices, access: ApiAccess): RouteMod
         const accountId = typeof body.awsAccountId === 'string' ? body.awsAccountId : '';
         if (!accountId) throw new InvalidAddressInputError('Send {"awsAccountId": "<12 digits>"}.');
         const environment = body.environment;
-        if (environment !== undefined && !(ENVIRONMENTS as readonly unknown[]).includes(environment))
-          throw new InvalidAddressInputError(`environment must be one of ${ENVIRONMENTS.join(', ')}.`);
+        const { environments } = services.config;
+        if (environment !== undefined && !environments.includes(environment as string))
+          throw new InvalidAddressInputError(`environment must be one of ${environments.join(', ')}.`);
         const service = aws().adoptions;
         const result = await service.start({
           accountId,
           by: caller,
           origin: 'api',
-          environment: environment as Environment | undefined,
+          environment: environment as string | undefined,
         });
         switch (result.kind) {
           case 'started': {

@@ -1,16 +1,15 @@
 import { CLASS_ROUTING, DESTINATIONS, ROUTING_RULES } from '../domain/mailClassification';
 import packageJson from '../../package.json';
-import { PEOPLE_ACCESS, pathsForPeople, schemasForPeople } from './openapiForPeople';
+import { errorsFor, PEOPLE_ACCESS, pathsForPeople, problem, schemasForPeople } from './openapiForPeople';
+import { pathsForRootAccess, schemasForRootAccess } from './openapiForRootAccess';
 
 const APP_VERSION_FOR_DOCS: string = packageJson.version;
 
 const MAIL_CLASSES = Object.keys(CLASS_ROUTING);
 const ROUTING_RULE_IDS = Object.keys(ROUTING_RULES);
 /** Where a mail can go: the routing table's destinations, and the adoption that took a root e-mail change code. */
-const MAIL_DESTINATIONS = [...DESTINATIONS, 'handed-to-adoption'];
+const MAIL_DESTINATIONS = [...DESTINATIONS, 'handed-to-adoption', 'handed-to-requester'];
 
-const problem = { $ref: '#/components/responses/Problem' };
-const errorsFor = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), problem]));
 const addressParam = {
   name: 'address',
   in: 'path',
@@ -43,7 +42,7 @@ const requestSchema = {
       ],
     },
     accountName: { type: 'string' },
-    environment: { enum: ['prod', 'nonprod', 'sandbox'] },
+    environment: { type: 'string', description: 'One of ENVIRONMENTS (default prod, nonprod, sandbox)' },
     purpose: { type: 'string' },
     costCentre: { type: 'string' },
     requester: { $ref: '#/components/schemas/Owner' },
@@ -88,6 +87,7 @@ export function openApiDocument() {
     security: [{ entraId: [] }],
     paths: {
       ...pathsForPeople(),
+      ...pathsForRootAccess(),
       '/api/v1/addresses': {
         get: {
           summary:
@@ -125,8 +125,9 @@ export function openApiDocument() {
                     owner,
                     purpose: { type: 'string', maxLength: 500 },
                     environment: {
-                      enum: ['prod', 'nonprod', 'sandbox'],
-                      description: 'Requests only (default nonprod)',
+                      type: 'string',
+                      description:
+                        'Requests only: one of ENVIRONMENTS (default prod, nonprod, sandbox); nonprod when absent. Any other value is refused (400), never mapped.',
                     },
                     costCentre: { type: 'string', maxLength: 30, description: 'Requests only' },
                   },
@@ -138,7 +139,7 @@ export function openApiDocument() {
             '201': recordResponse('The allocated address'),
             '202': requestResponse('A request waiting for approval; follow it at the Location / statusUrl'),
             ...errorsFor(400, 401, 403, 409, 422),
-            '503': { ...problem, description: 'Pool exhausted, or authentication not configured' },
+            '503': { ...problem, description: 'Pool exhausted' },
           },
         },
       },
@@ -250,7 +251,7 @@ export function openApiDocument() {
           },
         },
       },
-      // AWS Organizations (503 "AWS Organizations is not configured" without AWS settings).
+      // AWS Organizations (404 "AWS Organizations is not configured" without AWS settings).
       '/api/v1/reconcile': {
         post: {
           summary:
@@ -281,7 +282,9 @@ export function openApiDocument() {
                           properties: {
                             subject: { type: 'string' },
                             kind: { type: 'string' },
-                            suggestion: { enum: ['retire', 'adopt', 'link', 'review'] },
+                            suggestion: {
+                              enum: ['retire', 'adopt', 'link', 'review', 'remove-root-credentials'],
+                            },
                             summary: { type: 'string' },
                             reportedAt: { type: 'string', format: 'date-time' },
                           },
@@ -310,8 +313,9 @@ export function openApiDocument() {
                   properties: {
                     awsAccountId: { type: 'string', pattern: '^\\d{12}$' },
                     environment: {
-                      enum: ['prod', 'nonprod', 'sandbox'],
-                      description: 'Default: read from the account name',
+                      type: 'string',
+                      description:
+                        'One of ENVIRONMENTS; default: the one the account name states, else refused asking for it',
                     },
                   },
                 },
@@ -345,6 +349,7 @@ export function openApiDocument() {
       },
       schemas: {
         ...schemasForPeople,
+        ...schemasForRootAccess,
         Request: requestSchema,
         Problem: {
           type: 'object',
@@ -385,6 +390,7 @@ export function openApiDocument() {
             assignedAt: { type: 'string', format: 'date-time' },
             retiredAt: { type: 'string', format: 'date-time' },
             quarantineUntil: { type: 'string', format: 'date-time' },
+            rootUser: { $ref: '#/components/schemas/RootUser' },
             history: {
               type: 'array',
               items: {
@@ -397,6 +403,41 @@ export function openApiDocument() {
                 },
               },
             },
+          },
+        },
+        RootUser: {
+          type: 'object',
+          description:
+            "The linked AWS account's root user as the last audit found it (centralized root access, IAMAuditRootUserCredentials); absent until audited",
+          required: [
+            'hasCredentials',
+            'password',
+            'accessKeys',
+            'mfaDevices',
+            'signingCertificates',
+            'summary',
+          ],
+          properties: {
+            checkedAt: { type: 'string', format: 'date-time', description: 'The last successful audit' },
+            hasCredentials: { type: 'boolean' },
+            password: { type: 'boolean' },
+            passwordCreatedAt: { type: 'string', format: 'date-time' },
+            accessKeys: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  id: { type: 'string', description: 'Shortened, e.g. AKIA…WXYZ' },
+                  active: { type: 'boolean' },
+                  createdAt: { type: 'string', format: 'date-time' },
+                  lastUsedAt: { type: 'string', format: 'date-time' },
+                },
+              },
+            },
+            mfaDevices: { type: 'integer' },
+            signingCertificates: { type: 'integer' },
+            summary: { type: 'string', description: 'In words, with when it was checked' },
+            problem: { type: 'string', description: 'Why the last audit failed' },
           },
         },
         PoolStatus: {
@@ -479,6 +520,10 @@ export function openApiDocument() {
                 openFindings: { type: 'integer' },
                 findingsByKind: { type: 'object', additionalProperties: { type: 'integer' } },
                 openAdoptions: { type: 'integer' },
+                liveRootSessions: {
+                  type: 'integer',
+                  description: 'Break-glass root sessions started and not yet closed',
+                },
               },
             },
             warnings: { type: 'array', items: { type: 'string' } },
@@ -530,6 +575,29 @@ export function openApiDocument() {
             resolved: { type: 'integer' },
             unchanged: { type: 'integer' },
             error: { type: 'string' },
+            rootAudit: {
+              type: 'object',
+              description:
+                "Member accounts' root users: audits of this run, and the accounts as last audited",
+              properties: {
+                audited: { type: 'integer' },
+                failed: { type: 'integer' },
+                deferred: {
+                  type: 'integer',
+                  description: 'Accounts due that the next run audits (time budget spent)',
+                },
+                off: { type: 'boolean', description: 'Centralized root access is off in the organisation' },
+                problem: { type: 'string', description: 'Why this run audited nothing or stopped early' },
+                checked: { type: 'integer', description: 'Linked member accounts with a successful audit' },
+                withCredentials: {
+                  type: 'integer',
+                  description: 'Accounts whose root user has any credential',
+                },
+                withAccessKeys: { type: 'integer' },
+                withPassword: { type: 'integer' },
+                failing: { type: 'integer', description: 'Accounts whose last audit failed' },
+              },
+            },
           },
         },
         Adoption: {

@@ -2,8 +2,10 @@
  * The part of the OpenAPI description for what people do through the API (the Teams tab, and automation
  * alike): search, history, the caller's approvals and requests, deciding, the pool's history.
  */
-const problem = { $ref: '#/components/responses/Problem' };
-const errorsFor = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), problem]));
+export const problem = { $ref: '#/components/responses/Problem' };
+/** Every /api/v1 call may also answer 404 when the API (or its feature) is off, saying how to turn it on. */
+export const errorsFor = (...codes: number[]) =>
+  Object.fromEntries([...new Set([...codes, 404])].map((c) => [String(c), problem]));
 const json = (description: string, schema: unknown) => ({
   description,
   content: { 'application/json': { schema } },

@@ -1,4 +1,4 @@
-import type { Response } from 'restify';
+import type { ServerResponse } from 'node:http';
 import type { Failure } from '../app/failures';
 
 /** RFC 9457 problem details: every error the HTTP edge answers has this shape. */
@@ -11,7 +11,7 @@ export interface Problem {
 }
 
 export function sendProblem(
-  res: Response,
+  res: ServerResponse,
   status: number,
   title: string,
   detail: string,
@@ -25,7 +25,7 @@ export function sendProblem(
 }
 
 /** A failure (see src/app/failures.ts) as the HTTP answer: its words, never the error's. */
-export function sendFailure(res: Response, failure: Failure): void {
+export function sendFailure(res: ServerResponse, failure: Failure): void {
   switch (failure.kind) {
     case 'refused':
       return sendProblem(res, failure.status, failure.title, failure.message, failure.extensions);

@@ -68,7 +68,9 @@ export function registryApiRoutes(services: AppServices, access: ApiAccess): Rou
             `Only an admin or the owner (${describeOwner(record.owner)}) can see the history of ${record.address}.`,
           );
         const events = await services.audit.about(record.address);
-        res.send(200, { items: events.map(auditEntryView) });
+        // The reader's zone (the tab sends the browser's); UTC where none is given.
+        const timeZone = typeof req.query?.timeZone === 'string' ? req.query.timeZone : undefined;
+        res.send(200, { items: events.map((e) => auditEntryView(e, timeZone)) });
       }),
     );
   };

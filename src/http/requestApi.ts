@@ -1,5 +1,7 @@
 import type { Request, Response, Server } from 'restify';
 import type { AppServices } from '../app/services';
+import { accountTakenExtensions } from '../app/failures';
+import { describeOwner } from '../domain/addressChanges';
 import { InvalidAddressInputError } from '../domain/addressErrors';
 import { validateRequestInput } from '../domain/addressRequests';
 import { mayReadRequest, Principal } from '../domain/permissions';
@@ -22,12 +24,21 @@ export async function answerWithRequest(
   res: Response,
 ): Promise<void> {
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const checked = validateRequestInput({
-    accountName: text(body.accountName),
-    purpose: text(body.purpose),
-    environment: text(body.environment) ?? 'nonprod',
-    costCentre: text(body.costCentre),
-  });
+  const { environments } = services.config;
+  const checked = validateRequestInput(
+    {
+      accountName: text(body.accountName),
+      purpose: text(body.purpose),
+      environment:
+        body.environment === undefined
+          ? environments.includes('nonprod')
+            ? 'nonprod'
+            : environments[0]
+          : body.environment,
+      costCentre: text(body.costCentre),
+    },
+    environments,
+  );
   if (!checked.ok)
     return sendProblem(res, 400, 'Bad Request', Object.values(checked.errors).join(' '), {
       errors: checked.errors,
@@ -42,6 +53,17 @@ export async function answerWithRequest(
       { requestId: result.existing.requestId, status: requestStatusPath(result.existing.requestId) },
     );
   }
+  if (result.kind === 'account-has-address')
+    return sendProblem(
+      res,
+      409,
+      'Conflict',
+      result.problem,
+      accountTakenExtensions(checked.value.accountName, {
+        address: result.existing.address,
+        ownerName: describeOwner(result.existing.owner),
+      }),
+    );
   if (result.kind === 'no-approver') return sendProblem(res, 422, 'Unprocessable Content', result.reason);
   const location = requestStatusPath(result.request.requestId);
   res.setHeader('Location', location);

@@ -1,8 +1,11 @@
 import restify, { Request, Response, Server } from 'restify';
 import { classifyFailure } from '../app/failures';
+import { isLoopbackHost } from '../domain/channelTrust';
 import type { Logger } from '../log/logger';
 import { ActivityPolicy, checkActivity } from './activityGate';
+import { bodyParsing } from './bodyReader';
 import { sendFailure, sendProblem } from './problem';
+import type { RequestScope } from './requestScope';
 
 /** A feature's HTTP routes; each route module registers itself on the one server. */
 export type RouteModule = (server: Server, route: RouteWrapper) => void;
@@ -22,8 +25,31 @@ export interface HttpServerDeps {
   messages: (req: Request, answer: BotAnswer) => Promise<void>;
   /** Trusted service URLs and the served tenant, for the activity gate. */
   activityPolicy: ActivityPolicy;
+  /** Timeouts and the connection cap (HTTP_* settings). */
+  limits: HttpLimits;
+  /**
+   * A local run (no MicrosoftAppId): every request must address this machine by a loopback name, and come
+   * from a page of this machine when a browser says where it comes from (a DNS-rebinding page names its own).
+   */
+  loopbackOnly: boolean;
+  /** Which request the running code serves, for the process guard (src/main/processGuard.ts). */
+  scope?: RequestScope;
   routes?: RouteModule[];
 }
+
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+}
+
+/** How long a connection may see no byte at all, either way (a client that never reads its answer). */
+const IDLE_SOCKET_MS = 120_000;
+/** How often Node looks for connections past their headers or request timeout (its default is 30 s). */
+const TIMEOUT_CHECK_MS = 1_000;
+/** At most one "connections refused" line per this time, however many are refused. */
+const DROP_LOG_MS = 60_000;
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -39,6 +65,9 @@ export function createHttpServer({
   health,
   messages,
   activityPolicy,
+  limits,
+  loopbackOnly,
+  scope,
   routes = [],
 }: HttpServerDeps): Server {
   const server = restify.createServer({
@@ -46,6 +75,8 @@ export function createHttpServer({
     handleUncaughtExceptions: false,
     formatters: { 'application/problem+json': formatJson },
   });
+  guardConnections(server, limits, logger);
+  scope?.enclose(server.server);
 
   const route: RouteWrapper = (handler) => async (req, res) => {
     try {
@@ -55,42 +86,16 @@ export function createHttpServer({
     }
   };
 
-  server.pre((req: Request, res: Response, next: () => void) => {
+  server.pre((req: Request, res: Response, next: (proceed?: false) => void) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-    next();
+    const refusal = addressProblem(req, loopbackOnly);
+    if (!refusal) return next();
+    logger.warn({ method: req.method, status: refusal.status }, 'request refused: its Host or Origin');
+    sendProblem(res, refusal.status, titleFor(refusal.status), refusal.detail);
+    next(false);
   });
-  // Bodies the app reads: JSON, and plain text (Graph's validation handshake, pool files as text/csv).
-  // Nothing else is parsed — no forms, no multipart uploads written to disk, no CSV parser's own errors.
   server.use(restify.plugins.queryParser({ mapParams: false }));
-  server.use(restify.plugins.bodyReader({ maxBodySize: MAX_BODY_BYTES }));
-  server.use((req: Request, res: Response, next: (result?: false) => void) => {
-    const text =
-      typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-    if (!text) {
-      req.body = undefined;
-      return next();
-    }
-    const type = (req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
-    if (type === 'application/json' || /^application\/[\w.+-]+\+json$/.test(type)) {
-      try {
-        req.body = JSON.parse(text);
-      } catch {
-        sendProblem(res, 400, 'Bad Request', 'The body is not valid JSON.');
-        return next(false);
-      }
-    } else if (type === 'text/plain' || type === 'text/csv') {
-      req.body = text;
-    } else {
-      sendProblem(
-        res,
-        415,
-        'Unsupported Media Type',
-        'Send the body as application/json (or text/csv for a pool file).',
-      );
-      return next(false);
-    }
-    next();
-  });
+  server.use(bodyParsing(MAX_BODY_BYTES, logger));
 
   server.get(
     '/healthz',
@@ -164,6 +169,74 @@ export function createHttpServer({
 }
 
 /**
+ * Why a request is refused before any route sees it, or undefined. Its URL must be one restify can read (a
+ * Host such as `a b` made its router throw, outside any handler, and end the process); in a local run it
+ * must also name this machine (see HttpServerDeps.loopbackOnly).
+ */
+function addressProblem(
+  req: Request,
+  loopbackOnly: boolean,
+): { status: 400 | 403; detail: string } | undefined {
+  let hostname: string;
+  try {
+    hostname = req.getUrl().hostname ?? '';
+  } catch {
+    return { status: 400, detail: 'The request line or the Host header is not a URL this server can read.' };
+  }
+  if (!loopbackOnly) return undefined;
+  if (!isLoopbackHost(hostname))
+    return {
+      status: 403,
+      detail:
+        'This local run (no MicrosoftAppId) answers requests that address this machine by a loopback name only: 127.0.0.1, localhost or [::1].',
+    };
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== 'null' && !isLoopbackOrigin(origin))
+    return {
+      status: 403,
+      detail: 'This local run (no MicrosoftAppId) answers pages of this machine only, not of another site.',
+    };
+  return undefined;
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  try {
+    return isLoopbackHost(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Timeouts and the connection cap, set on purpose (Node's defaults let a client take 60 s over its headers
+ * and 5 minutes over its body, and take any number of connections): a client that sends only a request line
+ * or trickles a body is answered 408 and cut off; connections beyond the cap are closed as they come.
+ */
+function guardConnections(server: Server, limits: HttpLimits, logger: Logger): void {
+  const http = server.server;
+  http.headersTimeout = limits.headersTimeoutMs;
+  http.requestTimeout = limits.requestTimeoutMs;
+  http.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  http.maxConnections = limits.maxConnections;
+  http.timeout = IDLE_SOCKET_MS;
+  // Read by Node when the server starts listening (not part of @types/node 20).
+  Object.assign(http, { connectionsCheckingInterval: TIMEOUT_CHECK_MS });
+  let dropped = 0;
+  let lastReport = 0;
+  http.on('drop', () => {
+    dropped++;
+    const now = Date.now();
+    if (now - lastReport < DROP_LOG_MS) return;
+    logger.warn(
+      { refused: dropped, maxConnections: limits.maxConnections },
+      'connections refused: HTTP_MAX_CONNECTIONS reached',
+    );
+    lastReport = now;
+    dropped = 0;
+  });
+}
+
+/**
  * What the Bot Framework adapter answers for a turn, recorded instead of written: the route then answers
  * itself, so that an adapter error (whose message can name internals) goes through the one error path.
  */
@@ -193,13 +266,6 @@ function describeHttpError(err: Error & { statusCode?: number }, status: number)
       return 'There is no such endpoint. Known endpoints: POST /api/messages, GET /healthz, /api/v1/…';
     case 'MethodNotAllowedError':
       return 'This endpoint does not take that method.';
-    case 'PayloadTooLargeError':
-      return `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`;
-    case 'InvalidContentError':
-    case 'BadRequestError':
-      return 'The body is not valid JSON.';
-    case 'UnsupportedMediaTypeError':
-      return 'Send the body as application/json.';
     default:
       return status >= 500 ? 'Something went wrong on our side.' : 'The request could not be understood.';
   }

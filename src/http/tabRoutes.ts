@@ -108,7 +108,12 @@ export function tabRoutes(deps: {
       '/tab/',
       route(async (_req, res) => {
         if (!page)
-          return sendProblem(res, 503, 'Service Unavailable', 'The tab is not built: run `npm run build`.');
+          return sendProblem(
+            res,
+            404,
+            'Not Found',
+            'The tab is off: it is not built (no dist/tab/index.html). Run `npm run build` and start the app again.',
+          );
         framable(res, 'no-cache');
         res.setHeader('Content-Type', 'text/html; charset=utf-8');
         res.end(page);

@@ -11,6 +11,7 @@ import type { GraphApi } from '../adapters/graphApi';
 import type { LocalDirectory } from '../adapters/localDirectory';
 import { DEMO_MAILBOX, seedDemoPool } from '../app/addresses/demoPool';
 import { appInstallingChat } from '../app/appInstallingChat';
+import { ApproverChoice } from '../app/approvals/approverChoice';
 import { AddressPool } from '../app/addresses/addressPool';
 import { AddressRegistry } from '../app/addresses/addressRegistry';
 import { PoolBuckets } from '../app/addresses/poolBuckets';
@@ -33,18 +34,23 @@ import { OnCallBurst } from '../app/mail/onCallBurst';
 import { secretExpiryJob } from '../app/mail/secretExpiry';
 import { AddressRequestService } from '../app/requests/addressRequestService';
 import { RequestRepository } from '../app/requests/requestRepository';
-import { RequestWork } from '../app/requests/requestWork';
+import { RequestWorkflow } from '../app/requests/requestWorkflow';
 import type { AppServices, AwsServices } from '../app/services';
+import type { RootAuditPace } from '../app/aws/rootAudit';
 import { StatusBoard } from '../app/statusBoard';
+import { WorkflowRunner } from '../app/workflows/workflowRunner';
 import { cardActionHandlers } from '../bot/actions';
 import { commandHandlers } from '../bot/commands';
+import { AddressNotices } from '../app/addresses/addressNotices';
 import { guidedChatOnDemand } from '../bot/dialogs/onDemand';
+import { inertMessages } from '../bot/inertMessages';
 import { AFTER_TURN, AfterTurn, RootMailBot } from '../bot/RootMailBot';
 import type { AppConfig } from '../config';
 import { isLoopbackHost, ServiceUrlPolicy } from '../domain/channelTrust';
 import { person } from '../domain/permissions';
 import { addressApiRoutes } from '../http/addressApi';
 import { awsApiRoutes } from '../http/awsApi';
+import { rootAccessApiRoutes } from '../http/rootAccessApi';
 import { devMailRoutes } from '../http/devMailRoutes';
 import { graphWebhookRoutes } from '../http/graphWebhookRoutes';
 import { requestApiRoutes } from '../http/requestApi';
@@ -54,6 +60,7 @@ import type { ApiAccess } from '../http/apiRoute';
 import { LocalSessions } from '../http/localSessions';
 import { meApiRoutes } from '../http/meApi';
 import { registryApiRoutes } from '../http/registryApi';
+import { RequestScope } from '../http/requestScope';
 import { createHttpServer, RouteModule } from '../http/server';
 import { findTabBuild, tabPageSettings, tabRoutes } from '../http/tabRoutes';
 import { createLogger, Logger } from '../log/logger';
@@ -73,10 +80,12 @@ export interface AppOverrides {
   store?: DocumentStore;
   /** Start the periodic jobs on timers (production); tests call runJobs() with a manual clock instead. */
   startTimers?: boolean;
-  /** Leave request work after a state change to the periodic job, as a crash right then would (tests). */
+  /** Leave workflow work (requests, adoptions) to a later start, as a crash after each change would (tests). */
   deferRequestWork?: boolean;
   /** Shorter AWS backoff, so an outage is seen in milliseconds rather than half a minute (tests). */
   awsRetry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** Root audits unpaced in tests, so a run over a few accounts takes no seconds of waiting. */
+  rootAuditPace?: RootAuditPace;
 }
 
 export interface RootMailApp {
@@ -89,6 +98,8 @@ export interface RootMailApp {
   readonly localRun?: { directoryFile: string; admins: string[]; demoPool: boolean };
   /** The SMTP port actually bound, once listening (SMTP_PORT set). */
   readonly smtpPort?: number;
+  /** Which request the running code serves: the process guard answers and forgets what one request broke. */
+  readonly requestScope: RequestScope;
   /**
    * Listens on the port (0 = any free one) and resolves with the base URL. Without an app id (anonymous
    * bot) only on loopback: the default host is 127.0.0.1 then, and any other host is refused.
@@ -116,7 +127,17 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const store = overrides.store ?? (await createStore(config.storage));
   await store.init();
   const background = new BackgroundWork(logger);
-  const leases = new Leases(store, clock);
+  const leases = new Leases(store, clock, config.work.leaseMs);
+  // Durable workflows (requests, adoptions): one runner claims, performs, retries and resumes their steps.
+  const workflows = new WorkflowRunner({
+    store,
+    clock,
+    logger,
+    background,
+    leaseMs: config.work.leaseMs,
+    pollMs: config.work.pollMs,
+    deferWork: overrides.deferRequestWork,
+  });
   // Which instance this is (App Service's WEBSITE_INSTANCE_ID, else the host), and this process among them.
   const instance = config.instanceName ?? hostname();
   const processId = `${instance}#${process.pid}.${randomBytes(3).toString('hex')}`;
@@ -129,6 +150,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const adapter = new CloudAdapter(
     new ChannelAuthentication(botAuthSettings(config), serviceUrls, teamsPacing),
   );
+  adapter.use(inertMessages);
   adapter.onTurnError = async (context, error) => {
     turnMetrics.turnFailed(context.activity.type);
     const failure = classifyFailure(error, logger, { activityType: context.activity.type });
@@ -199,7 +221,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   });
 
   // Requests and approvals.
-  const repository = new RequestRepository(store);
+  const approvers = new ApproverChoice({ directory, logger, approverIds: config.roles.approverIds });
+  const repository = new RequestRepository(store, clock);
   // Opt-in (INSTALL_APP_FOR_APPROVERS): request work installs the app for an approver it cannot reach.
   const requestChat = config.appInstall
     ? appInstallingChat(chat, {
@@ -214,30 +237,32 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     : chat;
   const requests = new AddressRequestService({
     repository,
-    work: new RequestWork({
-      repository,
-      clock,
-      chat: requestChat,
-      conversations,
-      audit,
-      logger,
-      allocator: addresses,
-      adminIds,
-    }),
-    directory,
+    work: workflows.register(
+      new RequestWorkflow({
+        repository,
+        clock,
+        chat: requestChat,
+        conversations,
+        audit,
+        logger,
+        allocator: addresses,
+        adminIds,
+      }),
+    ),
+    approvers,
     audit,
     clock,
     logger,
     background,
-    approverIds: config.roles.approverIds,
+    accountHolder: (accountName) => addresses.holderOfAccount(accountName),
     timers: config.timers,
-    deferWork: overrides.deferRequestWork,
   });
   pool.onPoolImported(() => requests.retryWaitingForCapacity());
 
   // AWS Organizations (issue 13): only with AWS settings, and only then is the AWS SDK loaded.
   const aws = config.aws
     ? await createAwsServices(config.aws, {
+        environments: config.environments,
         store,
         clock,
         logger,
@@ -249,7 +274,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         alerts,
         addresses,
         requests,
+        approvers,
+        expiryHours: config.timers.expiryHours,
+        workflows,
         retry: overrides.awsRetry,
+        rootAuditPace: overrides.rootAuditPace,
       })
     : undefined;
 
@@ -279,15 +308,25 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       .filter((a): a is string => !!a && a.includes('@'))
       .map((a) => a.slice(a.lastIndexOf('@') + 1).toLowerCase()),
     extraSenderDomains: config.mail.extraSenderDomains,
+    smtpAuthservIds: config.smtp?.trustedAuthservIds,
     secretTtlMinutes: config.timers.secretTtlMinutes,
     // The adoption feature (AWS settings only); without it such codes are posted like any secret.
     emailChangeCodes: aws?.services.adoptions,
+    // Root access (AWS settings only): a live session's sign-in mails go to its requester alone.
+    rootSessions: aws?.services.rootAccess,
     alerts,
     leaseMs: config.mailRelay.leaseMs,
     alertAfterAttempts: config.mailRelay.alertAfterAttempts,
     burst,
   });
-  const mailDesk = new MailDesk({ records, audit, chat, conversations, clock });
+  const mailDesk = new MailDesk({
+    records,
+    audit,
+    chat,
+    conversations,
+    clock,
+    rootSessions: aws?.services.rootAccess,
+  });
   let subscription: InboxSubscription | undefined;
   let mailboxPermits: MailboxPermits | undefined;
   const routes: RouteModule[] = [];
@@ -315,6 +354,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         clientState: config.mail.clientState,
         secretTtlMinutes: config.timers.secretTtlMinutes,
       },
+      work: config.work,
     });
     subscription = inbox;
     routes.push(
@@ -355,6 +395,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     audit,
     addresses,
     pool,
+    addressNotices: new AddressNotices({ chat, conversations, logger }),
     requests,
     mailDesk,
     aws: aws?.services,
@@ -373,13 +414,21 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         await pool.checkLevel();
       },
     },
-    { name: 'address-requests', intervalMs: 5 * 60_000, run: () => requests.runPeriodicWork() },
+    workflows.job(),
+    requests.job(),
     secretExpiryJob({ records, clock, logger, chat }),
-    mailSweeperJob({ records, relay, leases, logger, leaseMs: config.mailRelay.leaseMs }),
+    mailSweeperJob({
+      records,
+      relay,
+      leases,
+      logger,
+      leaseMs: config.mailRelay.leaseMs,
+      onCallReady: async () => !!(await conversations.channelFor('oncall')),
+    }),
     mailDigestJob({ records, leases, conversations, chat, clock, logger }),
     burst.job(),
     ...(subscription?.jobs() ?? []),
-    ...(aws ? [aws.services.reconciler.job(), aws.services.adoptions.job()] : []),
+    ...(aws ? [aws.services.reconciler.job()] : []),
     ...statusBoard.jobs(),
   ];
   // Jobs are background work: a store paces them so they cannot starve the requests people wait for.
@@ -408,14 +457,22 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   // Guided chats (botbuilder-dialogs) keep their state in botbuilder's ConversationState on our store, so a
   // half-answered dialog survives a restart and works on Cosmos DB alike.
-  const guidedRequest = guidedChatOnDemand(new ConversationState(new BotStateStorage(store)), clock);
+  const botState = new BotStateStorage(store);
+  const guidedRequest = guidedChatOnDemand(new ConversationState(botState), botState, clock, {
+    environments: config.environments,
+    accountTaken: (accountName) => requests.accountTaken(accountName),
+  });
   const bot = new RootMailBot(services, commandHandlers, cardActionHandlers, guidedRequest);
   bot.onTurn(async (turn, next) => {
     turnMetrics.turn(turn.activity.type);
     await next();
   });
+  const requestScope = new RequestScope();
   const server = createHttpServer({
     logger,
+    limits: config.http,
+    loopbackOnly: !config.bot.appId,
+    scope: requestScope,
     health: () => statusBoard.health({ version: APP_VERSION, node: process.version, instance }),
     activityPolicy: { serviceUrls, servedTenantId: config.bot.servedTenantId },
     // Work a handler asked for after its answer (e.g. a request's steps after a click) starts once the
@@ -442,6 +499,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         logger,
       }),
       awsApiRoutes(services, apiAccess),
+      rootAccessApiRoutes(services, apiAccess),
       ...routes,
     ],
   });
@@ -458,6 +516,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   const app: RootMailApp & { smtpPort?: number } = {
     server,
+    requestScope,
     services,
     store,
     relay,
@@ -485,7 +544,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         background.run('demo pool', async () => {
           const owner = await localDirectory?.getUser(adminIds[0] ?? '');
           const seeded = await seedDemoPool(
-            { store, clock, audit, pool, addresses },
+            { store, clock, audit, pool, addresses, levels: statusBoard },
             owner && { id: owner.id, upn: owner.userPrincipalName, name: owner.displayName },
           );
           if (seeded) logger.info({ mailbox: DEMO_MAILBOX }, 'empty local store: demo pool seeded');
@@ -495,11 +554,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         writeFileSync(path.join(tokenDir, DEV_MAIL_TOKEN_FILE), injectToken, { mode: 0o600 });
       }
       if (smtp) app.smtpPort = await smtp.listen();
-      // Work a previous run left unfinished (e.g. a crash after a decision was stored) is resumed now.
-      background.run('resume request work', () => requests.resumeAll({ takeOver: true }));
+      // Work left unfinished (a crash after a decision was stored) is resumed now, where its claim lapsed:
+      // a claim another live instance renews is left to it.
+      background.run('resume workflows', () => workflows.resume());
       background.run('guard open requests', () => repository.guardOpenRequests());
       background.run('searchable owner names', () => addresses.backfillSearchKeys());
-      if (aws) background.run('resume adoptions', () => aws.services.adoptions.resumeAll());
       if (startTimers) {
         runner.start();
         background.run('first status snapshot', () => statusBoard.refresh());
@@ -547,34 +606,100 @@ async function createAwsServices(
     alerts: OnCallAlerts;
     addresses: AddressRegistry;
     requests: AddressRequestService;
+    approvers: ApproverChoice;
+    /** EXPIRY_HOURS: a root access nobody decides ends then, like a request. */
+    expiryHours: number;
+    environments: readonly string[];
+    workflows: WorkflowRunner;
     retry?: AppOverrides['awsRetry'];
+    rootAuditPace?: AppOverrides['rootAuditPace'];
   },
 ): Promise<{ services: AwsServices; destroy(): void }> {
   const { AwsOrganizationsAccounts } = await import('../adapters/awsAccounts');
   const { AdoptionRepository } = await import('../app/aws/adoptionRepository');
   const { AdoptionService } = await import('../app/aws/adoptionService');
+  const { AdoptionWorkflow } = await import('../app/aws/adoptionWorkflow');
   const { DriftFindings } = await import('../app/aws/driftFindings');
   const { OrganizationReconciler } = await import('../app/aws/reconciler');
+  const { DEFAULT_ROOT_AUDIT_PACE, RootAudit } = await import('../app/aws/rootAudit');
+  const { RootPostures } = await import('../app/aws/rootPostures');
+  const { RootAccessRepository } = await import('../app/rootAccess/rootAccessRepository');
+  const { RootAccessService } = await import('../app/rootAccess/rootAccessService');
+  const { RootAccessWorkflow } = await import('../app/rootAccess/rootAccessWorkflow');
+  const { isOnCallMember } = await import('../app/mail/onCall');
   const port = AwsOrganizationsAccounts.fromConfig(settings, { clock: deps.clock, retry: deps.retry });
+  const repository = new AdoptionRepository(deps.store, deps.clock);
   const adoptions = new AdoptionService({
-    repository: new AdoptionRepository(deps.store),
+    repository,
+    work: deps.workflows.register(
+      new AdoptionWorkflow({
+        repository,
+        aws: port,
+        addresses: deps.addresses,
+        chat: deps.chat,
+        conversations: deps.conversations,
+        audit: deps.audit,
+        clock: deps.clock,
+        logger: deps.logger,
+        codeMinutes: settings.adoptionCodeMinutes,
+      }),
+    ),
     aws: port,
     addresses: deps.addresses,
     requests: deps.requests,
-    chat: deps.chat,
-    conversations: deps.conversations,
     audit: deps.audit,
     clock: deps.clock,
     logger: deps.logger,
     background: deps.background,
     codeMinutes: settings.adoptionCodeMinutes,
+    environments: deps.environments,
   });
-  deps.requests.onWorkDone((request) => adoptions.onRequestWorkDone(request));
+  const postures = new RootPostures(deps.store);
+  const rootRepository = new RootAccessRepository(deps.store, deps.clock);
+  // A removal asked for on a finding's card shows its end there (the reconciler's cards), once it has one.
+  const findingOutcome = (subject: string, outcome: string, failed: boolean): Promise<void> =>
+    reconciler.settleRemoval(subject, outcome, failed);
+  const rootAccess = new RootAccessService({
+    repository: rootRepository,
+    work: deps.workflows.register(
+      new RootAccessWorkflow({
+        repository: rootRepository,
+        aws: port,
+        postures,
+        chat: deps.chat,
+        conversations: deps.conversations,
+        audit: deps.audit,
+        clock: deps.clock,
+        logger: deps.logger,
+        settings: settings.rootAccess,
+        findingOutcome,
+      }),
+    ),
+    aws: port,
+    postures,
+    addresses: deps.addresses,
+    approvers: deps.approvers,
+    audit: deps.audit,
+    clock: deps.clock,
+    logger: deps.logger,
+    background: deps.background,
+    isOnCall: (userId) => isOnCallMember(deps, userId),
+    settings: { ...settings.rootAccess, expiryHours: deps.expiryHours },
+  });
   const reconciler = new OrganizationReconciler({
     aws: port,
     addresses: deps.addresses,
     findings: new DriftFindings(deps.store),
+    rootAudit: new RootAudit({
+      aws: port,
+      postures,
+      alerts: deps.alerts,
+      clock: deps.clock,
+      logger: deps.logger,
+      pace: deps.rootAuditPace ?? DEFAULT_ROOT_AUDIT_PACE,
+    }),
     adoptions,
+    rootAccess,
     leases: deps.leases,
     clock: deps.clock,
     logger: deps.logger,
@@ -585,7 +710,7 @@ async function createAwsServices(
     background: deps.background,
     unusedDays: settings.reconcileUnusedDays,
   });
-  return { services: { reconciler, adoptions }, destroy: () => port.destroy() };
+  return { services: { reconciler, adoptions, postures, rootAccess }, destroy: () => port.destroy() };
 }
 
 /**

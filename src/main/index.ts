@@ -1,5 +1,6 @@
-import { ConfigError, isLocalRun, loadConfig } from '../config';
+import { AppConfig, ConfigError, isLocalRun, loadConfig } from '../config';
 import { shutdownTelemetry, startTelemetry } from '../telemetry';
+import { installProcessGuard } from './processGuard';
 import { unsupportedNode } from './runtime';
 
 /** How long turns in flight get to finish after SIGTERM before the process exits anyway. */
@@ -29,8 +30,14 @@ async function main(): Promise<void> {
   const { createApp } = await import('./createApp');
 
   const app = await createApp(config);
-  const url = await app.listen(config.port);
   const { logger } = app.services;
+  // One request (or one stream of it) that fails where nothing catches it must not end the process.
+  installProcessGuard(process, {
+    logger,
+    scope: app.requestScope,
+    exit: (code) => process.exit(code),
+  });
+  const url = await app.listen(config.port);
   // Where it listens, truthfully: loopback only without an app id, every interface with one.
   const where = config.bot.appId
     ? 'all interfaces'
@@ -62,6 +69,7 @@ async function main(): Promise<void> {
       `  Teams tab:     ${localUrl}/tab/${isLocalRun(config) ? "  (open it in a browser on this machine: you are the local directory's first person)" : ''}`,
       `  storage:       ${store}`,
       `  runtime:       Node.js ${process.version}`,
+      ...(config.smtp ? [`  SMTP source:   ${smtpBanner(config.smtp, app.smtpPort)}`] : []),
       local
         ? `  directory:     local, ${local.directoryFile} (admin: ${adminNames.join(', ') || 'nobody'}; edit it to change people)`
         : '  directory:     Microsoft Graph',
@@ -107,6 +115,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Where the SMTP source listens, who may deliver, and whose Authentication-Results it believes. */
+function smtpBanner(smtp: NonNullable<AppConfig['smtp']>, port: number | undefined): string {
+  const host = smtp.host.includes(':') ? `[${smtp.host}]` : smtp.host;
+  const trust = smtp.trustedAuthservIds.length
+    ? `trusts the Authentication-Results of ${smtp.trustedAuthservIds.join(', ')} only`
+    : 'trusts no Authentication-Results (no SMTP_TRUSTED_AUTHSERV_ID): no mail it delivers is trusted';
+  return `${host}:${port ?? smtp.port}, from ${smtp.allowedClients.map((r) => r.text).join(', ')} only; ${trust}`;
 }
 
 main().catch((err) => {

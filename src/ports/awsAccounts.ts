@@ -1,11 +1,14 @@
 import type { AwsAccount, PrimaryEmailUpdateStatus } from '../domain/awsAccounts';
+import type { RootAccessFeatures, RootCredentialRemoval, RootCredentials } from '../domain/rootPosture';
 
 export type { AwsAccount, AwsAccountState, PrimaryEmailUpdateStatus } from '../domain/awsAccounts';
+export type { RootCredentialRemoval } from '../domain/rootPosture';
 
 /**
- * The AWS port: AWS Organizations (the account list) and AWS Account Management (the root e-mail change) as
- * this product needs them, called from the management account or a delegated administrator. Every failure
- * is one of the AwsAccountsError classes below, with a message an admin can act on.
+ * The AWS port: AWS Organizations (the account list), AWS Account Management (the root e-mail change) and
+ * centralized root access (root sessions in member accounts) as this product needs them, called from the
+ * management account or a delegated administrator. Every failure is one of the AwsAccountsError classes
+ * below, with a message an admin can act on.
  */
 export interface AwsAccountsPort {
   /** Every account of the organisation, the management account included, following every page. */
@@ -26,16 +29,51 @@ export interface AwsAccountsPort {
   getPrimaryEmailUpdateStatus(
     accountId: string,
   ): Promise<{ status: PrimaryEmailUpdateStatus; updatedAt?: string }>;
+
+  // ---- centralized root access: each call below runs in a root session (sts:AssumeRoot) of one task ----
+
+  /** iam:ListOrganizationsFeatures: whether root credentials management and root sessions are on. */
+  rootAccessFeatures(): Promise<RootAccessFeatures>;
+  /** IAMAuditRootUserCredentials: the member account's root user's password, keys, MFA and certificates. */
+  auditRootCredentials(accountId: string): Promise<RootCredentials>;
+  /**
+   * IAMCreateRootUserPassword: CreateLoginProfile without a password, so a person can use "Forgot password?"
+   * on the root sign-in page; `created` false when the root user already had one.
+   */
+  allowRootPasswordRecovery(accountId: string): Promise<{ created: boolean }>;
+  /**
+   * IAMDeleteRootUserCredentials: deletes what `removal` names (what is gone already counts as removed) and
+   * answers what the root user has afterwards, read in the same session.
+   */
+  removeRootCredentials(accountId: string, removal: RootCredentialRemoval): Promise<RootCredentials>;
 }
 
-export type AwsOperation =
+/** Calls the role makes with its own permissions (infra/aws/rootmail-role.yaml grants exactly these). */
+export type RoleOperation =
   | 'ListAccounts'
   | 'DescribeAccount'
   | 'GetPrimaryEmail'
   | 'StartPrimaryEmailUpdate'
   | 'AcceptPrimaryEmailUpdate'
   | 'GetPrimaryEmailUpdateStatus'
-  | 'AssumeRoleWithWebIdentity';
+  | 'AssumeRoleWithWebIdentity'
+  | 'AssumeRoot'
+  | 'ListOrganizationsFeatures';
+
+/** IAM calls in a member account's root session: its task policy allows them, not the role's policy. */
+export type RootSessionOperation =
+  | 'GetLoginProfile'
+  | 'ListAccessKeys'
+  | 'GetAccessKeyLastUsed'
+  | 'ListMFADevices'
+  | 'ListSigningCertificates'
+  | 'CreateLoginProfile'
+  | 'DeleteLoginProfile'
+  | 'DeleteAccessKey'
+  | 'DeactivateMFADevice'
+  | 'DeleteSigningCertificate';
+
+export type AwsOperation = RoleOperation | RootSessionOperation;
 
 /** Base of every AWS failure; `operation` names the AWS call, `awsCode` the error AWS answered with. */
 export class AwsAccountsError extends Error {
@@ -113,3 +151,9 @@ export class AwsUnavailableError extends AwsAccountsError {}
 
 /** No AWS credentials: the Entra ID token could not be had, or STS refused to exchange it for the role. */
 export class AwsSignInError extends AwsAccountsError {}
+
+/**
+ * Centralized root access is off (root credentials management or root sessions), or the role's account may
+ * not use it: the message says what to enable.
+ */
+export class RootAccessOffError extends AwsAccountsError {}

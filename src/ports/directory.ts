@@ -12,6 +12,9 @@ export interface DirectoryPort {
   getUser(idOrUpn: string): Promise<DirectoryUser | undefined>;
   /** The user's manager, or undefined when none is set. */
   getManager(userId: string): Promise<DirectoryUser | undefined>;
-  /** People whose display name (or a word of it: given name, surname) or UPN starts with `prefix`. */
+  /**
+   * People whose display name (or a word of it: given name, surname), UPN or mail starts with `prefix`
+   * (Graph: /users with $filter startswith, ConsistencyLevel eventual; locally the local directory).
+   */
   findUsers(prefix: string, limit?: number): Promise<DirectoryUser[]>;
 }

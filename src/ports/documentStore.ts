@@ -89,7 +89,7 @@ export const CONTAINERS = [
   'snapshots', // src/app/statusBoard.ts
   'mailboxes', // src/app/addresses/
   'addresses', // src/app/addresses/
-  'addressKeys', // src/app/addresses/ (aws:<id> keys, pool buckets)
+  'addressKeys', // src/app/addresses/ (aws:<id> and account:<name> keys, pool buckets)
   'requests', // src/app/requests/requestRepository.ts
   'requestKeys', // src/app/requests/requestRepository.ts (one open request per account name)
   'mails', // src/app/mail/mailRecords.ts
@@ -100,6 +100,10 @@ export const CONTAINERS = [
   'reconciliation', // src/app/aws/ (reported drift findings, the last run)
   'adoptions', // src/app/aws/
   'adoptionKeys', // src/app/aws/ (one open adoption per account, alias and request → adoption)
+  'rootPosture', // src/app/aws/rootPostures.ts (member accounts' root users as last audited)
+  'rootAccess', // src/app/rootAccess/rootAccessRepository.ts (break-glass sessions and root credential removals)
+  'rootAccessKeys', // src/app/rootAccess/rootAccessRepository.ts (one open root access per AWS account)
+  'workflows', // src/app/workflows/ (the work-due index of every durable workflow, and who waits for whom)
   'pacing', // src/app/pacing/ (Teams send budgets per conversation, shared by all instances)
 ] as const;
 export type ContainerName = (typeof CONTAINERS)[number];

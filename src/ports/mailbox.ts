@@ -22,13 +22,19 @@ export interface MailDelta {
 export class SubscriptionGoneError extends Error {}
 
 /**
+ * The message a notification named is not in the mailbox (Graph answered 404): deleted or moved before it
+ * was fetched, or the notification was made up. Not an outage.
+ */
+export class MessageGoneError extends Error {}
+
+/**
  * The mailbox port: the central mailbox read through Microsoft Graph (subscriptions, raw messages, delta).
  */
 export interface MailboxPort {
   createSubscription(request: NewMailSubscription): Promise<MailSubscription>;
   /** Moves the expiry; throws SubscriptionGoneError when Graph no longer knows the subscription. */
   renewSubscription(id: string, expiration: Date): Promise<MailSubscription>;
-  /** The message as raw MIME, headers included. */
+  /** The message as raw MIME, headers included; MessageGoneError when the mailbox does not have it. */
   fetchRawMessage(messageId: string): Promise<Buffer>;
   /** Messages added since `deltaLink` (all current inbox messages when none), following every page. */
   delta(deltaLink?: string): Promise<MailDelta>;

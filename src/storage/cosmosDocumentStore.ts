@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   Container,
   CosmosClient,
@@ -127,7 +128,7 @@ export class CosmosDocumentStore implements DocumentStore {
   async get<T extends object>(container: ContainerName, id: string): Promise<Stored<T> | undefined> {
     try {
       const resource = await this.request(container, async (c, options) => {
-        const response = await c.item(id, id).read(options);
+        const response = await itemOf(c, id).read(options);
         return { result: response.resource, charge: response.requestCharge };
       });
       return resource ? clean<T>(resource) : undefined;
@@ -140,7 +141,7 @@ export class CosmosDocumentStore implements DocumentStore {
   async create<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>> {
     try {
       const resource = await this.request(container, async (c, options) => {
-        const response = await c.items.create({ ...strip(doc), id }, options);
+        const response = await c.items.create(stored(id, doc), options);
         return { result: response.resource, charge: response.requestCharge };
       });
       return clean<T>(resource!);
@@ -163,7 +164,7 @@ export class CosmosDocumentStore implements DocumentStore {
         const answers = await c.items.bulk(
           chunk.map(({ id, doc }) => ({
             operationType: 'Create' as const,
-            resourceBody: { ...strip(doc), id } as JSONObject,
+            resourceBody: stored(id, doc) as JSONObject,
           })),
           { continueOnError: true },
           options,
@@ -203,12 +204,10 @@ export class CosmosDocumentStore implements DocumentStore {
   ): Promise<Stored<T>> {
     try {
       const resource = await this.request(container, async (c, options) => {
-        const response = await c
-          .item(id, id)
-          .replace(
-            { ...strip(doc), id },
-            { ...options, accessCondition: { type: 'IfMatch', condition: etag } },
-          );
+        const response = await itemOf(c, id).replace(stored(id, doc), {
+          ...options,
+          accessCondition: { type: 'IfMatch', condition: etag },
+        });
         return { result: response.resource, charge: response.requestCharge };
       });
       return clean<T>(resource!);
@@ -223,7 +222,7 @@ export class CosmosDocumentStore implements DocumentStore {
 
   async upsert<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>> {
     const resource = await this.request(container, async (c, options) => {
-      const response = await c.items.upsert({ ...strip(doc), id }, options);
+      const response = await c.items.upsert(stored(id, doc), options);
       return { result: response.resource, charge: response.requestCharge };
     }).catch((err: unknown) => {
       throw asOutage(err);
@@ -234,9 +233,9 @@ export class CosmosDocumentStore implements DocumentStore {
   async delete(container: ContainerName, id: string, etag?: string): Promise<void> {
     try {
       await this.request(container, async (c, options) => {
-        const response = await c
-          .item(id, id)
-          .delete(etag ? { ...options, accessCondition: { type: 'IfMatch', condition: etag } } : options);
+        const response = await itemOf(c, id).delete(
+          etag ? { ...options, accessCondition: { type: 'IfMatch', condition: etag } } : options,
+        );
         return { result: undefined, charge: response.requestCharge };
       });
     } catch (err) {
@@ -329,10 +328,43 @@ function whereClause(filter: Filter): { where: string; parameters: SqlParameter[
   return { where: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', parameters };
 }
 
+/**
+ * The port's ids are any string, and some come from outside (a Teams conversation id, an aadObjectId, a
+ * request id typed in chat). Cosmos DB cannot hold every string: `/ \ ? #` break its URLs (the SDK throws on
+ * them: a hostile aadObjectId reached the store that way), control characters and surrounding blanks are
+ * refused, and an id is at most 1,023 bytes. Such an id is stored under a digest of itself, with the id as
+ * given in ORIGINAL_ID, and read back as given: callers never see the difference, and nothing they send can
+ * make the store throw. Every id Cosmos DB could hold before keeps its document. Ids that start like a digest
+ * are digested too, so two ids never share a document.
+ */
+// Control characters are looked for on purpose: an id with one cannot be a Cosmos DB id.
+// eslint-disable-next-line no-control-regex
+const UNSAFE_ID = /[/\\?#\u0000-\u001f\u007f]|^\s|\s$|^~id~/;
+const MAX_ID_BYTES = 1023;
+const ORIGINAL_ID = 'rootmailId';
+
+export function cosmosIdOf(id: string): string {
+  return id !== '' && !UNSAFE_ID.test(id) && Buffer.byteLength(id) <= MAX_ID_BYTES
+    ? id
+    : `~id~${createHash('sha256').update(id).digest('hex')}`;
+}
+
+/** The item of a document, by its id as given (its Cosmos id and partition key are cosmosIdOf(id)). */
+function itemOf(container: Container, id: string) {
+  const cosmosId = cosmosIdOf(id);
+  return container.item(cosmosId, cosmosId);
+}
+
+/** What is written for a document: its fields, its Cosmos id, and the id as given when they differ. */
+function stored(id: string, doc: object): Record<string, unknown> {
+  const cosmosId = cosmosIdOf(id);
+  return { ...strip(doc), id: cosmosId, ...(cosmosId !== id ? { [ORIGINAL_ID]: id } : {}) };
+}
+
 /** Operations per bulk call (the service's limit per batch). */
 const BULK_CHUNK = 100;
 
-const SYSTEM_FIELDS = ['_rid', '_self', '_ts', '_attachments', '_etag'];
+const SYSTEM_FIELDS = ['_rid', '_self', '_ts', '_attachments', '_etag', ORIGINAL_ID];
 
 function strip(doc: object): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...(doc as Record<string, unknown>) };
@@ -341,8 +373,8 @@ function strip(doc: object): Record<string, unknown> {
 }
 
 function clean<T>(resource: object): Stored<T> {
-  const { _etag, id } = resource as { _etag: string; id: string };
-  return { ...(strip(resource) as T), id, _etag };
+  const { _etag, id, [ORIGINAL_ID]: original } = resource as Record<string, string>;
+  return { ...(strip(resource) as T), id: original ?? id, _etag };
 }
 
 function statusOf(err: unknown): number | undefined {

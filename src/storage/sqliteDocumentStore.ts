@@ -39,6 +39,7 @@ const INDEXES: Partial<Record<ContainerName, string[][]>> = {
     ['workPending', 'createdAt'],
   ],
   mails: [['state', 'startedAt'], ['secretState']],
+  workflows: [['kind', 'workflow', 'dueAt']],
   audit: [
     ['subject', 'at'],
     ['actorId', 'action', 'at'],

@@ -8,6 +8,7 @@ import type {
   RequestView,
 } from '../../src/http/apiViews';
 import type { PoolStatus } from '../../src/domain/pool';
+import type { RootAccessView } from '../../src/http/rootAccessApi';
 
 export type {
   AuditEntryView,
@@ -15,6 +16,7 @@ export type {
   PoolHistoryView,
   PoolStatus,
   RecordDetailView,
+  RootAccessView,
   RecordView,
   RegistryPageView,
   RequestView,
@@ -57,7 +59,10 @@ export class Api {
   record = (address: string) =>
     this.call<RecordDetailView>('GET', `/api/v1/addresses/${encodeURIComponent(address)}`);
   audit = (address: string) =>
-    this.call<{ items: AuditEntryView[] }>('GET', `/api/v1/addresses/${encodeURIComponent(address)}/audit`);
+    this.call<{ items: AuditEntryView[] }>(
+      'GET',
+      `/api/v1/addresses/${encodeURIComponent(address)}/audit?timeZone=${encodeURIComponent(browserTimeZone())}`,
+    );
   change = (address: string, body: { awsAccountId?: string; owner?: string }) =>
     this.call<RecordView>('PATCH', `/api/v1/addresses/${encodeURIComponent(address)}`, body);
   retire = (address: string, reason: string) =>
@@ -75,6 +80,9 @@ export class Api {
       decision,
       ...(comment.trim() ? { comment: comment.trim() } : {}),
     });
+  /** Break-glass root access to the record's AWS account; approval, Start and the reset link follow in Teams. */
+  askRootAccess = (account: string, reason: string) =>
+    this.call<RootAccessView>('POST', '/api/v1/root-access', { account, reason });
   cancel = (requestId: string) =>
     this.call<RequestView>('POST', `/api/v1/requests/${encodeURIComponent(requestId)}/cancel`);
 
@@ -108,4 +116,13 @@ export class Api {
 function queryString(params: Record<string, string | number | undefined>): string {
   const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== '');
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}` : '';
+}
+
+/** The reader's time zone as the browser knows it (history times are shown in it, zone named). */
+function browserTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
 }

@@ -47,8 +47,9 @@ describe('GraphDirectory against a loopback Graph', () => {
     expect(await directory.findUsers("o'brien")).toEqual([]);
     const call = graph.of('GET', /^\/users$/).at(-1)!;
     expect(call.query.get('$filter')).toBe(
-      "startswith(displayName,'o''brien') or startswith(givenName,'o''brien') or startswith(surname,'o''brien') or startswith(userPrincipalName,'o''brien')",
+      "startswith(displayName,'o''brien') or startswith(givenName,'o''brien') or startswith(surname,'o''brien') or startswith(userPrincipalName,'o''brien') or startswith(mail,'o''brien')",
     );
+    expect(call.consistencyLevel).toBe('eventual');
     expect(call.query.get('$top')).toBe('10');
     expect(await directory.findUsers('  ')).toEqual([]);
   });

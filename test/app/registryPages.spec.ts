@@ -1,10 +1,8 @@
 import type { AddressRecord } from '../../src/domain/addressRecords';
 import { poolBucketOf } from '../../src/domain/addressRules';
 import type { DocumentStore } from '../../src/ports/documentStore';
-import { CosmosDocumentStore } from '../../src/storage/cosmosDocumentStore';
-import { SqliteDocumentStore } from '../../src/storage/sqliteDocumentStore';
 import { addressUseCases } from '../support/addressFixtures';
-import { CosmosTestServer, startCosmosServer } from '../support/cosmosServer';
+import { bothStores } from '../support/bothStores';
 
 /**
  * AddressRegistry.find on both stores: every match exactly once across pages, ordered by what matched,
@@ -38,27 +36,7 @@ function record(i: number): AddressRecord {
   };
 }
 
-const stores: [string, () => Promise<{ store: DocumentStore; dispose(): Promise<void> }>][] = [
-  [
-    'embedded',
-    async () => {
-      const store = new SqliteDocumentStore(':memory:');
-      return { store, dispose: () => store.close() };
-    },
-  ],
-  [
-    'cosmos',
-    async () => {
-      const server: CosmosTestServer = await startCosmosServer();
-      const store = new CosmosDocumentStore({
-        endpoint: server.endpoint,
-        key: server.key,
-        database: 'pages',
-      });
-      return { store, dispose: async () => (await store.close(), await server.stop()) };
-    },
-  ],
-];
+const stores = bothStores('pages');
 
 describe.each(stores)('registry pages (%s store)', (_kind, make) => {
   let store: DocumentStore;

@@ -60,7 +60,9 @@ describe('chat commands, without a turn', () => {
     const facts = (reply.card as { body: { facts?: { value: string }[] }[] }).body.flatMap(
       (b) => b.facts ?? [],
     );
-    expect(facts.map((f) => f.value)).toEqual(commandHandlers.map((c) => c.summary));
+    expect(facts.map((f) => f.value)).toEqual(
+      commandHandlers.map((c) => (c.aliases ? `${c.summary} (also ${c.aliases.join(', ')})` : c.summary)),
+    );
   });
 
   it('whois answers a record card by account id and by owner', async () => {

@@ -197,7 +197,9 @@ inBrowser(title, () => {
     await asAlice.tab.getByLabel('AWS account id').fill('555555555555');
     await asAlice.tab.getByRole('button', { name: 'Link' }).click();
     await asAlice.tab.getByText('Linked to AWS account 555555555555.').waitFor();
-    await asAlice.tab.locator('ol li', { hasText: 'address.linked by Alice Requester' }).waitFor();
+    await asAlice.tab
+      .locator('ol li', { hasText: 'Linked to AWS account 555555555555 by Alice Requester' })
+      .waitFor();
     expect((await t.app.services.addresses.get(needle.address))?.awsAccountId).toBe('555555555555');
   });
 
@@ -345,6 +347,78 @@ inBrowser(title, () => {
     );
     expect(await tab.locator('tbody tr').count()).toBe(0);
   }, 60_000);
+
+  it('a Link refusal shows what was typed as code, never literal backticks (issue 20.6)', async () => {
+    const { tab } = await inTeams(alice);
+    await tab.getByText(/Your addresses \(\d+\)/).waitFor();
+    await tab.getByLabel('Search').fill('needle');
+    await tab.getByRole('button', { name: needle.address }).click();
+    await tab.getByLabel('AWS account id').fill('12345');
+    await tab.getByRole('button', { name: 'Link' }).click();
+    const problem = tab.getByRole('alert').filter({ hasText: 'is not an AWS account id' });
+    await problem.waitFor();
+    expect(await problem.innerText()).not.toContain('`');
+    expect(await problem.locator('code').first().innerText()).toBe('12345');
+  });
+
+  it('in high contrast a disabled Previous looks disabled, unlike the enabled Next (issue 20.6)', async () => {
+    const { tab } = await inTeams(carol, { theme: 'contrast' });
+    const previous = tab.getByRole('button', { name: 'Previous' });
+    const next = tab.getByRole('button', { name: 'Next' });
+    await until(
+      () => next.isEnabled(),
+      (enabled) => enabled,
+      'Next enabled on the first page',
+    );
+    expect(await previous.isDisabled()).toBe(true);
+    const look = (button: typeof previous) =>
+      button.evaluate((el) => {
+        const style = getComputedStyle(el);
+        return { color: style.color, border: style.borderTopColor, borderStyle: style.borderTopStyle };
+      });
+    const [disabled, enabled] = [await look(previous), await look(next)];
+    expect(disabled.color).not.toBe(enabled.color);
+    expect(disabled.border).not.toBe(enabled.border);
+    // Teams' high-contrast convention: disabled is drawn in its own colour (green), dashed here as well.
+    expect(disabled.color).toBe('rgb(63, 242, 63)');
+    expect(disabled.borderStyle).toBe('dashed');
+  });
+
+  it('“What you asked for” shows the comment of a rejection (issue 20.6)', async () => {
+    const requestId = await askFor(t, alice, 'request tab-rejected prod shown with its comment');
+    await t.app.services.requests.decide(
+      requestId,
+      t.app.services.chatPrincipal(bob.aadObjectId, bob.name),
+      'rejected',
+      'use the shared sandbox instead',
+    );
+    await t.app.idle();
+    const { tab } = await inTeams(alice, { query: '?view=approvals' });
+    const row = tab.locator('tr', { hasText: 'tab-rejected' });
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/rejected by Bob Manager[\s\S]*“use the shared sandbox instead”/);
+  });
+
+  it('a first local run shows the Pool chart at once: the demo pool comes with 60 days of levels (issue 20.6)', async () => {
+    const freshDir = mkdtempSync(path.join(tmpdir(), 'rootmail-fresh-'));
+    const fresh = await startTestApp({ dataDir: freshDir });
+    try {
+      await pollUntil(
+        async () => (await fresh.app.services.poolHistory(90)).length > 0,
+        'the demo pool',
+        20_000,
+      );
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      pages.push(page);
+      await page.goto(`${fresh.url}/tab/?view=pool`);
+      const free = page.locator('polyline[data-series="free"]');
+      await free.waitFor();
+      expect((await free.getAttribute('points'))!.split(' ').length).toBeGreaterThanOrEqual(60);
+    } finally {
+      await fresh.close();
+      rmSync(freshDir, { recursive: true, force: true });
+    }
+  });
 
   it('in a local run, a plain browser signs in as the local directory’s person, and can act as another', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

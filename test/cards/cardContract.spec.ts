@@ -14,6 +14,9 @@ import { commandHandlers } from '../../src/bot/commands';
 import {
   addressListCard,
   addressRecordCard,
+  personPickCard,
+  retireConfirmCard,
+  transferConfirmCard,
   auditTrailCard,
   poolStatusCard,
 } from '../../src/cards/addressCards';
@@ -35,6 +38,8 @@ import type { Adoption } from '../../src/domain/adoptions';
 import type { DriftFinding } from '../../src/domain/reconciliation';
 import type { ReconcileRun } from '../../src/domain/reconcileRuns';
 import { VERBS } from '../../src/cards/verbs';
+import { rootAccessCard, RootAccessView } from '../../src/cards/rootAccessCards';
+import { newRootAccess, RootAccess } from '../../src/domain/rootAccess';
 import type { AddressRecord } from '../../src/domain/addressRecords';
 import type { AddressRequest } from '../../src/domain/addressRequests';
 import { adaptiveCardProblems } from '../support/adaptiveCardProblems';
@@ -308,7 +313,92 @@ function everyCard(text: string): Record<string, object[]> {
     unchanged: 0,
     unposted: 2,
   };
+  const asked = newRootAccess({
+    id: 'ra-0a1b2c3d',
+    kind: 'session',
+    account: {
+      id: '123456789012',
+      name: 'payments-prod',
+      awsName: text,
+      rootEmail: record.address,
+      owner: { id: 'o', name: text },
+    },
+    reason: text,
+    requester: { id: 'alice', name: text },
+    origin: 'chat',
+    approvers: [{ id: 'bob', name: text }],
+    approverSource: 'manager',
+    postureWhenAsked: text,
+    now: NOW,
+    expiryHours: 72,
+  });
+  const decision = {
+    outcome: 'approved' as const,
+    by: { id: 'bob', name: text },
+    at: NOW.toISOString(),
+    comment: text,
+  };
+  const at = NOW.toISOString();
+  const clean = { password: false, accessKeys: [], mfaDevices: [], signingCertificates: [] };
+  const accesses: [RootAccess, RootAccessView][] = [
+    [asked, 'approver'],
+    [asked, 'status'],
+    [asked, 'requester'],
+    [{ ...asked, state: 'approved', decision, startBy: at }, 'requester'],
+    [{ ...asked, state: 'open', decision, startedAt: at, endsAt: at, before: clean }, 'requester'],
+    [
+      {
+        ...asked,
+        state: 'open',
+        decision,
+        startedAt: at,
+        endsAt: at,
+        handedMails: [{ mailId: 'm', kind: 'password-reset', at }],
+      },
+      'oncall',
+    ],
+    [
+      {
+        ...asked,
+        state: 'closing',
+        decision,
+        ended: { how: 'done', by: { id: 'alice', name: text }, at },
+        toRemove: {
+          password: true,
+          accessKeyIds: ['AKIA0000EXAMPLE1'],
+          signingCertificateIds: [],
+          mfaSerialNumbers: ['m'],
+        },
+      },
+      'status',
+    ],
+    [
+      {
+        ...asked,
+        state: 'closed',
+        decision,
+        closed: { outcome: 'done', at },
+        toRemove: { password: true, accessKeyIds: [], signingCertificateIds: [], mfaSerialNumbers: [] },
+        after: clean,
+      },
+      'requester',
+    ],
+    [{ ...asked, state: 'closed', closed: { outcome: 'refused-by-aws', at, problem: text } }, 'oncall'],
+    [
+      {
+        ...asked,
+        kind: 'removal',
+        removal: { mfa: true },
+        state: 'closed',
+        decision,
+        closed: { outcome: 'rejected', at },
+      },
+      'status',
+    ],
+  ];
+  const settings = { minutes: 60, startHours: 4 };
   return {
+    'rootAccess.json': accesses.map(([access, view]) => rootAccessCard(access, view, settings, text)),
     'awsFinding.json': [
       ...findings.map((f) => awsFindingCard(f, 'open', text)),
       awsFindingCard(findings[0], 'done', text),
@@ -328,6 +418,17 @@ function everyCard(text: string): Record<string, object[]> {
     ],
     'addressList.json': [addressListCard(text, [record], text)],
     'addressRecord.json': [addressRecordCard(text, record)],
+    'addressRetireConfirm.json': [
+      retireConfirmCard(record, text, text),
+      retireConfirmCard(record, undefined, text),
+    ],
+    'addressTransferConfirm.json': [transferConfirmCard(record, { id: text, label: text })],
+    'personPick.json': [
+      personPickCard(record.address, text, [
+        { id: text, label: text },
+        { id: 'b', label: text },
+      ]),
+    ],
     'auditTrail.json': [
       auditTrailCard(text, [
         { subject: text, action: 'x', actorId: 'a', actorName: text, at: NOW.toISOString(), detail: text },
@@ -478,6 +579,8 @@ describe('the card contract', () => {
       'cancel',
       'reconcile',
       'adopt',
+      'root-access',
+      'root-credentials',
       'setup',
     ];
     for (const word of words)

@@ -4,15 +4,16 @@ import {
   awaitCapacity,
   cancel,
   chooseApprovers,
-  completeStep,
   decide,
   expire,
+  fireTimer,
   markReminded,
   newRequest,
-  nextFreeStep,
+  requestTimerAt,
   timerDue,
   validateRequestInput,
 } from '../../src/domain/addressRequests';
+import { completeStep, nextFreeStep } from '../../src/domain/workflowSteps';
 
 const alice = { id: 'alice', name: 'Alice' };
 const bob = { id: 'bob', name: 'Bob' };
@@ -155,7 +156,23 @@ describe('cancelling and timers', () => {
     expect(timerDue(expire(request, hours(72)), hours(100))).toBeUndefined();
   });
 
-  it('a claimed step is skipped until its claim lapses', () => {
+  it('its timer is due at the reminder, then at the expiry, and no more once decided', () => {
+    const request = pending();
+    expect(requestTimerAt(request)).toEqual(hours(24));
+    expect(fireTimer(request, hours(23))).toBeUndefined();
+    const reminded = fireTimer(request, hours(24))!;
+    expect(reminded).toMatchObject({
+      remindedAt: hours(24).toISOString(),
+      steps: ['deliver-approval', 'remind-approver'],
+    });
+    expect(requestTimerAt(reminded)).toEqual(hours(72));
+    expect(fireTimer(reminded, hours(72))).toMatchObject({ state: 'expired' });
+    expect(requestTimerAt(expire(reminded, hours(72)))).toBeUndefined();
+    const decided = decide(request, bob, 'approved', undefined, t0);
+    expect(decided.kind === 'decided' && requestTimerAt(decided.request)).toBeUndefined();
+  });
+
+  it('a claimed step is skipped until its claim lapses (a claim stored before claims named their holder)', () => {
     const request = { ...pending(), stepClaims: { 'deliver-approval': hours(0.1).toISOString() } };
     expect(nextFreeStep(request, t0)).toBeUndefined();
     expect(nextFreeStep(request, hours(0.2))).toBe('deliver-approval');

@@ -1,23 +1,27 @@
 import {
   accepting,
   Adoption,
+  adoptionTimerAt,
   afterRequest,
+  awaitedRequest,
   codeAccepted,
   codeLost,
   codeRequested,
-  completeStep,
   describeAdoption,
   end,
+  fireAdoptionTimer,
   guessEnvironment,
   linked,
   MAX_CODE_REQUESTS,
   newAdoption,
-  nextFreeStep,
   requestAccountName,
+  requestOutcome,
   takesCode,
   timedOut,
   timerDue,
 } from '../../src/domain/adoptions';
+import { completeStep, nextFreeStep } from '../../src/domain/workflowSteps';
+import type { AddressRequest } from '../../src/domain/addressRequests';
 import type { AwsAccount } from '../../src/domain/awsAccounts';
 
 const NOW = new Date('2026-11-25T10:00:00Z');
@@ -145,6 +149,41 @@ describe('adoption rules', () => {
     });
   });
 
+  it('waits for its address request while awaiting approval, and reads it as the adoption sees it', () => {
+    expect(awaitedRequest(started())).toBe('req-0a1b2c3d');
+    expect(awaitedRequest(waitingForCode())).toBeUndefined();
+    const request = {
+      requestId: 'req-0a1b2c3d',
+      state: 'rejected',
+      decision: { outcome: 'rejected', by: { id: 'b', name: 'Bob' }, at: NOW.toISOString() },
+    } as AddressRequest;
+    expect(requestOutcome(request)).toEqual({ state: 'closed', why: 'rejected by Bob' });
+    expect(requestOutcome({ ...request, state: 'fulfilled', address: ALIAS })).toEqual({
+      state: 'fulfilled',
+      address: ALIAS,
+    });
+    expect(requestOutcome({ ...request, state: 'approved' })).toEqual({ state: 'approved' });
+  });
+
+  it('its timer: the code deadline, or the hold of a code being used, whose lapse has AWS asked', () => {
+    const waiting = waitingForCode();
+    expect(adoptionTimerAt(started())).toBeUndefined();
+    expect(adoptionTimerAt(waiting)).toEqual(later(60));
+    expect(fireAdoptionTimer(waiting, later(59), 60)).toBeUndefined();
+    expect(fireAdoptionTimer(waiting, later(60), 60)).toMatchObject({
+      state: 'ended',
+      ended: { reason: 'code-timeout' },
+    });
+
+    const using = accepting(waiting, 'mail-1', later(10));
+    expect(adoptionTimerAt(using)).toEqual(later(12));
+    expect(fireAdoptionTimer(using, later(11), 60)).toBeUndefined(); // still being used
+    const interrupted = fireAdoptionTimer(using, later(12), 60)!;
+    expect(interrupted.steps).toContain('recover-accept');
+    expect(adoptionTimerAt(interrupted)).toBeUndefined(); // the step looks into it; no timer meanwhile
+    expect(fireAdoptionTimer(interrupted, later(70), 60)).toBeUndefined();
+  });
+
   it('lets one instance hold a step, and another take it over when the hold lapsed', () => {
     const adoption = { ...started(), stepClaims: { 'post-oncall': later(2).toISOString() } };
     expect(nextFreeStep(adoption, later(1))).toBeUndefined();
@@ -158,8 +197,14 @@ describe('adoption rules', () => {
     );
     expect(requestAccountName({ id: '210987654321', name: '★' })).toBe('aws-210987654321');
     expect(requestAccountName({ id: '1', name: 'x'.repeat(60) })).toHaveLength(40);
-    expect(guessEnvironment('Payments DR')).toBe('prod');
-    expect(guessEnvironment('payments-staging')).toBe('nonprod');
-    expect(guessEnvironment('Team Sandbox 3')).toBe('sandbox');
+    const defaults = ['prod', 'nonprod', 'sandbox'];
+    expect(guessEnvironment('Payments DR', defaults)).toBe('prod');
+    expect(guessEnvironment('payments-staging', defaults)).toBe('nonprod');
+    expect(guessEnvironment('Team Sandbox 3', defaults)).toBe('sandbox');
+    // A configured environment the name states is taken as it is, never folded into another.
+    expect(guessEnvironment('payments-staging', [...defaults, 'staging'])).toBe('staging');
+    // Nothing outside the list: a name that states no configured environment is asked about.
+    expect(guessEnvironment('payments-dev', ['prod', 'staging'])).toBeUndefined();
+    expect(guessEnvironment('Payments DR', ['dev', 'live'])).toBeUndefined();
   });
 });

@@ -1,12 +1,16 @@
 import {
   authenticationProblems,
+  authservIdOf,
   awsSenderDomains,
+  boundaryResults,
   classifyRootMail,
   isAwsSender,
   MailFacts,
   organisationalDomain,
   parseAuthenticationResults,
+  ReceivingBoundary,
   senderDomainProblem,
+  TOPMOST,
 } from '../../src/domain/mailClassification';
 
 const SIGNUP_TEXT =
@@ -223,5 +227,65 @@ describe('links in a trusted mail', () => {
     expect(verdict.reasons).toEqual([
       'The password reset link points to signin-aws.com, which is not an AWS address',
     ]);
+  });
+});
+
+/**
+ * Issue 18, point 3: mail that came in over SMTP is judged by the results its relay stamped, known by its
+ * authserv-id (SMTP_TRUSTED_AUTHSERV_ID), never by a header the sender wrote.
+ */
+describe('the receiving boundary of SMTP mail', () => {
+  const RELAY = 'mx.contoso.com';
+  const relay = { kind: 'relay', authservIds: [RELAY] } as const;
+  /** Authentication-Results as a relay with an authserv-id writes them (OpenDMARC, Postfix, Exim …). */
+  const stamped = (id: string, from: string, o: { dkim?: string; dmarc?: string } = {}) =>
+    `${id}; spf=pass smtp.mailfrom=${from}; dkim=${o.dkim ?? 'pass'} header.d=${from}; dmarc=${o.dmarc ?? 'pass'} header.from=${from}`;
+  const smtpTrust = (headers: string[], boundary: ReceivingBoundary = relay) =>
+    classifyRootMail(mail('no-reply@signup.aws', headers), { boundary });
+
+  it('reads the authserv-id a header starts with; Exchange Online writes none', () => {
+    expect(authservIdOf(stamped('MX.Contoso.com', 'signup.aws'))).toBe('mx.contoso.com');
+    expect(authservIdOf('mx.contoso.com 1; none')).toBe('mx.contoso.com');
+    expect(authservIdOf('(our gateway) mx.contoso.com; dkim=pass')).toBe('mx.contoso.com');
+    expect(authservIdOf(exchange('signup.aws'))).toBeUndefined();
+  });
+
+  it('trusts what the relay stamped, even with the sender’s own headers below it', () => {
+    const verdict = smtpTrust([
+      stamped(RELAY, 'signup.aws'),
+      stamped('mx.elsewhere.example', 'signup.aws'),
+      exchange('signup.aws'),
+    ]);
+    expect(verdict.trust).toBe('trusted');
+  });
+
+  it('believes no header the sender wrote: no authserv-id, another one, or below the relay’s own', () => {
+    expect(smtpTrust([exchange('signup.aws')])).toMatchObject({
+      trust: 'suspicious',
+      reasons: [expect.stringMatching(/no Authentication-Results from our relay \(mx\.contoso\.com\)/)],
+    });
+    expect(smtpTrust([stamped('mx.attacker.example', 'signup.aws')]).trust).toBe('suspicious');
+    // An untrusted hop above the relay claims a pass; the relay's own results say DKIM failed.
+    const above = smtpTrust([
+      stamped('mx.attacker.example', 'signup.aws'),
+      stamped(RELAY, 'signup.aws', { dkim: 'fail', dmarc: 'fail' }),
+      stamped(RELAY, 'signup.aws'), // forged by the sender: below the relay's own, never read
+    ]);
+    expect(above.trust).toBe('suspicious');
+    expect(above.reasons.join(' ')).toMatch(/DMARC fail/);
+  });
+
+  it('trusts no SMTP mail at all when no relay is configured', () => {
+    const verdict = smtpTrust([stamped(RELAY, 'signup.aws')], { kind: 'relay', authservIds: [] });
+    expect(verdict.trust).toBe('suspicious');
+    expect(verdict.reasons).toEqual([
+      expect.stringMatching(/no relay is trusted .*SMTP_TRUSTED_AUTHSERV_ID/),
+    ]);
+    expect(verdict.secret).toBeUndefined();
+  });
+
+  it('judges mail from Graph by the topmost header, as Exchange Online writes it', () => {
+    expect(boundaryResults(['top', 'below'], TOPMOST)).toBe('top');
+    expect(smtpTrust([exchange('signup.aws')], TOPMOST).trust).toBe('trusted');
   });
 });

@@ -118,7 +118,7 @@ describe.each(['embedded', 'cosmos'] as const)(
         await as(ALLOCATE),
       );
       expect(badOwner.status).toBe(400);
-      expect(badOwner.body.detail).toMatch(/can't find `nobody@contoso.com` in the directory/);
+      expect(badOwner.body.detail).toMatch(/can't find “nobody@contoso.com” in the directory/);
     });
 
     it('looks up, links, transfers and retires; refuses what would break a rule and changes nothing', async () => {
@@ -216,14 +216,16 @@ describe.each(['embedded', 'cosmos'] as const)(
 );
 
 describe('address API without API_* settings', () => {
-  it('is never open: every call answers 503 "API authentication is not configured"', async () => {
+  it('is never open: every call answers 404 "the HTTP API is off", saying how to turn it on', async () => {
     const t = await startTestApp();
     try {
       const res = await t.request('GET', '/api/v1/pool');
-      expect(res.status).toBe(503);
-      expect(res.body.detail).toMatch(/API authentication is not configured/);
+      expect(res.status).toBe(404);
+      expect(res.body.detail).toMatch(
+        /HTTP API is off: API authentication is not configured. Set API_AUDIENCE, API_ISSUER and API_JWKS_URL/,
+      );
       const post = await t.request('POST', '/api/v1/addresses', { accountName: 'x-1', owner: 'a' });
-      expect(post.status).toBe(503);
+      expect(post.status).toBe(404);
     } finally {
       await t.close();
     }

@@ -1,5 +1,5 @@
 import { person } from '../../src/domain/permissions';
-import { channelMessage, personalConversationId, personalMessage } from '../support/activities';
+import { cardAction, channelMessage, personalConversationId, personalMessage } from '../support/activities';
 import { poolCsv } from '../support/addressFixtures';
 import { FakeGraph } from '../support/fakeGraph';
 import { cardOf, startTestApp, TestApp, textOf } from '../support/testApp';
@@ -18,6 +18,17 @@ describe.each(['embedded', 'cosmos'] as const)('address chat commands over real 
     const replies = t.connector.of('reply', personalConversationId(user));
     expect(replies).toHaveLength(1);
     return textOf(replies[0].body);
+  }
+
+  /** Types a command that asks to confirm, and clicks the card's button with `verb`; answers the result. */
+  async function confirm(user: TestUser, text: string, verb: string): Promise<string> {
+    t.connector.clear();
+    await t.send(personalMessage(t.connector.url, user, text));
+    const [reply] = t.connector.of('reply', personalConversationId(user));
+    const action = cardOf(reply.body)?.actions?.find((a: { verb?: string }) => a.verb === verb);
+    if (!action) return textOf(reply.body);
+    const res = await t.send(cardAction(t.connector.url, user, verb, action.data));
+    return textOf({ attachments: [{ content: res.body?.value }] }) || String(res.body?.value ?? '');
   }
 
   const allocateFor = (user: TestUser, accountName: string) =>
@@ -110,6 +121,9 @@ describe.each(['embedded', 'cosmos'] as const)('address chat commands over real 
       new RegExp(`AWS account 111122223333 is already linked to \`${other.address}\``),
     );
     expect(await say(users.alice, 'link not-an-address 123412341234')).toMatch(
+      /No assigned address belongs to the account not-an-address/,
+    );
+    expect(await say(users.alice, 'link not@an@address 123412341234')).toMatch(
       /not a valid AWS root e-mail address/,
     );
     expect(await say(users.alice, 'link ghost-01@contoso.com 123412341234')).toMatch(
@@ -125,21 +139,21 @@ describe.each(['embedded', 'cosmos'] as const)('address chat commands over real 
   it('transfer: resolves the new owner in the directory; only the owner or an admin may transfer', async () => {
     const record = await allocateFor(users.alice, 'transfer-demo');
     expect(await say(users.alice, `transfer ${record.address} nobody@contoso.com`)).toMatch(
-      /can't find `nobody@contoso.com` in the directory/,
+      /can't find “nobody@contoso.com” in the directory/,
     );
     expect(await say(users.eve, `transfer ${record.address} eve@contoso.com`)).toMatch(/Only the owner/);
-    expect(await say(users.alice, `transfer ${record.address} bob@contoso.com`)).toMatch(
-      /Transferred[\s\S]*Bob Manager/,
-    );
+    expect(
+      await confirm(users.alice, `transfer ${record.address} bob@contoso.com`, 'address.transfer'),
+    ).toMatch(/Transferred[\s\S]*Bob Manager/);
     expect((await t.app.services.addresses.get(record.address))?.owner?.id).toBe(users.bob.aadObjectId);
-    expect(await say(users.carol, `transfer ${record.address} ${users.alice.aadObjectId}`)).toMatch(
-      /Alice Requester/,
-    );
+    expect(
+      await confirm(users.carol, `transfer ${record.address} ${users.alice.aadObjectId}`, 'address.transfer'),
+    ).toMatch(/Alice Requester/);
   });
 
   it('retire: quarantines a pool alias, refuses twice, and the job returns it to the pool after QUARANTINE_DAYS', async () => {
     const record = await allocateFor(users.alice, 'retire-demo');
-    const retired = await say(users.alice, `retire ${record.address} account closed`);
+    const retired = await confirm(users.alice, `retire ${record.address} account closed`, 'address.retire');
     expect(retired).toMatch(/in quarantine until 2026-04-01, then back in the pool/);
     expect(await say(users.alice, `retire ${record.address}`)).toMatch(
       /already retired on 2026-01-01; it stays in quarantine until 2026-04-01/,
@@ -161,9 +175,9 @@ describe.each(['embedded', 'cosmos'] as const)('address chat commands over real 
     await say(users.alice, `link ${record.address} 444455556666`);
     const trail = await say(users.alice, `audit ${record.address}`);
     expect(trail).toMatch(
-      /History of .*[\s\S]*address.allocated by test setup[\s\S]*address.linked by Alice Requester/,
+      /History of .*[\s\S]*Given to Alice Requester for the account audit-demo by test setup[\s\S]*Linked to AWS account 444455556666 by Alice Requester/,
     );
-    expect(await say(users.carol, `audit ${record.address}`)).toMatch(/address.linked/);
+    expect(await say(users.carol, `audit ${record.address}`)).toMatch(/Linked to AWS account/);
     expect(await say(users.eve, `audit ${record.address}`)).toMatch(/Only an admin, or the owner/);
   });
 

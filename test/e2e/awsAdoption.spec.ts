@@ -277,6 +277,29 @@ describe('adopting an existing AWS account (embedded store)', () => {
     );
   });
 
+  it('the end is told at most once: on-call’s post refused, the step retried later, Carol not told twice', async () => {
+    const account = fake.addAccount({ name: 'vault', email: 'vault-owner@example.org' });
+    const { adoption } = await adopt(account.id);
+    mailAs = 'wrong-code';
+    const endedNote = (c: { body: unknown }) =>
+      /Ended: AWS rejected the one-time code/.test(JSON.stringify(c.body));
+    const inCarolsChat = (c: { path: string }) =>
+      decodeURIComponent(c.path).includes(personalConversationId(carol));
+    t.connector.fail((c) => c.method === 'POST' && endedNote(c) && !inCarolsChat(c), 403);
+    const before = t.connector.calls.length;
+    await approveAndDeliver(adoption.requestId);
+    expect((await adoptionOf(adoption.adoptionId)).steps).toEqual(['tell']); // on-call not told yet
+
+    t.clock.advance(3 * 60_000);
+    await t.app.runJobs();
+    const told = t.connector.calls
+      .slice(before)
+      .filter((c) => c.method === 'POST' && endedNote(c) && !c.answeredWith);
+    expect(told.filter(inCarolsChat)).toHaveLength(1);
+    expect(told.filter((c) => !inCarolsChat(c))).toHaveLength(1);
+    expect(await adoptionOf(adoption.adoptionId)).toMatchObject({ workPending: false });
+  });
+
   it('AWS refusing the change (trusted access off) ends it with AWS’s advice, the alias back in quarantine', async () => {
     const account = fake.addAccount({ name: 'archive', email: 'archive-owner@example.org' });
     const { adoption } = await adopt(account.id);

@@ -20,11 +20,11 @@ import { users } from '../support/users';
 const { alice, carol, eve, frank } = users;
 const DAY = 86_400_000;
 
-/** New threads the app started in the on-call channel, with their card's text. */
+/** Cards the app started threads with in the on-call channel (alerts are plain text). */
 function oncallPosts(t: TestApp): ConnectorCall[] {
   return t.connector
     .of('createConversation')
-    .filter((c) => c.body?.channelData?.channel?.id === ONCALL_CHANNEL_ID);
+    .filter((c) => c.body?.channelData?.channel?.id === ONCALL_CHANNEL_ID && c.body.activity.attachments);
 }
 const findingCards = oncallPosts;
 function buttonsOf(call: ConnectorCall): string[] {
@@ -419,9 +419,19 @@ describe('without AWS settings', () => {
     await t.send(personalMessage(t.connector.url, carol, 'reconcile'));
     expect(t.connector.of('reply')[0].body.text).toMatch(/AWS Organizations is not configured/);
     const admin = await issuer.bearer({ oid: 'automation', roles: ['Addresses.Admin'] });
-    const res = await t.request('POST', '/api/v1/adoptions', { awsAccountId: '210987654321' }, admin);
-    expect(res.status).toBe(503);
-    expect(res.body.detail).toMatch(/AWS Organizations is not configured/);
+    // A call that can never succeed is 404 saying how to turn the feature on, not an outage (issue 18).
+    for (const [method, path, body] of [
+      ['POST', '/api/v1/adoptions', { awsAccountId: '210987654321' }],
+      ['GET', '/api/v1/adoptions/adopt-0000000000', undefined],
+      ['POST', '/api/v1/reconcile', undefined],
+      ['GET', '/api/v1/reconcile', undefined],
+    ] as const) {
+      const res = await t.request(method, path, body, admin);
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      expect(res.body.detail).toMatch(
+        /AWS Organizations is not configured: set AWS_ROLE_ARN and AWS_WEB_IDENTITY_AUDIENCE/,
+      );
+    }
     expect((await t.request('GET', '/api/v1/status', undefined, admin)).body.aws).toEqual({
       configured: false,
     });

@@ -69,6 +69,7 @@ describe('bot authentication: only the channel, with a valid token, gets a turn'
     ['another issuer', { iss: 'https://sts.example.com/' }],
     ['another serviceUrl', { serviceurl: 'https://smba.trafficmanager.net/evil/' }],
     ['an expired token', { expiresIn: -3600 }],
+    ['a token without exp (good forever; issue 18)', { noExpiry: true }],
   ])('refuses a correctly signed token for %s', async (_case, override) => {
     const token = issuer.sign({ aud: APP_ID, serviceurl: t.connector.url, ...override });
     const res = await post(installation(users.carol), token);

@@ -46,7 +46,7 @@ describe.each(['embedded', 'cosmos'] as const)('foundation over real HTTP (%s st
     expect(card.type).toBe('AdaptiveCard');
     expect(textOf(reply.body)).toMatch(/help/);
     // placeholders survive Teams' HTML sanitising: no `<address>`-like tags in the card
-    expect(textOf(reply.body)).toContain('link ‹address› ‹aws-account-id›');
+    expect(textOf(reply.body)).toContain('link ‹address | account name› ‹aws-account-id›');
     expect(JSON.stringify(card)).not.toMatch(/<[a-z-]+>/);
   });
 

@@ -65,6 +65,15 @@ describe('a first local run: no settings at all', () => {
       owner: { id: alex.aadObjectId, name: 'Alex Wilber', upn: 'alexw@example.com' },
     });
     expect(DEMO_ALIASES.every((a) => a.endsWith('@example.net'))).toBe(true);
+    // Its capacity is its own (12 aliases), not a real mailbox's 300; and the Pool chart has ~60 days.
+    expect(status.mailboxes[0].capacity).toBe(DEMO_ALIASES.length);
+    const admin = await t.send(personalMessage(t.connector.url, alex, 'status'));
+    expect(admin.status).toBe(200);
+    expect(JSON.stringify(t.connector.of('reply').at(-1)?.body)).not.toContain('capacity 300');
+    const history = await t.app.services.poolHistory(90);
+    expect(history).toHaveLength(60);
+    expect(history.at(-1)).toMatchObject({ free: 11, assigned: 1, quarantined: 0, capacity: 12 });
+    expect(new Set(history.map((d) => d.free)).size).toBeGreaterThan(1); // a chart, not a flat line
   });
 
   it("routes Alex's request to his manager Megan by name; her Approve hands out a demo alias", async () => {
@@ -157,9 +166,28 @@ describe('a first local run: no settings at all', () => {
     t.connector.clear();
     await t.send(personalMessage(t.connector.url, alex, `audit ${DEMO_ASSIGNED.address}`));
     const trail = textOf(t.connector.of('reply').at(-1)?.body);
-    expect(trail).toMatch(/mail\.reveal by Alex Wilber/);
-    expect(trail).toMatch(/mail\.claim by Alex Wilber/);
-    expect(trail).toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/); // the exact ISO time of each event
+    expect(trail).toMatch(/Sign-up verification code revealed by Alex Wilber/);
+    expect(trail).toMatch(/Claimed by Alex Wilber/);
+    expect(trail).toMatch(
+      /Sign-up verification code relayed: masked card with Reveal in the on-call channel/,
+    );
+    expect(trail).toMatch(/Given to Alex Wilber for the account demo-sandbox/);
+    expect(trail).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/); // no zone in the test's activity: UTC, named
+  });
+
+  it('transfers by name through the local directory (its ids are not GUIDs), confirmed on a card', async () => {
+    const record = await t.app.services.addresses.allocate({
+      accountName: 'local-transfer',
+      owner: { id: alex.aadObjectId, upn: alex.upn, name: alex.name },
+      by: t.app.services.chatPrincipal(alex.aadObjectId, alex.name),
+    });
+    await t.send(personalMessage(t.connector.url, alex, 'transfer local-transfer Megan Bowen'));
+    const asked = cardOf(t.connector.of('reply').at(-1)?.body);
+    const button = asked?.actions?.find((a: { verb?: string }) => a.verb === 'address.transfer');
+    expect(button).toBeDefined();
+    const done = await t.send(cardAction(t.connector.url, alex, 'address.transfer', button.data));
+    expect(invokeCardText(done.body)).toMatch(/Transferred to Megan Bowen/);
+    expect((await t.app.services.addresses.get(record.address))?.owner?.id).toBe(megan.aadObjectId);
   });
 
   it('seeds nothing on the next start: the store is no longer empty, the directory file is kept', async () => {

@@ -16,6 +16,7 @@ import {
 } from '../support/mailFixtures';
 import { startTestApp, TestApp, textOf } from '../support/testApp';
 import { pollUntil } from '../support/pollUntil';
+import { sendSmtp } from '../support/smtpClient';
 import { users } from '../support/users';
 
 const MAILBOX = 'rootmail@contoso.com';
@@ -252,6 +253,23 @@ describe.each(['embedded', 'cosmos'] as const)('mail relay over real HTTP (%s st
     expect(graph.of('GET', /\$value$/)).toHaveLength(fetchesBefore);
   });
 
+  it('takes a notification for a message the mailbox no longer has as gone, not as Graph being down', async () => {
+    const before = t.logs.length;
+    const res = await t.request(
+      'POST',
+      '/api/graph/notifications',
+      mailbox.notification(['deleted-before-fetch']),
+    );
+    expect(res.status).toBe(202);
+    await t.app.idle();
+    const lines = t.logs.slice(before).map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(lines.find((l) => l.graphMessageId === 'deleted-before-fetch')).toMatchObject({
+      level: 'warn',
+      msg: 'a notified message is no longer in the mailbox',
+    });
+  });
+
   it('routes a plus address and an alphanumeric code to its account', async () => {
     const post = await relayed('verification-alphanumeric.eml');
     expect(textOf(post.body.activity)).toContain('payments-prod');
@@ -469,53 +487,26 @@ describe('mail inject endpoint and SMTP listener (local sources)', () => {
     } finally {
       await restarted.stopApp();
     }
-    t = await startTestApp({ dataDir: t.dataDir, connector: t.connector, env: { SMTP_PORT: '0' } });
+    t = await startTestApp({
+      dataDir: t.dataDir,
+      connector: t.connector,
+      env: { SMTP_PORT: '0', SMTP_TRUSTED_AUTHSERV_ID: 'relay.contoso.com' },
+    });
   });
 
-  it('accepts mail over SMTP on loopback and relays it', async () => {
+  it('accepts mail over SMTP on loopback and relays it, trusted by what the relay stamped', async () => {
     const port = t.app.smtpPort!;
     const before = t.connector.of('createConversation').length;
-    await sendSmtp(port, readFixture('mfa-recovery.eml').toString());
+    const stamp =
+      'Authentication-Results: relay.contoso.com; dkim=pass header.d=signin.aws; dmarc=pass header.from=signin.aws\r\n';
+    await sendSmtp(port, stamp + readFixture('mfa-recovery.eml').toString(), {
+      from: 'recover-mfa-no-reply@signin.aws',
+      to: POOL_ADDRESS,
+    });
     await t.connector.waitFor(() => t.connector.of('createConversation').length > before);
     expect(textOf(t.connector.of('createConversation').at(-1)!.body.activity)).toMatch(/MFA recovery/);
   });
 });
-
-/** A minimal SMTP client: enough to hand one mail to the listener like a relay would. */
-async function sendSmtp(port: number, mail: string): Promise<void> {
-  const net = await import('node:net');
-  const socket = net.connect(port, '127.0.0.1');
-  let buffer = '';
-  const replies: string[] = [];
-  socket.on('data', (d) => {
-    buffer += d.toString();
-    let i;
-    while ((i = buffer.indexOf('\r\n')) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 2);
-      if (/^\d{3} /.test(line)) replies.push(line);
-    }
-  });
-  const next = async (expected: RegExp) => {
-    await pollUntil(() => replies.length > 0, 'an SMTP reply');
-    const line = replies.shift()!;
-    if (!expected.test(line)) throw new Error(`SMTP said ${line}`);
-  };
-  await next(/^220/);
-  for (const [command, expected] of [
-    ['EHLO relay.contoso.com', /^250/],
-    ['MAIL FROM:<recover-mfa-no-reply@signin.aws>', /^250/],
-    [`RCPT TO:<${POOL_ADDRESS}>`, /^250/],
-    ['DATA', /^354/],
-  ] as const) {
-    socket.write(`${command}\r\n`);
-    await next(expected);
-  }
-  socket.write(`${mail.replace(/\r?\n/g, '\r\n').replace(/^\./gm, '..')}\r\n.\r\n`);
-  await next(/^250/);
-  socket.write('QUIT\r\n');
-  socket.end();
-}
 
 describe('two instances sharing one Cosmos DB', () => {
   let a: TestApp;

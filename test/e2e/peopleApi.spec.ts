@@ -180,6 +180,20 @@ describe('the API for people, over real HTTP with real JWTs', () => {
       ['address.linked', alice.name],
       ['address.retired', alice.name],
     ]);
+    // The same sentences as in chat, at the reader's time with the zone named (the tab sends the browser's).
+    const inWords = await t.request(
+      'GET',
+      `${path}/audit?timeZone=Asia/Tokyo`,
+      undefined,
+      await asUser(alice),
+    );
+    expect(inWords.body.items.at(-1).text).toBe(
+      `Retired by ${alice.name}: closed; in quarantine until ${after.body.items
+        .at(-1)
+        .after.quarantineUntil.slice(0, 10)}`,
+    );
+    expect(inWords.body.items.at(-1).when).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d Asia\/Tokyo$/);
+    expect(after.body.items.at(-1).when).toMatch(/ UTC$/);
   });
 
   it('approvals: the approver decides with a comment, the chat card updates; others cannot; the requester sees it', async () => {
@@ -262,5 +276,25 @@ describe('the API for people, over real HTTP with real JWTs', () => {
     expect((await t.request('GET', '/api/v1/pool/history?days=0', undefined, await asUser(eve))).status).toBe(
       400,
     );
+  });
+
+  it('the tab and API transfer to a person by display name, and the new owner is told (issue 20.4)', async () => {
+    const [record] = await t.app.services.addresses.search('payroll');
+    const path = `/api/v1/addresses/${encodeURIComponent(record.address)}`;
+    t.connector.clear();
+    const done = await t.request('PATCH', path, { owner: 'Bob Manager' }, await asUser(alice));
+    expect(done.status).toBe(200);
+    expect(done.body.owner).toMatchObject({ id: bob.aadObjectId, name: 'Bob Manager' });
+    // Bob is told (a new chat opened with him); Alice did it herself, so she is not.
+    const told = t.connector.sentMessages().map((c) => textOf(c.body?.activity ?? c.body));
+    expect(told.join('\n')).toContain(
+      `Alice Requester transferred ${record.address} (account payroll) to you: you now own it`,
+    );
+    expect(
+      t.connector.sentMessages().filter((c) => c.conversationId === personalConversationId(alice)),
+    ).toEqual([]);
+    expect(
+      (await t.request('PATCH', path, { owner: 'Nobody Known' }, await asUser(carol))).body.detail,
+    ).toMatch(/can't find “Nobody Known” in the directory/);
   });
 });

@@ -85,16 +85,22 @@ describe('the tab’s page and its sign-in without Entra ID in a local run', () 
 
   it('refuses pages of other sites and DNS rebinding: another Host, another Origin, a cross-site fetch', async () => {
     const { token } = (await signIn(local)).json;
+    // Another Host or Origin: a local run refuses them on every route, before any route sees them.
     for (const headers of <Record<string, string>[]>[
       { host: 'rootmail.attacker.example' },
       { origin: 'https://attacker.example' },
-      { 'sec-fetch-site': 'cross-site' },
     ]) {
       const refused = await signIn(local, headers);
       expect(refused.status).toBe(403);
-      expect(refused.json.detail).toMatch(/No local session/);
-      expect((await me(local, token, headers)).status).toBe(401);
+      expect(refused.json.detail).toMatch(/loopback name only|pages of this machine only/);
+      expect((await me(local, token, headers)).status).toBe(403);
     }
+    // A cross-site fetch that names this machine: the local sign-in refuses it itself.
+    const crossSite = { 'sec-fetch-site': 'cross-site' };
+    const refused = await signIn(local, crossSite);
+    expect(refused.status).toBe(403);
+    expect(refused.json.detail).toMatch(/No local session/);
+    expect((await me(local, token, crossSite)).status).toBe(401);
     // localhost by name, and a page of the app itself, are this machine.
     expect((await signIn(local, { host: 'localhost', origin: local.url })).status).toBe(200);
   });

@@ -1,9 +1,8 @@
-import { CosmosDocumentStore } from '../../src/storage/cosmosDocumentStore';
-import { startCosmosServer, CosmosTestServer } from '../support/cosmosServer';
+import { AppCluster } from '../support/appCluster';
 import { burstMailId, burstMails, mailIdOfCard, notifyBurst, onCallCards } from '../support/mailBurst';
 import { POOL_ADDRESS, POOL_ADDRESS_RECORD } from '../support/mailFixtures';
 import { pollUntil } from '../support/pollUntil';
-import { ScaleDeployment } from '../support/scaleDeployment';
+import { users } from '../support/users';
 
 /**
  * Two instances of the compiled app, each its own process, deployed as on App Service (managed identity,
@@ -11,27 +10,23 @@ import { ScaleDeployment } from '../support/scaleDeployment';
  * enforce their published limits.
  */
 describe('two real instances on one Cosmos DB', () => {
-  let cosmos: CosmosTestServer;
-  let deployment: ScaleDeployment;
+  let cluster: AppCluster;
 
   beforeAll(async () => {
-    cosmos = await startCosmosServer();
-    deployment = await new ScaleDeployment(cosmos).start();
-    await deployment.scaleTo(2);
-    const store = new CosmosDocumentStore({ ...cosmos, database: 'rootmail-scale' });
-    await store.create('addresses', POOL_ADDRESS, POOL_ADDRESS_RECORD);
-    await store.close();
-    await deployment.setUpOnCall();
-    await pollUntil(() => !!deployment.mailbox.current(), 'the inbox subscription', 20_000);
+    cluster = await AppCluster.start({
+      instances: 2,
+      mailbox: true,
+      env: { ADMIN_IDS: users.carol.aadObjectId },
+    });
+    await cluster.store.create('addresses', POOL_ADDRESS, POOL_ADDRESS_RECORD);
+    await cluster.setUpOnCall(users.carol, [users.dave]);
+    await pollUntil(() => !!cluster.mailbox!.current(), 'the inbox subscription', 20_000);
   }, 120_000);
-  afterAll(async () => {
-    await deployment?.stop();
-    await cosmos?.stop();
-  });
+  afterAll(async () => cluster?.stop());
 
   it('names the instance that answers /healthz', async () => {
     const names = await Promise.all(
-      deployment.instances.map(
+      cluster.instances.map(
         async (i) => ((await (await fetch(`${i.url}/healthz`)).json()) as { instance: string }).instance,
       ),
     );
@@ -39,25 +34,27 @@ describe('two real instances on one Cosmos DB', () => {
   });
 
   it('relays a 40-mail burst notified to both: Teams never throttles, nothing is sent early, Graph reads stay within the mailbox limit, each mail once', async () => {
-    const { connector, graph, mailbox } = deployment;
+    const { connector, graph } = cluster;
     connector.enforceLimits();
     graph.enforceMailboxLimits();
     graph.latencyMs = 100;
     const mails = burstMails(40);
     const { statuses } = await notifyBurst(
-      mailbox,
+      cluster.mailbox!,
       mails,
-      deployment.instances.map((i) => i.url),
+      cluster.instances.map((i) => i.url),
       4,
     );
     expect(statuses.every((s) => s === 202)).toBe(true);
     const expected = mails.map((_, n) => burstMailId(n));
-    await pollUntil(
-      () => expected.every((id) => onCallCards(connector).some((c) => mailIdOfCard(c) === id)),
-      () =>
-        `every card (${onCallCards(connector).length} posted, ${connector.throttled.length} throttled by Teams, ` +
-        `${graph.throttled.length} by Graph)`,
-      90_000,
+    await cluster.explained(() =>
+      pollUntil(
+        () => expected.every((id) => onCallCards(connector).some((c) => mailIdOfCard(c) === id)),
+        () =>
+          `every card (${onCallCards(connector).length} posted, ${connector.throttled.length} throttled by Teams, ` +
+          `${graph.throttled.length} by Graph)`,
+        90_000,
+      ),
     );
 
     expect(connector.earlyPosts).toEqual([]);

@@ -199,7 +199,7 @@ describe('bad input over real HTTP', () => {
         '--b\r\nContent-Disposition: form-data; name="f"; filename="x.txt"\r\n\r\nhello\r\n--b--\r\n',
         { 'content-type': 'multipart/form-data; boundary=b' },
       );
-      expectCleanProblem(upload, 400); // not read at all: no multipart parser, no upload on disk
+      expectCleanProblem(upload, 415); // never parsed: no multipart parser, no upload on disk
     });
 
     it('refuses a token without exp: it would be good forever', async () => {

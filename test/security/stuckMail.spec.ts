@@ -4,6 +4,7 @@ import type { MailRecord } from '../../src/app/mail/mailRecords';
 import { cardAction, channelMessage, ONCALL_CHANNEL_ID, TEAM_ID } from '../support/activities';
 import type { ConnectorCall } from '../support/fakeBotConnector';
 import { POOL_ADDRESS, POOL_ADDRESS_RECORD, readFixture } from '../support/mailFixtures';
+import { pollUntil } from '../support/pollUntil';
 import { cardOf, startTestApp, TestApp, textOf } from '../support/testApp';
 import { users } from '../support/users';
 
@@ -37,29 +38,35 @@ function verbsOf(call: ConnectorCall): string[] {
   return JSON.stringify(card).match(/"verb":"[a-z.]+"/g) ?? [];
 }
 
+/** A mail fed to the app's inject endpoint; answers once its relay is done. */
+async function injectInto(t: TestApp, file: string): Promise<{ mailId: string; outcome: string }> {
+  const token = readFileSync(path.join(t.dataDir, 'dev-mail-token'), 'utf8');
+  const res = await t.request(
+    'POST',
+    '/api/dev/mail',
+    { raw: readFixture(file).toString('base64') },
+    { authorization: `Bearer ${token}` },
+  );
+  expect(res.status).toBe(200);
+  return res.body as { mailId: string; outcome: string };
+}
+
+/** An app with the pool address, an on-call channel and Dave in its team. */
+async function startWithOnCall(env: Record<string, string>): Promise<TestApp> {
+  const t = await startTestApp({ env: { ADMIN_IDS: users.carol.aadObjectId, ...env } });
+  await t.app.store.create('addresses', POOL_ADDRESS, POOL_ADDRESS_RECORD);
+  await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
+  t.connector.addMembers(TEAM_ID, users.dave.aadObjectId);
+  return t;
+}
+
 describe('a mail whose relay did not finish', () => {
   let t: TestApp;
-
-  async function inject(file: string): Promise<{ mailId: string; outcome: string }> {
-    const token = readFileSync(path.join(t.dataDir, 'dev-mail-token'), 'utf8');
-    const res = await t.request(
-      'POST',
-      '/api/dev/mail',
-      { raw: readFixture(file).toString('base64') },
-      { authorization: `Bearer ${token}` },
-    );
-    expect(res.status).toBe(200);
-    return res.body as { mailId: string; outcome: string };
-  }
+  const inject = (file: string) => injectInto(t, file);
   const record = (mailId: string) => t.app.store.get<MailRecord>('mails', mailId);
 
   beforeEach(async () => {
-    t = await startTestApp({
-      env: { ADMIN_IDS: users.carol.aadObjectId, MAIL_POST_ATTEMPTS: '2', SECRET_TTL_MINUTES: '3' },
-    });
-    await t.app.store.create('addresses', POOL_ADDRESS, POOL_ADDRESS_RECORD);
-    await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
-    t.connector.addMembers(TEAM_ID, users.dave.aadObjectId);
+    t = await startWithOnCall({ MAIL_POST_ATTEMPTS: '2', SECRET_TTL_MINUTES: '3' });
   });
   afterEach(async () => {
     await t?.close();
@@ -132,5 +139,42 @@ describe('a mail whose relay did not finish', () => {
     const card = mailCards(t)[0];
     expect(verbsOf(card)).not.toContain('"verb":"mail.reveal"');
     expect(textOf(card.body.activity ?? card.body)).toMatch(/expired at/);
+  });
+});
+
+describe('a mail whose relay is still at work (issue 21: leases that follow the work)', () => {
+  it('keeps its claim past the lease while Teams is slow: a sweeper on another instance leaves it, one card', async () => {
+    const sweeping = await startWithOnCall({ MAIL_RELAY_LEASE_SECONDS: '1' });
+    // The instance that relays the mail (the inject endpoint answers the last instance started on the data).
+    const t = await startTestApp({
+      env: { ADMIN_IDS: users.carol.aadObjectId, MAIL_RELAY_LEASE_SECONDS: '1' },
+      dataDir: sweeping.dataDir,
+      connector: sweeping.connector,
+      clock: sweeping.clock,
+    });
+    try {
+      t.connector.latencyMs = 3_000; // the card's post takes three leases
+      const relayed = injectInto(t, 'verification-code.eml');
+      await pollUntil(() => mailCards(t).length === 1, 'the card on its way to Teams');
+      const [held] = await t.app.store.query<MailRecord>('mails', { state: 'processing' });
+      t.clock.advance(5_000); // the lease taken at the claim has run out meanwhile
+
+      // The relay renews its claim while it works, so the record is held again before the post returns …
+      await pollUntil(
+        async () =>
+          Date.parse((await t.app.store.get<MailRecord>('mails', held.mailId))?.leaseUntil ?? '') >
+          t.clock.now().getTime(),
+        'the claim renewed by the relay at work',
+      );
+      // … and the sweeper of the other instance finds nothing to retake.
+      await sweeping.app.runJobs();
+      expect((await relayed).outcome).toBe('posted');
+      t.connector.latencyMs = 0;
+      expect(mailCards(t)).toHaveLength(1);
+      expect(await t.app.store.get<MailRecord>('mails', held.mailId)).toMatchObject({ state: 'posted' });
+    } finally {
+      await t.stopApp();
+      await sweeping.close();
+    }
   });
 });

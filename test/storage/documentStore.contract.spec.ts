@@ -246,6 +246,45 @@ describe.each(adapters)('document store contract: %s', (_name, make) => {
     expect(await store.ping()).toBe(true);
   });
 
+  it('takes any string as an id, as given: / \\ ? # (Cosmos DB refuses those), blanks, control characters, 2,000 characters', async () => {
+    // Issue 18: ids come from outside (a Teams conversation id, an aadObjectId); none may make the store throw.
+    const ids = [
+      'user:a/b#c',
+      '19:x\\y?z#w;messageid=1',
+      ' padded ',
+      'line\nbreak\u0000',
+      'é'.repeat(2_000),
+      '~id~looks-like-a-digest',
+      '',
+    ];
+    for (const [i, id] of ids.entries()) {
+      expect(await store.get('conversations', id)).toBeUndefined();
+      const created = await store.create<Item>('conversations', id, { name: `doc ${i}` });
+      expect(created.id).toBe(id);
+      await expect(store.create<Item>('conversations', id, { name: 'again' })).rejects.toBeInstanceOf(
+        AlreadyExistsError,
+      );
+      const replaced = await store.replace<Item>('conversations', id, { name: `v2 ${i}` }, created._etag);
+      expect(await store.get<Item>('conversations', id)).toMatchObject({
+        id,
+        name: `v2 ${i}`,
+        _etag: replaced._etag,
+      });
+      await store.upsert<Item>('conversations', id, { name: `v3 ${i}`, state: 'odd-id' });
+    }
+    const listed = await store.query<Item>('conversations', { state: 'odd-id' });
+    expect(listed.map((d) => d.id).sort()).toEqual([...ids].sort());
+    expect(await store.createMany<Item>('conversations', [{ id: 'bulk/1#', doc: { name: 'b' } }])).toEqual([
+      true,
+    ]);
+    expect((await store.get<Item>('conversations', 'bulk/1#'))?.id).toBe('bulk/1#');
+    // A plain id beside a digested one stays its own document.
+    await store.create<Item>('conversations', 'user:a', { name: 'plain' });
+    expect((await store.get<Item>('conversations', 'user:a'))?.name).toBe('plain');
+    for (const id of [...ids, 'bulk/1#']) await store.delete('conversations', id);
+    for (const id of ids) expect(await store.get('conversations', id)).toBeUndefined();
+  });
+
   it("stores botbuilder state with botbuilder's eTag rules", async () => {
     const storage = new BotStateStorage(store);
     const key = 'msteams/conversations/19:abc@thread.tacv2;messageid=1/';

@@ -15,11 +15,16 @@ export interface AppProcess {
 
 /**
  * Starts the compiled app (dist/src/main/index.js) as production does, in its own process, with exactly the
- * given settings (plus PATH), and waits for its start banner.
+ * given settings (plus PATH), and waits for its start banner. `root`: another checkout's build (e.g. an
+ * older commit's, to show that a test fails there).
  */
-export async function startAppProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<AppProcess> {
+export async function startAppProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  root = ROOT,
+): Promise<AppProcess> {
   const child = spawn(process.execPath, ['dist/src/main/index.js'], {
-    cwd: ROOT,
+    cwd: root,
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressRecord } from '../../src/domain/addressRecords';
 import type { FakeAws, OtpMail } from './fakeAws';
+import type { FakeResetMail } from './fakeAwsRoot';
 import { readFixture } from './mailFixtures';
 
 /** Settings that point the app's AWS clients at the loopback fake, with the SDK's environment credentials. */
@@ -51,4 +52,32 @@ export function record(address: string, fields: Partial<AddressRecord> = {}): Ad
     history: [],
     ...fields,
   };
+}
+
+/**
+ * The mail AWS sends after "Forgot password?", as it arrives: the captured AWS password-reset mail (its
+ * headers, DMARC/DKIM results and HTML) with the fake's link, the root address (To) and a Message-ID of its
+ * own; for a root user without credentials, AWS's notice that there is nothing to reset.
+ */
+export function resetMail(mail: FakeResetMail): string {
+  const fixture = readFixture(mail.link ? 'password-reset-html-qp.eml' : 'root-reset-no-credentials.eml')
+    .toString('utf8')
+    .replace(/^To: .*$/m, `To: ${mail.to}`)
+    .replace(/^Message-ID: .*$/m, `Message-ID: <${randomUUID()}@email.amazonses.com>`);
+  if (!mail.link) return fixture;
+  const [headers, body] = splitAt(fixture.replace(/\r\n/g, '\n'), '\n\n');
+  // The body as its reader sees it (quoted-printable decoded), with this reset's link.
+  const html = Buffer.from(
+    body.replace(/=\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => `%${hex}`),
+  ).toString('latin1');
+  const decoded = decodeURIComponent(html.replace(/%(?![0-9A-F]{2})/g, '%25')).replace(
+    /https:\/\/signin\.aws\.amazon\.com\/resetpassword\?[^"]+/,
+    mail.link.replace(/&/g, '&amp;'),
+  );
+  return `${headers.replace(/^Content-Transfer-Encoding: .*$/m, 'Content-Transfer-Encoding: 8bit')}\n\n${decoded}`;
+}
+
+function splitAt(text: string, separator: string): [string, string] {
+  const at = text.indexOf(separator);
+  return [text.slice(0, at), text.slice(at + separator.length)];
 }

@@ -9,6 +9,8 @@ export interface ChannelClaims {
   iss?: string;
   /** Seconds from now until the token expires (negative: already expired). */
   expiresIn?: number;
+  /** A token without `exp`: good forever, were it accepted. */
+  noExpiry?: boolean;
 }
 
 /**
@@ -63,8 +65,14 @@ export class ChannelTokenIssuer {
   /** A channel token signed with this issuer's key, or with `foreignKey` (same key id: a forgery). */
   sign(claims: ChannelClaims, foreignKey?: KeyObject): string {
     const now = Math.floor(Date.now() / 1000);
-    const { expiresIn = 3600, ...rest } = claims;
-    const payload = { iss: this.issuer, nbf: now - 60, iat: now - 60, exp: now + expiresIn, ...rest };
+    const { expiresIn = 3600, noExpiry, ...rest } = claims;
+    const payload = {
+      iss: this.issuer,
+      nbf: now - 60,
+      iat: now - 60,
+      ...(noExpiry ? {} : { exp: now + expiresIn }),
+      ...rest,
+    };
     const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
     const unsigned = `${encode({ alg: 'RS256', typ: 'JWT', kid: this.keyId })}.${encode(payload)}`;
     const signature = createSign('RSA-SHA256')

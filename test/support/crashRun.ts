@@ -70,6 +70,9 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
     GRAPH_BASE_URL: graph.baseUrl,
     ADDRESS_STRATEGY: 'pool',
     LOG_LEVEL: process.env.CRASH_LOG_LEVEL ?? 'warn',
+    // A restart takes over only claims that lapsed: short leases keep the suite quick.
+    WORK_LEASE_SECONDS: process.env.CRASH_WORK_LEASE_SECONDS ?? '5',
+    WORK_POLL_SECONDS: '1',
   };
   let app: AppProcess | undefined;
   try {
@@ -162,6 +165,20 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashRunReport
       () => `every address shown (${progress()})`,
       120_000,
     );
+
+    // An address shown is not a request finished: a step the killed process held (a card update) is taken
+    // over once its lease lapsed. Read the store beside the running app (WAL) until no work is left.
+    const watcher = SqliteDocumentStore.inDirectory(dataDir);
+    await watcher.init();
+    try {
+      await pollUntil(
+        async () => (await watcher.count('requests', { workPending: true })) === 0,
+        "every request's work finished",
+        60_000,
+      );
+    } finally {
+      await watcher.close();
+    }
 
     // Stop cleanly, then look at the data as it is.
     app.child.kill('SIGTERM');

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { FakeRootAccess, QUERY_NAMESPACES, queryError } from './fakeAwsRoot';
 
 /**
  * A loopback stand-in for the three AWS APIs RootMail calls, speaking their wire protocols so the real
@@ -10,7 +11,9 @@ import { performance } from 'node:perf_hooks';
  *     (ListAccounts with MaxResults ≤ 20 and NextToken, DescribeAccount);
  *   - AWS Account Management: restJson1, POST /getPrimaryEmail, /startPrimaryEmailUpdate,
  *     /acceptPrimaryEmailUpdate, /getPrimaryEmailUpdateStatus;
- *   - AWS STS: the query protocol, `Action=AssumeRoleWithWebIdentity`, answered in XML.
+ *   - AWS STS: the query protocol, `Action=AssumeRoleWithWebIdentity` and `AssumeRoot`, answered in XML;
+ *   - AWS IAM: the query protocol, ListOrganizationsFeatures and the root user's credentials in root sessions
+ *     (test/support/fakeAwsRoot.ts: each session may do exactly what its task policy allows).
  * It models an organisation (a management account plus seeded members), who may call (management account,
  * delegated administrators, trusted access for Account Management) and the root e-mail change: start makes
  * a one-time code and "mails" it through `onOtp`, accept with that code changes the account's e-mail.
@@ -24,7 +27,19 @@ export type FakeAwsOperation =
   | 'StartPrimaryEmailUpdate'
   | 'AcceptPrimaryEmailUpdate'
   | 'GetPrimaryEmailUpdateStatus'
-  | 'AssumeRoleWithWebIdentity';
+  | 'AssumeRoleWithWebIdentity'
+  | 'AssumeRoot'
+  | 'ListOrganizationsFeatures'
+  | 'GetLoginProfile'
+  | 'CreateLoginProfile'
+  | 'DeleteLoginProfile'
+  | 'ListAccessKeys'
+  | 'GetAccessKeyLastUsed'
+  | 'DeleteAccessKey'
+  | 'ListMFADevices'
+  | 'DeactivateMFADevice'
+  | 'ListSigningCertificates'
+  | 'DeleteSigningCertificate';
 
 export type FakeAwsFault =
   /** TooManyRequestsException (Throttling for STS). */
@@ -50,7 +65,7 @@ export interface FakeAccount {
 }
 
 export interface FakeAwsCall {
-  service: 'organizations' | 'account' | 'sts';
+  service: 'organizations' | 'account' | 'sts' | 'iam';
   operation: string;
   input: any;
   /** From the SigV4 Authorization header (none for AssumeRoleWithWebIdentity, which is unsigned). */
@@ -60,6 +75,9 @@ export interface FakeAwsCall {
   at: number;
   status: number;
   fault?: FakeAwsFault;
+  /** AssumeRoot: the task policy asked for; IAM in a root session: that session's task and account. */
+  rootTask?: string;
+  rootAccountId?: string;
 }
 
 /** The mail AWS sends to the new address after StartPrimaryEmailUpdate. */
@@ -104,7 +122,7 @@ const ACCOUNT_PATHS: Record<string, FakeAwsOperation> = {
   '/acceptPrimaryEmailUpdate': 'AcceptPrimaryEmailUpdate',
   '/getPrimaryEmailUpdateStatus': 'GetPrimaryEmailUpdateStatus',
 };
-const IAM_ACTIONS: Record<FakeAwsOperation, string> = {
+const IAM_ACTIONS: Partial<Record<FakeAwsOperation, string>> = {
   ListAccounts: 'organizations:ListAccounts',
   DescribeAccount: 'organizations:DescribeAccount',
   GetPrimaryEmail: 'account:GetPrimaryEmail',
@@ -112,7 +130,9 @@ const IAM_ACTIONS: Record<FakeAwsOperation, string> = {
   AcceptPrimaryEmailUpdate: 'account:AcceptPrimaryEmailUpdate',
   GetPrimaryEmailUpdateStatus: 'account:GetPrimaryEmailUpdateStatus',
   AssumeRoleWithWebIdentity: 'sts:AssumeRoleWithWebIdentity',
+  AssumeRoot: 'sts:AssumeRoot',
 };
+const actionOf = (operation: string) => IAM_ACTIONS[operation as FakeAwsOperation] ?? `iam:${operation}`;
 const OTP_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const MAX_PAGE = 20;
 
@@ -123,7 +143,13 @@ export class FakeAws {
   readonly organizationId = 'o-rootmail0001';
   /** The account the role lives in: the management account unless a test moves it. */
   callerAccountId: string;
-  readonly delegatedAdministrators = { organizations: new Set<string>(), account: new Set<string>() };
+  readonly delegatedAdministrators = {
+    organizations: new Set<string>(),
+    account: new Set<string>(),
+    iam: new Set<string>(),
+  };
+  /** Centralized root access: its switches (off, as a new organisation has it), root users and sessions. */
+  readonly root = new FakeRootAccess(this);
   trustedAccessForAccountManagement = true;
   /** Accounts per ListAccounts page at most (AWS may answer short pages); never above 20. */
   pageLimit = MAX_PAGE;
@@ -260,6 +286,7 @@ export class FakeAws {
       AWS_ENDPOINT_URL_ORGANIZATIONS: this.baseUrl,
       AWS_ENDPOINT_URL_ACCOUNT: this.baseUrl,
       AWS_ENDPOINT_URL_STS: this.baseUrl,
+      AWS_ENDPOINT_URL_IAM: this.baseUrl,
     };
   }
 
@@ -302,8 +329,9 @@ export class FakeAws {
       operation = ACCOUNT_PATHS[path];
       input = raw ? JSON.parse(raw) : {};
     } else {
-      service = 'sts';
+      // STS and IAM both speak the query protocol: the API version (and the signing service) tell them apart.
       const form = new URLSearchParams(raw);
+      service = form.get('Version') === '2010-05-08' || signature?.[3] === 'iam' ? 'iam' : 'sts';
       operation = form.get('Action') ?? '(none)';
       input = Object.fromEntries(form);
     }
@@ -329,7 +357,8 @@ export class FakeAws {
         const result = this.accountManagement(operation as FakeAwsOperation, input, call);
         reply = result.reply;
         afterReply = result.afterReply;
-      } else reply = this.stsCall(operation, input);
+      } else if (service === 'iam') reply = this.iamCall(operation, input, call);
+      else reply = this.stsCall(operation, input, call);
     } catch (err) {
       reply = { status: 500, headers: { 'content-type': 'text/plain' }, body: String(err) };
     }
@@ -354,6 +383,7 @@ export class FakeAws {
     switch (fault) {
       case 'throttled':
         if (service === 'sts') return stsError(400, 'Throttling', 'Rate exceeded');
+        if (service === 'iam') return queryError(QUERY_NAMESPACES.iam, 400, 'Throttling', 'Rate exceeded');
         return service === 'organizations'
           ? jsonError(
               400,
@@ -370,6 +400,13 @@ export class FakeAws {
         return this.trustedAccessOff(operation);
       case 'internal-error':
         if (service === 'sts') return stsError(500, 'InternalFailure', 'An internal error occurred');
+        if (service === 'iam')
+          return queryError(
+            QUERY_NAMESPACES.iam,
+            500,
+            'ServiceFailure',
+            'The request processing has failed because of an unknown error.',
+          );
         return service === 'organizations'
           ? jsonError(
               500,
@@ -387,9 +424,12 @@ export class FakeAws {
   }
 
   private deniedByIam(service: FakeAwsCall['service'], operation: FakeAwsOperation, why = ''): Reply {
-    const message = `User: ${this.callerArn()} is not authorized to perform: ${IAM_ACTIONS[operation]}${why ? ` (${why})` : ' because no identity-based policy allows the action'}`;
+    const message = `User: ${this.callerArn()} is not authorized to perform: ${actionOf(operation)}${why ? ` (${why})` : ' because no identity-based policy allows the action'}`;
     if (service === 'sts')
-      return stsError(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+      return operation === 'AssumeRoot'
+        ? stsError(403, 'AccessDenied', message)
+        : stsError(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+    if (service === 'iam') return queryError(QUERY_NAMESPACES.iam, 403, 'AccessDenied', message);
     return service === 'organizations'
       ? jsonError(400, 'AccessDeniedException', message)
       : restError(403, 'AccessDeniedException', message);
@@ -411,10 +451,21 @@ export class FakeAws {
   }
 
   /** With requireIssuedCredentials, only keys this STS issued and that have not expired are accepted. */
-  private credentialProblem(call: FakeAwsCall, service: 'organizations' | 'account'): Reply | undefined {
+  private credentialProblem(call: FakeAwsCall, service: FakeAwsCall['service']): Reply | undefined {
     if (!this.sts.requireIssuedCredentials) return undefined;
     const issued = this.sts.issued.find((c) => c.accessKeyId === call.accessKeyId);
-    const reply = service === 'organizations' ? jsonError : restError;
+    const reply =
+      service === 'organizations'
+        ? jsonError
+        : service === 'account'
+          ? restError
+          : (status: number, code: string, message: string) =>
+              queryError(
+                QUERY_NAMESPACES[service],
+                status,
+                code === 'UnrecognizedClientException' ? 'InvalidClientTokenId' : code,
+                message,
+              );
     if (!issued)
       return reply(
         403,
@@ -623,9 +674,21 @@ export class FakeAws {
     }
   }
 
+  // ---- AWS IAM (root sessions, or the role's ListOrganizationsFeatures) ----
+
+  private iamCall(operation: string, input: Record<string, string>, call: FakeAwsCall): Reply {
+    if (!this.root.sessionOf(call.accessKeyId)) {
+      const problem = this.credentialProblem(call, 'iam');
+      if (problem) return problem;
+    }
+    return this.root.iam(operation, input, call);
+  }
+
   // ---- AWS STS ----
 
-  private stsCall(operation: string, input: Record<string, string>): Reply {
+  private stsCall(operation: string, input: Record<string, string>, call: FakeAwsCall): Reply {
+    if (operation === 'AssumeRoot')
+      return this.credentialProblem(call, 'sts') ?? this.root.assumeRoot(input, call);
     if (operation !== 'AssumeRoleWithWebIdentity')
       return stsError(400, 'InvalidAction', `fake AWS: ${operation} is not modelled`);
     const token = input.WebIdentityToken ?? '';
@@ -730,14 +793,7 @@ function validation(message: string, field: string): Reply {
 }
 
 function stsError(status: number, code: string, message: string): Reply {
-  return {
-    status,
-    headers: { 'content-type': 'text/xml' },
-    body: `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
-  <Error><Type>${status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error>
-  <RequestId>${randomBytes(8).toString('hex')}</RequestId>
-</ErrorResponse>`,
-  };
+  return queryError(QUERY_NAMESPACES.sts, status, code, message);
 }
 
 function xml(text: string): string {

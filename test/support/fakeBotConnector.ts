@@ -76,13 +76,16 @@ export class FakeBotConnector {
   /** Every answer waits this long (a slow Teams; benches: Teams' real latency), after the call is recorded. */
   latencyMs = 0;
   /**
-   * A POST that arrives on a connection already used before is dropped (the connection closed, nothing
-   * recorded), as when a server closes a pooled connection as idle just as the client writes on it.
+   * A POST that arrives on a connection idle for at least this long (ms) is dropped (the connection closed,
+   * nothing recorded), as when a server closes a pooled connection as idle just as the client writes on it.
+   * Such a server announces no keep-alive timeout (`announceKeepAlive` false), so a client cannot know it.
    */
-  dropPostsOnReusedConnections = false;
-  /** POSTs dropped that way. */
+  dropPostsOnConnectionsIdleFor?: number;
+  /** POSTs dropped that way, and POSTs that came on a connection used before. */
   droppedPosts = 0;
+  postsOnReusedConnections = 0;
   private readonly requestsOn = new WeakMap<object, number>();
+  private readonly idleSince = new Map<object, number>();
   url = '';
   /** Set by enforceLimits(): sends beyond Teams' limits are answered 429 with a Retry-After. */
   private limits?: typeof PUBLISHED_TEAMS_LIMITS;
@@ -127,6 +130,17 @@ export class FakeBotConnector {
     this.faults.push({ match, status, created, times, retryAfterSeconds });
   }
 
+  /** How long the longest-idle open connection has been idle, in ms (0: none is idle). */
+  longestIdleMs(): number {
+    const now = performance.now();
+    return Math.max(0, ...[...this.idleSince.values()].map((since) => now - since));
+  }
+
+  /** Whether answers carry `Keep-Alive: timeout=…` and idle connections are closed (Node's default: 5 s). */
+  set announceKeepAlive(announce: boolean) {
+    this.server!.keepAliveTimeout = announce ? 5000 : 0;
+  }
+
   /** Teams is back: the faults still pending are dropped. */
   heal(): void {
     this.faults.length = 0;
@@ -135,6 +149,7 @@ export class FakeBotConnector {
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 5000;
+    this.server.on('connection', (socket) => socket.on('close', () => this.idleSince.delete(socket)));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
     return this.url;
@@ -279,7 +294,12 @@ export class FakeBotConnector {
     const arrived = Date.now(); // as Teams counts: when the call arrives, not when its body has been read
     const served = (this.requestsOn.get(req.socket) ?? 0) + 1;
     this.requestsOn.set(req.socket, served);
-    if (this.dropPostsOnReusedConnections && req.method === 'POST' && served > 1) {
+    const idleMs = performance.now() - (this.idleSince.get(req.socket) ?? performance.now());
+    this.idleSince.delete(req.socket);
+    res.on('finish', () => this.idleSince.set(req.socket, performance.now()));
+    if (req.method === 'POST' && served > 1) this.postsOnReusedConnections++;
+    const dropAfter = this.dropPostsOnConnectionsIdleFor;
+    if (dropAfter !== undefined && req.method === 'POST' && served > 1 && idleMs >= dropAfter) {
       this.droppedPosts++;
       req.socket.destroy();
       return;

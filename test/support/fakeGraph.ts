@@ -8,6 +8,8 @@ export interface GraphCall {
   query: URLSearchParams;
   body: any;
   authorization?: string;
+  /** The ConsistencyLevel header, as advanced directory queries send it. */
+  consistencyLevel?: string;
 }
 
 export interface GraphReply {
@@ -125,6 +127,7 @@ export class FakeGraph {
           givenName: given,
           surname: rest.join(' '),
           userPrincipalName: u.userPrincipalName,
+          mail: u.userPrincipalName,
         };
         return (values[field] ?? '').toLowerCase();
       };
@@ -246,6 +249,7 @@ export class FakeGraph {
       query: url.searchParams,
       body,
       authorization: req.headers.authorization,
+      consistencyLevel: req.headers.consistencylevel as string | undefined,
     };
     this.calls.push(call);
     for (const route of this.routes) {

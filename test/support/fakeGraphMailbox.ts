@@ -21,6 +21,7 @@ export class FakeGraphMailbox {
   private counter = 0;
   /** While true, renewals (PATCH) fail with 500, as in a Graph outage or after a revoked permission. */
   failRenewals = false;
+  private heldCreate?: { arrived: () => void; answer: Promise<number> };
 
   constructor(
     private readonly graph: FakeGraph,
@@ -28,7 +29,15 @@ export class FakeGraphMailbox {
     private readonly pageSize = 2,
   ) {
     const user = `/users/${escape(encodeURIComponent(mailbox))}`;
-    graph.on('POST', /^\/subscriptions$/, (call) => {
+    graph.on('POST', /^\/subscriptions$/, async (call) => {
+      const hold = this.heldCreate;
+      if (hold) {
+        this.heldCreate = undefined;
+        hold.arrived();
+        const status = await hold.answer;
+        if (status !== 201)
+          return { status, body: { error: { code: 'ServiceUnavailable', message: 'not created' } } };
+      }
       const id = `sub-${++this.counter}`;
       const subscription = { id, ...(call.body as Omit<FakeSubscription, 'id'>) };
       this.subscriptions.set(id, subscription);
@@ -55,6 +64,21 @@ export class FakeGraphMailbox {
       new RegExp(`^${user}/mailFolders\\(('|%27)inbox('|%27)\\)/messages/delta$`, 'i'),
       (call) => this.delta(call),
     );
+  }
+
+  /**
+   * The next subscription creation waits until `answer` (as Graph does while it validates the notification
+   * URL); answered with another status than 201, nothing is created.
+   */
+  holdNextCreate(): { arrived: Promise<void>; answer(status: number): void } {
+    let arrived!: () => void;
+    let answer!: (status: number) => void;
+    const hold = {
+      arrived: () => arrived(),
+      answer: new Promise<number>((resolve) => (answer = resolve)),
+    };
+    this.heldCreate = hold;
+    return { arrived: new Promise<void>((resolve) => (arrived = resolve)), answer };
   }
 
   /** A mail lands in the inbox; returns its Graph id. */

@@ -3,9 +3,23 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { VERBS } from '../../src/cards/verbs';
 import { person } from '../../src/domain/permissions';
-import { cardAction, channelMessage, installedForUser, personalMessage } from './activities';
+import type { MailRecord } from '../../src/app/mail/mailRecords';
+import { BOT, cardAction, channelMessage, installedForUser, personalMessage } from './activities';
 import { poolCsv } from './addressFixtures';
 import { FakeGraphMailbox } from './fakeGraphMailbox';
+import {
+  encodedBodies,
+  encodedRequests,
+  EncodedRequest,
+  FuzzRoute,
+  runSmtpSession,
+  sendEncoded,
+  SmtpStep,
+  smtpSessions,
+} from './fuzzTransport';
+import { HOSTILE, HOSTILE_LINES, liveMarkdown } from './liveMarkdown';
+import { readFixture } from './mailFixtures';
+import { sendSmtp } from './smtpClient';
 import { startDirectory } from './requestFlow';
 import { startTestApp, TestApp } from './testApp';
 import { TokenIssuer } from './tokenIssuer';
@@ -15,6 +29,10 @@ export interface FuzzOptions {
   activities: number;
   notifications: number;
   apiCalls: number;
+  /** Bodies with every Content-Encoding (corrupt, bombs), lying lengths and bad Host headers, over raw sockets. */
+  encodings?: number;
+  /** SMTP sessions of hostile clients against the SMTP source. */
+  smtpSessions?: number;
   seed?: number;
   /** Warm every path up before the memory baseline (default true; the suite's reduced run skips it). */
   warmUp?: boolean;
@@ -23,13 +41,30 @@ export interface FuzzOptions {
 
 export interface FuzzReport {
   seed: number;
-  sent: { activities: number; notifications: number; apiCalls: number };
+  sent: {
+    activities: number;
+    notifications: number;
+    apiCalls: number;
+    encodings: number;
+    smtpSessions: number;
+  };
   /** Answers by status code, over everything sent. */
   statuses: Record<string, number>;
   /** 5xx answers other than botbuilder's 501 for an invoke nobody handles (must be none). */
   serverErrors: { status: number; what: string; body: string }[];
   /** Answers whose body carried an internal message (a stack, an error class, a library's words). */
   leaks: { status: number; what: string; body: string }[];
+  /** Lines the app logged at error level or above: each an internal exception (must be none). */
+  internalErrors: { count: number; samples: string[] };
+  /** Plain messages the bot sent (or answered an invoke with) that Teams would render as markdown. */
+  liveMarkdown: { text: string; found: string[] }[];
+  /** How many plain messages were checked for it. */
+  plainMessagesChecked: number;
+  /**
+   * SMTP replies by code; findings: a session the server stopped answering, or a mail it could not relay
+   * (451); trustedWithoutRelay: mails trusted without the relay's stamp (none of the fuzz mails carries it).
+   */
+  smtp: { replies: Record<string, number>; findings: string[]; trustedWithoutRelay: number };
   health: { probes: number; p99Ms: number; maxMs: number; failures: number };
   /** Resident memory after a full GC, after the warm-up and at the end (null without --expose-gc). */
   rssMb: { afterWarmUp: number | null; atEnd: number | null; growth: number | null };
@@ -40,6 +75,8 @@ export interface FuzzReport {
 
 const MAILBOX = 'rootmail@contoso.com';
 const CLIENT_STATE = 'fuzz-client-state-0123456789';
+/** The relay whose Authentication-Results the SMTP source believes; no fuzz mail carries its stamp. */
+const SMTP_RELAY = 'relay.contoso.com';
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'teams');
 /** What must never be in an answer: stack frames, error classes, messages of the libraries underneath. */
 const INTERNALS =
@@ -58,7 +95,13 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
   const graph = await startDirectory();
   new FakeGraphMailbox(graph, MAILBOX); // serves the central mailbox's subscription and messages
   const issuer = await new TokenIssuer().start();
+  const internalErrors: FuzzReport['internalErrors'] = { count: 0, samples: [] };
   const t = await startTestApp({
+    onLog: (line) => {
+      if (!/"level":"(error|fatal)"/.test(line)) return;
+      internalErrors.count++;
+      if (internalErrors.samples.length < 10) internalErrors.samples.push(line.slice(0, 600));
+    },
     env: {
       GRAPH_BASE_URL: graph.baseUrl,
       MAILBOX,
@@ -67,6 +110,8 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
       ADMIN_IDS: users.carol.aadObjectId,
       APPROVER_IDS: users.frank.aadObjectId,
       LOG_LEVEL: 'warn',
+      SMTP_PORT: '0',
+      SMTP_TRUSTED_AUTHSERV_ID: SMTP_RELAY,
       ...issuer.env(),
     },
     keepLogs: false,
@@ -74,6 +119,14 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
   const statuses: Record<string, number> = {};
   const serverErrors: FuzzReport['serverErrors'] = [];
   const leaks: FuzzReport['leaks'] = [];
+  const live: FuzzReport['liveMarkdown'] = [];
+  let plainMessagesChecked = 0;
+  const checkPlain = (text: unknown) => {
+    if (typeof text !== 'string' || !text) return;
+    plainMessagesChecked++;
+    const found = liveMarkdown(text);
+    if (found.length && live.length < 20) live.push({ text: text.slice(0, 400), found });
+  };
   const probes: number[] = [];
   let healthFailures = 0;
   // /healthz is asked beside the hostile traffic: one probe alongside every PROBE_EVERY-th request.
@@ -95,6 +148,13 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
       serverErrors.push({ status, what: what.slice(0, 400), body: body.slice(0, 400) });
     if (INTERNALS.test(body) && leaks.length < 20)
       leaks.push({ status, what: what.slice(0, 400), body: body.slice(0, 400) });
+    if (invoke && body.includes('application/vnd.microsoft.activity.message')) {
+      try {
+        checkPlain((JSON.parse(body) as { value?: unknown }).value);
+      } catch {
+        /* not JSON: nothing for Teams to render */
+      }
+    }
   };
   const send = async (
     method: string,
@@ -146,6 +206,8 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
         for (const value of fc.sample(arb, { numRuns, seed: seed + label.length * 1000 + chunk }))
           await each(value);
         done += numRuns;
+        await t.app.idle();
+        for (const call of connector.calls) checkPlain(call.body?.text ?? call.body?.activity?.text);
         connector.clear(); // the fakes record everything; keep the harness' memory flat
         graph.calls.length = 0;
         await t.app.idle();
@@ -191,6 +253,42 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
         ...(c.body !== undefined ? { 'content-type': c.contentType } : {}),
       });
 
+    // Bodies with every Content-Encoding, lengths that lie, bad Host headers: raw bytes on a fresh socket.
+    const encodingCount = options.encodings ?? 0;
+    const smtpCount = options.smtpSessions ?? 0;
+    const routes: FuzzRoute[] = [
+      {
+        method: 'POST',
+        path: '/api/messages',
+        body: JSON.stringify(personalMessage(connector.url, users.alice, 'help')),
+      },
+      { method: 'POST', path: '/api/graph/notifications', body: '{"value":[]}' },
+      { method: 'POST', path: '/api/graph/lifecycle', body: '{"value":[]}' },
+      {
+        method: 'POST',
+        path: '/api/v1/addresses',
+        body: '{"accountName":"fuzz-encoded"}',
+        headers: tokens.admin,
+      },
+      { method: 'GET', path: '/healthz', body: '{}' },
+      { method: 'GET', path: '/tab/', body: '{}' },
+    ];
+    const bodyOf = encodedBodies();
+    const sendEncodedRequest = async (call: EncodedRequest) => {
+      if (++requestsSent % PROBE_EVERY === 0) pendingProbes.push(probeHealth());
+      const { status, text } = await sendEncoded(t.url, call, bodyOf(call));
+      const what = `${call.route.method} ${call.route.path} Host ${call.host}, Content-Encoding ${call.coding}, ${call.content} body, ${call.length} length`;
+      if (status === 'closed') statuses.closed = (statuses.closed ?? 0) + 1;
+      else note(what, status, text.slice(text.indexOf('\r\n\r\n') + 4), false);
+    };
+    const smtp: FuzzReport['smtp'] = { replies: {}, findings: [], trustedWithoutRelay: 0 };
+    const playSmtp = async (steps: SmtpStep[]) => {
+      const codes = await runSmtpSession(t.app.smtpPort!, steps);
+      for (const code of codes) smtp.replies[code] = (smtp.replies[code] ?? 0) + 1;
+      if ((codes.includes('451') || codes.includes('no-reply')) && smtp.findings.length < 20)
+        smtp.findings.push(`${codes.join(' ')} for ${JSON.stringify(steps).slice(0, 300)}`);
+    };
+
     // Warm-up of every path (JIT, the shapes of hostile JSON, caches, the store) before the baseline: V8's
     // heap grows by some 25 MB over the first thousand hostile activities and then stays.
     if (options.warmUp ?? true) {
@@ -202,11 +300,26 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
         sendNotification,
       );
       await run('warm-up API calls', apiArb, Math.min(100, options.apiCalls), sendApiCall);
+      await run(
+        'warm-up encodings',
+        encodedRequests(routes),
+        Math.min(100, encodingCount),
+        sendEncodedRequest,
+      );
+      await run('warm-up SMTP sessions', smtpSessions(), Math.min(20, smtpCount), playSmtp);
     }
     const afterWarmUp = await memory();
     await run('activities', activityArb, options.activities, sendActivity);
     await run('notifications', notifications(), options.notifications, sendNotification);
     await run('API calls', apiArb, options.apiCalls, sendApiCall);
+    await run('encodings', encodedRequests(routes), encodingCount, sendEncodedRequest);
+    await run('SMTP sessions', smtpSessions(), smtpCount, playSmtp);
+    if (smtpCount > 0) {
+      // None of the fuzz mails carries the relay's stamp: not one may be trusted. And the source still works.
+      const trusted = await t.app.store.query<MailRecord>('mails', { source: 'smtp', trust: 'trusted' });
+      smtp.trustedWithoutRelay = trusted.length;
+      await smtpStillRelays(t, trusted.length);
+    }
     const atEnd = await memory();
     const sorted = [...probes].sort((a, b) => a - b);
     return {
@@ -215,10 +328,16 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
         activities: options.activities,
         notifications: options.notifications,
         apiCalls: options.apiCalls,
+        encodings: encodingCount,
+        smtpSessions: smtpCount,
       },
       statuses,
       serverErrors,
       leaks,
+      internalErrors,
+      liveMarkdown: live,
+      plainMessagesChecked,
+      smtp,
       health: {
         probes: probes.length,
         p99Ms: Math.round(sorted[Math.floor(sorted.length * 0.99)] ?? 0),
@@ -241,12 +360,26 @@ export async function fuzzRun(options: FuzzOptions): Promise<FuzzReport> {
   }
 }
 
+/** After the hostile sessions, a relay's mail with its stamp still goes through and is trusted. */
+async function smtpStillRelays(t: TestApp, trustedBefore: number): Promise<void> {
+  const messageId = `<fuzz-liveness-${Date.now()}@signin.aws>`;
+  const mail = readFixture('verification-code.eml')
+    .toString()
+    .replace(/^Message-ID: .*$/im, `Message-ID: ${messageId}`);
+  const stamp = `Authentication-Results: ${SMTP_RELAY}; dkim=pass header.d=signin.aws; dmarc=pass header.from=signin.aws\r\n`;
+  await sendSmtp(t.app.smtpPort!, stamp + mail, { from: 'no-reply@signin.aws', to: 'aws-1-1@contoso.com' });
+  await t.app.idle();
+  const trusted = await t.app.store.query<MailRecord>('mails', { source: 'smtp', trust: 'trusted' });
+  if (trusted.length !== trustedBefore + 1)
+    throw new Error('after the SMTP sessions, a stamped mail was not relayed as trusted');
+}
+
 /** A deployment-like state to fuzz against: installed chats, an on-call channel, a pool, a pending request. */
 async function setUp(t: TestApp): Promise<void> {
   for (const user of Object.values(users)) await t.send(installedForUser(t.connector.url, user));
   await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
   await t.app.services.pool.importCsv(poolCsv(2, 50), person('fuzz', 'fuzz setup', true));
-  await t.send(personalMessage(t.connector.url, users.alice, 'request fuzz-target testing'));
+  await t.send(personalMessage(t.connector.url, users.alice, 'request fuzz-target nonprod testing'));
   await t.app.runJobs(); // the Graph subscription
 }
 
@@ -254,7 +387,7 @@ const ALL_USERS: TestUser[] = Object.values(users);
 
 const COMMANDS = [
   'help',
-  'request payments-dev for testing',
+  'request payments-dev nonprod for testing',
   'request',
   'whois 123456789012',
   'whois aws-1-1@contoso.com',
@@ -271,6 +404,22 @@ const COMMANDS = [
   'link aws-1-2@contoso.com 123456789012',
   'transfer aws-1-2@contoso.com bob@contoso.com',
   'retire aws-1-3@contoso.com no longer needed',
+];
+
+/** Values that would be live markdown in a plain message, for names, ids, comments and command words. */
+const MARKDOWN_VALUES = [
+  HOSTILE,
+  ...HOSTILE_LINES,
+  '[x](https://evil.example/a)**b**',
+  '\u202Eexe.gnp',
+  HOSTILE_LINES.join('\n'),
+];
+const COMMAND_WORDS = [
+  ...new Set(COMMANDS.map((c) => c.split(' ')[0])),
+  'lookup',
+  'find',
+  'restore',
+  'nosuch',
 ];
 
 const FIELDS = [
@@ -315,6 +464,10 @@ const FIELDS = [
   'entities.0',
   'entities.0.mentioned',
   'entities.0.mentioned.id',
+  'entities.0.text',
+  'entities.0.type',
+  'value.kind',
+  'value.queryText',
   'attachments',
   'attachments.0',
   'membersAdded',
@@ -330,6 +483,9 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(null, '', 0, -1, true, [], {}, [null], 'undefined', '__proto__') },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 60_000 }).map((n) => 'x'.repeat(n)) },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 300 }).map(nested) },
+  { weight: 1, arbitrary: fc.constantFrom(...MARKDOWN_VALUES) },
+  // Ids no Cosmos DB id may be (issue 18): they reach the store as conversation and person keys.
+  { weight: 1, arbitrary: fc.constantFrom('a/b', 'x#y', 'q?r', 's\\t', '~id~x', ' pad ', 'é'.repeat(600)) },
 );
 
 function nested(depth: number): unknown {
@@ -366,9 +522,24 @@ function activities(connectorUrl: string): fc.Arbitrary<{ body: string; invoke: 
   const recorded = readdirSync(FIXTURES)
     .filter((f) => f.endsWith('.json'))
     .map((f) => JSON.parse(readFileSync(path.join(FIXTURES, f), 'utf8')) as Record<string, unknown>);
-  const user = fc.constantFrom(...ALL_USERS);
+  // People as Teams names them, some with a display name that would be markdown.
+  const user = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...ALL_USERS) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...ALL_USERS), fc.constantFrom(...MARKDOWN_VALUES))
+        .map(([u, name]) => ({ ...u, name: `${u.name} ${name}` })),
+    },
+  );
   const text = fc.oneof(
     { weight: 5, arbitrary: fc.constantFrom(...COMMANDS) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...COMMAND_WORDS), fc.constantFrom(...MARKDOWN_VALUES))
+        .map(([word, value]) => `${word} ${value}`),
+    },
     { weight: 2, arbitrary: fc.string({ maxLength: 200 }) },
     { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 200 }) },
     { weight: 1, arbitrary: fc.constantFrom(...COMMANDS).map((c) => `<at>RootMail</at> ${c}`) },
@@ -386,7 +557,7 @@ function activities(connectorUrl: string): fc.Arbitrary<{ body: string; invoke: 
           user,
           verb,
           fc.dictionary(
-            fc.constantFrom('requestId', 'mailId', 'comment', 'verb', 'accountName'),
+            fc.constantFrom('requestId', 'mailId', 'comment', 'verb', 'accountName', 'reason', 'address'),
             hostileValue,
           ),
         )
@@ -397,6 +568,52 @@ function activities(connectorUrl: string): fc.Arbitrary<{ body: string; invoke: 
       arbitrary: fc
         .tuple(user, fc.string({ maxLength: 40 }))
         .map(([u, name]) => ({ ...personalMessage(connectorUrl, u, ''), type: 'invoke', name, value: {} })),
+    },
+    // Invokes whose value botbuilder reads without looking, with any value (issue 18).
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          user,
+          fc.constantFrom(
+            'application/search',
+            'adaptiveCard/action',
+            'composeExtension/query',
+            'task/fetch',
+          ),
+          hostileValue,
+        )
+        .map(([u, name, value]) => ({
+          ...personalMessage(connectorUrl, u, ''),
+          type: 'invoke',
+          name,
+          value,
+        })),
+    },
+    // Mentions without text or without whom they mention, messages without text (issue 18).
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          user,
+          text,
+          fc.constantFrom<unknown[]>(
+            [{ type: 'mention' }],
+            [{ type: 'mention', mentioned: BOT }],
+            [
+              { type: 'mention', text: '<at>RootMail</at>' },
+              { type: 'mention', mentioned: BOT },
+            ],
+            [{ type: 'mention', mentioned: BOT, text: 42 }],
+          ),
+          fc.boolean(),
+        )
+        .map(([u, t, entities, withoutText]) => {
+          const activity = channelMessage(connectorUrl, u, t);
+          activity.entities = entities;
+          if (withoutText) delete activity.text;
+          return activity;
+        }),
     },
   );
   const serviceUrl = fc.oneof(

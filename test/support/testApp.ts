@@ -27,6 +27,8 @@ export interface TestAppOptions {
   overrides?: Omit<AppOverrides, 'clock' | 'logger' | 'startTimers'>;
   /** Keep every log line in `logs` (default); long runs (fuzz, benches) turn it off to keep memory flat. */
   keepLogs?: boolean;
+  /** Sees every log line as it is written (the fuzz suite counts the errors without keeping the lines). */
+  onLog?: (line: string) => void;
 }
 
 export interface TestApp {
@@ -94,7 +96,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const keepLogs = options.keepLogs ?? true;
   const sink = new Writable({
     write(chunk, _enc, cb) {
-      if (keepLogs) logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      const lines = chunk.toString('utf8').split('\n').filter(Boolean);
+      if (keepLogs) logs.push(...lines);
+      if (options.onLog) lines.forEach(options.onLog);
       cb();
     },
   });

@@ -1,4 +1,5 @@
 import {
+  AccountHasAddressError,
   AddressConflictError,
   AddressError,
   InvalidAddressInputError,
@@ -17,6 +18,7 @@ import {
   normalizeOwner,
   ownerNameKey,
   releaseFromQuarantine,
+  restore,
   retire,
   snapshot,
   transfer,
@@ -31,7 +33,7 @@ import {
   normalizeAddress,
   plusAddressFor,
 } from '../../domain/addressRules';
-import { mayChangeAddress, Principal } from '../../domain/permissions';
+import { mayChangeAddress, mayRestoreAddresses, Principal } from '../../domain/permissions';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, mergeProbes, searchFieldsFor } from '../../domain/registrySearch';
 import type { Logger } from '../../log/logger';
 import type { Clock } from '../../ports/clock';
@@ -153,18 +155,25 @@ export class AddressRegistry {
         return given;
       }
     }
+    const holder = await this.holderOfAccount(assignment.accountName);
+    // Another run for the same request got there first (work run twice, or by two instances): theirs.
+    if (holder && input.requestId && holder.requestId === input.requestId) return this.joinRun(holder, input);
+    if (holder) throw accountTaken(holder);
     const claimed =
       this.deps.settings.strategy === 'plus'
         ? await this.allocatePlus(assignment, input.by)
         : await this.allocateFromPool(assignment, input.by);
+    const account = await this.bindToAccount(assignment.accountName, claimed.record.address);
+    if (!account.bound) {
+      await this.giveBack(claimed);
+      if (input.requestId && account.holder.requestId === input.requestId)
+        return this.joinRun(account.holder, input);
+      throw accountTaken(account.holder);
+    }
     if (input.requestId && !(await this.bindToRequest(input.requestId, claimed.record.address))) {
       // Another run for the same request was faster: give this one back and answer theirs.
-      const { record: mine, before } = claimed;
-      await (
-        before
-          ? writeIfUnchanged(this.deps.store, 'addresses', mine.address, mine, before)
-          : this.deps.store.delete('addresses', mine.address, mine._etag)
-      ).catch((err) => this.deps.logger.error({ err }, 'could not give back a doubly allocated address'));
+      await account.release();
+      await this.giveBack(claimed);
       const theirs = await this.givenToRequest(input.requestId);
       if (theirs) return theirs;
       throw new AddressConflictError('The request was given an address at the same moment; try again.');
@@ -199,6 +208,74 @@ export class AddressRegistry {
         input.requestId ? { once: `allocated:${input.requestId}` } : {},
       );
     }
+  }
+
+  /** The address another run for the same request was given: this run answers it too. */
+  private async joinRun(theirs: AddressRecord, input: AllocateInput): Promise<AddressRecord> {
+    if (!(await this.bindToRequest(input.requestId!, theirs.address))) {
+      const bound = await this.givenToRequest(input.requestId!);
+      if (bound) return bound;
+    }
+    await this.recordAllocation(theirs, input); // once per request, whichever run writes it
+    return theirs;
+  }
+
+  /** An address claimed by an allocation that lost a race afterwards goes back as it was. */
+  private async giveBack({ record: mine, before }: Claimed): Promise<void> {
+    await (
+      before
+        ? writeIfUnchanged(this.deps.store, 'addresses', mine.address, mine, before)
+        : this.deps.store.delete('addresses', mine.address, mine._etag)
+    ).catch((err) => this.deps.logger.error({ err }, 'could not give back a doubly allocated address'));
+  }
+
+  /**
+   * The assigned address of an account name, if it has one: the record its `account:<name>` key names, or
+   * (records allocated before the key existed) the oldest assigned record with that name.
+   */
+  async holderOfAccount(accountNameInput: string): Promise<AddressRecord | undefined> {
+    const accountName = normalizeAccountName(accountNameInput);
+    const key = await this.deps.store.get<{ address: string }>('addressKeys', accountKey(accountName));
+    const keyed = key && (await this.deps.store.get<AddressRecord>('addresses', key.address));
+    if (keyed && holdsAccount(keyed, accountName)) return withoutStoreFields(keyed);
+    const [older] = await this.deps.store.query<AddressRecord>(
+      'addresses',
+      { accountName, state: 'assigned' },
+      { orderBy: 'assignedAt', limit: 1 },
+    );
+    return older && withoutStoreFields(older);
+  }
+
+  /**
+   * Takes the unique key `account:<name>` for `address` (create-if-absent; a key whose record no longer
+   * holds the account — retired, or never written after a crash — is taken over by its etag). The key is
+   * what makes two allocations racing for one account end with one address: the loser gives its alias back.
+   */
+  private async bindToAccount(
+    accountName: string,
+    address: string,
+  ): Promise<{ bound: true; release: () => Promise<void> } | { bound: false; holder: AddressRecord }> {
+    const { store } = this.deps;
+    const id = accountKey(accountName);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const existing = await store.get<{ address: string; at: string }>('addressKeys', id);
+      // Already this address's (a plus address asked for again by the same request): nothing to write.
+      if (existing?.address === address) return { bound: true, release: async () => undefined };
+      if (existing && existing.address !== address) {
+        const holder = await store.get<AddressRecord>('addresses', existing.address);
+        if (holder && holdsAccount(holder, accountName))
+          return { bound: false, holder: withoutStoreFields(holder) };
+      }
+      const taken = await writeIfUnchanged(store, 'addressKeys', id, existing, { address, at: this.now() });
+      if (!taken) continue; // another allocation wrote the key in between: look at whose it is now
+      const release = async () => {
+        await store.delete('addressKeys', id, taken._etag).catch((err) => {
+          this.deps.logger.warn({ err }, 'could not release an account key; lookups check its record');
+        });
+      };
+      return { bound: true, release };
+    }
+    throw new AddressConflictError(`${accountName} is being given an address at this moment; try again.`);
   }
 
   /** The address a request was given: its `request:<id>` key, or (a crash before the key) its record. */
@@ -491,13 +568,78 @@ export class AddressRegistry {
 
   /** Pool aliases go to quarantine for QUARANTINE_DAYS; plus addresses are retired for good. */
   async retire(addressInput: string, reason: string | undefined, by: Principal): Promise<AddressRecord> {
-    const record = await this.change(addressInput, by, 'address.retired', (current, now) =>
-      retire(current, reason, by, now, this.deps.settings.quarantineDays),
+    const why = reason?.trim().slice(0, 200) || undefined;
+    const record = await this.change(
+      addressInput,
+      by,
+      'address.retired',
+      (current, now) => retire(current, why, by, now, this.deps.settings.quarantineDays),
+      why,
     );
     await this.assigned.remove(record.address).catch((err) => {
       this.deps.logger.warn({ err }, 'could not take a retired address out of the assigned index');
     });
     return record;
+  }
+
+  /**
+   * An address in quarantine back to its last owner (admins): it takes its account's key again, so it is
+   * refused when the account has been given another address meanwhile.
+   */
+  async restore(addressInput: string, by: Principal): Promise<AddressRecord> {
+    const verdict = mayRestoreAddresses(by);
+    if (!verdict.allowed) throw new NotAllowedError(verdict.reason);
+    const address = checkedAddress(addressInput);
+    const current = await this.requireStored(address);
+    restore(withoutStoreFields(current), by, this.now()); // refuses early what cannot be restored
+    const accountName = normalizeAccountName(current.accountName ?? '');
+    const account = accountName
+      ? await this.bindToAccount(accountName, address)
+      : { bound: true as const, release: async () => undefined };
+    if (!account.bound) throw accountTaken(account.holder);
+    try {
+      const record = await this.change(address, by, 'address.restored', (latest, now) =>
+        restore(latest, by, now),
+      );
+      await this.assigned.add(record.address).catch((err) => {
+        this.deps.logger.warn({ err }, 'could not put a restored address in the assigned index');
+      });
+      return record;
+    } catch (err) {
+      await account.release();
+      throw err;
+    }
+  }
+
+  /**
+   * What a person typed where an address is expected: an address, or an account name that identifies
+   * exactly one record in one of `states` (most commands: the assigned one; `restore`: the quarantined one).
+   */
+  async resolveAddress(
+    text: string,
+    states: readonly AddressRecord['state'][] = ['assigned'],
+  ): Promise<string> {
+    const typed = text.trim().toLowerCase();
+    if (!typed || typed.includes('@')) return typed;
+    if (accountNameProblem(typed))
+      throw new InvalidAddressInputError(
+        `\`${typed.slice(0, 60)}\` is neither an address nor an account name: give the address (aws-…@…) or the account name.`,
+      );
+    const found = (
+      await this.deps.store.query<AddressRecord>(
+        'addresses',
+        { accountName: typed },
+        { orderBy: 'address', limit: 20 },
+      )
+    ).filter((r) => states.includes(r.state));
+    if (found.length === 1) return found[0].address;
+    if (!found.length)
+      throw new UnknownAddressError(
+        `No ${states.join(' or ')} address belongs to the account ${typed}: check the name, or use \`whois\` to search.`,
+      );
+    throw new AddressConflictError(
+      `The account ${typed} has ${found.length} addresses (${found.map((r) => r.address).join(', ')}): say which address.`,
+    );
   }
 
   /**
@@ -595,6 +737,17 @@ export class AddressRegistry {
     return returned;
   }
 
+  /**
+   * The record `text` names (an address, or an account name with one assigned record) when `by` may
+   * change it; throws the refusal a change would. What a confirmation card is offered for.
+   */
+  async changeable(text: string, by: Principal): Promise<AddressRecord> {
+    const address = await this.resolveAddress(text);
+    const record = withoutStoreFields(await this.requireStored(checkedAddress(address)));
+    this.assertMayChange(by, record);
+    return record;
+  }
+
   private assertMayChange(by: Principal, record: AddressRecord): void {
     const verdict = mayChangeAddress(by, record, describeOwner(record.owner));
     if (!verdict.allowed) throw new NotAllowedError(verdict.reason);
@@ -615,6 +768,7 @@ export class AddressRegistry {
     by: Principal,
     action: string,
     decide: (current: AddressRecord, now: string) => AddressRecord,
+    detail?: string,
   ): Promise<AddressRecord> {
     const address = checkedAddress(addressInput);
     let before: AddressRecord | undefined;
@@ -634,7 +788,7 @@ export class AddressRegistry {
         },
         5,
       );
-      await this.recordChange(address, action, by, before!, document!);
+      await this.recordChange(address, action, by, before!, document!, detail);
       return withoutStoreFields(document!);
     } catch (err) {
       if (err instanceof ContendedError)
@@ -651,6 +805,7 @@ export class AddressRegistry {
     by: { id: string; name?: string },
     before: AddressRecord,
     after: AddressRecord,
+    detail?: string,
   ): Promise<void> {
     await this.deps.audit.record({
       subject,
@@ -659,6 +814,7 @@ export class AddressRegistry {
       actorName: by.name,
       before: snapshot(before),
       after: snapshot(after),
+      detail,
     });
   }
 
@@ -681,6 +837,20 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 
 function awsKey(id: string): string {
   return `aws:${id}`;
+}
+
+function accountKey(accountName: string): string {
+  return `account:${accountName}`;
+}
+
+const holdsAccount = (record: AddressRecord, accountName: string) =>
+  record.state === 'assigned' && normalizeAccountName(record.accountName ?? '') === accountName;
+
+function accountTaken(holder: AddressRecord): AccountHasAddressError {
+  return new AccountHasAddressError(holder.accountName ?? 'This account', {
+    address: holder.address,
+    ownerName: describeOwner(holder.owner),
+  });
 }
 
 /** `owner.upn` of a record, as the store reads a dotted field. */

@@ -1,5 +1,6 @@
-import { claimFromPool, normalizeOwner } from '../../domain/addressChanges';
-import type { AddressRecord, Owner } from '../../domain/addressRecords';
+import { claimFromPool, normalizeOwner, snapshot } from '../../domain/addressChanges';
+import type { AddressRecord, MailboxRecord, Owner } from '../../domain/addressRecords';
+import { dayOf, PoolLevelsDay } from '../../domain/poolForecast';
 import { person } from '../../domain/permissions';
 import type { Clock } from '../../ports/clock';
 import type { DocumentStore } from '../../ports/documentStore';
@@ -33,12 +34,38 @@ export const DEMO_ASSIGNED = {
 
 const SEEDER = person('system', 'RootMail (local demo)', true);
 
+/** Days of pool levels a first local run starts with, so the tab's Pool chart has a history to show. */
+export const DEMO_HISTORY_DAYS = 60;
+
 export interface DemoPoolDeps {
   store: DocumentStore;
   clock: Clock;
   audit: AuditLog;
   pool: AddressPool;
   addresses: AddressRegistry;
+  /** Where the daily pool levels are kept (the status board). */
+  levels: { keepPastLevels(days: readonly PoolLevelsDay[]): Promise<number> };
+}
+
+/**
+ * The demo mailbox's last DEMO_HISTORY_DAYS days, ending yesterday where today's seeded pool starts: two
+ * aliases of accounts closed before the window come back from quarantine half-way, and the demo account
+ * has held its alias throughout.
+ */
+export function demoPoolHistory(today: Date): PoolLevelsDay[] {
+  const capacity = DEMO_ALIASES.length;
+  return Array.from({ length: DEMO_HISTORY_DAYS }, (_, i) => {
+    const daysAgo = DEMO_HISTORY_DAYS - i;
+    const at = new Date(today.getTime() - daysAgo * 86_400_000);
+    const quarantined = daysAgo > DEMO_HISTORY_DAYS / 2 ? 2 : 0;
+    const levels = { free: capacity - 1 - quarantined, assigned: 1, quarantined, capacity };
+    return {
+      date: dayOf(at),
+      at: at.toISOString(),
+      ...levels,
+      mailboxes: [{ mailbox: DEMO_MAILBOX, ...levels }],
+    };
+  });
 }
 
 /**
@@ -51,6 +78,18 @@ export async function seedDemoPool(deps: DemoPoolDeps, owner: Owner | undefined)
   if (!empty) return false;
   const csv = ['mailbox,address', ...DEMO_ALIASES.map((a) => `${DEMO_MAILBOX},${a}`)].join('\n');
   await pool.importCsv(csv, SEEDER);
+  // The demo mailbox holds its dozen aliases and no more: its capacity is its own, not a real mailbox's 300.
+  const mailbox = await store.get<MailboxRecord>('mailboxes', DEMO_MAILBOX);
+  if (mailbox) {
+    const { _etag, id, ...fields } = mailbox;
+    void _etag;
+    void id;
+    await writeIfUnchanged(store, 'mailboxes', DEMO_MAILBOX, mailbox, {
+      ...fields,
+      capacity: DEMO_ALIASES.length,
+    });
+  }
+  await deps.levels.keepPastLevels(demoPoolHistory(clock.now()));
   if (!owner) return true;
 
   // The demo account: claimed like an approved request would, then linked to its AWS account id.
@@ -71,6 +110,7 @@ export async function seedDemoPool(deps: DemoPoolDeps, owner: Owner | undefined)
     action: 'address.allocated',
     actorId: SEEDER.id,
     actorName: SEEDER.name,
+    after: snapshot(assigned),
     detail: 'demo account of a local run',
   });
   await addresses.linkAwsAccount(address, awsAccountId, SEEDER);

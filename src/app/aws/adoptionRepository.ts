@@ -1,54 +1,34 @@
-import { Adoption, AdoptionState, isOpenAdoption } from '../../domain/adoptions';
+import { Adoption, adoptionTimerAt, isOpenAdoption } from '../../domain/adoptions';
+import type { Clock } from '../../ports/clock';
 import type { DocumentStore, Stored } from '../../ports/documentStore';
-import { changeDocument, writeIfUnchanged } from '../documentChanges';
+import { writeIfUnchanged } from '../documentChanges';
+import { WorkflowDocuments } from '../workflows/workflowDocuments';
 
 export type StoredAdoption = Stored<Adoption>;
 
-/** Adoption ids as the service makes them; anything else is not looked up. */
-const ADOPTION_ID = /^adp-[0-9a-f]{8}$/;
+/** The adoption workflow's name in the runner and the work-due index. */
+export const ADOPTION_WORKFLOW = 'adoption';
 
 interface KeyDoc {
   adoptionId: string;
 }
 
 /**
- * Adoptions in `adoptions` (id = adoption id), changed only through etags, and their keys in `adoptionKeys`:
- * `account:<id>` keeps one open adoption per AWS account (create-if-absent, a closed holder's key is taken
- * over by its etag), `alias:<address>` and `request:<request id>` find the adoption a code mail or a settled
- * request belongs to by a point read.
+ * Adoptions in `adoptions` (id = adoption id), changed only through etags (WorkflowDocuments), and their
+ * keys in `adoptionKeys`: `account:<id>` keeps one open adoption per AWS account (create-if-absent, a closed
+ * holder's key is taken over by its etag), `alias:<address>` finds the adoption a code mail belongs to by a
+ * point read.
  */
-export class AdoptionRepository {
-  constructor(private readonly store: DocumentStore) {}
-
-  async get(adoptionId: string): Promise<StoredAdoption | undefined> {
-    const id = String(adoptionId ?? '')
-      .trim()
-      .toLowerCase();
-    return ADOPTION_ID.test(id) ? this.store.get<Adoption>('adoptions', id) : undefined;
-  }
-
-  create(adoption: Adoption): Promise<StoredAdoption> {
-    return this.store.create('adoptions', adoption.adoptionId, adoption);
-  }
-
-  /** Applies `change` to the latest version (re-read on conflict); undefined from `change` leaves it. */
-  async update(
-    adoptionId: string,
-    change: (current: Adoption) => Adoption | undefined,
-  ): Promise<StoredAdoption | undefined> {
-    const { document } = await changeDocument<Adoption>(
-      this.store,
-      'adoptions',
-      adoptionId,
-      (current) => current && change(current),
-      50,
-    );
-    return document;
-  }
-
-  /** Exactly one attempt with the etag read: undefined when someone else changed it first (claims). */
-  tryReplace(current: StoredAdoption, next: Adoption): Promise<StoredAdoption | undefined> {
-    return writeIfUnchanged(this.store, 'adoptions', current.id, current, next);
+export class AdoptionRepository extends WorkflowDocuments<Adoption> {
+  constructor(store: DocumentStore, clock: Clock) {
+    super(store, clock, {
+      container: 'adoptions',
+      workflow: ADOPTION_WORKFLOW,
+      idPattern: /^adp-[0-9a-f]{8}$/,
+      timerAt: adoptionTimerAt,
+      // Found once after an upgrade from before the work-due index: work left, waits and deadlines.
+      mayBeDue: [{ workPending: true }, { state: 'awaiting-approval' }, { state: 'awaiting-code' }],
+    });
   }
 
   /**
@@ -82,28 +62,10 @@ export class AdoptionRepository {
     await this.store.upsert<KeyDoc>('adoptionKeys', aliasKey(address), { adoptionId });
   }
 
-  async keyRequest(requestId: string, adoptionId: string): Promise<void> {
-    await this.store.upsert<KeyDoc>('adoptionKeys', requestKey(requestId), { adoptionId });
-  }
-
   async byAlias(address: string): Promise<StoredAdoption | undefined> {
     const key = await this.store.get<KeyDoc>('adoptionKeys', aliasKey(address));
     const adoption = key && (await this.get(key.adoptionId));
     return adoption?.address === address.toLowerCase() ? adoption : undefined;
-  }
-
-  async byRequest(requestId: string): Promise<StoredAdoption | undefined> {
-    const key = await this.store.get<KeyDoc>('adoptionKeys', requestKey(requestId));
-    const adoption = key && (await this.get(key.adoptionId));
-    return adoption?.requestId === requestId ? adoption : undefined;
-  }
-
-  inState(state: AdoptionState, limit = 200): Promise<StoredAdoption[]> {
-    return this.store.query<Adoption>('adoptions', { state }, { orderBy: 'createdAt', limit });
-  }
-
-  withPendingWork(limit = 200): Promise<StoredAdoption[]> {
-    return this.store.query<Adoption>('adoptions', { workPending: true }, { orderBy: 'createdAt', limit });
   }
 
   async countOpen(): Promise<number> {
@@ -121,7 +83,4 @@ function accountKey(accountId: string): string {
 }
 function aliasKey(address: string): string {
   return `alias:${address.toLowerCase()}`;
-}
-function requestKey(requestId: string): string {
-  return `request:${requestId}`;
 }

@@ -19,10 +19,13 @@ export class AwsAccountUnknownError extends AwsRefusedError {
   override readonly title = 'Not Found';
 }
 
-/** The feature is off: no AWS settings. */
+/**
+ * The feature is off: no AWS settings. A call that can never succeed is the caller's to fix (404, how to turn
+ * it on), not an outage (503 is for dependencies that are down).
+ */
 export class AwsNotConfiguredError extends AddressError {
-  override readonly status = 503;
-  override readonly title = 'Service Unavailable';
+  override readonly status = 404;
+  override readonly title = 'Not Found';
   constructor() {
     super(
       'AWS Organizations is not configured: set AWS_ROLE_ARN and AWS_WEB_IDENTITY_AUDIENCE (see docs/aws-access.md).',

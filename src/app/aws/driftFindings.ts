@@ -3,6 +3,7 @@ import type { ReconcileRun } from '../../domain/reconcileRuns';
 import type { PostedMessage } from '../../ports/chat';
 import type { DocumentStore } from '../../ports/documentStore';
 import { changeDocument } from '../documentChanges';
+import { shardOf } from './shards';
 
 /** A finding as it was last reported: its facts then, where its card is, and what a button did. */
 export interface ReportedFinding {
@@ -14,7 +15,7 @@ export interface ReportedFinding {
   digest?: boolean;
   /** A button acted on it: one action per finding, the first click wins. */
   action?: {
-    verb: 'retire' | 'adopt';
+    verb: 'retire' | 'adopt' | 'remove';
     by: { id: string; name: string };
     at: string;
     outcome?: string;
@@ -52,7 +53,7 @@ export class DriftFindings {
 
   async get(subject: string): Promise<ReportedFinding | undefined> {
     if (typeof subject !== 'string' || !subject || subject.length > 200) return undefined;
-    const shard = await this.store.get<Shard>('reconciliation', shardKey(shardOf(subject)));
+    const shard = await this.store.get<Shard>('reconciliation', shardKey(shardOf(subject, SHARDS)));
     return shard?.findings[subject];
   }
 
@@ -60,7 +61,7 @@ export class DriftFindings {
   async save(reported: ReportedFinding[], resolved: string[]): Promise<void> {
     const byShard = new Map<number, { put: ReportedFinding[]; drop: string[] }>();
     const slot = (subject: string) => {
-      const n = shardOf(subject);
+      const n = shardOf(subject, SHARDS);
       if (!byShard.has(n)) byShard.set(n, { put: [], drop: [] });
       return byShard.get(n)!;
     };
@@ -90,7 +91,7 @@ export class DriftFindings {
     const { changed } = await changeDocument<Shard>(
       this.store,
       'reconciliation',
-      shardKey(shardOf(subject)),
+      shardKey(shardOf(subject, SHARDS)),
       (doc) => {
         latest = doc?.findings[subject];
         const next = decide(latest);
@@ -131,13 +132,4 @@ function strip<T extends object>(doc: (T & { id?: string; _etag?: string }) | un
 
 function shardKey(n: number): string {
   return `findings:${n}`;
-}
-
-function shardOf(subject: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < subject.length; i++) {
-    hash ^= subject.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % SHARDS;
 }

@@ -6,7 +6,13 @@ import type { AwsAccount } from '../../domain/awsAccounts';
 import type { RequestContact } from '../../domain/addressRequests';
 import type { OperationalStatus } from '../../domain/operationalStatus';
 import { mayAdoptAccounts, mayChangeAddress, Principal } from '../../domain/permissions';
-import { DriftFinding, findingsToReport, FindingKind, reconcile } from '../../domain/reconciliation';
+import {
+  DriftFinding,
+  findingsToReport,
+  FindingKind,
+  linkedAccountIds,
+  reconcile,
+} from '../../domain/reconciliation';
 import type { ReconcileRun } from '../../domain/reconcileRuns';
 import { formatTime } from '../../domain/timeWording';
 import type { Logger } from '../../log/logger';
@@ -25,12 +31,18 @@ import type { PeriodicJob } from '../jobs';
 import type { Leases } from '../leases';
 import type { AdoptionService, StartResult } from './adoptionService';
 import type { DriftFindings, ReportedFinding } from './driftFindings';
+import type { RootAudit } from './rootAudit';
+import type { RootAccessService } from '../rootAccess/rootAccessService';
 
 export interface ReconcilerDeps {
   aws: AwsAccountsPort;
   addresses: Pick<AddressRegistry, 'recordsForReconciliation' | 'linkAwsAccount' | 'get' | 'retire'>;
   findings: DriftFindings;
+  /** Member accounts' root users, audited by each run. */
+  rootAudit: RootAudit;
   adoptions: Pick<AdoptionService, 'start' | 'carryOut' | 'countOpen'>;
+  /** Root access (removals from a finding's card; live sessions, whose root password is not drift). */
+  rootAccess?: Pick<RootAccessService, 'ask' | 'carryOut' | 'liveSessionAccounts'>;
   leases: Leases;
   clock: Clock;
   logger: Logger;
@@ -61,9 +73,8 @@ export const RECONCILIATION: Principal = {
   allocator: false,
 };
 
-/** One run at a time across instances; a run that crashed gives the lease up when this lapses. */
+/** One run at a time across instances: its lease is renewed while it runs, so a crash frees it quickly. */
 const RUN_LEASE = 'aws-reconcile';
-const RUN_LEASE_MS = 15 * 60_000;
 /** The hourly job: whichever instance takes this first in an hour runs it. */
 const HOURLY_LEASE = 'aws-reconcile-hourly';
 const HOURLY_MS = 60 * 60_000;
@@ -84,9 +95,12 @@ export class OrganizationReconciler {
 
   /** Runs now unless a run is under way (any instance). AWS failures are recorded, then thrown. */
   async run(trigger: ReconcileRun['trigger'], by?: Principal): Promise<RunOutcome> {
-    const { leases, findings, clock } = this.deps;
-    const token = await leases.take(RUN_LEASE, RUN_LEASE_MS);
-    if (!token) return { kind: 'busy', running: await findings.currentRun() };
+    const held = await this.deps.leases.hold(RUN_LEASE, () => this.runHeld(trigger, by));
+    return held.ran ? held.value : { kind: 'busy', running: await this.deps.findings.currentRun() };
+  }
+
+  private async runHeld(trigger: ReconcileRun['trigger'], by?: Principal): Promise<RunOutcome> {
+    const { findings, clock } = this.deps;
     const started = clock.now();
     const startedMs = Date.now();
     let run: ReconcileRun = {
@@ -139,7 +153,6 @@ export class OrganizationReconciler {
       throw err;
     } finally {
       await findings.setCurrentRun(undefined).catch(() => undefined);
-      await leases.release(RUN_LEASE, token).catch(() => undefined);
     }
   }
 
@@ -225,10 +238,11 @@ export class OrganizationReconciler {
 
   /** The AWS line of `status` and /api/v1/status. */
   async status(): Promise<OperationalStatus['aws']> {
-    const [running, lastRun, openAdoptions] = await Promise.all([
+    const [running, lastRun, openAdoptions, liveSessions] = await Promise.all([
       this.deps.findings.currentRun(),
       this.deps.findings.lastRun(),
       this.deps.adoptions.countOpen(),
+      this.deps.rootAccess?.liveSessionAccounts(),
     ]);
     return {
       configured: true,
@@ -237,6 +251,7 @@ export class OrganizationReconciler {
       openFindings: lastRun?.findings ?? 0,
       findingsByKind: lastRun?.byKind ?? {},
       openAdoptions,
+      liveRootSessions: liveSessions?.size ?? 0,
     };
   }
 
@@ -272,15 +287,24 @@ export class OrganizationReconciler {
       }
     });
 
+    // Root users: on demand every linked member account, hourly those not audited for about a day.
+    const root = await this.deps.rootAudit.run({
+      accounts,
+      linkedAccountIds: linkedAccountIds(records, result.autoLinks),
+      everyAccount: run.trigger !== 'schedule',
+      openSessions: await this.deps.rootAccess?.liveSessionAccounts(),
+    });
+    const all = [...result.findings, ...root.findings];
+
     const reported = await findings.reported();
     const fingerprints = new Map([...reported].map(([subject, r]) => [subject, r.finding.fingerprint]));
-    const { report, unchanged, resolved } = findingsToReport(fingerprints, result.findings);
+    const { report, unchanged, resolved } = findingsToReport(fingerprints, all);
     const { posted, unposted } = await this.post(report);
     await this.showResolved(resolved.map((subject) => reported.get(subject)!));
     await findings.save(posted, resolved);
 
     const byKind: Partial<Record<FindingKind, number>> = {};
-    for (const f of result.findings) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
+    for (const f of all) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
     return {
       ...run,
       accounts: result.counts.accounts,
@@ -288,12 +312,13 @@ export class OrganizationReconciler {
       known: result.counts.known,
       autoLinked,
       autoLinkFailed,
-      findings: result.findings.length,
+      findings: all.length,
       byKind,
       reported: posted.length,
       resolved: resolved.length,
       unchanged: unchanged.length,
       unposted,
+      rootAudit: root.summary,
     };
   }
 
@@ -373,6 +398,8 @@ export class OrganizationReconciler {
         findings: run.findings,
         reported: run.reported,
         resolved: run.resolved,
+        rootUsersAudited: run.rootAudit?.audited,
+        rootUsersWithCredentials: run.rootAudit?.withCredentials,
       },
       detail: run.error,
     });
@@ -491,10 +518,86 @@ export class OrganizationReconciler {
     };
   }
 
+  /**
+   * Remove on a root-access-key or root-password finding: admins, as `root-credentials remove`; answered at
+   * once, the removal (with someone else's approval) follows, and its end shows on this card.
+   */
+  async removeFromFinding(
+    subject: string,
+    actor: Principal,
+    options: { mfa: boolean; contact: RequestContact },
+  ): Promise<FindingAnswer> {
+    const current = await this.deps.findings.get(subject);
+    if (!current) return { text: NO_LONGER_OPEN };
+    const finding = current.finding;
+    const rootAccess = this.deps.rootAccess;
+    if ((finding.kind !== 'root-access-key' && finding.kind !== 'root-password') || !rootAccess)
+      return {
+        card: awsFindingCard(finding, 'open', 'There are no root credentials to remove on this finding.'),
+      };
+    if (current.action && !current.action.failed)
+      return { card: awsFindingCard(finding, 'acting', alreadyActed(current)) };
+    const verdict = mayAdoptAccounts(actor); // the same admins-only rule
+    if (!verdict.allowed) {
+      await this.deps.audit.record({
+        subject: `aws:${finding.accountId}`,
+        action: 'root-credentials.ask-refused',
+        actorId: actor.id,
+        actorName: actor.name,
+        detail: 'from a finding: only admins can have root credentials removed',
+      });
+      return {
+        card: awsFindingCard(
+          finding,
+          'open',
+          'Only an admin (listed in ADMIN_IDS) can have root credentials removed. Your attempt was recorded.',
+        ),
+      };
+    }
+    const asked = await rootAccess.ask({
+      kind: 'removal',
+      account: finding.accountId,
+      reason: `reconciliation finding: ${FINDING_REASON[finding.kind]}`,
+      by: actor,
+      origin: 'chat',
+      contact: options.contact,
+      mfa: options.mfa,
+      finding: subject,
+    });
+    if (asked.kind === 'refused') return { card: awsFindingCard(finding, 'open', asked.problem) };
+    if (asked.kind === 'in-progress')
+      return {
+        card: awsFindingCard(
+          finding,
+          'open',
+          `Root access ${asked.access.id} to this account is under way already (${asked.access.state}); act once it has ended.`,
+        ),
+      };
+    const claim = await this.claim(subject, 'remove', actor);
+    if (!claim.ok) return { card: awsFindingCard(finding, 'acting', alreadyActed(claim.finding)) };
+    const note =
+      `Removal ${asked.access.id} asked for by ${actor.name}${options.mfa ? ' (MFA devices too)' : ''}: waiting for ` +
+      `${asked.access.approvers.map((p) => p.name).join(' or ')} to approve. This card shows the outcome.`;
+    await this.deps.findings.change(subject, (latest) =>
+      latest?.action ? { ...latest, action: { ...latest.action, outcome: note } } : undefined,
+    );
+    return {
+      card: awsFindingCard(finding, 'acting', note),
+      afterwards: async () => rootAccess.carryOut(asked.access.id),
+    };
+  }
+
+  /** A removal asked for from a finding ended: its card (the clicked one, or the finding's own) says how. */
+  async settleRemoval(subject: string, outcome: string, failed: boolean): Promise<void> {
+    const current = await this.deps.findings.get(subject);
+    if (!current || current.action?.verb !== 'remove') return;
+    await this.finish(subject, current, undefined, outcome, failed);
+  }
+
   /** One action per finding: the first click stored wins; a failed one may be tried again. */
   private async claim(
     subject: string,
-    verb: 'retire' | 'adopt',
+    verb: 'retire' | 'adopt' | 'remove',
     actor: Principal,
   ): Promise<{ ok: true } | { ok: false; finding: ReportedFinding }> {
     const at = this.deps.clock.now().toISOString();
@@ -524,13 +627,23 @@ export class OrganizationReconciler {
   }
 }
 
+const FINDING_REASON: Record<'root-access-key' | 'root-password', string> = {
+  'root-access-key': 'a root access key',
+  'root-password': 'a root password outside an approved session',
+};
+
 const NO_LONGER_OPEN =
   'This finding is no longer open: the last reconciliation did not see it again. Type `reconcile` to check now.';
 
 function alreadyActed(r: ReportedFinding | undefined): string {
   const a = r?.action;
   if (!a) return 'Someone acted on this finding already.';
-  const what = a.verb === 'retire' ? 'retired the address' : 'started the adoption';
+  const what =
+    a.verb === 'retire'
+      ? 'retired the address'
+      : a.verb === 'adopt'
+        ? 'started the adoption'
+        : 'asked for the removal of the root credentials';
   return `${a.by.name} ${what} at ${formatTime(a.at)}${a.outcome ? `: ${a.outcome}` : '.'}`;
 }
 

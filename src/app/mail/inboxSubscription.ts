@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log/logger';
 import type { Clock } from '../../ports/clock';
 import type { DocumentStore } from '../../ports/documentStore';
-import { MailboxPort, SubscriptionGoneError } from '../../ports/mailbox';
+import { MailboxPort, MessageGoneError, SubscriptionGoneError } from '../../ports/mailbox';
 import type { OnCallAlerts } from '../alerts';
 import type { BackgroundWork } from '../background';
 import { writeIfUnchanged } from '../documentChanges';
 import type { PeriodicJob } from '../jobs';
+import { RenewedClaim } from '../leases';
 import { Limiter } from '../limiter';
 import type { MailRelay } from './mailRelay';
 
@@ -16,8 +17,6 @@ export const SUBSCRIPTION_MINUTES = 10_000;
 const RENEW_WHEN_LEFT_MS = 3 * 24 * 3_600_000;
 /** The on-call alert raised while renewals fail (read by the operational status too). */
 export const SUBSCRIPTION_ALERT = 'subscription-renewal';
-/** How long an instance's claim on renewing stays valid if it dies mid-way. */
-const CLAIM_MS = 2 * 60_000;
 /**
  * Graph fetches of message content at once: Exchange Online serves an app at most four concurrent requests per
  * mailbox (Outlook service limits) and throttles the rest with 429.
@@ -45,6 +44,12 @@ export interface InboxSubscriptionDeps {
   relay: MailRelay;
   /** The central mailbox (for the alert text), PUBLIC_BASE_URL and GRAPH_CLIENT_STATE. */
   settings: { mailbox: string; publicBaseUrl?: string; clientState: string; secretTtlMinutes: number };
+  /**
+   * WORK_LEASE_SECONDS and WORK_POLL_SECONDS (ms): an instance's claim on creating or renewing the
+   * subscription is renewed while it works, and every instance looks for a lapsed claim this often, so a
+   * creation left by a dead instance is taken over within about a lease.
+   */
+  work: { leaseMs: number; pollMs: number };
 }
 
 export interface SubscriptionStatus {
@@ -78,15 +83,18 @@ export class InboxSubscription {
 
   /** Creates the subscription when there is none, renews it when it nears expiry. */
   async maintain(): Promise<void> {
-    const doc = await this.services.store.get<SubscriptionDoc>('subscriptions', 'inbox');
-    const left = doc?.expiresAt ? Date.parse(doc.expiresAt) - this.services.clock.now().getTime() : 0;
-    if (doc?.subscriptionId && left > RENEW_WHEN_LEFT_MS) return;
-    await this.renew();
+    const due = (doc: SubscriptionDoc | undefined) => {
+      const left = doc?.expiresAt ? Date.parse(doc.expiresAt) - this.services.clock.now().getTime() : 0;
+      return !(doc?.subscriptionId && left > RENEW_WHEN_LEFT_MS);
+    };
+    if (!due(await this.services.store.get<SubscriptionDoc>('subscriptions', 'inbox'))) return;
+    // Asked again under the claim: another instance may have renewed it since the read above.
+    await this.renew(due);
   }
 
   /** Renews now (reauthorizationRequired); recreates when Graph no longer knows it. */
-  async renew(): Promise<void> {
-    await this.exclusively(async (doc) => {
+  async renew(stillDue: (doc: SubscriptionDoc | undefined) => boolean = () => true): Promise<void> {
+    await this.exclusively(stillDue, async (doc) => {
       if (!doc.subscriptionId) return this.create();
       try {
         const renewed = await this.mailbox.renewSubscription(doc.subscriptionId, this.expiry());
@@ -109,12 +117,15 @@ export class InboxSubscription {
    */
   async recreate(removedId?: string): Promise<void> {
     let recreated = false;
-    await this.exclusively(async (doc) => {
-      if (removedId && doc.subscriptionId && doc.subscriptionId !== removedId && doc.expiresAt)
-        return { id: doc.subscriptionId, expirationDateTime: doc.expiresAt };
-      recreated = true;
-      return this.create();
-    });
+    await this.exclusively(
+      () => true,
+      async (doc) => {
+        if (removedId && doc.subscriptionId && doc.subscriptionId !== removedId && doc.expiresAt)
+          return { id: doc.subscriptionId, expirationDateTime: doc.expiresAt };
+        recreated = true;
+        return this.create();
+      },
+    );
     if (recreated) await this.catchUp();
   }
 
@@ -170,14 +181,25 @@ export class InboxSubscription {
           }
         },
       },
+      {
+        // A creation or renewal whose instance died (its claim lapsed, never released) is taken over within
+        // a poll, not at the next 15-minute run. A point read when there is none; failures keep their pace.
+        name: 'mail-inbox-subscription-takeover',
+        intervalMs: this.services.work.pollMs,
+        run: async () => {
+          const doc = await this.services.store.get<SubscriptionDoc>('subscriptions', 'inbox');
+          if (doc?.claim && Date.parse(doc.claim.until) <= this.services.clock.now().getTime())
+            await this.maintainWithAlert(() => this.renew()); // what the dead instance was doing
+        },
+      },
     ];
   }
 
   /** A renewal that fails is told to on-call once, and cleared when a later run succeeds. */
-  private async maintainWithAlert(): Promise<void> {
+  private async maintainWithAlert(work = () => this.maintain()): Promise<void> {
     const { alerts, settings } = this.services;
     try {
-      await this.maintain();
+      await work();
     } catch (err) {
       await alerts.raise(
         SUBSCRIPTION_ALERT,
@@ -195,6 +217,12 @@ export class InboxSubscription {
       const raw = await this.fetches.run(() => this.mailbox.fetchRawMessage(id));
       await this.services.relay.relay(raw, 'graph', since);
     } catch (err) {
+      // Deleted or moved before we got to it (or a made-up id): nothing to relay, nothing broken.
+      if (err instanceof MessageGoneError)
+        return this.services.logger.warn(
+          { graphMessageId: id },
+          'a notified message is no longer in the mailbox',
+        );
       this.services.logger.error({ err, graphMessageId: id }, 'could not relay a mailbox message');
     }
   }
@@ -216,37 +244,59 @@ export class InboxSubscription {
     return new Date(this.services.clock.now().getTime() + SUBSCRIPTION_MINUTES * 60_000);
   }
 
-  /** Runs `work` only if this instance wins the claim on the subscription document. */
+  /**
+   * Runs `work` only if this instance wins the claim on the subscription document; the claim is renewed
+   * while Graph answers (a dead instance's claim lapses within a lease).
+   */
   private async exclusively(
+    stillDue: (doc: SubscriptionDoc | undefined) => boolean,
     work: (doc: SubscriptionDoc) => Promise<{ id: string; expirationDateTime: string }>,
   ): Promise<void> {
-    const { store, clock } = this.services;
-    const now = clock.now();
-    const claim = { by: this.instanceId, until: new Date(now.getTime() + CLAIM_MS).toISOString() };
+    const { store, clock, logger } = this.services;
+    const { leaseMs } = this.services.work;
+    const claimUntil = () => ({
+      by: this.instanceId,
+      until: new Date(clock.now().getTime() + leaseMs).toISOString(),
+    });
     const current = await store.get<SubscriptionDoc>('subscriptions', 'inbox');
-    if (current?.claim && Date.parse(current.claim.until) > now.getTime()) return; // someone is on it
+    if (current?.claim && Date.parse(current.claim.until) > clock.now().getTime()) return; // someone is on it
+    if (!stillDue(current)) return; // done by another instance since the caller looked
     const claimed = await writeIfUnchanged<SubscriptionDoc>(store, 'subscriptions', 'inbox', current, {
       subscriptionId: current?.subscriptionId,
       expiresAt: current?.expiresAt,
-      claim,
+      claim: claimUntil(),
     });
     if (!claimed) return; // lost the race
+    let held = claimed;
+    const renewal = new RenewedClaim(
+      async () => {
+        const renewed = await writeIfUnchanged<SubscriptionDoc>(store, 'subscriptions', 'inbox', held, {
+          subscriptionId: held.subscriptionId,
+          expiresAt: held.expiresAt,
+          claim: claimUntil(),
+        });
+        if (renewed) held = renewed;
+        return !!renewed;
+      },
+      leaseMs,
+      (err) => logger.warn({ err }, 'could not renew the claim on the inbox subscription'),
+    );
+    let result: { id: string; expirationDateTime: string };
     try {
-      const result = await work(claimed);
-      await store.replace<SubscriptionDoc>(
-        'subscriptions',
-        'inbox',
-        { subscriptionId: result.id, expiresAt: result.expirationDateTime },
-        claimed._etag,
-      );
+      result = await work(claimed);
     } catch (err) {
-      // Release the claim so the next run retries at once instead of after CLAIM_MS.
-      const released: SubscriptionDoc = {
-        subscriptionId: claimed.subscriptionId,
-        expiresAt: claimed.expiresAt,
-      };
-      await writeIfUnchanged(store, 'subscriptions', 'inbox', claimed, released);
+      await renewal.stop();
+      // Release the claim so the next run retries at once instead of after the lease.
+      const released: SubscriptionDoc = { subscriptionId: held.subscriptionId, expiresAt: held.expiresAt };
+      await writeIfUnchanged(store, 'subscriptions', 'inbox', held, released);
       throw err;
     }
+    await renewal.stop();
+    await store.replace<SubscriptionDoc>(
+      'subscriptions',
+      'inbox',
+      { subscriptionId: result.id, expiresAt: result.expirationDateTime },
+      held._etag,
+    );
   }
 }

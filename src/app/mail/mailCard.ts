@@ -151,6 +151,14 @@ export function mailAlertCardFor(mail: MailRecord, now: Date): AdaptiveCard {
       style: 'default',
       title: `${label}${unrouted ? ' (unrouted)' : ''}${expired ? ' (expired)' : ''}`,
       titleColor: unrouted ? 'Warning' : 'Default',
+      // A root-access session's sign-in mail, in its requester's chat: for them alone, nothing to claim.
+      ...(mail.revealFor
+        ? {
+            title: `${label} for ${mail.accountName ?? mail.address}: for your root-access session${expired ? ' (expired)' : ''}`,
+            lead: `AWS sent this to ${mail.address}, the root address of ${mail.accountName ?? 'the account'}, while your root-access session ${mail.rootAccessId} is open. It came to you alone: Reveal shows it to you, nobody else can.`,
+            showClaim: false,
+          }
+        : {}),
       subject: mail.class === 'secret' ? '' : subject,
       secretLabel: mail.secretType === 'link' ? 'Link' : 'Code',
       secretShown:

@@ -6,11 +6,14 @@ import type { AuditLog } from '../auditLog';
 import type { ConversationDirectory } from '../conversations';
 import { isSecretExpired, isTrusted, labelOf, mailAlertCardFor, mailSecretCardFor } from './mailCard';
 import type { MailRecord, MailRecords } from './mailRecords';
+import type { RootSessionMail } from './mailRelay';
 import { isOnCallMember } from './onCall';
 import { Reach, sendToUser } from '../personalChats';
 
 export interface MailDeskDeps {
   records: MailRecords;
+  /** The root-access feature: a mail handed to a session's requester is revealed only while it is live. */
+  rootSessions?: Pick<RootSessionMail, 'liveSessionFor'>;
   audit: AuditLog;
   chat: ChatPort;
   conversations: ConversationDirectory;
@@ -37,7 +40,20 @@ export class MailDesk {
     const { records, clock } = this.deps;
     const mail = await records.get(mailId);
     if (!mail) return GONE;
-    const verdict = await this.mayAct(who);
+    if (mail.revealFor && mail.revealFor.id !== who.id.toLowerCase()) {
+      // A root-access session's sign-in mail: its requester alone, admins and on-call included.
+      await this.record(mail, who, 'mail.reveal.refused', `handed to ${mail.revealFor.name} alone`);
+      return {
+        message: `This was handed to ${mail.revealFor.name} alone, for root-access session ${mail.rootAccessId}: nobody else can reveal it. Your attempt was recorded.`,
+      };
+    }
+    if (mail.revealFor && !(await this.sessionLive(mail))) {
+      await this.record(mail, who, 'mail.reveal.refused', `root access ${mail.rootAccessId} is closed`);
+      return {
+        message: `Root-access session ${mail.rootAccessId} is closed, and with it this link: ask for root access again if you still need it.`,
+      };
+    }
+    const verdict = mail.revealFor ? { allowed: true as const } : await this.mayAct(who);
     if (!verdict.allowed) {
       await this.record(mail, who, 'mail.reveal.refused', 'not on call');
       return { message: verdict.reason };
@@ -102,6 +118,11 @@ export class MailDesk {
     await this.record(document, who, 'mail.claim');
     const posted = document.posted;
     return { card, afterwards: posted && (() => chat.update(posted, { card })) };
+  }
+
+  private async sessionLive(mail: MailRecord): Promise<boolean> {
+    const live = await this.deps.rootSessions?.liveSessionFor(mail.address ?? '', mail.awsAccountId);
+    return live?.accessId === mail.rootAccessId;
   }
 
   private async mayAct(who: Principal) {

@@ -8,7 +8,6 @@ import { mailDigestCardFor } from './mailCard';
 import { dayOf, HeldMail, MailRecords } from './mailRecords';
 
 const LEASE = 'mail-digest';
-const LEASE_MS = 10 * 60_000;
 
 /**
  * The daily digest: service notices that had no owner to go to wait (`digest-pending`) until their UTC day is over;
@@ -42,9 +41,8 @@ export function mailDigestJob(deps: {
     intervalMs: 15 * 60_000,
     async run() {
       if (!(await dueDays()).length) return; // the common case: one query, no lease
-      const token = await leases.take(LEASE, LEASE_MS);
-      if (!token) return; // another instance is posting it
-      try {
+      // One instance posts it; its lease is renewed while it posts and given back after.
+      await leases.hold(LEASE, async () => {
         const channel = await conversations.channelFor('oncall');
         if (!channel) {
           logger.error('no on-call channel is set up; the digest of service notices waits for one');
@@ -60,9 +58,7 @@ export function mailDigestJob(deps: {
           }
           logger.info({ day, notices: mails.length }, 'daily digest of service notices posted');
         }
-      } finally {
-        await leases.release(LEASE, token);
-      }
+      });
     },
   };
 }

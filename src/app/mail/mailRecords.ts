@@ -12,6 +12,7 @@ import type { PostedMessage } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { DocumentStore, Stored } from '../../ports/documentStore';
 import { changeDocument, writeIfUnchanged } from '../documentChanges';
+import { RenewedClaim } from '../leases';
 
 /**
  * Storage layout of the relay (container → id):
@@ -25,7 +26,7 @@ import { changeDocument, writeIfUnchanged } from '../documentChanges';
 export type MailSource = 'graph' | 'inject' | 'smtp';
 
 /** Where a mail ended up: a destination of the routing table, or the adoption that was waiting for its code. */
-export type MailDestination = Destination | 'handed-to-adoption';
+export type MailDestination = Destination | 'handed-to-adoption' | 'handed-to-requester';
 
 /** The classes of records written before issue 11 (read, never written any more). */
 export type LegacyMailClass =
@@ -36,7 +37,8 @@ export interface MailRecord {
   /**
    * processing: taken by one instance; no-channel: kept until on-call exists (taken over when it comes again).
    * Done: posted (on-call channel), sent-to-owner (their chat), digest-pending → digested (the daily on-call
-   * digest), recorded (kept, shown to nobody), handed-over (to the adoption waiting for its code).
+   * digest), recorded (kept, shown to nobody), handed-over (to the adoption waiting for its code),
+   * sent-to-requester (a root-access session's sign-in mail, to its requester alone).
    * ignored: records written before issue 11 only.
    */
   state:
@@ -47,6 +49,7 @@ export interface MailRecord {
     | 'digested'
     | 'recorded'
     | 'handed-over'
+    | 'sent-to-requester'
     | 'no-channel'
     | 'ignored';
   startedAt: string;
@@ -89,6 +92,12 @@ export interface MailRecord {
   attempts?: number;
   alerted?: boolean;
   claimedBy?: { id: string; name: string; at: string };
+  /**
+   * Only this person may reveal the secret: the requester of the root-access session (`rootAccessId`) the
+   * mail was handed to. Nobody else, admins and on-call included.
+   */
+  revealFor?: { id: string; name: string };
+  rootAccessId?: string;
   /** Records written before issue 11. */
   mailClass?: LegacyMailClass;
   authenticity?: 'trusted' | 'suspicious';
@@ -160,21 +169,29 @@ export class MailRecords {
     return writeIfUnchanged(this.store, 'mails', fresh.mailId, existing, fresh);
   }
 
-  /** Mails whose relay did not finish and whose lease has lapsed (crashed, or waiting to retry a post). */
-  async stuck(limit = 200): Promise<HeldMail[]> {
+  /**
+   * Mails whose relay did not finish and whose lease has lapsed (crashed, or waiting to retry a post); with
+   * `onCallReady`, also the mails kept for want of an on-call channel, which can be posted now.
+   */
+  async stuck(limit = 200, { onCallReady = false } = {}): Promise<HeldMail[]> {
     const now = this.clock.now();
-    const processing = await this.store.query<MailRecord>(
-      'mails',
-      { state: 'processing' },
-      { orderBy: 'startedAt', limit },
-    );
-    return processing.filter((mail) => isAbandoned(mail, now));
+    const states: MailRecord['state'][] = onCallReady ? ['processing', 'no-channel'] : ['processing'];
+    const found: HeldMail[] = [];
+    for (const state of states)
+      found.push(
+        ...(await this.store.query<MailRecord>('mails', { state }, { orderBy: 'startedAt', limit })),
+      );
+    return found.filter((mail) => isAbandoned(mail, now)).slice(0, limit);
   }
 
-  /** Holds a stuck mail for `leaseMs` more, by etag: undefined when another instance retook it first. */
+  /**
+   * Holds a stuck mail for `leaseMs` more, by etag: undefined when another instance retook it first. A mail
+   * kept for want of an on-call channel is being relayed again from here on.
+   */
   retake(held: HeldMail, leaseMs: number): Promise<HeldMail | undefined> {
     const leaseUntil = new Date(this.clock.now().getTime() + leaseMs).toISOString();
-    return writeIfUnchanged(this.store, 'mails', held.mailId, held, { ...held, leaseUntil });
+    const state = held.state === 'no-channel' ? 'processing' : held.state;
+    return writeIfUnchanged(this.store, 'mails', held.mailId, held, { ...held, state, leaseUntil });
   }
 
   /**
@@ -195,6 +212,14 @@ export class MailRecords {
     const now = this.clock.now().getTime();
     const oldest = await this.store.query<SecretRecord>('secrets', {}, { orderBy: 'expiresAt', limit });
     return oldest.filter((s) => Date.parse(s.expiresAt) <= now || Number.isNaN(Date.parse(s.expiresAt)));
+  }
+
+  /**
+   * Keeps a claimed mail held while its relay works: the lease is renewed every third of `leaseMs`, so a
+   * mail waiting its turn in a burst is never taken over by a sweeper, while a dead process's mail is.
+   */
+  hold(held: HeldMail, leaseMs: number, onError?: (err: unknown) => void): MailHold {
+    return new MailHold(this, held, leaseMs, onError);
   }
 
   /** Writes the next version over the one held; undefined when it changed meanwhile. */
@@ -289,6 +314,48 @@ export class MailRecords {
       return { class: mailClass, rule: CLASS_ROUTING[mailClass], arrived, went };
     });
     return { since: dates[dates.length - 1], days, classes };
+  }
+}
+
+/** A mail claimed by this relay: renewed while held, every write made with the latest etag. */
+export class MailHold {
+  private renewal: RenewedClaim;
+
+  constructor(
+    private readonly records: MailRecords,
+    private held: HeldMail,
+    leaseMs: number,
+    onError?: (err: unknown) => void,
+  ) {
+    this.renewal = new RenewedClaim(
+      async () => {
+        const renewed = await records.retake(this.held, leaseMs);
+        if (renewed) this.held = renewed;
+        return !!renewed;
+      },
+      leaseMs,
+      onError,
+    );
+  }
+
+  get current(): HeldMail {
+    return this.held;
+  }
+
+  /** Another instance retook the mail: this relay must not post it. */
+  get lost(): boolean {
+    return this.renewal.lost;
+  }
+
+  /** The relay's last word on the mail: renewals stop, then `next` is written over the version held. */
+  async save(next: MailRecord): Promise<HeldMail | undefined> {
+    await this.renewal.stop();
+    return this.records.save(this.held, next);
+  }
+
+  /** Stops renewing without a write (the relay failed: the lease lapses and a sweeper retakes the mail). */
+  release(): Promise<void> {
+    return this.renewal.stop();
   }
 }
 

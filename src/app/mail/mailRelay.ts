@@ -2,9 +2,11 @@ import {
   classifyRootMail,
   destinationOf,
   findCode,
+  goesToRootSession,
   ROUTING_RULES,
   type MailKind,
   type OwnerStatus,
+  type ReceivingBoundary,
   type RootMailClass,
   type RootMailVerdict,
   type RoutingRule,
@@ -27,6 +29,7 @@ import {
   dayOf,
   HeldMail,
   MailDestination,
+  MailHold,
   MailRecord,
   MailRecords,
   MailSource,
@@ -34,6 +37,7 @@ import {
 } from './mailRecords';
 import type { OnCallBurst } from './onCallBurst';
 import { noteOwner, sendToOwner } from './ownerNote';
+import { sendToUser } from '../personalChats';
 import { ReadMail, readMail } from './readMail';
 
 /**
@@ -41,12 +45,33 @@ import { ReadMail, readMail } from './readMail';
  *
  * Called by the relay only for trusted mails of kind `email-change-code` whose recipient is one of our addresses
  * (`address` is that address record's), once per mail — except that a mail whose relay crashed half-way is relayed
- * again after five minutes, so the same `mailId` may come twice: answer true again for a mail already taken. A
+ * again once its claim lapsed, so the same `mailId` may come twice: answer true again for a mail already taken. A
  * rejection counts as false (the code is posted).
  */
 export interface EmailChangeCodes {
   /** True when an adoption took the code: the relay then records the mail as handed over and never posts or stores the code. */
   take(code: { address: string; code: string; mailId: string; receivedAt: string }): Promise<boolean>;
+}
+
+/**
+ * Which live break-glass root session, if any, an address's sign-in mails belong to (the root-access feature).
+ * While one is live, AWS's password-reset and sign-in mails for its account go to its requester alone.
+ */
+export interface RootSessionMail {
+  liveSessionFor(
+    address: string,
+    awsAccountId: string | undefined,
+  ): Promise<
+    | {
+        accessId: string;
+        requester: { id: string; name: string };
+        reach: { serviceUrl?: string; tenantId?: string };
+        account: string;
+      }
+    | undefined
+  >;
+  /** The mail went to the requester: recorded on the session and audited; answers on-call's line (no link). */
+  handed(accessId: string, mail: { mailId: string; kind: string; label: string }): Promise<string>;
 }
 
 /** What happened to one mail; returned to the inject endpoint, logged for the others. */
@@ -58,6 +83,7 @@ export interface RelayOutcome {
     | 'digest'
     | 'recorded'
     | 'handed-over'
+    | 'sent-to-requester'
     | 'no-channel'
     | 'duplicate'
     | 'retrying';
@@ -82,14 +108,22 @@ export interface MailRelayDeps {
   internalDomains: string[];
   /** AWS_EXTRA_SENDER_DOMAINS. */
   extraSenderDomains: readonly string[];
+  /**
+   * SMTP_TRUSTED_AUTHSERV_ID: the relay whose Authentication-Results a mail that came in over SMTP is judged
+   * by (none: no SMTP mail is trusted). Mail from Graph (and the inject endpoint) is judged by Exchange
+   * Online's, the topmost.
+   */
+  smtpAuthservIds?: readonly string[];
   secretTtlMinutes: number;
   /** The adoption feature, when there is one: it takes root e-mail change codes it waits for. */
   emailChangeCodes?: EmailChangeCodes;
+  /** The root-access feature, when there is one: live sessions take their sign-in mails. */
+  rootSessions?: RootSessionMail;
   /** Most mails relayed at once; a burst waits its turn here instead of contending for the store. */
   concurrency?: number;
   /** On-call alerts: a mail whose post keeps failing is reported after `alertAfterAttempts`. */
   alerts?: Pick<OnCallAlerts, 'raise'>;
-  /** MAIL_RELAY_LEASE_SECONDS (ms) and MAIL_POST_ATTEMPTS; defaults 2 minutes and 5. */
+  /** MAIL_RELAY_LEASE_SECONDS (ms) and MAIL_POST_ATTEMPTS; defaults 30 seconds and 5. */
   leaseMs?: number;
   alertAfterAttempts?: number;
   /** The burst summary: told when cards back up in the on-call lane (see onCallBurst.ts). */
@@ -101,7 +135,7 @@ export interface MailRelayDeps {
  * (and the secret in `secrets`), so that the sweeper can finish a relay another instance did not.
  */
 interface Relaying {
-  claim: HeldMail;
+  hold: MailHold;
   rule: RoutingRule;
   secret?: { type: 'code' | 'link'; value: string };
   doc: MailRecord;
@@ -115,7 +149,7 @@ const RELAY_CONCURRENCY = 16;
 /** Cards waiting in this instance's on-call lane from which the burst summary watches the backlog. */
 const BACKLOG_WATCH = 10;
 const SUBJECT_LENGTH = 200;
-const DEFAULT_LEASE_MS = 2 * 60_000;
+const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_ALERT_AFTER = 5;
 /** Waits between failed posts: 30 s, 1, 2, 4 … minutes, at most 15. */
 const RETRY_BASE_MS = 30_000;
@@ -156,7 +190,7 @@ export class MailRelay {
     const parsedAt = process.hrtime.bigint();
     const verdict = classifyRootMail(
       { ...mail.facts, internalDomains: this.deps.internalDomains },
-      { extraSenderDomains: this.deps.extraSenderDomains },
+      { extraSenderDomains: this.deps.extraSenderDomains, boundary: this.boundaryOf(source) },
     );
     const recipient = await this.deps.addresses.findRecipient(mail.recipients);
     const now = clock.now();
@@ -166,18 +200,30 @@ export class MailRelay {
       logger.info({ mailId: mail.mailId, source }, 'mail already relayed; duplicate ignored');
       return { mailId: mail.mailId, outcome: 'duplicate' };
     }
-    const secret = verdict.secret && { type: verdict.secret.type, value: verdict.secret.value };
-    // Kept at once, so that whoever finishes this relay (this instance or the sweeper) can offer Reveal.
-    if (secret) await records.keepSecret(this.secretRecord(doc, secret));
-    return this.route({
-      claim,
-      rule: verdict.routing,
-      secret,
-      doc,
-      now,
-      timing: { started, fetchedAt, parsedAt },
-      aside,
-    });
+    const hold = this.hold(claim);
+    try {
+      const secret = verdict.secret && { type: verdict.secret.type, value: verdict.secret.value };
+      // Kept at once, so that whoever finishes this relay (this instance or the sweeper) can offer Reveal.
+      if (secret) await records.keepSecret(this.secretRecord(doc, secret));
+      return await this.route({
+        hold,
+        rule: verdict.routing,
+        secret,
+        doc,
+        now,
+        timing: { started, fetchedAt, parsedAt },
+        aside,
+      });
+    } finally {
+      await hold.release();
+    }
+  }
+
+  /** Whose Authentication-Results a mail from this source is judged by. */
+  private boundaryOf(source: MailSource): ReceivingBoundary {
+    return source === 'smtp'
+      ? { kind: 'relay', authservIds: this.deps.smtpAuthservIds ?? [] }
+      : { kind: 'topmost' };
   }
 
   /**
@@ -216,23 +262,28 @@ export class MailRelay {
         'finishing a mail whose relay did not',
       );
       const started = process.hrtime.bigint();
-      return this.route({
-        claim: held,
-        rule,
-        secret,
-        doc,
-        now: this.deps.clock.now(),
-        timing: { started, fetchedAt: started, parsedAt: started },
-        aside,
-      });
+      const hold = this.hold(held);
+      try {
+        return await this.route({
+          hold,
+          rule,
+          secret,
+          doc,
+          now: this.deps.clock.now(),
+          timing: { started, fetchedAt: started, parsedAt: started },
+          aside,
+        });
+      } finally {
+        await hold.release();
+      }
     });
   }
 
-  /** The claim as it is, or with its lease renewed when less than half of it is left; undefined when lost. */
-  private async stillHeld(claim: HeldMail): Promise<HeldMail | undefined> {
-    const left = Date.parse(claim.leaseUntil ?? '') - this.deps.clock.now().getTime();
-    if (left >= this.leaseMs / 2) return claim;
-    return this.deps.records.retake(claim, this.leaseMs);
+  /** The claim, renewed while this relay works on the mail (a burst may keep it waiting for its turn). */
+  private hold(claim: HeldMail): MailHold {
+    return this.deps.records.hold(claim, this.leaseMs, (err) =>
+      this.deps.logger.warn({ err, mailId: claim.mailId }, 'could not renew the claim on a mail'),
+    );
   }
 
   private get leaseMs(): number {
@@ -285,7 +336,7 @@ export class MailRelay {
   }
 
   private async route(r: Relaying): Promise<RelayOutcome> {
-    const handedOver = await this.handToAdoption(r);
+    const handedOver = (await this.handToAdoption(r)) ?? (await this.handToRootSession(r));
     if (handedOver) return handedOver;
     const ownerStatus = await this.ownerStatusFor(r.rule, r.doc.owner);
     const destination = destinationOf(r.rule, ownerStatus);
@@ -321,6 +372,56 @@ export class MailRelay {
       secretState: 'none',
       expiresAt: undefined,
     });
+  }
+
+  /**
+   * A sign-in mail (password reset, sign-in code) for an account with a live break-glass session goes to the
+   * session's requester alone: a masked card in their personal chat, Reveal for them only; on-call reads that
+   * it was handed over, to whom, for which session — never the link. A failed look-up throws (the mail is
+   * relayed again later) rather than fall back to on-call with a live reset link.
+   */
+  private async handToRootSession(r: Relaying): Promise<RelayOutcome | undefined> {
+    const sessions = this.deps.rootSessions;
+    const { doc } = r;
+    if (!sessions || !doc.address || !r.secret || !goesToRootSession(doc.kind, doc.trust)) return undefined;
+    const session = await sessions.liveSessionFor(doc.address, doc.awsAccountId);
+    if (!session) return undefined;
+    const handed: MailRecord = {
+      ...doc,
+      destination: 'handed-to-requester',
+      revealFor: session.requester,
+      rootAccessId: session.accessId,
+    };
+    let posted;
+    try {
+      posted = await sendToUser(this.deps, session.requester.id, session.reach, {
+        card: mailAlertCardFor(handed, r.now),
+      });
+    } catch (err) {
+      return this.postFailed(r, handed, err); // tried again later, on-call alerted after a few tries
+    }
+    const outcome = await this.finish(r, {
+      state: 'sent-to-requester',
+      destination: 'handed-to-requester',
+      revealFor: session.requester,
+      rootAccessId: session.accessId,
+      posted,
+    });
+    try {
+      const line = await sessions.handed(session.accessId, {
+        mailId: doc.mailId,
+        kind: doc.kind ?? 'password-reset',
+        label: labelOf(doc),
+      });
+      const channel = await this.deps.conversations.channelFor('oncall');
+      if (channel) await this.deps.chat.postToChannel(channel.reference, { text: line });
+    } catch (err) {
+      this.deps.logger.warn(
+        { err, mailId: doc.mailId },
+        'could not tell on-call that a sign-in mail was handed over',
+      );
+    }
+    return outcome;
   }
 
   /**
@@ -376,12 +477,12 @@ export class MailRelay {
     ownerStatus: MailRecord['ownerStatus'],
     knownChannel?: ChannelSetting,
   ): Promise<RelayOutcome> {
-    const { records, logger } = this.deps;
+    const { logger } = this.deps;
     const { doc: base, now } = r;
     const doc: MailRecord = { ...base, destination, ownerStatus };
     const channel = knownChannel ?? (await this.deps.conversations.channelFor('oncall'));
     if (!channel) {
-      await records.save(r.claim, { ...doc, state: 'no-channel', leaseUntil: undefined });
+      await r.hold.save({ ...doc, state: 'no-channel', leaseUntil: undefined });
       logger.error(
         this.logFields(doc),
         'no on-call channel is set up (an admin types `setup oncall`); mail kept, not posted',
@@ -395,20 +496,18 @@ export class MailRelay {
     // mail of a burst is claimed (recorded, seen by every instance) at once rather than held in memory.
     const outcome = await r.aside(() =>
       this.onCallLane.run(async () => {
-        // Its turn may come late in a burst: the lease is renewed first, so no sweeper takes the mail over
-        // while it waited; if one already has, that one posts it.
-        const claim = await this.stillHeld(r.claim);
-        if (!claim) return this.outcome(doc, 'duplicate');
-        const mine = { ...r, claim };
+        // Its turn may come late in a burst: the claim was renewed meanwhile, so no sweeper took the mail
+        // over; if one did (this process stalled past the lease), that one posts it.
+        if (r.hold.lost) return this.outcome(doc, 'duplicate');
         let posted;
         try {
           posted = await this.deps.chat.postToChannel(channel.reference, {
             card: mailAlertCardFor(doc, now),
           });
         } catch (err) {
-          return this.postFailed(mine, doc, err);
+          return this.postFailed(r, doc, err);
         }
-        return this.finish(mine, { state: 'posted', destination, ownerStatus, posted }, decidedAt);
+        return this.finish(r, { state: 'posted', destination, ownerStatus, posted }, decidedAt);
       }),
     );
     if (outcome.outcome !== 'posted') return outcome;
@@ -425,7 +524,7 @@ export class MailRelay {
    * sweeper on any instance takes it again. After MAIL_POST_ATTEMPTS failures on-call is alerted (once).
    */
   private async postFailed(r: Relaying, doc: MailRecord, err: unknown): Promise<RelayOutcome> {
-    const { records, logger, clock } = this.deps;
+    const { logger, clock } = this.deps;
     const attempts = (r.doc.attempts ?? 0) + 1;
     // Never sooner than Teams asked (its Retry-After, when it throttled the post).
     const askedMs = err instanceof DependencyUnavailableError ? err.retryAfterSeconds * 1000 : 0;
@@ -437,7 +536,7 @@ export class MailRelay {
       alerted: r.doc.alerted || alertNow,
       leaseUntil: new Date(clock.now().getTime() + waitMs).toISOString(),
     };
-    await records.save(r.claim, next);
+    await r.hold.save(next);
     logger.warn(
       { ...this.logFields(doc), err, attempts, retryInMs: waitMs },
       'could not post a mail to Teams; it is tried again later',
@@ -462,9 +561,9 @@ export class MailRelay {
   ): Promise<RelayOutcome> {
     const { records, logger } = this.deps;
     const doc: MailRecord = { ...r.doc, ...change, leaseUntil: undefined };
-    await records.save(r.claim, doc);
-    // Only a card in the on-call channel reveals a secret; wherever else the mail went, none is kept.
-    if (r.secret && doc.state !== 'posted')
+    await r.hold.save(doc);
+    // Only a card with Reveal (on-call's, or a root-access requester's) needs the secret; elsewhere none is kept.
+    if (r.secret && doc.state !== 'posted' && doc.state !== 'sent-to-requester')
       await records
         .deleteSecret(doc.mailId)
         .catch((err) => logger.warn({ err, mailId: doc.mailId }, 'could not delete an unneeded secret'));
@@ -498,6 +597,7 @@ export class MailRelay {
     const handedOver = doc.destination === 'handed-to-adoption';
     const detail =
       `${labelOf(doc)} (class ${doc.class}, ${doc.trust}), rule ${doc.routing}: ${DONE[doc.destination!]}` +
+      (doc.revealFor ? ` (${doc.revealFor.name}, root access ${doc.rootAccessId})` : '') +
       (doc.ownerStatus && doc.ownerStatus !== 'known' ? ` (owner ${doc.ownerStatus})` : '');
     for (const subject of [doc.address, `mail:${doc.mailId}`].filter((s): s is string => !!s)) {
       await this.deps.audit.record({
@@ -541,6 +641,7 @@ const OUTCOME: Partial<Record<MailRecord['state'], RelayOutcome['outcome']>> = {
   'digest-pending': 'digest',
   recorded: 'recorded',
   'handed-over': 'handed-over',
+  'sent-to-requester': 'sent-to-requester',
 };
 
 /** Where a mail went, in words (logs and audit). */
@@ -554,6 +655,8 @@ const DONE: Record<MailDestination, string> = {
   'oncall-warning': 'warning in the on-call channel, secret withheld',
   'oncall-aws-mail': 'card "AWS mail" in the on-call channel',
   'handed-to-adoption': 'handed to the adoption waiting for it (not posted, not stored)',
+  'handed-to-requester':
+    "masked card with Reveal in the root-access requester's personal chat, for them alone",
 };
 
 /**

@@ -3,47 +3,52 @@ import {
   AddressRequest,
   cancel,
   CardCopy,
-  chooseApprovers,
   decide,
-  expire,
   isApprover,
-  markReminded,
   newRequest,
   Outcome,
   Person,
   RequestContact,
   RequestInput,
-  timerDue,
-  withSteps,
 } from '../../domain/addressRequests';
+import { describeOwner } from '../../domain/addressChanges';
+import { AccountHasAddressError } from '../../domain/addressErrors';
+import type { AddressRecord } from '../../domain/addressRecords';
 import type { Principal } from '../../domain/permissions';
 import { describeCancelRefusal } from '../../domain/requestWording';
+import { withSteps } from '../../domain/workflowSteps';
 import type { Logger } from '../../log/logger';
 import type { Clock } from '../../ports/clock';
-import type { DirectoryPort, DirectoryUser } from '../../ports/directory';
-import { DependencyUnavailableError } from '../../ports/errors';
+import type { ApproverChoice } from '../approvals/approverChoice';
 import type { AuditLog } from '../auditLog';
 import type { BackgroundWork } from '../background';
+import type { PeriodicJob } from '../jobs';
+import type { WorkflowHandle } from '../workflows/workflowRunner';
 import { RequestRepository, StoredRequest } from './requestRepository';
-import type { RequestWork } from './requestWork';
+import { recordDecision, RequestHint } from './requestWorkflow';
 
 export interface AddressRequestDeps {
   repository: RequestRepository;
-  work: RequestWork;
-  directory: DirectoryPort;
+  /** The request workflow as registered with the runner (requestWorkflow.ts). */
+  work: WorkflowHandle<RequestHint>;
+  /** Who approves (the manager, else APPROVER_IDS; never the requester). */
+  approvers: ApproverChoice;
   audit: AuditLog;
   clock: Clock;
   logger: Logger;
   background: BackgroundWork;
-  approverIds: readonly string[];
+  /** The assigned address an account name already has (one root address per account), if any. */
+  accountHolder: (accountName: string) => Promise<AddressRecord | undefined>;
   timers: { reminderHours: number; expiryHours: number };
-  /** Tests only: leave the work after a state change to the resume step, as a crash right then would. */
-  deferWork?: boolean;
 }
+
+/** Each change here is followed by its work on this instance (carryOut): others take it over only if it dies. */
+const STARTED_HERE = { startedHere: true };
 
 export type SubmitResult =
   | { kind: 'created'; request: AddressRequest }
   | { kind: 'duplicate'; existing: AddressRequest }
+  | { kind: 'account-has-address'; existing: AddressRecord; problem: string }
   | { kind: 'no-approver'; reason: string };
 
 export type DecisionResult =
@@ -61,33 +66,27 @@ export interface CarryOutOptions {
 }
 
 /**
- * The request use cases: ask, decide, cancel, and the timers. Every state change is stored (with its
- * pending steps) before any side effect and answered at once; `carryOut` then runs the steps as tracked
- * background work (RequestWork), and the periodic job resumes whatever a crash left behind.
+ * The request use cases: ask, decide, cancel. Every state change is stored (with its pending steps) before
+ * any side effect and answered at once; `carryOut` then has the workflow runner perform the steps as
+ * tracked background work, and any instance resumes whatever a crash left behind. Reminders and expiry are
+ * the workflow's timer (requestWorkflow.ts).
  */
 export class AddressRequestService {
-  private readonly workDone: ((request: AddressRequest) => Promise<void>)[] = [];
-
   constructor(private readonly deps: AddressRequestDeps) {}
-
-  /**
-   * Tells `listener` about a request each time its steps have run (e.g. an adoption waiting for its
-   * address); its failures are logged, never thrown into the request's work.
-   */
-  onWorkDone(listener: (request: AddressRequest) => Promise<void>): void {
-    this.workDone.push(listener);
-  }
-
-  private async afterWork(request: AddressRequest | undefined): Promise<void> {
-    if (!request) return;
-    for (const listener of this.workDone)
-      await listener(request).catch((err) =>
-        this.deps.logger.error({ err, requestId: request.requestId }, 'a listener of request work failed'),
-      );
-  }
 
   get(requestId: string): Promise<StoredRequest | undefined> {
     return this.deps.repository.get(requestId);
+  }
+
+  /** The address an account name already has and the refusal that names it (one root address per account). */
+  async accountTaken(accountName: string): Promise<{ existing: AddressRecord; problem: string } | undefined> {
+    const existing = await this.deps.accountHolder(accountName);
+    if (!existing) return undefined;
+    const refusal = new AccountHasAddressError(accountName, {
+      address: existing.address,
+      ownerName: describeOwner(existing.owner),
+    });
+    return { existing, problem: refusal.message };
   }
 
   /** Stores a new request; its approval card goes out with `carryOut` once the requester has their answer. */
@@ -98,20 +97,11 @@ export class AddressRequestService {
     contact?: RequestContact,
   ): Promise<SubmitResult> {
     const { repository, audit, clock, timers } = this.deps;
-    // The requester's UPN from the directory, so the address record can be found by it later (`whois`).
-    const [manager, known] = await Promise.all([
-      this.managerOf(requester.id),
-      this.deps.directory.getUser(requester.id).catch(() => undefined),
-    ]);
-    const upn = known?.userPrincipalName?.toLowerCase();
-    const person: Person = { id: requester.id, name: requester.name, ...(upn ? { upn } : {}) };
-    const group = await this.approverGroup();
-    const choice = chooseApprovers(requester.id, manager.person, group, manager.unknown);
-    if ('refusal' in choice) {
-      // Nobody to ask because the directory is down: say so (503), rather than "nobody can approve".
-      if (manager.outage) throw manager.outage;
-      return { kind: 'no-approver', reason: choice.refusal };
-    }
+    // Refused before anyone is asked to approve; the registry's account key decides a race at allocation.
+    const taken = await this.accountTaken(input.accountName);
+    if (taken) return { kind: 'account-has-address', ...taken };
+    const { requester: person, verdict: choice } = await this.deps.approvers.choose(requester);
+    if ('refusal' in choice) return { kind: 'no-approver', reason: choice.refusal };
 
     const requestId = `req-${randomBytes(4).toString('hex')}`;
     const holder = await repository.reserveName(input.accountName, requestId);
@@ -129,7 +119,7 @@ export class AddressRequestService {
       expiryHours: timers.expiryHours,
     });
     try {
-      await repository.create(request);
+      await repository.create(requestId, request, STARTED_HERE);
     } catch (err) {
       await repository.releaseName(request);
       throw err;
@@ -175,7 +165,7 @@ export class AddressRequestService {
         return { ...result, request: current };
       }
       if (result.kind === 'already-decided') return result;
-      const stored = await repository.tryReplace(current, result.request);
+      const stored = await repository.tryReplace(current, result.request, STARTED_HERE);
       if (!stored) continue; // another click was stored first: decide again against it
       await recordDecision(audit, stored);
       return { kind: 'decided', request: stored };
@@ -188,12 +178,16 @@ export class AddressRequestService {
   ): Promise<{ ok: true; request: AddressRequest } | { ok: false; problem: string }> {
     const { repository, audit, clock } = this.deps;
     let problem = '';
-    const stored = await repository.update(requestId, (current) => {
-      const result = cancel(current, { id: actor.id, name: actor.name }, clock.now());
-      if (result.ok) return result.request;
-      problem = describeCancelRefusal(current, result.reason);
-      return undefined;
-    });
+    const stored = await repository.update(
+      requestId,
+      (current) => {
+        const result = cancel(current, { id: actor.id, name: actor.name }, clock.now());
+        if (result.ok) return result.request;
+        problem = describeCancelRefusal(current, result.reason);
+        return undefined;
+      },
+      STARTED_HERE,
+    );
     if (!stored) return { ok: false, problem: `There is no request ${String(requestId).slice(0, 40)}.` };
     if (problem) return { ok: false, problem };
     await audit.record({
@@ -210,10 +204,9 @@ export class AddressRequestService {
    * answer). Safe to call more than once: each step is claimed by etag before its side effect.
    */
   carryOut(requestId: string, options: CarryOutOptions = {}): void {
-    if (this.deps.deferWork) return;
     this.deps.background.run(`request ${requestId}`, async () => {
       if (options.requesterCopy) await this.attachCopy(requestId, options.requesterCopy);
-      await this.afterWork(await this.deps.work.run(requestId, options.answeredActivityId));
+      await this.deps.work.run(requestId, { answeredActivityId: options.answeredActivityId });
     });
   }
 
@@ -236,40 +229,24 @@ export class AddressRequestService {
     return this.deps.repository.countInState('pending');
   }
 
-  /**
-   * The periodic job: reminders and expiry (each claimed with one etag replace, so with two instances
-   * only one wins), requests waiting for capacity, and any work left behind.
-   */
-  async runPeriodicWork(): Promise<void> {
-    const { repository, audit, clock } = this.deps;
-    const now = clock.now();
-    for (const request of await repository.inState('pending')) {
-      const due = timerDue(request, now);
-      if (!due) continue;
-      const next = due === 'expire' ? expire(request, now) : markReminded(request, now);
-      const claimed = await repository.tryReplace(request, next);
-      if (!claimed) continue;
-      await audit.record({
-        subject: request.requestId,
-        action: due === 'expire' ? 'request.expired' : 'request.reminded',
-        actorId: 'system',
-        actorName: 'RootMail',
-      });
-    }
-    await this.retryWaitingForCapacity();
-    await this.resumeAll();
+  /** Requests waiting for capacity try again every few minutes (and after each pool import). */
+  job(): PeriodicJob {
+    return { name: 'address-requests', intervalMs: 5 * 60_000, run: () => this.retryWaitingForCapacity() };
   }
 
   /** After a pool import (and on each job run): requests waiting for capacity try to allocate again. */
   async retryWaitingForCapacity(): Promise<void> {
     for (const waiting of await this.deps.repository.inState('waiting-for-capacity')) {
-      await this.deps.repository.update(waiting.requestId, (latest) =>
-        latest.state === 'waiting-for-capacity' && !latest.steps.includes('allocate')
-          ? withSteps(latest, 'allocate')
-          : undefined,
+      const retried = await this.deps.repository.update(
+        waiting.requestId,
+        (latest) =>
+          latest.state === 'waiting-for-capacity' && !latest.steps.includes('allocate')
+            ? withSteps(latest, 'allocate')
+            : undefined,
+        STARTED_HERE,
       );
+      if (retried?.steps.includes('allocate')) await this.deps.work.run(waiting.requestId);
     }
-    await this.resumeAll();
   }
 
   /**
@@ -282,12 +259,15 @@ export class AddressRequestService {
     for (const request of await this.deps.repository.inState('pending')) {
       if (request.delivery !== 'undelivered') continue;
       if (approverId && !isApprover(request, approverId)) continue;
-      const updated = await this.deps.repository.update(request.requestId, (latest) =>
-        latest.state === 'pending' &&
-        latest.delivery === 'undelivered' &&
-        !latest.steps.includes('deliver-approval')
-          ? withSteps(latest, 'deliver-approval')
-          : undefined,
+      const updated = await this.deps.repository.update(
+        request.requestId,
+        (latest) =>
+          latest.state === 'pending' &&
+          latest.delivery === 'undelivered' &&
+          !latest.steps.includes('deliver-approval')
+            ? withSteps(latest, 'deliver-approval')
+            : undefined,
+        STARTED_HERE,
       );
       if (updated?.steps.includes('deliver-approval')) {
         queued++;
@@ -296,67 +276,4 @@ export class AddressRequestService {
     }
     return queued;
   }
-
-  /**
-   * Carries out every step left pending (on each job run). At start (`takeOver`), steps a crashed run still
-   * holds are taken over at once instead of after their lease (see RequestWork.run).
-   */
-  async resumeAll({ takeOver = false }: { takeOver?: boolean } = {}): Promise<void> {
-    if (this.deps.deferWork) return;
-    for (const request of await this.deps.repository.withPendingWork()) {
-      await this.afterWork(await this.deps.work.run(request.requestId, undefined, { takeOver }));
-    }
-  }
-
-  private async managerOf(
-    userId: string,
-  ): Promise<{ person?: Person; unknown: boolean; outage?: DependencyUnavailableError }> {
-    try {
-      return { person: toPerson(await this.deps.directory.getManager(userId)), unknown: false };
-    } catch (err) {
-      this.deps.logger.warn(
-        { dependency: (err as DependencyUnavailableError).dependency, error: (err as Error).message },
-        'could not ask the directory for a manager; using the approver group',
-      );
-      return { unknown: true, outage: err instanceof DependencyUnavailableError ? err : undefined };
-    }
-  }
-
-  private async approverGroup(): Promise<Person[]> {
-    return Promise.all(
-      this.deps.approverIds.slice(0, 60).map(async (id) => {
-        const user = await this.deps.directory.getUser(id).catch(() => undefined);
-        return toPerson(user) ?? { id, name: id };
-      }),
-    );
-  }
-}
-
-function toPerson(user: DirectoryUser | undefined): Person | undefined {
-  if (!user) return undefined;
-  return {
-    id: user.id.toLowerCase(),
-    name: user.displayName ?? user.userPrincipalName ?? user.id,
-    upn: user.userPrincipalName,
-  };
-}
-
-/**
- * The decision's audit event, once per request: written right after the decision is stored, and again (a
- * no-op then) by the work that follows it, in case a crash fell between the two.
- */
-export async function recordDecision(audit: AuditLog, request: AddressRequest): Promise<void> {
-  const { decision } = request;
-  if (!decision) return;
-  await audit.record(
-    {
-      subject: request.requestId,
-      action: decision.outcome === 'approved' ? 'request.approved' : 'request.rejected',
-      actorId: decision.by.id,
-      actorName: decision.by.name,
-      detail: decision.comment,
-      at: decision.at,
-    },
-    { once: 'decision' },
-  );
 }

@@ -1,66 +1,46 @@
-import { AddressRequest, isOpen, OPEN_STATES } from '../../domain/addressRequests';
+import { AddressRequest, isOpen, OPEN_STATES, requestTimerAt } from '../../domain/addressRequests';
+import type { Clock } from '../../ports/clock';
 import type { DocumentStore, Stored } from '../../ports/documentStore';
-import { changeDocument, writeIfUnchanged } from '../documentChanges';
+import { writeIfUnchanged } from '../documentChanges';
+import { WorkflowDocuments } from '../workflows/workflowDocuments';
 
 export type StoredRequest = Stored<AddressRequest>;
 
-/** A change to a request computed from its latest version; undefined means "nothing to change". */
-export type RequestChange = (current: AddressRequest) => AddressRequest | undefined;
-
-/** Request ids as the service makes them; anything else is not a request (and is never looked up). */
-const REQUEST_ID = /^req-[0-9a-f]{8}$/;
+/** The request workflow's name in the runner and the work-due index. */
+export const REQUEST_WORKFLOW = 'request';
 
 interface NameGuard {
   requestId: string;
   accountName: string;
+  /** When it was reserved (absent in older guards). */
+  reservedAt?: string;
 }
 
 /**
- * Requests in `requests` (id = request id), changed only through etags, and the guard keys in
- * `requestKeys` (`name:<account-name>`, create-if-absent) that keep one open request per account name.
+ * A guard whose request is not stored yet is being created (reserve, then create) for this long; after
+ * it, the reservation counts as abandoned (a crash between the two) and may be taken over.
  */
-export class RequestRepository {
-  constructor(private readonly store: DocumentStore) {}
+const CREATING_MS = 30_000;
 
-  /** The request, or undefined for an unknown or malformed id. */
-  async get(requestId: string): Promise<StoredRequest | undefined> {
-    const id = String(requestId ?? '')
-      .trim()
-      .toLowerCase();
-    if (!REQUEST_ID.test(id)) return undefined;
-    return this.store.get<AddressRequest>('requests', id);
+/**
+ * Requests in `requests` (id = request id), changed only through etags (WorkflowDocuments), and the guard
+ * keys in `requestKeys` (`name:<account-name>`, create-if-absent) that keep one open request per account
+ * name; a guard is given back as its request closes, whoever closes it.
+ */
+export class RequestRepository extends WorkflowDocuments<AddressRequest> {
+  constructor(store: DocumentStore, clock: Clock) {
+    super(store, clock, {
+      container: 'requests',
+      workflow: REQUEST_WORKFLOW,
+      idPattern: /^req-[0-9a-f]{8}$/,
+      timerAt: requestTimerAt,
+      // Found once after an upgrade from before the work-due index: work left, and reminders to come.
+      mayBeDue: [{ workPending: true }, { state: 'pending' }],
+    });
   }
 
-  create(request: AddressRequest): Promise<StoredRequest> {
-    return this.store.create('requests', request.requestId, request);
-  }
-
-  /**
-   * Applies `change` to the latest version with its etag; on a conflict re-reads and asks again, so the
-   * change always sees what the other writer did. Releases the account-name guard once the request closes.
-   */
-  async update(requestId: string, change: RequestChange): Promise<StoredRequest | undefined> {
-    let before: AddressRequest | undefined;
-    const { document, changed } = await changeDocument<AddressRequest>(
-      this.store,
-      'requests',
-      requestId,
-      (current) => {
-        before = current;
-        return current && change(current);
-      },
-      100,
-    );
-    if (changed && before && isOpen(before.state) && !isOpen(document!.state))
-      await this.releaseName(document!);
-    return document;
-  }
-
-  /** Exactly one attempt with the etag read: undefined when someone else changed it first (claims). */
-  async tryReplace(current: StoredRequest, next: AddressRequest): Promise<StoredRequest | undefined> {
-    const stored = await writeIfUnchanged(this.store, 'requests', current.id, current, next);
-    if (stored && isOpen(current.state) && !isOpen(stored.state)) await this.releaseName(stored);
-    return stored;
+  protected override async afterWrite(before: AddressRequest, after: StoredRequest): Promise<void> {
+    if (isOpen(before.state) && !isOpen(after.state)) await this.releaseName(after);
   }
 
   /**
@@ -69,16 +49,27 @@ export class RequestRepository {
    */
   async reserveName(accountName: string, requestId: string): Promise<StoredRequest | undefined> {
     const key = nameKey(accountName);
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; attempt < 20; attempt++) {
       const held = await this.store.get<NameGuard>('requestKeys', key);
       if (held) {
         const holder = await this.get(held.requestId);
         if (holder && isOpen(holder.state)) return holder;
+        if (!holder && this.beingCreated(held)) {
+          await new Promise((resolve) => setTimeout(resolve, 25 * (attempt + 1)));
+          continue;
+        }
       }
-      if (await writeIfUnchanged(this.store, 'requestKeys', key, held, { requestId, accountName }))
+      const reservedAt = this.clock.now().toISOString();
+      if (
+        await writeIfUnchanged(this.store, 'requestKeys', key, held, { requestId, accountName, reservedAt })
+      )
         return undefined;
     }
     throw new Error(`Could not reserve the account name ${accountName}; try again`);
+  }
+
+  private beingCreated(guard: NameGuard): boolean {
+    return !!guard.reservedAt && this.clock.now().getTime() - Date.parse(guard.reservedAt) < CREATING_MS;
   }
 
   async releaseName(request: AddressRequest): Promise<void> {
@@ -109,14 +100,6 @@ export class RequestRepository {
 
   countInState(state: AddressRequest['state']): Promise<number> {
     return this.store.count('requests', { state });
-  }
-
-  withPendingWork(limit = 200): Promise<StoredRequest[]> {
-    return this.store.query<AddressRequest>(
-      'requests',
-      { workPending: true },
-      { orderBy: 'createdAt', limit },
-    );
   }
 }
 

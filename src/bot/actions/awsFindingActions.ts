@@ -31,3 +31,18 @@ export const awsAdoptAction: CardActionHandler = {
       await awsOf(ctx).reconciler.adoptFromFinding(subjectOf(ctx), ctx.actor, contactOf(ctx), ctx.clicked),
     ),
 };
+
+/**
+ * Remove on a root-access-key / root-password finding: admins, as `root-credentials remove`; MFA devices only
+ * when the card's toggle asks. Answered at once; the removal waits for someone else's approval.
+ */
+export const rootCredentialsRemoveAction: CardActionHandler = {
+  verb: VERBS.rootCredentialsRemove,
+  handle: async (ctx) =>
+    asReply(
+      await awsOf(ctx).reconciler.removeFromFinding(subjectOf(ctx), ctx.actor, {
+        mfa: ctx.data.mfa === 'true' || ctx.data.mfa === true,
+        contact: contactOf(ctx),
+      }),
+    ),
+};

@@ -15,12 +15,15 @@ export const requestSubmitAction: CardActionHandler = {
       environment: text(data.environment),
       costCentre: text(data.costCentre),
     };
-    const checked = validateRequestInput(values);
-    if (!checked.ok) return { card: requestFormCard({ ...values, errors: checked.errors }) };
+    const environments = ctx.services.config.environments;
+    const checked = validateRequestInput(values, environments);
+    if (!checked.ok) return { card: requestFormCard({ ...values, environments, errors: checked.errors }) };
     const result = await ctx.services.requests.submit(checked.value, ctx.actor, 'chat', contactOf(ctx));
     return answerSubmission(ctx, result, {
-      duplicate: (problem) => ({ card: requestFormCard({ ...values, errors: { accountName: problem } }) }),
-      noApprover: (reason) => ({ card: requestFormCard({ ...values, problem: reason }) }),
+      duplicate: (problem) => ({
+        card: requestFormCard({ ...values, environments, errors: { accountName: problem } }),
+      }),
+      noApprover: (reason) => ({ card: requestFormCard({ ...values, environments, problem: reason }) }),
     });
   },
 };

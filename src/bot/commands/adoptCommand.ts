@@ -2,7 +2,7 @@ import { AwsNotConfiguredError } from '../../app/aws/awsErrors';
 import { describeStart } from '../../app/aws/reconciler';
 import { addressRecordCard } from '../../cards/addressCards';
 import { awsAdoptionCard } from '../../cards/awsCards';
-import { ENVIRONMENTS, Environment } from '../../domain/addressRequests';
+import { environmentProblem } from '../../domain/addressRequests';
 import { mayAdoptAccounts } from '../../domain/permissions';
 import { contactOf } from '../requestSubmission';
 import type { CommandHandler } from '../types';
@@ -14,7 +14,7 @@ import type { CommandHandler } from '../types';
 export const adoptCommand: CommandHandler = {
   name: 'adopt',
   trigger: /^adopt$/i,
-  usage: 'adopt <aws-account-id> [prod|nonprod|sandbox]',
+  usage: 'adopt <aws-account-id> [environment]',
   summary: "Admins: move an existing AWS account's root e-mail onto a managed address (with approval)",
   async handle(ctx) {
     const { args, actor, services } = ctx;
@@ -25,16 +25,17 @@ export const adoptCommand: CommandHandler = {
     const [accountId, environmentWord] = args.split(/\s+/);
     if (!accountId) return { text: 'Say `adopt <aws-account-id>`, e.g. `adopt 210987654321`.' };
     const environment = environmentWord?.toLowerCase();
-    if (environment && !(ENVIRONMENTS as readonly string[]).includes(environment))
+    const environments = services.config.environments;
+    if (environment && environmentProblem(environment, environments))
       return {
-        text: `Choose the environment: ${ENVIRONMENTS.join(', ')}, e.g. \`adopt ${accountId} prod\`.`,
+        text: `${environmentProblem(environment, environments)} For example: \`adopt ${accountId.slice(0, 12)} ${environments[0]}\`.`,
       };
     const result = await aws.adoptions.start({
       accountId,
       by: actor,
       origin: 'chat',
       contact: contactOf(ctx),
-      environment: environment as Environment | undefined,
+      environment,
     });
     switch (result.kind) {
       case 'started':

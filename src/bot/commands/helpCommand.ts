@@ -7,6 +7,13 @@ export const helpCommand: CommandHandler = {
   usage: 'help',
   summary: 'Show what I can do',
   async handle({ commands }) {
-    return { card: helpCard({ commands: commands.map(({ usage, summary }) => ({ usage, summary })) }) };
+    return {
+      card: helpCard({
+        commands: commands.map(({ usage, summary, aliases }) => ({
+          usage,
+          summary: aliases?.length ? `${summary} (also ${aliases.join(', ')})` : summary,
+        })),
+      }),
+    };
   },
 };

@@ -6,7 +6,7 @@ import type { CommandHandler } from '../types';
 export const linkCommand: CommandHandler = {
   name: 'link',
   trigger: /^link$/i,
-  usage: 'link <address> <aws-account-id>',
+  usage: 'link <address | account name> <aws-account-id>',
   summary: 'Record the 12-digit AWS account id that uses an address',
   async handle({ args, actor, services }) {
     const [address, rest] = splitArgs(args);
@@ -15,7 +15,8 @@ export const linkCommand: CommandHandler = {
       return {
         text: 'Say `link <address> <aws-account-id>`, e.g. `link aws-k3x9@contoso.com 123456789012`.',
       };
-    const record = await services.addresses.linkAwsAccount(address, accountId, actor);
+    const resolved = await services.addresses.resolveAddress(address);
+    const record = await services.addresses.linkAwsAccount(resolved, accountId, actor);
     return { card: addressRecordCard(`Linked to AWS account ${record.awsAccountId}`, record) };
   },
 };

@@ -1,11 +1,12 @@
 import { requestFormCard } from '../../cards/requestCards';
-import { ENVIRONMENTS, validateRequestInput } from '../../domain/addressRequests';
+import { environmentProblem, validateRequestInput } from '../../domain/addressRequests';
 import { submitRequest } from '../requestSubmission';
 import type { CommandHandler } from '../types';
 
 /**
- * `request <account-name> [prod|nonprod|sandbox] [purpose…]` asks straight away (environment nonprod unless
- * named). `request` alone: in a personal chat a guided chat asks for each part (people there type, and it
+ * `request <account-name> [<environment> [purpose…]]` asks straight away (environment nonprod when only the
+ * name is given; a second word must be one of ENVIRONMENTS, and is never taken for another or for the
+ * purpose). `request` alone: in a personal chat a guided chat asks for each part (people there type, and it
  * works in every client); in channels and group chats, where several people share the conversation, the
  * form card. `request form` gives the form anywhere. The answer is the request's status card; the approval
  * card goes out right after, and the status card then says where it went.
@@ -13,24 +14,30 @@ import type { CommandHandler } from '../types';
 export const requestCommand: CommandHandler = {
   name: 'request',
   trigger: /^request$/i,
-  usage: 'request [account-name] [prod|nonprod|sandbox] [purpose…]',
+  usage: 'request [account-name] [environment] [purpose…]',
   summary:
     'Ask for a root e-mail address for a new AWS account. Alone, I ask you for each part; "request form" gives a form',
   async handle(ctx) {
     const { args, scope } = ctx;
-    if (/^form$/i.test(args)) return { card: requestFormCard({ environment: 'nonprod' }) };
-    if (!args)
-      return scope === 'personal'
-        ? { dialog: 'request' }
-        : { card: requestFormCard({ environment: 'nonprod' }) };
-    const [accountName, ...rest] = args.split(' ');
-    const named = (ENVIRONMENTS as readonly string[]).includes(rest[0]?.toLowerCase() ?? '');
-    const environment = named ? rest.shift()!.toLowerCase() : 'nonprod';
-    const checked = validateRequestInput({ accountName, purpose: rest.join(' '), environment });
-    if (!checked.ok)
-      return {
-        text: `${Object.values(checked.errors).join(' ')} For example: \`request payments-prod prod Card payments\`, or type \`request\` and I ask for each part.`,
-      };
+    const environments = ctx.services.config.environments;
+    const form = () => ({ card: requestFormCard({ environment: defaultOf(environments), environments }) });
+    if (/^form$/i.test(args)) return form();
+    if (!args) return scope === 'personal' ? { dialog: 'request' } : form();
+    const [accountName, environmentWord, ...purpose] = args.split(' ');
+    const example = `For example: \`request ${accountName.slice(0, 40)} ${environments[0]} Card payments\`, or type \`request\` and I ask for each part.`;
+    if (environmentWord && environmentProblem(environmentWord, environments))
+      return { text: `${environmentProblem(environmentWord, environments)} ${example}` };
+    const environment = environmentWord ?? defaultOf(environments);
+    const checked = validateRequestInput(
+      { accountName, purpose: purpose.join(' '), environment },
+      environments,
+    );
+    if (!checked.ok) return { text: `${Object.values(checked.errors).join(' ')} ${example}` };
     return submitRequest(ctx, checked.value);
   },
 };
+
+/** What a request names when only the account name is given: nonprod where it is one of the environments. */
+function defaultOf(environments: readonly string[]): string {
+  return environments.includes('nonprod') ? 'nonprod' : environments[0];
+}

@@ -1,22 +1,33 @@
-import { addressRecordCard } from '../../cards/addressCards';
+import { retireConfirmCard } from '../../cards/addressCards';
+import { retire } from '../../domain/addressChanges';
+import { retireConsequence } from '../../domain/addressWording';
 import { splitArgs } from '../commandText';
 import type { CommandHandler } from '../types';
 
-/** `retire <address> [reason]`: pool aliases rest in quarantine before reuse; plus addresses are never reused. */
+/**
+ * `retire <address | account name> [reason]`: asks first. The confirmation card says what will happen
+ * (quarantine until when, or retired for good) and the reason that will be kept; the Retire button does it
+ * (src/bot/actions/addressChangeActions.ts) and the owner is told.
+ */
 export const retireCommand: CommandHandler = {
   name: 'retire',
   trigger: /^retire$/i,
-  usage: 'retire <address> [reason]',
-  summary: 'Retire an address when its AWS account is closed',
+  usage: 'retire <address | account name> [reason]',
+  summary: 'Retire an address when its AWS account is closed (I ask you to confirm; the owner is told)',
   async handle({ args, actor, services }) {
-    const [address, reason] = splitArgs(args);
-    if (!address)
+    const [typed, reason] = splitArgs(args);
+    if (!typed)
       return { text: 'Say `retire <address> [reason]`, e.g. `retire aws-k3x9@contoso.com account closed`.' };
-    const record = await services.addresses.retire(address, reason || undefined, actor);
-    const heading =
-      record.state === 'quarantined'
-        ? `Retired: in quarantine until ${record.quarantineUntil?.slice(0, 10)}, then back in the pool`
-        : 'Retired for good: a plus address is never handed out again';
-    return { card: addressRecordCard(heading, record) };
+    const record = await services.addresses.changeable(typed, actor);
+    const now = services.clock.now();
+    const { quarantineDays } = services.config.addresses;
+    retire(record, reason, actor, now.toISOString(), quarantineDays); // refuses now what the button would
+    return {
+      card: retireConfirmCard(
+        record,
+        reason.slice(0, 200) || undefined,
+        retireConsequence(record, quarantineDays, now),
+      ),
+    };
   },
 };

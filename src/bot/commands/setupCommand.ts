@@ -56,6 +56,7 @@ export const setupCommand: CommandHandler = {
         choice.role === 'approvals'
           ? async () => {
               await services.requests.redeliverUndelivered();
+              await services.aws?.rootAccess.redeliverUndelivered();
             }
           : undefined,
     };

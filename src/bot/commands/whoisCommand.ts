@@ -1,7 +1,8 @@
 import { addressListCard, addressRecordCard } from '../../cards/addressCards';
+import type { AppServices } from '../../app/services';
 import type { AddressRecord } from '../../domain/addressRecords';
 import type { DirectoryUser } from '../../ports/directory';
-import type { CommandHandler } from '../types';
+import type { CommandHandler, Reply } from '../types';
 
 const SHOWN = 20;
 const PEOPLE = 5;
@@ -13,7 +14,8 @@ const PEOPLE = 5;
  */
 export const whoisCommand: CommandHandler = {
   name: 'whois',
-  trigger: /^whois$/i,
+  trigger: /^(whois|lookup|find|search)$/i,
+  aliases: ['lookup', 'find', 'search'],
   usage: 'whois <account name | aws-account-id | address | person>',
   summary: 'Find an address by account name, AWS account id, address, or its owner (name or UPN)',
   async handle({ args, services }) {
@@ -26,12 +28,12 @@ export const whoisCommand: CommandHandler = {
     if (/^\d{12}$/.test(first)) {
       const record = await services.addresses.byAwsAccountId(first);
       return record
-        ? { card: addressRecordCard('Address record', record) }
+        ? recordReply(services, record)
         : { text: `No address is linked to AWS account ${first}.` };
     }
     if (first.includes('@')) {
       const record = await services.addresses.get(first).catch(() => undefined);
-      if (record) return { card: addressRecordCard('Address record', record) };
+      if (record) return recordReply(services, record);
     }
 
     const found = new Map<string, AddressRecord>();
@@ -46,7 +48,7 @@ export const whoisCommand: CommandHandler = {
       for (const record of await services.addresses.byOwner(person.id)) found.set(record.address, record);
 
     const records = [...found.values()].sort((a, b) => a.address.localeCompare(b.address));
-    if (records.length === 1) return { card: addressRecordCard('Address record', records[0]) };
+    if (records.length === 1) return recordReply(services, records[0]);
     if (records.length > 1) {
       const shown = records.slice(0, SHOWN);
       const note =
@@ -60,6 +62,12 @@ export const whoisCommand: CommandHandler = {
     return { text: `I found no address, account or person matching \`${text}\`.` };
   },
 };
+
+/** One record, with its AWS account's root user as last audited (when AWS is configured and it was). */
+async function recordReply(services: AppServices, record: AddressRecord): Promise<Reply> {
+  const rootUser = await services.aws?.postures.get(record.awsAccountId);
+  return { card: addressRecordCard('Address record', record, rootUser) };
+}
 
 function describePerson(user: DirectoryUser): string {
   const name = user.displayName ?? user.userPrincipalName ?? user.id;

@@ -14,7 +14,7 @@ import {
   WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import { inertText } from '../../cards/inertText';
-import { ENVIRONMENTS, InputField, RequestInput, validateRequestInput } from '../../domain/addressRequests';
+import { InputField, RequestInput, validateRequestInput } from '../../domain/addressRequests';
 import type { Clock } from '../../ports/clock';
 
 /**
@@ -57,11 +57,22 @@ const LEAVE = /^(cancel|stop|quit|exit)$/i;
 const SKIP = /^(skip|none|no|-|—)$/i;
 const STOPPED = 'Stopped: nothing was requested. Type `request` whenever you want to start again.';
 
-const ENVIRONMENT_CHOICES = [
-  { value: 'prod', synonyms: ['production', 'prd'] },
-  { value: 'nonprod', synonyms: ['non-prod', 'non prod', 'nonproduction', 'dev', 'test', 'staging'] },
-  { value: 'sandbox', synonyms: ['sbx', 'sand box'] },
-];
+/**
+ * Spellings of the same environment that are recognised as it; no other word is ever taken for an
+ * environment (typing "staging" where staging is not configured is asked again, not read as nonprod).
+ */
+const SPELLINGS: Record<string, string[]> = {
+  prod: ['production'],
+  nonprod: ['non-prod', 'non prod', 'non-production', 'nonproduction'],
+  sandbox: ['sand box'],
+};
+
+/** What the guided chat checks beyond the field rules: the configured environments, an account's address. */
+export interface GuidedChecks {
+  environments: readonly string[];
+  /** The refusal when the account name already has an address (one root address per account). */
+  accountTaken(accountName: string): Promise<{ problem: string } | undefined>;
+}
 
 export class GuidedRequest {
   private readonly dialogs: DialogSet;
@@ -70,11 +81,19 @@ export class GuidedRequest {
   constructor(
     private readonly state: ConversationState,
     private readonly clock: Clock,
+    checks: GuidedChecks,
   ) {
     this.touchedAt = state.createProperty<string | undefined>('guidedRequestTouchedAt');
     this.dialogs = new DialogSet(state.createProperty<DialogState>('dialogState'));
-    this.dialogs.add(new TextPrompt(NAME, checkAccountName));
-    this.dialogs.add(new ChoicePrompt(ENVIRONMENT, undefined, 'en-us'));
+    this.dialogs.add(new TextPrompt(NAME, (prompt) => checkAccountName(prompt, checks)));
+    const environment = new ChoicePrompt(ENVIRONMENT, undefined, 'en-us');
+    // Exact values only: the recognizer's fuzzy matching would take "stage" for a configured "staging".
+    environment.recognizerOptions = {
+      recognizeOrdinals: false,
+      recognizeNumbers: true,
+      allowPartialMatches: false,
+    };
+    this.dialogs.add(environment);
     this.dialogs.add(new TextPrompt(PURPOSE, checkPurpose));
     const confirm = new ConfirmPrompt(CONFIRM, undefined, 'en-us');
     // Yes/No in English whatever the client's locale; typed yes/no, y/n, ok, 1/2 are recognised too.
@@ -82,7 +101,13 @@ export class GuidedRequest {
     confirm.style = ListStyle.inline;
     this.dialogs.add(confirm);
     this.dialogs.add(
-      new WaterfallDialog(REQUEST, [askName, askEnvironment, askPurpose, askToConfirm, finish]),
+      new WaterfallDialog(REQUEST, [
+        askName,
+        (step) => askEnvironment(step, checks.environments),
+        askPurpose,
+        askToConfirm,
+        (step) => finish(step, checks.environments),
+      ]),
     );
   }
 
@@ -150,13 +175,13 @@ async function askName(step: WaterfallStepContext) {
   });
 }
 
-async function askEnvironment(step: WaterfallStepContext) {
+async function askEnvironment(step: WaterfallStepContext, environments: readonly string[]) {
   const draft = draftOf(step);
   draft.accountName = String(step.result).trim().toLowerCase();
   return step.prompt(ENVIRONMENT, {
     prompt: `Which environment is ${draft.accountName} for?`,
-    retryPrompt: `Choose ${ENVIRONMENTS.join(', ')} (or type \`cancel\`).`,
-    choices: ENVIRONMENT_CHOICES,
+    retryPrompt: `That is not one of the environments here. Choose ${environments.join(', ')} (or type \`cancel\`).`,
+    choices: environments.map((value) => ({ value, synonyms: SPELLINGS[value] ?? [] })),
     // Choices as text, answered by typing: hero-card buttons (imBack) do not work in the Agents Playground,
     // and this chat is for people who type; the form card (`request form`) is for those who click.
     style: ListStyle.inline,
@@ -184,12 +209,12 @@ async function askToConfirm(step: WaterfallStepContext) {
   });
 }
 
-async function finish(step: WaterfallStepContext) {
+async function finish(step: WaterfallStepContext, environments: readonly string[]) {
   if (step.result !== true) {
     await step.context.sendActivity(STOPPED);
     return step.endDialog();
   }
-  const checked = validateRequestInput(draftOf(step));
+  const checked = validateRequestInput(draftOf(step), environments);
   // Every part was checked on its way in; a draft that still fails would be a bug, so say so plainly.
   if (!checked.ok) {
     await step.context.sendActivity(
@@ -205,9 +230,17 @@ function draftOf(step: WaterfallStepContext): Draft {
   return step.values as Draft;
 }
 
-/** The account-name prompt re-asks with the domain rule's own words until the name passes. */
-async function checkAccountName(prompt: PromptValidatorContext<string>): Promise<boolean> {
-  const problem = problemWith(prompt, 'accountName');
+/**
+ * The account-name prompt re-asks with the domain rule's own words until the name passes, and says at
+ * once when the account already has its address (rather than after the summary).
+ */
+async function checkAccountName(
+  prompt: PromptValidatorContext<string>,
+  checks: GuidedChecks,
+): Promise<boolean> {
+  const problem =
+    problemWith(prompt, 'accountName') ??
+    (await checks.accountTaken(String(prompt.recognized.value ?? '').trim()))?.problem;
   if (problem) prompt.options.retryPrompt = `${problem} Type another name, or \`cancel\` to stop.`;
   return !problem;
 }

@@ -1,8 +1,8 @@
-import type { ConversationState, TurnContext } from 'botbuilder';
+import type { ConversationState, Storage, TurnContext } from 'botbuilder';
 import type { Clock } from '../../ports/clock';
-import type { GuidedOutcome, GuidedRequest } from './guidedRequest';
+import type { GuidedChecks, GuidedOutcome, GuidedRequest } from './guidedRequest';
 
-export type { GuidedOutcome };
+export type { GuidedChecks, GuidedOutcome };
 
 /** What the bot asks of the guided request chat. */
 export interface GuidedChat {
@@ -12,23 +12,33 @@ export interface GuidedChat {
 
 /**
  * The guided request chat, with botbuilder-dialogs (and its recognizers, ~1 s to load) loaded only when a
- * chat starts or one is waiting: every other personal message costs one read of the conversation's state.
+ * chat starts or one is waiting: every other personal message costs one read of the conversation's state,
+ * straight from `storage` (where `state` keeps it). Through ConversationState the read also hashed the state
+ * (a SHA-256 it keeps to see changes), a tenth of a `help` turn for a check that changes nothing.
  */
-export function guidedChatOnDemand(state: ConversationState, clock: Clock): GuidedChat {
-  const dialogState = state.createProperty<{ dialogStack?: unknown[] }>('dialogState');
+export function guidedChatOnDemand(
+  state: ConversationState,
+  storage: Storage,
+  clock: Clock,
+  checks: GuidedChecks,
+): GuidedChat {
   let loaded: GuidedRequest | undefined;
   const dialogs = (): GuidedRequest => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded ??= new (require('./guidedRequest') as typeof import('./guidedRequest')).GuidedRequest(
       state,
       clock,
+      checks,
     );
     return loaded;
   };
   return {
     begin: (turn) => dialogs().begin(turn),
     continue: async (turn) => {
-      const waiting = (await dialogState.get(turn))?.dialogStack?.length;
+      const key = state.getStorageKey(turn);
+      const stored = key ? (await storage.read([key]))[key] : undefined;
+      const waiting = (stored as { dialogState?: { dialogStack?: unknown[] } } | undefined)?.dialogState
+        ?.dialogStack?.length;
       return waiting ? dialogs().continue(turn) : { kind: 'none' };
     },
   };

@@ -1,10 +1,61 @@
 import { isAligned } from './senderDomains';
 
 /**
- * Reading Authentication-Results (RFC 8601) and deciding whether they prove the From domain. Only the topmost
- * header is ever passed in: our receiving boundary (Exchange Online) adds it last; anything below it may have been
- * written by the sender or a hop on the way.
+ * Reading Authentication-Results (RFC 8601) and deciding whether they prove the From domain. Only the results
+ * of our own receiving boundary count: anything else in the mail may have been written by the sender or a hop
+ * on the way (see ReceivingBoundary).
  */
+
+/** Which Authentication-Results header of a mail was written by our own receiving boundary. */
+export type ReceivingBoundary =
+  /**
+   * Exchange Online (mail read through Microsoft Graph): it adds its results last, on top of whatever the mail
+   * carried, and writes no authserv-id.
+   */
+  | { kind: 'topmost' }
+  /**
+   * The relay in front of the SMTP source, known by its authserv-id (SMTP_TRUSTED_AUTHSERV_ID): the topmost
+   * header that names it. Headers naming anyone else, above or below it, are ignored; a relay removes headers
+   * bearing its own authserv-id from the mail it receives (RFC 8601 section 5). No id configured: none counts.
+   */
+  | { kind: 'relay'; authservIds: readonly string[] };
+
+export const TOPMOST: ReceivingBoundary = { kind: 'topmost' };
+
+/** The authserv-id a header starts with (`mx.google.com; dkim=pass …`); Exchange Online writes none. */
+export function authservIdOf(header: string): string | undefined {
+  const first = withoutComments(header).split(';')[0].trim().split(/\s+/)[0] ?? '';
+  if (!first || first.includes('=')) return undefined;
+  return first.replace(/^"|"$/g, '').toLowerCase();
+}
+
+/** The one header (of all, topmost first) our receiving boundary wrote; undefined when it wrote none. */
+export function boundaryResults(headers: readonly string[], boundary: ReceivingBoundary): string | undefined {
+  if (boundary.kind === 'topmost') return headers[0];
+  return headers.find((h) => {
+    const id = authservIdOf(h);
+    return id !== undefined && boundary.authservIds.includes(id);
+  });
+}
+
+/**
+ * Why the mail's authentication does not prove that it comes from `fromDomain`, as authenticationProblems
+ * says for the boundary's own header; its absence is a problem in itself.
+ */
+export function boundaryProblems(
+  headers: readonly string[],
+  fromDomain: string,
+  boundary: ReceivingBoundary,
+): string[] {
+  const header = boundaryResults(headers, boundary);
+  if (boundary.kind === 'relay' && !header?.trim())
+    return [
+      boundary.authservIds.length
+        ? `It carries no Authentication-Results from our relay (${boundary.authservIds.join(', ')}), so its sender cannot be verified`
+        : 'It came in over SMTP, and no relay is trusted to authenticate SMTP mail (SMTP_TRUSTED_AUTHSERV_ID), so its sender cannot be verified',
+    ];
+  return authenticationProblems(header, fromDomain);
+}
 
 export interface AuthResult {
   /** spf, dkim, dmarc, compauth, arc… */

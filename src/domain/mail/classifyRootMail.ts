@@ -1,4 +1,4 @@
-import { authenticationProblems } from './authentication';
+import { boundaryProblems, ReceivingBoundary, TOPMOST } from './authentication';
 import { CONTENT_RULES, ContentRule, MailView, ruleMatches } from './contentRules';
 import { isBulk, MailFacts } from './mailFacts';
 import { KIND_LABELS, MailKind, RootMailClass } from './mailKinds';
@@ -44,6 +44,8 @@ export interface RootMailVerdict {
 export interface ClassifyOptions {
   /** Sender domains an operator adds (e.g. amazon.co.jp). They are held to the same authentication checks. */
   extraSenderDomains?: readonly string[];
+  /** Whose Authentication-Results count: Exchange Online's (the default) or the SMTP source's relay's. */
+  boundary?: ReceivingBoundary;
 }
 
 interface ContentFinding {
@@ -82,8 +84,9 @@ export function viewOf(facts: MailFacts): MailView {
 
 /**
  * What a mail is, whether it is AWS's, and where it goes. Trusted means: the From domain is one of AWS's (or one
- * an operator added), and the topmost Authentication-Results, written by our own gateway, prove it (DMARC pass or
- * compauth pass, with DKIM aligned to the From domain). A redirected copy is trusted only when our own domains
+ * an operator added), and the Authentication-Results of our own receiving boundary (Exchange Online's topmost
+ * header, or the header our SMTP relay stamped with its authserv-id) prove it (DMARC pass or compauth pass,
+ * with DKIM aligned to the From domain). A redirected copy is trusted only when our own domains
  * redirected it and the gateway's results for the AWS hop are still on top (Exchange keeps them on an internal
  * redirect); a copy forwarded from elsewhere is never trusted, whatever it says, because we cannot tell which
  * lower header our gateway wrote.
@@ -99,7 +102,8 @@ export function classifyRootMail(facts: MailFacts, options: ClassifyOptions = {}
   const reasons: string[] = [];
   if (!fromDomain) reasons.push('It has no From address');
   else if (!fromAws) reasons.push(`The sender domain ${fromDomain} is not one of AWS's domains`);
-  else reasons.push(...authenticationProblems(facts.authenticationResults[0], fromDomain));
+  else
+    reasons.push(...boundaryProblems(facts.authenticationResults, fromDomain, options.boundary ?? TOPMOST));
   for (const resender of new Set(facts.resentFrom.map(domainOf))) {
     if (!isWithinDomains(resender, facts.internalDomains))
       reasons.push(

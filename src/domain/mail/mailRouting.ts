@@ -1,4 +1,4 @@
-import type { RootMailClass } from './mailKinds';
+import type { MailKind, RootMailClass } from './mailKinds';
 
 /** Where each class goes. The app resolves a rule against what it knows of the owner (destinationOf). */
 
@@ -131,4 +131,13 @@ export function destinationOf(rule: RoutingRule, owner: OwnerStatus): Destinatio
     default:
       return rule.id;
   }
+}
+
+/**
+ * While a break-glass root session is live on the account an address belongs to, AWS's mails for signing in
+ * as its root user — the password reset, and the sign-in code — go to the session's requester alone instead of
+ * on-call: the sign-in is theirs. Only trusted mails (a look-alike keeps its warning card).
+ */
+export function goesToRootSession(kind: MailKind | undefined, trust: string | undefined): boolean {
+  return trust === 'trusted' && (kind === 'password-reset' || kind === 'signin-code');
 }

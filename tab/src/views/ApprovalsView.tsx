@@ -152,6 +152,11 @@ export function ApprovalsView({ api, openRecord }: { api: Api; openRecord(addres
                     {r.decision
                       ? `${r.decision.outcome} by ${r.decision.by.name}`
                       : r.approvers.map((a) => a.name).join(' or ')}
+                    {r.decision?.comment && (
+                      <Text size={200} data-testid="decision-comment">
+                        {' — '}“{r.decision.comment}”
+                      </Text>
+                    )}
                   </TableCell>
                   <TableCell>
                     {r.address ? (

@@ -142,8 +142,14 @@ export function RecordPanel(props: { api: Api; address: string; onClose(): void;
                 <When at={record.quarantineUntil} />
               </Fact>
             )}
+            {record.rootUser && (
+              <Fact term="Root user">
+                <RootUser rootUser={record.rootUser} />
+              </Fact>
+            )}
           </dl>
           {record.mayChange && <Changes record={record} act={act} api={api} />}
+          {record.rootAccessOffered && <RootAccessAsk record={record} api={api} />}
         </>
       )}
       <h4 className={styles.subtitle}>History</h4>
@@ -155,13 +161,75 @@ export function RecordPanel(props: { api: Api; address: string; onClose(): void;
         <ol className={styles.history} aria-label="History, oldest first">
           {history?.map((e, i) => (
             <li key={`${e.at}-${i}`}>
-              <When at={e.at} /> · <strong>{e.action}</strong> by {e.actorName ?? e.actorId}
-              {e.detail ? ` — ${e.detail}` : ''}
+              <time dateTime={e.at}>{e.when}</time> · {e.text}
             </li>
           ))}
         </ol>
       )}
     </section>
+  );
+}
+
+/** The AWS account's root user as last audited: credentials in words, flagged when there are any. */
+function RootUser({ rootUser }: { rootUser: NonNullable<RecordDetailView['rootUser']> }) {
+  return (
+    <span data-testid="root-user">
+      {rootUser.hasCredentials ? <strong>Has root credentials: </strong> : null}
+      {rootUser.summary}
+    </span>
+  );
+}
+
+/**
+ * Break-glass root access to the record's AWS account, for a stated reason: asked here, approved by someone
+ * else in Teams, started from the requester's card there (where the reset link comes, to them alone).
+ */
+function RootAccessAsk({ record, api }: { record: RecordDetailView; api: Api }) {
+  const styles = useStyles();
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [asked, setAsked] = useState<string>();
+  const [problem, setProblem] = useState<string>();
+  const ask = async (e: FormEvent) => {
+    e.preventDefault();
+    setProblem(undefined);
+    try {
+      const access = await api.askRootAccess(record.address, reason.trim());
+      setAsked(
+        `Asked (${access.id}): ${access.status}. The approval, the Start button and the reset link come in your chat with RootMail in Teams.`,
+      );
+      setOpen(false);
+    } catch (err) {
+      setProblem((err as Error).message);
+    }
+  };
+  return (
+    <>
+      <h4 className={styles.subtitle}>Root access</h4>
+      {problem && <Problem text={problem} />}
+      {asked && <Done text={asked} />}
+      {!open && !asked && (
+        <div>
+          <Button onClick={() => setOpen(true)}>Ask for root access…</Button>
+        </div>
+      )}
+      {open && (
+        <form className={styles.form} onSubmit={(e) => void ask(e)}>
+          <Field
+            label="Why do you need root access? (someone else approves; the session lasts a limited time)"
+            className={styles.grow}
+          >
+            <Input value={reason} onChange={(_, d) => setReason(d.value)} maxLength={500} />
+          </Field>
+          <Button type="submit" appearance="primary" disabled={reason.trim().length < 10}>
+            Ask for approval
+          </Button>
+          <Button appearance="subtle" onClick={() => setOpen(false)}>
+            Cancel
+          </Button>
+        </form>
+      )}
+    </>
   );
 }
 
@@ -226,7 +294,7 @@ function Changes({
           <Input
             value={owner}
             onChange={(_, d) => setOwner(d.value)}
-            placeholder="UPN, e.g. alex@contoso.com"
+            placeholder="Name, UPN or mail, e.g. Alex Wilber"
           />
         </Field>
         <Button type="submit" disabled={!owner.trim()}>

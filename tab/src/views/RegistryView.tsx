@@ -43,6 +43,16 @@ const useStyles = makeStyles({
     gap: tokens.spacingHorizontalM,
     marginTop: tokens.spacingVerticalM,
   },
+  // Colour alone does not say "disabled" in high contrast (Teams draws it green, which reads as a live
+  // control): a dashed outline does, in every theme. Passed as the button's className, so Fluent merges it
+  // over its own styles.
+  disabledPage: {
+    borderTopStyle: 'dashed',
+    borderRightStyle: 'dashed',
+    borderBottomStyle: 'dashed',
+    borderLeftStyle: 'dashed',
+    cursor: 'not-allowed',
+  },
   caption: {
     textAlign: 'start',
     padding: `${tokens.spacingVerticalS} 0`,
@@ -264,12 +274,14 @@ export function RegistryView(props: {
             <div className={styles.pager}>
               <Button
                 disabled={!listing || listing.offset === 0}
+                className={!listing || listing.offset === 0 ? styles.disabledPage : undefined}
                 onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}
               >
                 Previous
               </Button>
               <Button
                 disabled={listing?.nextOffset === undefined}
+                className={listing?.nextOffset === undefined ? styles.disabledPage : undefined}
                 onClick={() => setOffset(listing!.nextOffset!)}
               >
                 Next

@@ -1,12 +1,21 @@
 import { Badge, MessageBar, MessageBarBody } from '@fluentui/react-components';
+import type { ReactNode } from 'react';
 
 /** A refusal or failure, in the server's words (problem+json detail), announced to screen readers. */
 export function Problem({ text }: { text: string }) {
   return (
     <MessageBar intent="error" role="alert">
-      <MessageBarBody>{text}</MessageBarBody>
+      <MessageBarBody>{withCode(text)}</MessageBarBody>
     </MessageBar>
   );
+}
+
+/**
+ * The server's sentences mark what to type or what was typed in backticks (chat shows them as code):
+ * here they are code too, never literal backticks. React escapes the text; nothing else is interpreted.
+ */
+export function withCode(text: string): ReactNode[] {
+  return text.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part));
 }
 
 export function Done({ text }: { text: string }) {

@@ -2,23 +2,16 @@ import {
   AddressRequest,
   awaitCapacity,
   CardCopy,
-  completeStep,
   failAllocation,
+  fireTimer,
   fulfil,
-  nextFreeStep,
-  Person,
   WorkStep,
 } from '../../domain/addressRequests';
 import { describeDelivery, formatTime, requesterNotice } from '../../domain/requestWording';
 import { AddressError, PoolExhaustedError } from '../../domain/addressErrors';
 import { person, Principal } from '../../domain/permissions';
 import type { AddressRecord, Owner } from '../../domain/addressRecords';
-import {
-  approvalCard,
-  MAX_REFRESH_USERS,
-  requestResultCard,
-  requestStatusCard,
-} from '../../cards/requestCards';
+import { approvalCard, requestResultCard, requestStatusCard } from '../../cards/requestCards';
 import type { Logger } from '../../log/logger';
 import {
   ChatPort,
@@ -29,10 +22,11 @@ import {
 } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { AuditLog } from '../auditLog';
-import type { ChannelSetting, ConversationDirectory } from '../conversations';
-import { recordDecision } from './addressRequestService';
-import { RequestPosts } from './requestPosts';
-import type { RequestRepository, StoredRequest } from './requestRepository';
+import { ApprovalDelivery, withCopies } from '../approvals/approvalDelivery';
+import type { ConversationDirectory } from '../conversations';
+import { PostsOnce } from '../workflows/postsOnce';
+import { StepContext, StepOutcome, Workflow, workflowName } from '../workflows/workflow';
+import { REQUEST_WORKFLOW, RequestRepository } from './requestRepository';
 
 /** The address registry as this feature uses it (implemented by the addresses module). */
 export interface AddressAllocator {
@@ -45,7 +39,7 @@ export interface AddressAllocator {
   }): Promise<AddressRecord>;
 }
 
-export interface RequestWorkDeps {
+export interface RequestWorkflowDeps {
   repository: RequestRepository;
   clock: Clock;
   chat: ChatPort;
@@ -56,82 +50,60 @@ export interface RequestWorkDeps {
   adminIds: readonly string[];
 }
 
-/** How long an instance holds a step it claimed; after a crash another instance takes it over. */
-export const STEP_LEASE_MS = 5 * 60_000;
+/** What the click that started a run knew: the card copy it was answered on (the others are updated). */
+export interface RequestHint {
+  answeredActivityId?: string;
+}
+
+export const REQUESTS = workflowName<AddressRequest>(REQUEST_WORKFLOW);
 
 /**
- * Runs a request's pending steps one by one. Each step is claimed with an etag replace before its side
- * effect and completed with another, so two instances never do the same step twice, and a step left
- * behind by a crash is picked up again at start or by the background job.
+ * The request's steps, as a workflow the runner (src/app/workflows/) carries out: it claims each step by
+ * etag with a renewed lease, completes it with the change answered here, retries it with backoff, and fires
+ * the reminder and expiry timer.
  *
  * Side effects at most once: card changes are updates of known messages (repeating one is harmless); every
- * new message goes through postOnce, which records it on the request before and after the call, so a step
- * run again after a crash skips what went out and never re-sends what may have (see PostRecord). Where
- * such a message may be missing, a known message carries the same news (the requester's status card).
+ * new message goes through PostsOnce.once, which records it on the request before and after the call,
+ * so a step run again after a crash skips what went out and never re-sends what may have (see PostRecord).
+ * Where such a message may be missing, a known message carries the same news (the requester's status card).
  */
-export class RequestWork {
-  private readonly posts: RequestPosts;
+export class RequestWorkflow implements Workflow<AddressRequest, WorkStep, RequestHint> {
+  readonly name = REQUESTS;
+  readonly documents: RequestRepository;
+  private readonly posts: PostsOnce<AddressRequest>;
+  private readonly approvals: ApprovalDelivery;
 
-  constructor(private readonly deps: RequestWorkDeps) {
-    this.posts = new RequestPosts(deps.repository, deps.clock, deps.logger);
-  }
-
-  /**
-   * `answeredActivityId`: the card copy a click was already answered on; the others are updated.
-   * `takeOver`: also run steps other runs still hold (at start, for the steps a crash left claimed). Safe
-   * because no step's effect can happen twice: posts go through postOnce, updates are idempotent, and an
-   * address is allocated once per request whoever asks.
-   */
-  async run(
-    requestId: string,
-    answeredActivityId?: string,
-    { takeOver = false }: { takeOver?: boolean } = {},
-  ): Promise<StoredRequest | undefined> {
-    const { repository, clock, logger } = this.deps;
-    // Taking over: every step but those this call claimed itself (a step that failed here waits for the job).
-    const claimedHere = takeOver ? new Set<WorkStep>() : undefined;
-    for (let guard = 0; guard < 25; guard++) {
-      const current = await repository.get(requestId);
-      if (!current) return undefined;
-      const now = clock.now();
-      const step = nextFreeStep(current, now, claimedHere);
-      if (!step) return current;
-      const until = new Date(now.getTime() + STEP_LEASE_MS).toISOString();
-      const claimed = await repository.tryReplace(current, {
-        ...current,
-        stepClaims: { ...current.stepClaims, [step]: until },
+  readonly timer = {
+    fire: fireTimer,
+    fired: async (_before: AddressRequest, after: AddressRequest) => {
+      await this.deps.audit.record({
+        subject: after.requestId,
+        action: after.state === 'expired' ? 'request.expired' : 'request.reminded',
+        actorId: 'system',
+        actorName: 'RootMail',
       });
-      if (!claimed) continue; // someone else moved first: look again
-      claimedHere?.add(step);
-      let outcome: (latest: AddressRequest) => AddressRequest;
-      try {
-        outcome = await this.perform(step, claimed, answeredActivityId);
-      } catch (err) {
-        // The step keeps its claim until the lease lapses, then the job tries again; the other steps go on.
-        logger.warn(
-          { err, requestId, step },
-          'request step failed; it will be retried by the background job',
-        );
-        continue;
-      }
-      await repository.update(requestId, (latest) => completeStep(outcome(latest), step));
-    }
-    return repository.get(requestId);
+    },
+  };
+
+  constructor(private readonly deps: RequestWorkflowDeps) {
+    this.documents = deps.repository;
+    this.posts = new PostsOnce(deps.repository, deps.clock, deps.logger);
+    this.approvals = new ApprovalDelivery(deps);
   }
 
   /** Does one step's side effect and answers how the request changes because of it. */
-  private async perform(
+  async perform(
     step: WorkStep,
     request: AddressRequest,
-    answeredActivityId: string | undefined,
-  ): Promise<(latest: AddressRequest) => AddressRequest> {
+    { hint }: StepContext<RequestHint>,
+  ): Promise<StepOutcome<AddressRequest>> {
     const same = (latest: AddressRequest) => latest;
     switch (step) {
       case 'deliver-approval':
         return this.deliverApproval(request);
       case 'update-cards':
         await recordDecision(this.deps.audit, request); // in case a crash cut it off after the decision
-        await this.updateCards(request, answeredActivityId);
+        await this.updateCards(request, hint?.answeredActivityId);
         return same;
       case 'allocate':
         return this.allocate(request);
@@ -151,56 +123,18 @@ export class RequestWork {
   }
 
   private async deliverApproval(request: AddressRequest) {
-    const { chat, conversations, logger } = this.deps;
-    const copies: CardCopy[] = [];
-    const reach = await this.reach(request);
-    let reached = 0;
-    let unreachable = 0;
-    for (const approver of request.approvers.slice(0, 10)) {
-      // The approver's stored personal chat first (where they installed the app or wrote to the bot; in the
-      // Agents Playground their own window), else a new 1:1 chat opened by their Entra id.
-      const personal = await conversations.personalChatOf(approver.id);
-      if (!personal && !reach) {
-        unreachable++;
-        continue;
-      }
-      const outcome = await this.posts.once(request.requestId, `approval:${approver.id}`, () =>
-        personal
-          ? chat.post(personal.reference, { card: approvalCard(request) })
-          : chat.postToUser(
-              { aadObjectId: approver.id, tenantId: reach!.tenantId ?? '', serviceUrl: reach!.serviceUrl },
-              { card: approvalCard(request) },
-            ),
-      );
-      if (outcome.kind === 'refused') {
-        unreachable++;
-        logger.info(
-          { err: outcome.error, requestId: request.requestId },
-          'approval card could not go to a personal chat',
-        );
-        continue;
-      }
-      reached++; // sent, or perhaps sent: the approver is not asked twice
-      if (outcome.kind === 'sent') copies.push(copyOf('approver', outcome.posted));
-    }
-    let delivery: AddressRequest['delivery'] = 'personal';
-    let approvers = request.approvers;
-    if (reached === 0 || unreachable > 0) {
-      const channel = await conversations.channelFor('approvals');
-      if (channel) {
-        // The channel copy shows approvers their buttons through refresh.userIds, which takes Teams user ids.
-        approvers = await this.withTeamsUserIds(request.approvers, channel);
-        const card = requestStatusCard({ ...request, approvers });
-        const outcome = await this.posts.once(request.requestId, 'approval:channel', () =>
-          chat.postToChannel(channel.reference, { card }),
-        );
-        if (outcome.kind === 'refused') throw outcome.error; // Teams down: the step is tried again later
-        if (reached === 0) delivery = 'channel';
-        if (outcome.kind === 'sent') copies.push(copyOf('channel', outcome.posted));
-      } else if (reached === 0) delivery = 'undelivered';
-    }
+    const { chat } = this.deps;
+    const { copies, delivery, approvers } = await this.approvals.deliver({
+      subject: request.requestId,
+      approvers: request.approvers,
+      reach: await this.reach(request),
+      postOnce: (key, send) => this.posts.once(request.requestId, key, send),
+      approverMessage: { card: approvalCard(request) },
+      channelMessage: (withIds) => ({ card: requestStatusCard({ ...request, approvers: withIds }) }),
+    });
     const told = { ...request, delivery };
-    const status = { card: requestStatusCard(told, describeDelivery(told)) };
+    // The requester's copy never carries Approve / Reject: nobody decides their own request.
+    const status = { card: requestStatusCard(told, describeDelivery(told), { decide: false }) };
     const mine = request.cardCopies.find((c) => c.audience === 'requester');
     if (mine) await chat.update(mine, status);
     else {
@@ -215,35 +149,13 @@ export class RequestWork {
     });
   }
 
-  /** Looks each approver up in the channel's team (Bot Connector member API); non-members keep their Entra id. */
-  private async withTeamsUserIds(people: Person[], channel: ChannelSetting): Promise<Person[]> {
-    return Promise.all(
-      people.map(async (person, index) => {
-        if (person.teamsUserId || index >= MAX_REFRESH_USERS) return person;
-        const member = await this.deps.chat
-          .getMember(channel.reference, person.id, channel.teamId)
-          .catch((err) => {
-            this.deps.logger.warn(
-              { err, approver: person.id },
-              'could not look an approver up in the approvals team',
-            );
-            return undefined;
-          });
-        return member ? { ...person, teamsUserId: member.id } : person;
-      }),
-    );
-  }
-
   /** Every copy shows the latest state; a copy that cannot be updated makes the step retry. */
-  private async updateCards(request: AddressRequest, answeredActivityId: string | undefined): Promise<void> {
-    const failures: unknown[] = [];
-    for (const copy of request.cardCopies) {
-      if (copy.activityId === answeredActivityId) continue; // the click's answer replaced it already
-      await this.deps.chat
-        .update(copy, { card: requestStatusCard(request) })
-        .catch((err) => failures.push(err));
-    }
-    if (failures.length) throw failures[0];
+  private updateCards(request: AddressRequest, answeredActivityId: string | undefined): Promise<void> {
+    return this.approvals.updateCopies(
+      request.cardCopies,
+      (copy) => ({ card: requestStatusCard(request, '', { decide: copy.audience !== 'requester' }) }),
+      answeredActivityId,
+    );
   }
 
   private async allocate(request: AddressRequest) {
@@ -412,6 +324,26 @@ export class RequestWork {
   }
 }
 
+/**
+ * The decision's audit event, once per request: written right after the decision is stored, and again (a
+ * no-op then) by the step that follows it, in case a crash fell between the two.
+ */
+export async function recordDecision(audit: AuditLog, request: AddressRequest): Promise<void> {
+  const { decision } = request;
+  if (!decision) return;
+  await audit.record(
+    {
+      subject: request.requestId,
+      action: decision.outcome === 'approved' ? 'request.approved' : 'request.rejected',
+      actorId: decision.by.id,
+      actorName: decision.by.name,
+      detail: decision.comment,
+      at: decision.at,
+    },
+    { once: 'decision' },
+  );
+}
+
 /** The address service's own input and conflict errors (4xx) will not change by retrying. */
 function isRefusedForGood(err: unknown): boolean {
   const status = (err as { status?: unknown })?.status;
@@ -420,10 +352,4 @@ function isRefusedForGood(err: unknown): boolean {
 
 function copyOf(audience: CardCopy['audience'], posted: PostedMessage): CardCopy {
   return { audience, ...posted };
-}
-
-/** The copies with `added` appended, each message once (a step run again finds its own copies again). */
-function withCopies(copies: CardCopy[], added: CardCopy[]): CardCopy[] {
-  const known = new Set(copies.map((c) => `${c.conversationId}|${c.activityId}`));
-  return [...copies, ...added.filter((c) => !known.has(`${c.conversationId}|${c.activityId}`))];
 }
