@@ -559,6 +559,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       background.run('resume workflows', () => workflows.resume());
       background.run('guard open requests', () => repository.guardOpenRequests());
       background.run('searchable owner names', () => addresses.backfillSearchKeys());
+      // Once: account keys for addresses allocated before them; then allocation need not query for those.
+      background.run('account keys', () => asBackgroundWork(() => addresses.keyAccounts()));
       if (startTimers) {
         runner.start();
         background.run('first status snapshot', () => statusBoard.refresh());

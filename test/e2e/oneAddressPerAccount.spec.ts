@@ -2,7 +2,7 @@ import { AccountHasAddressError } from '../../src/domain/addressErrors';
 import type { AddressRecord } from '../../src/domain/addressRecords';
 import { person } from '../../src/domain/permissions';
 import { cardAction, personalConversationId, personalMessage } from '../support/activities';
-import { poolCsv } from '../support/addressFixtures';
+import { addressUseCases, poolCsv } from '../support/addressFixtures';
 import type { FakeGraph } from '../support/fakeGraph';
 import { startDirectory } from '../support/requestFlow';
 import { startTestApp, TestApp, textOf } from '../support/testApp';
@@ -209,5 +209,37 @@ describe.each(['embedded', 'cosmos'] as const)('one root address per account (%s
       by: system,
     });
     expect(await assignedFor('legacy-dup')).toEqual([expect.objectContaining({ address: fresh.address })]);
+  });
+
+  it('an address an older version gave (no account key) before the upgrade keeps its account: refused before and after the start-up keys it', async () => {
+    const store = t.app.store;
+    // As before the upgrade: a record assigned without its key, and the start-up's marker not written yet;
+    // then an instance of this version starts on that store.
+    await store.delete('addressKeys', 'account-keys:complete');
+    const { addresses } = addressUseCases(store);
+    const free = (await addresses.byState('available', 1))[0];
+    const stored = await store.get<AddressRecord>('addresses', free.address);
+    await store.replace(
+      'addresses',
+      free.address,
+      {
+        ...free,
+        state: 'assigned',
+        accountName: 'old-shop',
+        owner: alice,
+        assignedAt: '2020-01-01T00:00:00.000Z',
+      },
+      stored!._etag,
+    );
+    const ask = () => addresses.allocate({ accountName: 'old-shop', owner: alice, by: system });
+    await expect(ask()).rejects.toThrow(AccountHasAddressError);
+
+    await addresses.keyAccounts(); // what every instance does at start
+    expect(await store.get('addressKeys', 'account:old-shop')).toMatchObject({ address: free.address });
+    expect(await store.get('addressKeys', 'account-keys:complete')).toBeDefined();
+    await expect(ask()).rejects.toThrow(free.address); // now by its key
+    const other = await addresses.allocate({ accountName: 'new-shop', owner: alice, by: system });
+    expect(other.accountName).toBe('new-shop');
+    expect(await assignedFor('old-shop')).toEqual([expect.objectContaining({ address: free.address })]);
   });
 });
