@@ -1,16 +1,10 @@
-import { channelMessage, TEAM_ID } from '../support/activities';
-import { startCosmosServer, CosmosTestServer } from '../support/cosmosServer';
-import { FakeBotConnector } from '../support/fakeBotConnector';
-import { FakeGraph } from '../support/fakeGraph';
-import { FakeGraphMailbox } from '../support/fakeGraphMailbox';
+import type { FakeBotConnector } from '../support/fakeBotConnector';
+import type { FakeGraph } from '../support/fakeGraph';
+import type { FakeGraphMailbox } from '../support/fakeGraphMailbox';
 import { burstMailId, burstMails, mailIdOfCard, notifyBurst, onCallCards } from '../support/mailBurst';
-import { POOL_ADDRESS, POOL_ADDRESS_RECORD } from '../support/mailFixtures';
+import { OnCallInstances, startOnCallInstances } from '../support/onCallInstances';
 import { pollUntil } from '../support/pollUntil';
-import { startTestApp, TestApp } from '../support/testApp';
-import { users } from '../support/users';
-
-const MAILBOX = 'rootmail@contoso.com';
-const CLIENT_STATE = 'scale-client-state-for-tests';
+import type { TestApp } from '../support/testApp';
 
 /**
  * A burst of mails notified to two instances on one Cosmos DB, against a Graph that enforces Outlook's limit of
@@ -19,46 +13,17 @@ const CLIENT_STATE = 'scale-client-state-for-tests';
  * and relayed once.
  */
 describe('Graph pacing across instances', () => {
-  let cosmos: CosmosTestServer;
   let graph: FakeGraph;
   let mailbox: FakeGraphMailbox;
   let connector: FakeBotConnector;
-  const apps: TestApp[] = [];
+  let apps: TestApp[];
+  let instances: OnCallInstances | undefined;
 
   beforeAll(async () => {
-    cosmos = await startCosmosServer();
-    graph = new FakeGraph();
-    await graph.start();
-    mailbox = new FakeGraphMailbox(graph, MAILBOX);
-    connector = new FakeBotConnector();
-    await connector.start();
-    for (let i = 0; i < 2; i++)
-      apps.push(
-        await startTestApp({
-          store: 'cosmos',
-          cosmos,
-          connector,
-          keepLogs: false,
-          env: {
-            GRAPH_BASE_URL: graph.baseUrl,
-            MAILBOX,
-            PUBLIC_BASE_URL: 'https://rootmail.contoso.com',
-            GRAPH_CLIENT_STATE: CLIENT_STATE,
-            ADMIN_IDS: users.carol.aadObjectId,
-          },
-        }),
-      );
-    await apps[0].app.store.create('addresses', POOL_ADDRESS, POOL_ADDRESS_RECORD);
-    await apps[0].send(channelMessage(connector.url, users.carol, 'setup oncall'));
-    connector.addMembers(TEAM_ID, users.dave.aadObjectId);
-    for (const t of apps) await t.app.runJobs();
+    instances = await startOnCallInstances(2);
+    ({ graph, mailbox, connector, apps } = instances);
   });
-  afterAll(async () => {
-    for (const t of apps) await t.close();
-    await connector.stop();
-    await graph.stop();
-    await cosmos.stop();
-  });
+  afterAll(async () => instances?.stop());
 
   it('reads a 40-mail burst with at most 4 requests at once on the mailbox for both instances together', async () => {
     graph.enforceMailboxLimits();

@@ -1,16 +1,10 @@
-import { channelMessage, TEAM_ID } from '../support/activities';
-import { startCosmosServer, CosmosTestServer } from '../support/cosmosServer';
-import { FakeBotConnector } from '../support/fakeBotConnector';
-import { FakeGraph } from '../support/fakeGraph';
-import { FakeGraphMailbox } from '../support/fakeGraphMailbox';
+import type { FakeBotConnector } from '../support/fakeBotConnector';
+import type { FakeGraphMailbox } from '../support/fakeGraphMailbox';
 import { burstMailId, burstMails, mailIdOfCard, notifyBurst, onCallCards } from '../support/mailBurst';
-import { POOL_ADDRESS, POOL_ADDRESS_RECORD } from '../support/mailFixtures';
+import { OnCallInstances, startOnCallInstances } from '../support/onCallInstances';
 import { pollUntil } from '../support/pollUntil';
-import { startTestApp, TestApp, textOf } from '../support/testApp';
-import { users } from '../support/users';
-
-const MAILBOX = 'rootmail@contoso.com';
-const CLIENT_STATE = 'scale-client-state-for-tests';
+import type { TestApp } from '../support/testApp';
+import { textOf } from '../support/testApp';
 
 /**
  * A burst of mails into the on-call channel against a Bot Connector that enforces Teams' published limits
@@ -19,51 +13,20 @@ const CLIENT_STATE = 'scale-client-state-for-tests';
  * with two instances sharing one Cosmos DB.
  */
 describe('Teams pacing of a mail burst into the on-call channel', () => {
-  let cosmos: CosmosTestServer;
-  let graph: FakeGraph;
   let mailbox: FakeGraphMailbox;
   let connector: FakeBotConnector;
-  const apps: TestApp[] = [];
+  let started: OnCallInstances | undefined;
 
   async function instances(count: number): Promise<TestApp[]> {
-    for (let i = 0; i < count; i++) {
-      const t = await startTestApp({
-        store: 'cosmos',
-        cosmos,
-        connector,
-        keepLogs: false,
-        env: {
-          GRAPH_BASE_URL: graph.baseUrl,
-          MAILBOX,
-          PUBLIC_BASE_URL: 'https://rootmail.contoso.com',
-          GRAPH_CLIENT_STATE: CLIENT_STATE,
-          ADMIN_IDS: users.carol.aadObjectId,
-        },
-      });
-      apps.push(t);
-    }
-    const [first] = apps;
-    await first.app.store.create('addresses', POOL_ADDRESS, POOL_ADDRESS_RECORD);
-    await first.send(channelMessage(connector.url, users.carol, 'setup oncall'));
-    connector.addMembers(TEAM_ID, users.dave.aadObjectId);
-    for (const t of apps) await t.app.runJobs();
+    started = await startOnCallInstances(count);
+    ({ mailbox, connector } = started);
     connector.enforceLimits();
-    return apps;
+    return started.apps;
   }
 
-  beforeEach(async () => {
-    cosmos = await startCosmosServer();
-    graph = new FakeGraph();
-    await graph.start();
-    mailbox = new FakeGraphMailbox(graph, MAILBOX);
-    connector = new FakeBotConnector();
-    await connector.start();
-  });
   afterEach(async () => {
-    for (const t of apps.splice(0)) await t.close();
-    await connector.stop();
-    await graph.stop();
-    await cosmos.stop();
+    await started?.stop();
+    started = undefined;
   });
 
   it.each([1, 2])(
