@@ -8,12 +8,12 @@ import type { AddressRecord } from '../src/domain/addressRecords';
 import { poolBucketOf } from '../src/domain/addressRules';
 import { createLogger } from '../src/log/logger';
 import { createApp } from '../src/main/createApp';
-import type { DocumentStore } from '../src/ports/documentStore';
 import { CosmosDocumentStore } from '../src/storage/cosmosDocumentStore';
 import { FakeAws } from '../test/support/fakeAws';
 import { FakeBotConnector } from '../test/support/fakeBotConnector';
 import { startCosmosServerProcess } from './cosmosProcess';
 import { useOnCallChannel } from './oncallChannel';
+import { counting } from './countingStore';
 import { cpuSeconds } from './processCpu';
 
 /**
@@ -219,28 +219,6 @@ async function seed(endpoint: string, key: string): Promise<void> {
 }
 
 /** The store with every call counted by operation (the bench's own thin wrapper). */
-function counting(real: DocumentStore): { store: DocumentStore; calls: Map<string, number> } {
-  const calls = new Map<string, number>();
-  const count = (op: string, container: string) => {
-    const key = `${op} ${container}`;
-    calls.set(key, (calls.get(key) ?? 0) + 1);
-  };
-  const store: DocumentStore = {
-    kind: real.kind,
-    init: () => real.init(),
-    get: (c, id) => (count('get', c), real.get(c, id)),
-    create: (c, id, doc) => (count('create', c), real.create(c, id, doc)),
-    replace: (c, id, doc, etag) => (count('replace', c), real.replace(c, id, doc, etag)),
-    upsert: (c, id, doc) => (count('upsert', c), real.upsert(c, id, doc)),
-    delete: (c, id, etag) => (count('delete', c), real.delete(c, id, etag)),
-    query: (c, filter, options) => (count('query', c), real.query(c, filter, options)),
-    count: (c, filter) => (count('count', c), real.count(c, filter)),
-    ping: () => real.ping(),
-    close: () => real.close(),
-  } as DocumentStore;
-  return { store, calls };
-}
-
 const secs = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
 /** Child process: the loopback AWS with the planned organisation; prints its port. */

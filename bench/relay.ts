@@ -9,35 +9,38 @@ import { channelMessage, TEAM_ID } from '../test/support/activities';
 import { FakeBotConnector } from '../test/support/fakeBotConnector';
 import { FakeGraph } from '../test/support/fakeGraph';
 import { FakeGraphMailbox } from '../test/support/fakeGraphMailbox';
+import { TEAMS_CONVERSATION_WINDOWS, timeToSend } from '../src/domain/sendWindows';
+import { MARGIN_MS } from '../src/app/pacing/teamsSendBudget';
+import { burstMails } from '../test/support/mailBurst';
 import { POOL_ADDRESS, readFixture } from '../test/support/mailFixtures';
+import { textOf } from '../test/support/testApp';
 import { users } from '../test/support/users';
 
 /**
- * npm run bench:relay — 20 mails/s through Graph notification → fetch ($value) → classify → post, with
- * the real app and store and loopback fakes for Graph and the Bot Connector. Prints p50/p99 of the
- * in-process relay time (logged per mail as durationMs) and of notification-to-card time. Goal p99 ≤ 25 ms.
- * Then a burst: BURST mails at once (a mass account creation), notified in batches of BATCH ids as Graph
- * batches them; prints the time until the last card is posted (goal ≤ 15 s) and the peak RSS growth (goal
- * ≤ 150 MB).
+ * npm run bench:relay — the relay with the real app and store and loopback fakes for Graph and the Bot Connector
+ * (which enforces Teams' published limits, as Teams does):
+ *  - RATE mails/s for SECONDS through Graph notification → fetch ($value) → parse → classify → claim → record:
+ *    mails the relay records only (an account is ready), so the figure is the relay's own work and not Teams'
+ *    pace; p50/p99 of the in-process relay time (logged per mail as durationMs), goal p99 ≤ 25 ms;
+ *  - a burst of BURST verification codes at once (a mass account creation), notified in batches of BATCH ids as
+ *    Graph batches them: when on-call sees it coming (the summary card; goal ≤ 15 s), when the last card is
+ *    posted (Teams' pace: 60 in 30 s, then about 2 a second; the least the published limits allow is printed
+ *    beside it), 429s and posts before a Retry-After (goal 0), and the peak RSS growth (goal ≤ 150 MB).
  */
 const RATE = Number(process.env.RATE ?? 20);
 const SECONDS = Number(process.env.SECONDS ?? 15);
-const BURST = Number(process.env.BURST ?? 500);
+const BURST = Number(process.env.BURST ?? 300);
 const BATCH = Number(process.env.BATCH ?? 50);
 /** Round trip of Graph and the Bot Connector during the burst (0: loopback speed), e.g. LATENCY_MS=100. */
 const LATENCY_MS = Number(process.env.LATENCY_MS ?? 0);
 
 async function main(): Promise<void> {
   const durations: number[] = [];
-  const phases: Record<string, number>[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
       for (const line of chunk.toString().split('\n')) {
-        const m = /"durationMs":([\d.]+),"phasesMs":(\{[^}]*\})/.exec(line);
-        if (m) {
-          durations.push(Number(m[1]));
-          phases.push(JSON.parse(m[2]));
-        }
+        const m = /"durationMs":([\d.]+)/.exec(line);
+        if (m && line.includes('mail relayed')) durations.push(Number(m[1]));
       }
       cb();
     },
@@ -78,36 +81,26 @@ async function main(): Promise<void> {
   });
   connector.addMembers(TEAM_ID, users.dave.aadObjectId);
   await app.runJobs();
+  connector.enforceLimits();
 
-  const template = readFixture('verification-code.eml').toString();
-  // Counted as they come (the fake records every call; filtering all of them on every poll costs more than a relay).
-  let counted = 0;
-  let postCount = 0;
-  const posts = () => {
-    const calls = connector.calls;
-    for (; counted < calls.length; counted++)
-      if (calls[counted].kind === 'createConversation' && calls[counted].body.activity) postCount++;
-    return postCount;
-  };
-  const ackMs: number[] = [];
+  const ready = readFixture('account-ready.eml').toString();
   let counter = 0;
-  /** A new mail (its own Message-ID and code) in the fake mailbox; its Graph id. */
-  const deliverOne = () => {
-    const n = counter++;
-    const raw = template
-      .replace('0100019356a1b2c3-7d1e4f0a', `bench${String(n).padStart(6, '0')}-7d1e4f0a`)
-      .replace(/482913/g, String(100000 + n));
-    return mailbox.deliver(raw);
-  };
-  /** Sends `count` mails at RATE per second; resolves when all are posted. */
+  /** A new mail the relay records only (its own Message-ID) in the fake mailbox; its Graph id. */
+  const deliverRecorded = () =>
+    mailbox.deliver(
+      ready.replace(/^Message-ID: <[^>]+>/m, `Message-ID: <bench${counter++}-ready@email.amazonses.com>`),
+    );
+  const recorded = async () => app.store.count('mails', { state: 'recorded' });
+  const ackMs: number[] = [];
+  /** Sends `count` mails at RATE per second; resolves when all are recorded. */
   const feed = async (count: number) => {
-    const target = posts() + count;
+    const target = (await recorded()) + count;
     const start = Date.now();
     const acks: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {
       const due = start + (i * 1000) / RATE;
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-      const id = deliverOne();
+      const id = deliverRecorded();
       const t0 = performance.now();
       acks.push(
         fetch(`${url}/api/graph/notifications`, {
@@ -121,17 +114,15 @@ async function main(): Promise<void> {
       );
     }
     await Promise.all(acks);
-    const deadline = Date.now() + 30_000;
-    while (posts() < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     await app.idle();
+    const deadline = Date.now() + 30_000;
+    while ((await recorded()) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     return (Date.now() - start) / 1000;
   };
 
   await feed(RATE); // warm-up: first use of the parser, templating, store statements; not counted
   durations.length = 0;
-  phases.length = 0;
   ackMs.length = 0;
-  const before = posts();
   const total = RATE * SECONDS;
   const steadyCpu = process.cpuUsage();
   const elapsed = await feed(total);
@@ -144,37 +135,35 @@ async function main(): Promise<void> {
   const f = (n: number) => n.toFixed(1);
   console.log(
     `relay bench: ${total} mails at ${RATE}/s over ${elapsed.toFixed(1)} s (after a ${RATE}-mail warm-up), ` +
-      `${posts() - before} posted, store ${app.store.kind}; CPU ${f((steady.user + steady.system) / 1000 / total)} ms a mail ` +
+      `store ${app.store.kind}; CPU ${f((steady.user + steady.system) / 1000 / total)} ms a mail ` +
       `(app and the loopback fakes together; on a shared machine the times below include waiting for a core)`,
   );
   console.log(
-    `in-process time from notification to posted card (fetch $value → parse → exactly-once guard → route → classify → keep secret → post): ` +
-      `p50 ${f(pct(durations, 50))} ms, p99 ${f(pct(durations, 99))} ms, max ${f(pct(durations, 100))} ms ` +
+    `in-process time from notification to recorded mail (fetch $value → parse → exactly-once guard → classify → record): ` +
+      `p50 ${f(pct(durations, 50))} ms, p99 ${f(pct(durations, 99))} ms, max ${f(pct(durations, 100))} ms over ${durations.length} ` +
       `(goal p99 ≤ 25 ms: ${pct(durations, 99) <= 25 ? 'met' : 'NOT met'})`,
   );
-  const phase = (name: string) =>
-    `${name} p50 ${f(
-      pct(
-        phases.map((p) => p[name]),
-        50,
-      ),
-    )} / p99 ${f(
-      pct(
-        phases.map((p) => p[name]),
-        99,
-      ),
-    )} ms`;
-  console.log(`  where it goes: ${['fetch', 'parse', 'decide', 'post'].map(phase).join(', ')}`);
   console.log(
     `notification answered (202, before any work): p50 ${f(pct(ackMs, 50))} ms, p99 ${f(pct(ackMs, 99))} ms; ` +
       `Graph $value fetches: ${graph.of('GET', /\$value$/).length}`,
   );
 
-  // The burst: every mail in the inbox at once, Graph notifying them in batches.
+  // The burst: every mail in the inbox at once, Graph notifying them in batches, cards at Teams' pace.
   graph.latencyMs = LATENCY_MS;
   connector.latencyMs = LATENCY_MS;
-  const ids = Array.from({ length: BURST }, deliverOne);
-  const target = posts() + BURST;
+  const ids = burstMails(BURST).map((raw) => mailbox.deliver(raw));
+  let seen = connector.calls.length;
+  let cards = 0;
+  let summaryAt: number | undefined;
+  const look = (now: number) => {
+    for (; seen < connector.calls.length; seen++) {
+      const call = connector.calls[seen];
+      if (call.kind !== 'createConversation' || !call.body?.activity) continue;
+      const text = textOf(call.body);
+      if (/AWS mails are on their way/.test(text)) summaryAt ??= now;
+      else if (/mailId/.test(JSON.stringify(call.body))) cards++;
+    }
+  };
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
   const sampler = setInterval(() => {
@@ -194,18 +183,28 @@ async function main(): Promise<void> {
   }
   await Promise.all(batches);
   const answeredMs = performance.now() - burstStart;
-  const burstDeadline = Date.now() + 120_000;
-  while (posts() < target && Date.now() < burstDeadline) await new Promise((r) => setTimeout(r, 5));
+  const burstDeadline = Date.now() + 30 * 60_000;
+  while (cards < BURST && Date.now() < burstDeadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    look(performance.now() - burstStart);
+  }
   const lastCardMs = performance.now() - burstStart;
   const cpu = process.cpuUsage(cpuBefore);
   await app.idle();
   clearInterval(sampler);
+  const least = timeToSend(BURST, TEAMS_CONVERSATION_WINDOWS) / 1000;
+  const planned = timeToSend(BURST, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS) / 1000;
   const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
   console.log(
-    `burst: ${BURST} mails at once, notified in ${batches.length} batches of ≤ ${BATCH}` +
-      `${LATENCY_MS ? `, Graph and Bot Connector answering in ${LATENCY_MS} ms` : ''}, answered in ${f(answeredMs)} ms; ` +
-      `${posts() - (target - BURST)} posted, the last ${(lastCardMs / 1000).toFixed(2)} s after the first ` +
-      `notification (goal ≤ 15 s: ${lastCardMs <= 15_000 && posts() >= target ? 'met' : 'NOT met'})`,
+    `burst: ${BURST} codes at once, notified in ${batches.length} batches of ≤ ${BATCH}` +
+      `${LATENCY_MS ? `, Graph and Bot Connector answering in ${LATENCY_MS} ms` : ''}, answered in ${f(answeredMs)} ms`,
+  );
+  console.log(
+    `  on-call sees it coming: the summary card after ${summaryAt === undefined ? 'never' : `${(summaryAt / 1000).toFixed(1)} s`} ` +
+      `(goal ≤ 15 s: ${summaryAt !== undefined && summaryAt <= 15_000 ? 'met' : 'NOT met'}); ${cards} cards, the last after ` +
+      `${(lastCardMs / 1000).toFixed(1)} s (Teams' published limits allow it after ${least.toFixed(1)} s at the very ` +
+      `least; paced with the app's margin ${planned.toFixed(1)} s); Teams 429s ${connector.throttled.length}, ` +
+      `posts before a Retry-After ${connector.earlyPosts.length} (goal 0)`,
   );
   console.log(
     `  RSS ${mb(rssBefore)} MB before, peak ${mb(rssPeak)} MB: growth ${mb(rssPeak - rssBefore)} MB ` +

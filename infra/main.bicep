@@ -4,7 +4,8 @@
 //                                   ├─ reads/writes Cosmos DB (data-plane role; account keys disabled)
 //                                   ├─ reads Key Vault secrets (Key Vault references in app settings)
 //                                   └─ calls Microsoft Graph (app roles granted in Entra, see infra/exchange/)
-//   App Service (Linux, Node 24) ── runs `node dist/src/main/index.js`, settings = `appSettings` below
+//   App Service (Linux, Node 24) ── runs `node dist/src/main/index.js` on `instanceCount` instances (2 by default,
+//                                   across availability zones on Premium v3), settings = `appSettings` below
 //   Application Insights + Log Analytics ── traces/metrics (OpenTelemetry) and stdout JSON logs
 //
 // Deploy: `az deployment group create -g <rg> -f infra/main.bicep -p @infra/main.parameters.prod.json -p graphClientState=...`
@@ -28,9 +29,17 @@ param botDisplayName string = 'RootMail'
 @allowed(['F0', 'S1'])
 param botSku string = 'F0'
 
-@description('App Service plan tier; Basic or above (Always On is not available on Free/Shared).')
+@description('App Service plan tier; Basic or above (Always On is not available on Free/Shared). Premium v3 spreads the instances over availability zones.')
 @allowed(['B1', 'B2', 'B3', 'S1', 'P0v3', 'P1v3'])
 param appServiceSku string = 'B1'
+
+@description('Instances of the web app behind App Service\'s load balancer, all on the one Cosmos DB account: 2 or more in production (one answers while another fails or is replaced by a deployment), 1 only for a trial. Basic allows up to 3, Standard 10, Premium v3 30. See docs/deployment.md, "Several instances".')
+@minValue(1)
+@maxValue(30)
+param instanceCount int = 2
+
+@description('Spread the instances over the region\'s availability zones. Needs a Premium v3 plan, 2 or more instances and a region with zones; on by default where the plan allows it.')
+param zoneRedundant bool = startsWith(appServiceSku, 'P') && instanceCount >= 2
 
 @description('Host name Teams and Graph use to reach the app; empty = <base>-app.azurewebsites.net. Set it when a custom domain or a front door is in front.')
 param publicHostName string = ''
@@ -138,6 +147,7 @@ var cosmosContainers = [
   { name: 'mails', ttl: false }
   { name: 'secrets', ttl: true }
   { name: 'mailTallies', ttl: false }
+  { name: 'mailBursts', ttl: false }
   { name: 'subscriptions', ttl: false }
   { name: 'reconciliation', ttl: false }
   { name: 'adoptions', ttl: false }
@@ -146,6 +156,7 @@ var cosmosContainers = [
   { name: 'rootAccess', ttl: false }
   { name: 'rootAccessKeys', ttl: false }
   { name: 'workflows', ttl: false }
+  { name: 'pacing', ttl: false }
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
@@ -237,6 +248,8 @@ module appService 'modules/appService.bicep' = {
     location: location
     tags: tags
     sku: appServiceSku
+    instanceCount: instanceCount
+    zoneRedundant: zoneRedundant
     identityId: identity.id
     appSettings: appSettings
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId

@@ -95,6 +95,8 @@ const envShape = z.object({
   COSMOS_ENDPOINT: optionalUrl,
   COSMOS_KEY: optionalString,
   COSMOS_DATABASE: z.preprocess(emptyToUndefined, z.string().default('rootmail')),
+  /** Request units per second that background work (jobs, imports, reconciliation) may spend at most. */
+  COSMOS_BACKGROUND_RU_PER_SECOND: intIn(10, 1_000_000, 500),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
   GRAPH_BASE_URL: optionalUrl,
   AZURE_TENANT_ID: optionalString,
@@ -176,6 +178,8 @@ const envShape = z.object({
   EXPIRY_HOURS: intIn(1, 24 * 90, 72),
   SECRET_TTL_MINUTES: intIn(1, 24 * 60, 30),
   MAIL_POST_ATTEMPTS: intIn(1, 100, 5),
+  /** Set by App Service for each instance it runs: names the instance in /healthz, `status` and pacing. */
+  WEBSITE_INSTANCE_ID: optionalString,
   /** Claims on work (request and adoption steps, mail relays, jobs): held this long unless renewed. */
   WORK_LEASE_SECONDS: intIn(3, 600, 30),
   /** How often each instance looks for due work (steps, lapsed claims, timers) at most. */
@@ -492,7 +496,7 @@ export interface AppConfig {
     extra: Record<string, string>;
   };
   storage:
-    | { kind: 'cosmos'; endpoint: string; key?: string; database: string }
+    | { kind: 'cosmos'; endpoint: string; key?: string; database: string; backgroundRuPerSecond: number }
     | { kind: 'embedded'; dataDir: string };
   graph: { baseUrl: string; tenantId?: string; clientId?: string; isLoopbackFake: boolean };
   /**
@@ -555,6 +559,8 @@ export interface AppConfig {
     keepAliveTimeoutMs: number;
     maxConnections: number;
   };
+  /** WEBSITE_INSTANCE_ID (App Service's name of this instance); else the host's name is used. */
+  instanceName?: string;
   logLevel: string;
   appInsightsConnectionString?: string;
   /** AWS Organizations (issue 13); undefined = the feature is off. */
@@ -648,7 +654,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       extra,
     },
     storage: e.COSMOS_ENDPOINT
-      ? { kind: 'cosmos', endpoint: e.COSMOS_ENDPOINT, key: e.COSMOS_KEY, database: e.COSMOS_DATABASE }
+      ? {
+          kind: 'cosmos',
+          endpoint: e.COSMOS_ENDPOINT,
+          key: e.COSMOS_KEY,
+          database: e.COSMOS_DATABASE,
+          backgroundRuPerSecond: e.COSMOS_BACKGROUND_RU_PER_SECOND,
+        }
       : { kind: 'embedded', dataDir: e.DATA_DIR },
     graph: {
       baseUrl: graphBaseUrl.replace(/\/+$/, ''),
@@ -710,6 +722,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_SECONDS * 1000,
       maxConnections: e.HTTP_MAX_CONNECTIONS,
     },
+    instanceName: e.WEBSITE_INSTANCE_ID,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
     aws: awsSettings(e),

@@ -14,7 +14,7 @@ describe('configuration', () => {
     expect(config.smtp).toBeUndefined();
   });
 
-  it('chooses Cosmos DB when COSMOS_ENDPOINT is set, with the default database name', () => {
+  it('chooses Cosmos DB when COSMOS_ENDPOINT is set, with the default database name and background share', () => {
     const config = loadConfig({
       COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/',
       MicrosoftAppId: 'app-id', // a real database makes it a deployment (test/security/anonymousMode.spec.ts)
@@ -26,6 +26,7 @@ describe('configuration', () => {
       endpoint: 'https://acct.documents.azure.com:443/',
       key: undefined,
       database: 'rootmail',
+      backgroundRuPerSecond: 500,
     });
   });
 

@@ -44,6 +44,9 @@ const NOT_SET_IN_AZURE: Record<string, string> = {
   AWS_ENDPOINT_URL_ACCOUNT: 'only tests point AWS clients at a loopback fake',
   AWS_ENDPOINT_URL_STS: 'only tests point AWS clients at a loopback fake',
   AWS_ENDPOINT_URL_IAM: 'only tests point AWS clients at a loopback fake',
+  WEBSITE_INSTANCE_ID: 'App Service sets it for each instance it runs',
+  COSMOS_BACKGROUND_RU_PER_SECOND:
+    'the default (500) suits the serverless account; an operator lowers it for a small provisioned one',
   TRUSTED_SERVICE_URLS:
     'the public-cloud Teams and Bot Framework hosts are built in; only sovereign clouds and tests add hosts',
 };
@@ -160,6 +163,22 @@ describe('the other resources', () => {
     expect(web).toMatch(/healthCheckPath: '\/healthz'/);
     const main = JSON.parse(read('package.json')).main as string;
     expect(web).toContain(`appCommandLine: 'node ${main}'`);
+  });
+
+  it('runs 2 instances by default, across availability zones where the plan allows it, any of them serving any request', () => {
+    expect(mainBicep).toMatch(/@minValue\(1\)\s+@maxValue\(30\)\s+param instanceCount int = 2$/m);
+    expect(mainBicep).toMatch(
+      /^param zoneRedundant bool = startsWith\(appServiceSku, 'P'\) && instanceCount >= 2$/m,
+    );
+    expect(mainBicep).toMatch(/instanceCount: instanceCount\s+zoneRedundant: zoneRedundant/);
+    const web = read('infra/modules/appService.bicep');
+    expect(web).toMatch(/sku: \{ name: sku, capacity: instanceCount \}/);
+    expect(web).toMatch(/zoneRedundant: zoneRedundant/);
+    expect(web).toMatch(/clientAffinityEnabled: false/);
+    // Zone redundancy exists on Premium plans only: the default never asks a Basic or Standard plan for it.
+    const allowed = /@allowed\(\[([^\]]+)\]\)\s+param appServiceSku/.exec(mainBicep)![1];
+    for (const sku of allowed.match(/'[^']+'/g)!.map((q) => q.slice(1, -1)))
+      expect({ sku, zones: sku.startsWith('P') }).toEqual({ sku, zones: /^P\dv[23]$/.test(sku) });
   });
 
   it('keeps secrets in an RBAC Key Vault readable by the identity through "Key Vault Secrets User"', () => {

@@ -1,11 +1,19 @@
-// Linux App Service running the bot on Node 24 LTS, with the user-assigned identity for Cosmos DB, Graph and
-// Key Vault references, and its console/HTTP logs sent to Log Analytics.
+// Linux App Service running the bot on Node 24 LTS, on several instances behind its load balancer (no session
+// affinity: any instance serves any request), with the user-assigned identity for Cosmos DB, Graph and Key Vault
+// references, and its console/HTTP logs sent to Log Analytics.
 
 param webAppName string
 param planName string
 param location string
 param tags object
 param sku string
+
+@description('Instances behind the load balancer; each runs the whole app against the shared Cosmos DB.')
+@minValue(1)
+param instanceCount int
+
+@description('Spread the instances over availability zones (Premium v2/v3, 2 or more instances).')
+param zoneRedundant bool
 
 @description('Resource id of the user-assigned managed identity.')
 param identityId string
@@ -20,9 +28,10 @@ resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
   location: location
   tags: tags
   kind: 'linux'
-  sku: { name: sku }
+  sku: { name: sku, capacity: instanceCount }
   properties: {
     reserved: true // Linux
+    zoneRedundant: zoneRedundant
   }
 }
 

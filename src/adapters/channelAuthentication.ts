@@ -11,6 +11,7 @@ import {
   ConnectorFactory,
 } from 'botframework-connector';
 import type { ServiceUrlPolicy } from '../domain/channelTrust';
+import type { ChatPacing } from '../ports/chat';
 import { ConnectorClients, TrustedConnectorFactory } from './connectorClients';
 
 /** Errors of the JWT library botbuilder uses when a token's signature or dates do not check out. */
@@ -21,8 +22,8 @@ const REJECTED_TOKEN = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExp
  *  - every Bot Connector client it hands out (replies within a turn, proactive posts, new threads, card
  *    updates, member look-ups) is for a trusted service URL only: the one place outbound calls are checked,
  *    so neither an activity nor a stored conversation reference can point the bot (and its token) elsewhere;
- *  - those clients never send a new message twice on their own, and are made once per service URL
- *    (src/adapters/connectorClients.ts);
+ *  - those clients are paced to Teams' limits, never send a new message twice on their own (see
+ *    botConnectorPolicy.ts), and are made once per service URL (connectorClients.ts);
  *  - a token with a forged signature is answered 401 like every other bad token: botbuilder lets the JWT
  *    library's error through, and CloudAdapter then answers 500, which reads as our fault and hides an attack;
  *  - a token must expire: one without `exp` would be good forever, and botbuilder accepts it (the API refuses
@@ -30,13 +31,15 @@ const REJECTED_TOKEN = new Set(['JsonWebTokenError', 'NotBeforeError', 'TokenExp
  */
 export class ChannelAuthentication extends ConfigurationBotFrameworkAuthentication {
   /** Connector clients and the connections for new messages, shared by every turn (connectorClients.ts). */
-  private readonly connectors = new ConnectorClients();
+  private readonly connectors: ConnectorClients;
 
   constructor(
     options: ConfigurationBotFrameworkAuthenticationOptions,
     private readonly serviceUrls: ServiceUrlPolicy,
+    pacing: ChatPacing,
   ) {
     super(options);
+    this.connectors = new ConnectorClients(pacing);
   }
 
   override async authenticateRequest(activity: Activity, authHeader: string) {

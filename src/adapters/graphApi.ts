@@ -9,7 +9,7 @@ import {
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { DefaultAzureCredential, TokenCredential } from '@azure/identity';
 import type { AppConfig } from '../config';
-import { DependencyUnavailableError } from '../ports/errors';
+import { DependencyUnavailableError, ThrottledError } from '../ports/errors';
 
 /**
  * Microsoft Graph over @microsoft/microsoft-graph-client, shared by the directory and mailbox adapters.
@@ -66,7 +66,19 @@ export function asGraphOutage(err: unknown): DependencyUnavailableError {
   if (err instanceof DependencyUnavailableError) return err;
   const status = (err as { statusCode?: number })?.statusCode;
   const name = (err as Error)?.name ?? 'Error';
-  return new DependencyUnavailableError('Microsoft Graph', `${name}${status ? ` ${status}` : ''}`, 30, {
-    cause: err,
-  });
+  const detail = `${name}${status ? ` ${status}` : ''}`;
+  if (status === 429 || status === 503) {
+    // ApplicationThrottled (the mailbox's concurrency or the app's requests per 10 minutes), or unavailable.
+    const asked = Number((err as { headers?: Headers })?.headers?.get?.('retry-after'));
+    const code = (err as { code?: string })?.code;
+    return new ThrottledError(
+      'Microsoft Graph',
+      `${detail}${code ? ` ${code}` : ''}`,
+      asked > 0 ? asked : 1,
+      {
+        cause: err,
+      },
+    );
+  }
+  return new DependencyUnavailableError('Microsoft Graph', detail, 30, { cause: err });
 }

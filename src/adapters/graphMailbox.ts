@@ -1,6 +1,6 @@
 import type { MailboxPort, MailDelta, MailSubscription, NewMailSubscription } from '../ports/mailbox';
 import { MessageGoneError, SubscriptionGoneError } from '../ports/mailbox';
-import { ResponseType } from '@microsoft/microsoft-graph-client';
+import { ResponseType, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { asGraphOutage, GraphApi, isNotFound } from './graphApi';
 
 interface DeltaPage {
@@ -8,6 +8,12 @@ interface DeltaPage {
   '@odata.nextLink'?: string;
   '@odata.deltaLink'?: string;
 }
+
+/**
+ * Reads of the mailbox are not retried by the Graph client: the app's mailbox permits retry them after Graph's
+ * Retry-After, and tell every instance to wait too (src/app/pacing/mailboxPermits.ts).
+ */
+const NO_CLIENT_RETRY = [new RetryHandlerOptions(0, 0)];
 
 /** The mailbox port over Microsoft Graph, for the one central mailbox (MAILBOX, a UPN or id). */
 export class GraphMailbox implements MailboxPort {
@@ -54,16 +60,23 @@ export class GraphMailbox implements MailboxPort {
   }
 
   async fetchRawMessage(messageId: string): Promise<Buffer> {
-    const body = (await this.graph.client
+    // RAW: the client keeps no headers on errors of binary answers, and the Retry-After of a 429 matters.
+    const response = (await this.graph.client
       .api(`/users/${this.user}/messages/${encodeURIComponent(messageId)}/$value`)
-      .responseType(ResponseType.ARRAYBUFFER)
+      .middlewareOptions(NO_CLIENT_RETRY)
+      .responseType(ResponseType.RAW)
       .get()
       .catch((err: unknown) => {
-        if (isNotFound(err))
-          throw new MessageGoneError(`message ${messageId.slice(0, 200)} is not in the mailbox`);
         throw asGraphOutage(err);
-      })) as ArrayBuffer;
-    return Buffer.from(body);
+      })) as Response;
+    if (!response.ok) {
+      await response.arrayBuffer().catch(() => undefined);
+      const failure = { name: 'GraphError', statusCode: response.status, headers: response.headers };
+      if (isNotFound(failure))
+        throw new MessageGoneError(`message ${messageId.slice(0, 200)} is not in the mailbox`);
+      throw asGraphOutage(failure);
+    }
+    return Buffer.from(await response.arrayBuffer());
   }
 
   async delta(deltaLink?: string): Promise<MailDelta> {
@@ -74,6 +87,7 @@ export class GraphMailbox implements MailboxPort {
     for (;;) {
       const page = (await this.graph.client
         .api(next!)
+        .middlewareOptions(NO_CLIENT_RETRY)
         .get()
         .catch((err: unknown) => {
           throw asGraphOutage(err);

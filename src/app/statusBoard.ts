@@ -30,13 +30,19 @@ export class StatusBoard {
   private storeReachable = true;
 
   constructor(
-    private readonly deps: StatusSources & { store: DocumentStore; leases: Leases; clock: Clock },
+    private readonly deps: StatusSources & {
+      store: DocumentStore;
+      leases: Leases;
+      clock: Clock;
+      /** The instance this process is (WEBSITE_INSTANCE_ID, else the host): `status` says who answered. */
+      instance: string;
+    },
     private readonly startedAt: number = Date.now(),
   ) {}
 
   /** Counts now (and shares the result with the other instances). */
   async fresh(): Promise<OperationalStatus> {
-    const status = await readOperationalStatus(this.deps);
+    const status = { instance: this.deps.instance, ...(await readOperationalStatus(this.deps)) };
     this.storeReachable = status.store.reachable;
     if (status.store.reachable) {
       this.latest = { at: this.deps.clock.now().toISOString(), status };
@@ -124,8 +130,14 @@ export class StatusBoard {
   }
 
   /** Liveness and readiness, from memory. */
-  /** `about`: what runs — the app's version and the Node.js version, as operators check them after a deploy. */
-  health(about: { version: string; node: string }): { ok: boolean; body: Record<string, unknown> } {
+  /**
+   * `about`: what runs — the app's version and the Node.js version, as operators check them after a deploy —
+   * and the instance that answers (several run behind App Service's load balancer).
+   */
+  health(about: { version: string; node: string; instance: string }): {
+    ok: boolean;
+    body: Record<string, unknown>;
+  } {
     const warnings = this.latest?.status.warnings.length ?? 0;
     const status = !this.storeReachable ? 'unavailable' : warnings ? 'degraded' : 'ok';
     return {

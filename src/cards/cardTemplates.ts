@@ -2,6 +2,7 @@ import type * as Templating from 'adaptivecards-templating';
 import { inertData, trusted, TrustedText } from './inertText';
 import helpTemplate from './help.json';
 import mailAlertTemplate from './mailAlert.json';
+import mailBurstTemplate from './mailBurst.json';
 import mailDigestTemplate from './mailDigest.json';
 import mailSecretTemplate from './mailSecret.json';
 import welcomeTemplate from './welcome.json';
@@ -146,6 +147,18 @@ export interface MailDigestCardData {
 
 /** Once a day in the on-call channel: the service notices of the day before that had no owner to go to. */
 export const mailDigestCard = prepareCard<MailDigestCardData>(mailDigestTemplate);
+
+export interface MailBurstCardData {
+  style: 'attention' | 'good';
+  title: string;
+  lead: string;
+  facts: { title: string; value: string }[];
+  /** Accounts with codes among the waiting mails ('' for none). */
+  codesFor: string;
+}
+
+/** One card at the top of a burst in the on-call channel, updated in place while the mails' own cards follow. */
+export const mailBurstCard = prepareCard<MailBurstCardData>(mailBurstTemplate);
 
 export interface MailSecretCardData {
   mailId: string;

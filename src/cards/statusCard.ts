@@ -7,6 +7,7 @@ import statusTemplate from './status.json';
 
 interface StatusCardData {
   headline: string;
+  instance: string;
   store: string;
   subscription: string;
   pendingApprovals: string;
@@ -55,6 +56,7 @@ export function statusCard(status: OperationalStatus): AdaptiveCard {
       : status.warnings.length
         ? 'needs attention'
         : 'all good',
+    instance: status.instance ?? '(unknown)',
     store: `${status.store.kind === 'cosmos' ? 'Cosmos DB' : 'embedded'}, ${status.store.reachable ? 'reachable' : 'NOT reachable'}`,
     subscription: !sub.configured
       ? 'not configured (no MAILBOX)'

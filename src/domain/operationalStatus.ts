@@ -21,6 +21,8 @@ export type AwsOperationalStatus =
 
 /** The figures on-call and admins look at first: what `status` and /healthz report. */
 export interface OperationalStatus {
+  /** The instance that answered (App Service's WEBSITE_INSTANCE_ID, else the host's name). */
+  instance?: string;
   store: { kind: 'embedded' | 'cosmos'; reachable: boolean };
   subscription:
     | { configured: false }

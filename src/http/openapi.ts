@@ -468,6 +468,11 @@ export function openApiDocument() {
           type: 'object',
           required: ['store', 'subscription', 'pool', 'pendingApprovals', 'warnings'],
           properties: {
+            instance: {
+              type: 'string',
+              description:
+                "The instance that answered: App Service's WEBSITE_INSTANCE_ID, else the host's name",
+            },
             store: {
               type: 'object',
               properties: { kind: { enum: ['embedded', 'cosmos'] }, reachable: { type: 'boolean' } },

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { CloudAdapter, ConfigurationBotFrameworkAuthenticationOptions, ConversationState } from 'botbuilder';
@@ -26,7 +27,10 @@ import { MailDesk } from '../app/mail/mailDesk';
 import { mailDigestJob } from '../app/mail/mailDigest';
 import { MailRecords } from '../app/mail/mailRecords';
 import { MailRelay } from '../app/mail/mailRelay';
+import { MailboxPermits } from '../app/pacing/mailboxPermits';
+import { TeamsSendBudget } from '../app/pacing/teamsSendBudget';
 import { mailSweeperJob } from '../app/mail/mailSweeper';
+import { OnCallBurst } from '../app/mail/onCallBurst';
 import { secretExpiryJob } from '../app/mail/secretExpiry';
 import { AddressRequestService } from '../app/requests/addressRequestService';
 import { RequestRepository } from '../app/requests/requestRepository';
@@ -63,7 +67,7 @@ import { createLogger, Logger } from '../log/logger';
 import { Clock, systemClock } from '../ports/clock';
 import type { ChatPort } from '../ports/chat';
 import type { DirectoryPort } from '../ports/directory';
-import type { DocumentStore } from '../ports/documentStore';
+import { asBackgroundWork, DocumentStore } from '../ports/documentStore';
 import { BotStateStorage } from '../storage/botStateStorage';
 import { createStore } from '../storage/createStore';
 import { createTurnMetrics } from '../telemetry';
@@ -134,11 +138,18 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     pollMs: config.work.pollMs,
     deferWork: overrides.deferRequestWork,
   });
+  // Which instance this is (App Service's WEBSITE_INSTANCE_ID, else the host), and this process among them.
+  const instance = config.instanceName ?? hostname();
+  const processId = `${instance}#${process.pid}.${randomBytes(3).toString('hex')}`;
 
   // Teams: the Bot Framework adapter and the chat port over it.
   const turnMetrics = createTurnMetrics();
   const serviceUrls = serviceUrlPolicy(config);
-  const adapter = new CloudAdapter(new ChannelAuthentication(botAuthSettings(config), serviceUrls));
+  // Every call to Teams is paced to its limits, with one budget per conversation shared by all instances.
+  const teamsPacing = new TeamsSendBudget({ store, logger, now: () => Date.now() });
+  const adapter = new CloudAdapter(
+    new ChannelAuthentication(botAuthSettings(config), serviceUrls, teamsPacing),
+  );
   adapter.use(inertMessages);
   adapter.onTurnError = async (context, error) => {
     turnMetrics.turnFailed(context.activity.type);
@@ -273,6 +284,17 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
 
   // The mail relay: the pipeline, on-call actions, the Graph subscription (with MAILBOX), inject and SMTP.
   const records = new MailRecords(store, clock);
+  const burst = new OnCallBurst({
+    store,
+    records,
+    chat,
+    conversations,
+    leases,
+    background,
+    clock,
+    logger,
+    now: () => Date.now(),
+  });
   const relay = new MailRelay({
     records,
     addresses,
@@ -295,6 +317,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     alerts,
     leaseMs: config.mailRelay.leaseMs,
     alertAfterAttempts: config.mailRelay.alertAfterAttempts,
+    burst,
   });
   const mailDesk = new MailDesk({
     records,
@@ -305,8 +328,16 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     rootSessions: aws?.services.rootAccess,
   });
   let subscription: InboxSubscription | undefined;
+  let mailboxPermits: MailboxPermits | undefined;
   const routes: RouteModule[] = [];
   if (config.mail.mailbox && config.mail.clientState) {
+    mailboxPermits = new MailboxPermits({
+      store,
+      logger,
+      mailbox: config.mail.mailbox,
+      instanceId: processId,
+      now: () => Date.now(),
+    });
     const { GraphMailbox } = await import('../adapters/graphMailbox');
     const inbox = new InboxSubscription({
       store,
@@ -314,7 +345,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       logger,
       alerts,
       background,
-      mailbox: new GraphMailbox(await graph(), config.mail.mailbox),
+      // Outlook's four concurrent requests per mailbox, shared by all instances.
+      mailbox: mailboxPermits.pace(new GraphMailbox(await graph(), config.mail.mailbox)),
       relay,
       settings: {
         mailbox: config.mail.mailbox,
@@ -350,6 +382,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     mails: records,
     subscription,
     aws: aws?.services.reconciler,
+    instance,
   });
 
   const services: AppServices = {
@@ -393,11 +426,17 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       onCallReady: async () => !!(await conversations.channelFor('oncall')),
     }),
     mailDigestJob({ records, leases, conversations, chat, clock, logger }),
+    burst.job(),
     ...(subscription?.jobs() ?? []),
     ...(aws ? [aws.services.reconciler.job()] : []),
     ...statusBoard.jobs(),
   ];
-  const runner = new JobRunner(jobs, background, logger);
+  // Jobs are background work: a store paces them so they cannot starve the requests people wait for.
+  const runner = new JobRunner(
+    jobs.map((job) => ({ ...job, run: () => asBackgroundWork(() => job.run()) })),
+    background,
+    logger,
+  );
 
   // Who calls /api/v1: Entra ID tokens (apps and the tab's people), and in a local run the tab's local
   // sessions as the local directory's people (never in a deployment: see LocalSessions).
@@ -434,7 +473,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     limits: config.http,
     loopbackOnly: !config.bot.appId,
     scope: requestScope,
-    health: () => statusBoard.health({ version: APP_VERSION, node: process.version }),
+    health: () => statusBoard.health({ version: APP_VERSION, node: process.version, instance }),
     activityPolicy: { serviceUrls, servedTenantId: config.bot.servedTenantId },
     // Work a handler asked for after its answer (e.g. a request's steps after a click) starts once the
     // HTTP answer to Teams is out, as tracked background work.
@@ -520,6 +559,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       background.run('resume workflows', () => workflows.resume());
       background.run('guard open requests', () => repository.guardOpenRequests());
       background.run('searchable owner names', () => addresses.backfillSearchKeys());
+      // Once: account keys for addresses allocated before them; then allocation need not query for those.
+      background.run('account keys', () => asBackgroundWork(() => addresses.keyAccounts()));
       if (startTimers) {
         runner.start();
         background.run('first status snapshot', () => statusBoard.refresh());
@@ -542,6 +583,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
           'shutting down with background work unfinished; it resumes at the next start',
         );
       aws?.destroy();
+      await mailboxPermits?.release();
       await store.close();
     },
   };

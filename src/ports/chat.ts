@@ -64,6 +64,21 @@ export interface ChatPort {
 }
 
 /**
+ * Pacing of everything the bot sends to Teams, so that it keeps to Teams' limits instead of running into them
+ * (implemented in src/app/pacing, shared by all instances). The Bot Connector adapter asks before every call
+ * and reports every 429 and 503; it never decides on its own how long to wait.
+ */
+export interface ChatPacing {
+  /**
+   * Resolves when a call may go out now: a send (new message, reply, update, delete) into `conversation`
+   * within its budget, any call (`conversation` undefined for reads) within the app's share of the tenant's.
+   */
+  beforeSend(conversation: string | undefined): Promise<void>;
+  /** Teams answered 429 or 503: nothing more goes into `conversation` (undefined: at all) for `waitMs`. */
+  throttled(conversation: string | undefined, waitMs: number): Promise<void>;
+}
+
+/**
  * The conversation's service URL is not a Bot Connector the bot trusts (see src/domain/channelTrust.ts):
  * nothing was sent. Not an outage, and retrying does not help.
  */

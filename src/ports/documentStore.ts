@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /**
  * The one storage port. Every document has a string `id` that is also its partition key, so every
  * read and write is a point operation; concurrency goes through etags and create-if-absent only.
@@ -56,6 +58,23 @@ export interface DocumentStore {
   close(): Promise<void>;
 }
 
+/** Marks the work running inside asBackgroundWork; a context, not state: nothing is ever stored in it but `true`. */
+const backgroundWork = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `work` (and everything it starts) as background work — periodic jobs, pool imports, reconciliation —
+ * that nobody waits for: a store may pace it so that it cannot starve the requests people wait for (Cosmos DB:
+ * a share of the request units, low priority). The embedded store treats it like any other work.
+ */
+export function asBackgroundWork<T>(work: () => Promise<T>): Promise<T> {
+  return backgroundWork.run(true, work);
+}
+
+/** Whether the caller runs inside asBackgroundWork. */
+export function isBackgroundWork(): boolean {
+  return backgroundWork.getStore() === true;
+}
+
 /**
  * Every container the app uses, each read and written by exactly one owner. Adding a feature's container
  * is one line here; the Cosmos adapter and infra/ create exactly these (with `/id` as partition key).
@@ -76,14 +95,16 @@ export const CONTAINERS = [
   'mails', // src/app/mail/mailRecords.ts
   'secrets', // src/app/mail/mailRecords.ts
   'mailTallies', // src/app/mail/mailRecords.ts (mails per day, class and destination)
+  'mailBursts', // src/app/mail/onCallBurst.ts (the summary card of a burst in the on-call channel)
   'subscriptions', // src/app/mail/inboxSubscription.ts
   'reconciliation', // src/app/aws/ (reported drift findings, the last run)
   'adoptions', // src/app/aws/
-  'adoptionKeys', // src/app/aws/ (one open adoption per account, alias → adoption)
+  'adoptionKeys', // src/app/aws/ (one open adoption per account, alias and request → adoption)
   'rootPosture', // src/app/aws/rootPostures.ts (member accounts' root users as last audited)
   'rootAccess', // src/app/rootAccess/rootAccessRepository.ts (break-glass sessions and root credential removals)
   'rootAccessKeys', // src/app/rootAccess/rootAccessRepository.ts (one open root access per AWS account)
   'workflows', // src/app/workflows/ (the work-due index of every durable workflow, and who waits for whom)
+  'pacing', // src/app/pacing/ (Teams send budgets per conversation, shared by all instances)
 ] as const;
 export type ContainerName = (typeof CONTAINERS)[number];
 

@@ -17,6 +17,22 @@ export class DependencyUnavailableError extends Error {
   }
 }
 
+/**
+ * The dependency answered that it is throttling us (429, or 503 with the same meaning): it is up, and asks to be
+ * called again after `retryAfterSeconds`, which callers wait out rather than guess.
+ */
+export class ThrottledError extends DependencyUnavailableError {
+  constructor(
+    dependency: Dependency,
+    detail: string,
+    retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(dependency, detail, retryAfterSeconds, options);
+    this.name = 'ThrottledError';
+  }
+}
+
 /** True for failures that mean "the other side is down or refusing": network errors, 429 and 5xx. */
 export function isOutage(status: number | undefined, code?: string): boolean {
   if (status === undefined || status <= 0)

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { Container, CosmosClient, Database, ErrorResponse, JSONObject, SqlParameter } from '@azure/cosmos';
+import {
+  Container,
+  CosmosClient,
+  Database,
+  ErrorResponse,
+  JSONObject,
+  PriorityLevel,
+  RequestOptions,
+  RetryOptions,
+  SqlParameter,
+} from '@azure/cosmos';
 import type { TokenCredential } from '@azure/identity';
 import {
   AlreadyExistsError,
@@ -10,12 +20,14 @@ import {
   NotFoundError,
   QueryOptions,
   Filter,
+  isBackgroundWork,
   isPrefix,
   Stored,
   TTL_CONTAINERS,
   assertFieldPath,
 } from '../ports/documentStore';
-import { DependencyUnavailableError, isOutage } from '../ports/errors';
+import { DependencyUnavailableError, isOutage, ThrottledError } from '../ports/errors';
+import { RequestUnitBudget } from './requestUnitBudget';
 
 export interface CosmosStoreOptions {
   endpoint: string;
@@ -23,23 +35,57 @@ export interface CosmosStoreOptions {
   /** Account key; without it `credential` (managed identity in Azure) is used. */
   key?: string;
   credential?: TokenCredential;
+  /** COSMOS_BACKGROUND_RU_PER_SECOND: what background work may spend; default 500. */
+  backgroundRuPerSecond?: number;
 }
 
-/** Azure Cosmos DB (NoSQL API) adapter. Partition key `/id` everywhere: every read and write is a point operation. */
+/**
+ * Requests people wait for: the SDK waits out a 429 itself (x-ms-retry-after-ms, up to 9 times), but for 10 s at
+ * most — Teams gives a bot 15 s to answer, and an API caller is better told 503 with a Retry-After than kept
+ * waiting; the 503 comes from asOutage below.
+ */
+const INTERACTIVE_RETRY: RetryOptions = {
+  maxRetryAttemptCount: 9,
+  fixedRetryIntervalInMilliseconds: 0, // 0: wait what Cosmos DB asks (x-ms-retry-after-ms)
+  maxWaitTimeInSeconds: 10,
+};
+/**
+ * Background work (see asBackgroundWork): the SDK does not retry it; the store waits out each 429 itself, and
+ * slows the background budget down, so that throttling falls on the work nobody waits for.
+ */
+const BACKGROUND_RETRY: RetryOptions = { maxRetryAttemptCount: 0 };
+const BACKGROUND_ATTEMPTS = 30;
+const DEFAULT_BACKGROUND_RU_PER_SECOND = 500;
+/** Background requests ask Cosmos DB to throttle them first (priority-based execution, where it is on). */
+const LOW_PRIORITY: RequestOptions = { priorityLevel: PriorityLevel.Low };
+
+/**
+ * Azure Cosmos DB (NoSQL API) adapter. Partition key `/id` everywhere: every read and write is a point operation.
+ * Two clients on one account: one for requests people wait for, one for background work, which is paced to
+ * COSMOS_BACKGROUND_RU_PER_SECOND (by the charge Cosmos DB reports) and sent with low priority.
+ */
 export class CosmosDocumentStore implements DocumentStore {
   readonly kind = 'cosmos' as const;
   private readonly client: CosmosClient;
   private readonly database: Database;
+  private readonly backgroundClient: CosmosClient;
+  private readonly backgroundDatabase: Database;
+  private readonly budget: RequestUnitBudget;
 
   constructor(private readonly options: CosmosStoreOptions) {
     if (!options.key && !options.credential)
       throw new Error('Cosmos DB needs COSMOS_KEY or a token credential');
-    this.client = new CosmosClient({
-      endpoint: options.endpoint,
-      ...(options.key ? { key: options.key } : { aadCredentials: options.credential }),
-      connectionPolicy: { enableEndpointDiscovery: false },
-    });
+    const connect = (retryOptions: RetryOptions) =>
+      new CosmosClient({
+        endpoint: options.endpoint,
+        ...(options.key ? { key: options.key } : { aadCredentials: options.credential }),
+        connectionPolicy: { enableEndpointDiscovery: false, retryOptions },
+      });
+    this.client = connect(INTERACTIVE_RETRY);
     this.database = this.client.database(options.database);
+    this.backgroundClient = connect(BACKGROUND_RETRY);
+    this.backgroundDatabase = this.backgroundClient.database(options.database);
+    this.budget = new RequestUnitBudget(options.backgroundRuPerSecond ?? DEFAULT_BACKGROUND_RU_PER_SECOND);
   }
 
   async init(): Promise<void> {
@@ -53,19 +99,38 @@ export class CosmosDocumentStore implements DocumentStore {
     }
   }
 
-  private container(name: ContainerName): Container {
-    if (!(CONTAINERS as readonly string[]).includes(name)) throw new Error(`Unknown container ${name}`);
-    return this.database.container(name);
-  }
-
-  private item(container: ContainerName, id: string) {
-    const cosmosId = cosmosIdOf(id);
-    return this.container(container).item(cosmosId, cosmosId);
+  /**
+   * Runs one request on the right client: at once for interactive work; for background work within the RU
+   * budget, with low priority, waiting out each 429 (with jitter) and slowing the budget down.
+   */
+  private async request<T>(
+    container: ContainerName,
+    work: (container: Container, options: RequestOptions) => Promise<{ result: T; charge?: number }>,
+  ): Promise<T> {
+    if (!(CONTAINERS as readonly string[]).includes(container))
+      throw new Error(`Unknown container ${container}`);
+    if (!isBackgroundWork()) return (await work(this.database.container(container), {})).result;
+    for (let attempt = 1; ; attempt++) {
+      const taken = await this.budget.take();
+      try {
+        const { result, charge } = await work(this.backgroundDatabase.container(container), LOW_PRIORITY);
+        this.budget.spent(taken, charge ?? taken);
+        return result;
+      } catch (err) {
+        if (statusOf(err) !== 429 || attempt >= BACKGROUND_ATTEMPTS) throw err;
+        this.budget.throttled();
+        const asked = Number((err as { retryAfterInMs?: number }).retryAfterInMs);
+        await pause((asked > 0 ? asked : 1000) * (1 + Math.random() * 0.2));
+      }
+    }
   }
 
   async get<T extends object>(container: ContainerName, id: string): Promise<Stored<T> | undefined> {
     try {
-      const { resource } = await this.item(container, id).read();
+      const resource = await this.request(container, async (c, options) => {
+        const response = await itemOf(c, id).read(options);
+        return { result: response.resource, charge: response.requestCharge };
+      });
       return resource ? clean<T>(resource) : undefined;
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
@@ -75,7 +140,10 @@ export class CosmosDocumentStore implements DocumentStore {
 
   async create<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>> {
     try {
-      const { resource } = await this.container(container).items.create(stored(id, doc));
+      const resource = await this.request(container, async (c, options) => {
+        const response = await c.items.create(stored(id, doc), options);
+        return { result: response.resource, charge: response.requestCharge };
+      });
       return clean<T>(resource!);
     } catch (err) {
       if (statusOf(err) === 409)
@@ -92,17 +160,25 @@ export class CosmosDocumentStore implements DocumentStore {
     // The SDK's bulk API: one request per partition key range and 100 operations, not one per document.
     for (let start = 0; start < docs.length; start += BULK_CHUNK) {
       const chunk = docs.slice(start, start + BULK_CHUNK);
-      const results = await this.container(container)
-        .items.bulk(
+      const results = await this.request(container, async (c, options) => {
+        const answers = await c.items.bulk(
           chunk.map(({ id, doc }) => ({
             operationType: 'Create' as const,
             resourceBody: stored(id, doc) as JSONObject,
           })),
           { continueOnError: true },
-        )
-        .catch((err: unknown) => {
-          throw asOutage(err);
-        });
+          options,
+        );
+        const throttled = answers.find((a) => a.statusCode === 429);
+        // A throttled operation fails the chunk; the chunk is sent again (created ones then answer 409).
+        if (throttled)
+          throw Object.assign(new Error(`bulk create in ${container} was throttled`), {
+            code: 429,
+          });
+        return { result: answers, charge: answers.reduce((sum, a) => sum + (a.requestCharge ?? 0), 0) };
+      }).catch((err: unknown) => {
+        throw asOutage(err);
+      });
       results.forEach((result, i) => {
         if (result.statusCode === 201) created.push(true);
         else if (result.statusCode === 409) created.push(false);
@@ -127,8 +203,12 @@ export class CosmosDocumentStore implements DocumentStore {
     etag: string,
   ): Promise<Stored<T>> {
     try {
-      const { resource } = await this.item(container, id).replace(stored(id, doc), {
-        accessCondition: { type: 'IfMatch', condition: etag },
+      const resource = await this.request(container, async (c, options) => {
+        const response = await itemOf(c, id).replace(stored(id, doc), {
+          ...options,
+          accessCondition: { type: 'IfMatch', condition: etag },
+        });
+        return { result: response.resource, charge: response.requestCharge };
       });
       return clean<T>(resource!);
     } catch (err) {
@@ -141,19 +221,23 @@ export class CosmosDocumentStore implements DocumentStore {
   }
 
   async upsert<T extends object>(container: ContainerName, id: string, doc: T): Promise<Stored<T>> {
-    const { resource } = await this.container(container)
-      .items.upsert(stored(id, doc))
-      .catch((err: unknown) => {
-        throw asOutage(err);
-      });
+    const resource = await this.request(container, async (c, options) => {
+      const response = await c.items.upsert(stored(id, doc), options);
+      return { result: response.resource, charge: response.requestCharge };
+    }).catch((err: unknown) => {
+      throw asOutage(err);
+    });
     return clean<T>(resource!);
   }
 
   async delete(container: ContainerName, id: string, etag?: string): Promise<void> {
     try {
-      await this.item(container, id).delete(
-        etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : undefined,
-      );
+      await this.request(container, async (c, options) => {
+        const response = await itemOf(c, id).delete(
+          etag ? { ...options, accessCondition: { type: 'IfMatch', condition: etag } } : options,
+        );
+        return { result: undefined, charge: response.requestCharge };
+      });
     } catch (err) {
       const status = statusOf(err);
       if (status === 404) return;
@@ -173,23 +257,25 @@ export class CosmosDocumentStore implements DocumentStore {
     let sql = `SELECT ${top}* FROM c${where}`;
     if (options.orderBy)
       sql += ` ORDER BY ${fieldRef(options.orderBy)} ${options.descending ? 'DESC' : 'ASC'}`;
-    const { resources } = await this.container(container)
-      .items.query({ query: sql, parameters })
-      .fetchAll()
-      .catch((err: unknown) => {
-        throw asOutage(err);
-      });
+    const resources = await this.request(container, async (c, requestOptions) => {
+      const response = await c.items.query({ query: sql, parameters }, requestOptions).fetchAll();
+      return { result: response.resources, charge: response.requestCharge };
+    }).catch((err: unknown) => {
+      throw asOutage(err);
+    });
     return resources.map((r) => clean<T>(r));
   }
 
   async count(container: ContainerName, filter: Filter): Promise<number> {
     const { where, parameters } = whereClause(filter);
-    const { resources } = await this.container(container)
-      .items.query<number>({ query: `SELECT VALUE COUNT(1) FROM c${where}`, parameters })
-      .fetchAll()
-      .catch((err: unknown) => {
-        throw asOutage(err);
-      });
+    const resources = await this.request(container, async (c, options) => {
+      const response = await c.items
+        .query<number>({ query: `SELECT VALUE COUNT(1) FROM c${where}`, parameters }, options)
+        .fetchAll();
+      return { result: response.resources, charge: response.requestCharge };
+    }).catch((err: unknown) => {
+      throw asOutage(err);
+    });
     return resources.reduce((a, b) => a + b, 0);
   }
 
@@ -204,7 +290,12 @@ export class CosmosDocumentStore implements DocumentStore {
 
   async close(): Promise<void> {
     this.client.dispose();
+    this.backgroundClient.dispose();
   }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function fieldRef(field: string): string {
@@ -258,6 +349,12 @@ export function cosmosIdOf(id: string): string {
     : `~id~${createHash('sha256').update(id).digest('hex')}`;
 }
 
+/** The item of a document, by its id as given (its Cosmos id and partition key are cosmosIdOf(id)). */
+function itemOf(container: Container, id: string) {
+  const cosmosId = cosmosIdOf(id);
+  return container.item(cosmosId, cosmosId);
+}
+
 /** What is written for a document: its fields, its Cosmos id, and the id as given when they differ. */
 function stored(id: string, doc: object): Record<string, unknown> {
   const cosmosId = cosmosIdOf(id);
@@ -293,10 +390,12 @@ function asOutage(err: unknown): unknown {
   if (!isOutage(typeof status === 'number' ? status : undefined, code) && status !== 401 && status !== 403)
     return err;
   const retryAfterMs = Number((err as { retryAfterInMs?: number })?.retryAfterInMs);
-  return new DependencyUnavailableError(
-    'Cosmos DB',
-    `${status ?? code ?? 'no answer'}`,
-    Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? Math.ceil(retryAfterMs / 1000) : 10,
-    { cause: err },
-  );
+  const retryAfterSeconds =
+    Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? Math.ceil(retryAfterMs / 1000) : 10;
+  // Still throttled after the SDK's retries (or a background request's own): 503 with Cosmos DB's Retry-After.
+  if (status === 429)
+    return new ThrottledError('Cosmos DB', '429 request rate is large', retryAfterSeconds, { cause: err });
+  return new DependencyUnavailableError('Cosmos DB', `${status ?? code ?? 'no answer'}`, retryAfterSeconds, {
+    cause: err,
+  });
 }

@@ -13,6 +13,7 @@ export async function createStore(storage: AppConfig['storage']): Promise<Docume
       endpoint: storage.endpoint,
       database: storage.database,
       key: storage.key,
+      backgroundRuPerSecond: storage.backgroundRuPerSecond,
       credential: storage.key ? undefined : new (await import('@azure/identity')).DefaultAzureCredential(),
     });
   }

@@ -43,3 +43,24 @@ describe('Limiter', () => {
     await expect(limiter.run(async () => 'and again')).resolves.toBe('and again');
   });
 });
+
+describe('Limiter aside', () => {
+  it('lends the slot to the next task while a task waits aside, and takes one back after', async () => {
+    const limiter = new Limiter(1);
+    const elsewhere = gate();
+    const order: string[] = [];
+    const first = limiter.run(async (aside) => {
+      order.push('first starts');
+      await aside(() => elsewhere.done);
+      order.push('first goes on');
+    });
+    const second = limiter.run(async () => {
+      order.push('second runs');
+    });
+    await second; // ran while the first waited aside
+    expect(order).toEqual(['first starts', 'second runs']);
+    elsewhere.open();
+    await first;
+    expect(order).toEqual(['first starts', 'second runs', 'first goes on']);
+  });
+});

@@ -3,6 +3,7 @@ import path from 'node:path';
 import MarkdownIt from 'markdown-it';
 import {
   mailAlertCardFor,
+  mailBurstCardFor,
   mailDigestCardFor,
   mailSecretCardFor,
   ownerMailCardFor,
@@ -448,6 +449,17 @@ function everyCard(text: string): Record<string, object[]> {
         '2026-06-01',
         Array.from({ length: 40 }, () => notice),
       ),
+    ],
+    // Account names in the burst summary are supplied text (the registry's).
+    'mailBurst.json': [
+      mailBurstCardFor({
+        state: 'open',
+        waiting: [trusted, { ...trusted, accountName: text }, mail],
+        more: true,
+        since: NOW.toISOString(),
+        doneBy: NOW.toISOString(),
+      }),
+      mailBurstCardFor({ state: 'over', since: NOW.toISOString(), peak: 300, at: NOW.toISOString() }),
     ],
     'mailSecret.json': [
       mailSecretCardFor(trusted, {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -20,12 +21,13 @@ describe.each(['embedded', 'cosmos'] as const)('foundation over real HTTP (%s st
   afterAll(async () => t.close());
   beforeEach(() => t.connector.clear());
 
-  it('reports health as JSON with the store kind', async () => {
+  it('reports health as JSON with the store kind and the instance (outside App Service: the host)', async () => {
     const res = await t.request('GET', '/healthz');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok', store: { kind: store, reachable: true } });
     expect(typeof res.body.version).toBe('string');
     expect(typeof res.body.uptimeSeconds).toBe('number');
+    expect(res.body.instance).toBe(hostname());
   });
 
   it("answers the Agents Playground's HEAD probe of the bot endpoint without a warning", async () => {

@@ -2,7 +2,7 @@ import { AccountHasAddressError } from '../../src/domain/addressErrors';
 import type { AddressRecord } from '../../src/domain/addressRecords';
 import { person } from '../../src/domain/permissions';
 import { cardAction, personalConversationId, personalMessage } from '../support/activities';
-import { poolCsv } from '../support/addressFixtures';
+import { addressUseCases, poolCsv } from '../support/addressFixtures';
 import type { FakeGraph } from '../support/fakeGraph';
 import { startDirectory } from '../support/requestFlow';
 import { startTestApp, TestApp, textOf } from '../support/testApp';
@@ -28,6 +28,15 @@ describe.each(['embedded', 'cosmos'] as const)('one root address per account (%s
     await graph.stop();
     await issuer.stop();
   });
+
+  /** A free alias assigned to `accountName` as a version before account keys did it: no key. */
+  const assignedByAnOlderVersion = async (accountName: string, assignedAt: string) => {
+    const free = (await t.app.services.addresses.byState('available', 1))[0];
+    const stored = await t.app.store.get<AddressRecord>('addresses', free.address);
+    const record = { ...free, state: 'assigned' as const, accountName, owner: alice, assignedAt };
+    await t.app.store.replace('addresses', free.address, record, stored!._etag);
+    return free;
+  };
 
   const assignedFor = async (accountName: string) =>
     (await t.app.services.addresses.byState('assigned', 500)).filter((r) => r.accountName === accountName);
@@ -174,21 +183,7 @@ describe.each(['embedded', 'cosmos'] as const)('one root address per account (%s
       by: system,
     });
     // A second record as an older version could leave it: assigned to the same account, no account key.
-    const free = (await t.app.services.addresses.byState('available', 1))[0];
-    const store = t.app.store;
-    const stored = await store.get<AddressRecord>('addresses', free.address);
-    await store.replace(
-      'addresses',
-      free.address,
-      {
-        ...free,
-        state: 'assigned',
-        accountName: 'legacy-dup',
-        owner: alice,
-        assignedAt: '2099-01-01T00:00:00.000Z',
-      },
-      stored!._etag,
-    );
+    const free = await assignedByAnOlderVersion('legacy-dup', '2099-01-01T00:00:00.000Z');
     await expect(
       t.app.services.addresses.allocate({ accountName: 'legacy-dup', owner: alice, by: system }),
     ).rejects.toThrow(first.address); // the older one is named
@@ -209,5 +204,24 @@ describe.each(['embedded', 'cosmos'] as const)('one root address per account (%s
       by: system,
     });
     expect(await assignedFor('legacy-dup')).toEqual([expect.objectContaining({ address: fresh.address })]);
+  });
+
+  it('an address an older version gave (no account key) before the upgrade keeps its account: refused before and after the start-up keys it', async () => {
+    const store = t.app.store;
+    // As before the upgrade: a record assigned without its key, and the start-up's marker not written yet;
+    // then an instance of this version starts on that store.
+    await store.delete('addressKeys', 'account-keys:complete');
+    const { addresses } = addressUseCases(store);
+    const free = await assignedByAnOlderVersion('old-shop', '2020-01-01T00:00:00.000Z');
+    const ask = () => addresses.allocate({ accountName: 'old-shop', owner: alice, by: system });
+    await expect(ask()).rejects.toThrow(AccountHasAddressError);
+
+    await addresses.keyAccounts(); // what every instance does at start
+    expect(await store.get('addressKeys', 'account:old-shop')).toMatchObject({ address: free.address });
+    expect(await store.get('addressKeys', 'account-keys:complete')).toBeDefined();
+    await expect(ask()).rejects.toThrow(free.address); // now by its key
+    const other = await addresses.allocate({ accountName: 'new-shop', owner: alice, by: system });
+    expect(other.accountName).toBe('new-shop');
+    expect(await assignedFor('old-shop')).toEqual([expect.objectContaining({ address: free.address })]);
   });
 });

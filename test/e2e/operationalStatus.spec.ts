@@ -67,6 +67,7 @@ describe.each(['embedded', 'cosmos'] as const)(
           PUBLIC_BASE_URL: 'https://rootmail.contoso.com',
           GRAPH_CLIENT_STATE: CLIENT_STATE,
           ADMIN_IDS: users.carol.aadObjectId,
+          WEBSITE_INSTANCE_ID: 'f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f',
         },
       });
       await t.send(channelMessage(t.connector.url, users.carol, 'setup oncall'));
@@ -85,6 +86,8 @@ describe.each(['embedded', 'cosmos'] as const)(
       expect(health.status).toBe(200);
       expect(health.body).toMatchObject({ status: 'ok', store: { kind: store, reachable: true } });
       expect(JSON.stringify(health.body)).not.toMatch(/pool-1|mailbox|pending|free/i);
+      // Which of several instances behind App Service's load balancer answered.
+      expect(health.body.instance).toBe('f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f');
     });
 
     it('starts with a subscription, a full pool, nothing pending and no mail', async () => {
@@ -167,6 +170,7 @@ describe.each(['embedded', 'cosmos'] as const)(
       const [reply] = t.connector.of('reply', personalConversationId(users.carol));
       const text = textOf(reply.body);
       expect(text).toMatch(/all good/);
+      expect(text).toMatch(/Answered by\nf0e1d2c3b4a5968778695a4b3c2d1e0f/);
       expect(text).toMatch(/embedded|Cosmos DB/);
       expect(text).toMatch(/expires .* \(\d+(\.\d)? h left\)/);
       expect(text).toMatch(/pool-1@contoso\.com/);

@@ -3,6 +3,7 @@ import { person } from '../../src/domain/permissions';
 import { ManualClock } from '../../src/ports/clock';
 import type { DocumentStore } from '../../src/ports/documentStore';
 import { CosmosDocumentStore } from '../../src/storage/cosmosDocumentStore';
+import { channelMessage, TEAM_ID } from './activities';
 import { addressUseCases, poolCsv } from './addressFixtures';
 import { AppProcess, startAppProcess } from './appProcess';
 import { ChannelTokenIssuer } from './channelTokenIssuer';
@@ -13,7 +14,7 @@ import { FakeGraphMailbox } from './fakeGraphMailbox';
 import { FakeManagedIdentity } from './fakeManagedIdentity';
 import { startDirectory } from './requestFlow';
 import { TokenIssuer } from './tokenIssuer';
-import { TENANT_ID } from './users';
+import { TENANT_ID, TestUser } from './users';
 
 /** The bot's Entra app id in the cluster (channel tokens are issued for it). */
 export const CLUSTER_APP_ID = '3c9f1b7e-2a4d-4e8f-9b6c-1d2e3f4a5b6c';
@@ -50,7 +51,8 @@ export interface ClusterInstance {
 }
 
 /**
- * Several instances of the compiled app (each its own process, test/support/appProcess.ts) as deployed:
+ * Several instances of the compiled app (each its own process, test/support/appProcess.ts, named
+ * `instance-1`, `instance-2` … by WEBSITE_INSTANCE_ID as App Service names them) as deployed:
  * one Cosmos DB (the Cosmos-protocol server, in a process of its own), MicrosoftAppId with the managed
  * identity and channel tokens (real JWT validation against ChannelTokenIssuer), API tokens (TokenIssuer),
  * and the loopback fakes every instance shares: one Bot Connector, one Microsoft Graph (directory, and
@@ -144,7 +146,7 @@ export class AppCluster {
     const index = this.instances.length;
     const placeholder = { index, alive: false } as ClusterInstance;
     this.instances.push(placeholder);
-    const process = await this.spawn(extraEnv);
+    const process = await this.spawn(index, extraEnv);
     const instance: ClusterInstance = {
       index,
       process,
@@ -174,7 +176,7 @@ export class AppCluster {
   async restart(index: number, extraEnv: Record<string, string> = {}): Promise<ClusterInstance> {
     const instance = this.instances[index];
     if (instance.alive) await this.kill(index);
-    instance.process = await this.spawn(extraEnv);
+    instance.process = await this.spawn(index, extraEnv);
     instance.alive = true;
     return instance;
   }
@@ -190,6 +192,16 @@ export class AppCluster {
       options.foreignKey,
     );
     return this.call(index, 'POST', '/api/messages', activity, { authorization: `Bearer ${token}` });
+  }
+
+  /**
+   * `admin` (one of ADMIN_IDS) makes the test team's channel the on-call channel through instance `index`,
+   * and `members` are in its team (mail cards are for the team's members).
+   */
+  async setUpOnCall(admin: TestUser, members: TestUser[] = [], index = 0): Promise<void> {
+    const { status } = await this.send(index, channelMessage(this.connector.url, admin, 'setup oncall'));
+    if (status !== 200) throw new Error(`setup oncall answered ${status}`);
+    if (members.length) this.connector.addMembers(TEAM_ID, ...members.map((m) => m.aadObjectId));
   }
 
   /** A call to /api/v1 (or any path) of one instance with an app token carrying `roles`. */
@@ -241,9 +253,10 @@ export class AppCluster {
     ]);
   }
 
-  private spawn(extraEnv: Record<string, string>): Promise<AppProcess> {
+  private spawn(index: number, extraEnv: Record<string, string>): Promise<AppProcess> {
     return startAppProcess(
-      { ...this.env, ...extraEnv },
+      // App Service names each instance (WEBSITE_INSTANCE_ID); a restarted instance keeps its name.
+      { ...this.env, WEBSITE_INSTANCE_ID: `instance-${index + 1}`, ...extraEnv },
       this.options.startTimeoutMs ?? 60_000,
       this.options.appRoot ?? process.env.SCALE_APP_ROOT,
     );

@@ -19,6 +19,36 @@ export interface ConnectorCall {
   answeredWith?: number;
 }
 
+/** A send Teams refused with 429, or one that came before the Retry-After it had been given had passed. */
+export interface ThrottledSend {
+  /** When it arrived (ms since the epoch, this process's clock). */
+  at: number;
+  /** The conversation whose budget it counted against (a channel's threads count as the channel). */
+  key: string;
+  method: string;
+  path: string;
+  /** The Retry-After answered, in ms (429s). */
+  retryAfterMs?: number;
+  /** Early posts: until when Teams had asked for quiet. */
+  blockedUntil?: number;
+  /** Which limit: a conversation window (e.g. "8/2000ms") or the tenant's. */
+  limit: string;
+}
+
+/**
+ * Teams' published limits for a bot, restated here on their own (not taken from the app): per conversation
+ * 7 sends a second, 8 in two seconds, 60 in thirty, 1,800 an hour; per app and tenant 50 calls a second.
+ */
+export const PUBLISHED_TEAMS_LIMITS = {
+  conversation: [
+    { ms: 1_000, max: 7 },
+    { ms: 2_000, max: 8 },
+    { ms: 30_000, max: 60 },
+    { ms: 3_600_000, max: 1_800 },
+  ],
+  tenantPerSecond: 50,
+};
+
 /** A fault the fake connector injects into the next matching calls (see FakeBotConnector.fail). */
 interface Fault {
   match: (call: { method: string; path: string; body: any }) => boolean;
@@ -26,6 +56,8 @@ interface Fault {
   /** True: the message is created (recorded) and only the answer fails, as a 500 can. False: refused. */
   created: boolean;
   times: number;
+  /** The Retry-After answered with it, in seconds. */
+  retryAfterSeconds: number;
 }
 
 /**
@@ -55,17 +87,47 @@ export class FakeBotConnector {
   private readonly requestsOn = new WeakMap<object, number>();
   private readonly idleSince = new Map<object, number>();
   url = '';
+  /** Set by enforceLimits(): sends beyond Teams' limits are answered 429 with a Retry-After. */
+  private limits?: typeof PUBLISHED_TEAMS_LIMITS;
+  /** Sends answered 429 (with their Retry-After), as Teams throttles them. */
+  readonly throttled: ThrottledSend[] = [];
+  /** Sends that came before the Retry-After given for their conversation (or the tenant) had passed. */
+  readonly earlyPosts: ThrottledSend[] = [];
+  /** Accepted sends per conversation, and every call (for the tenant's limit), by arrival time. */
+  private readonly sendsIn = new Map<string, number[]>();
+  private readonly callTimes: number[] = [];
+  /** Conversation (or '' for the tenant) → the end of the Retry-After last answered. */
+  private readonly quietUntil = new Map<string, number>();
+
+  /**
+   * From now on, Teams' limits apply: a send (new message, reply, update, delete) beyond a conversation's
+   * windows, or any call beyond the tenant's, is answered 429 with a Retry-After in whole seconds, and not
+   * counted. A send that comes before that Retry-After has passed is recorded in `earlyPosts` (and refused).
+   */
+  enforceLimits(limits = PUBLISHED_TEAMS_LIMITS): void {
+    this.limits = limits;
+  }
+
+  /** Accepted sends into a conversation, with their arrival times (ms). */
+  sendTimes(key: string): number[] {
+    return [...(this.sendsIn.get(key) ?? [])];
+  }
 
   /**
    * The next `times` calls that `match` are answered with `status`: refused (nothing created, like 429/503/403)
-   * or, with `created`, recorded as sent and then answered with the error (a 500 after the fact).
+   * or, with `created`, recorded as sent and then answered with the error (a 500 after the fact). A 429 or 503
+   * with `retryAfterSeconds` asks for quiet in that conversation as Teams does (see `earlyPosts`).
    */
   fail(
     match: Fault['match'],
     status: number,
-    { created = false, times = 1 }: { created?: boolean; times?: number } = {},
+    {
+      created = false,
+      times = 1,
+      retryAfterSeconds = 0,
+    }: { created?: boolean; times?: number; retryAfterSeconds?: number } = {},
   ): void {
-    this.faults.push({ match, status, created, times });
+    this.faults.push({ match, status, created, times, retryAfterSeconds });
   }
 
   /** How long the longest-idle open connection has been idle, in ms (0: none is idle). */
@@ -137,11 +199,99 @@ export class FakeBotConnector {
       .join('\n');
   }
 
+  /**
+   * Teams' side of throttling, before a call is served: a call that comes while Teams asked for quiet (a
+   * Retry-After it gave for the conversation or the tenant has not passed) is an early post — recorded and
+   * refused again; with limits enforced, a call beyond them is refused with a Retry-After. Answers whether the
+   * call was refused (and answered); else it counts towards the limits.
+   */
+  private throttles(
+    call: { method: string; path: string; body: any },
+    key: string | undefined,
+    res: ServerResponse,
+    now: number,
+  ): boolean {
+    for (const quietKey of ['', ...(key ? [key] : [])]) {
+      const until = this.quietUntil.get(quietKey) ?? 0;
+      if (now >= until) continue;
+      const early = { at: now, key: quietKey || 'tenant', method: call.method, path: call.path };
+      this.earlyPosts.push({ ...early, blockedUntil: until, limit: 'retry-after' });
+      // Refused again, with what is left of the Retry-After (the quiet it asked for does not grow).
+      const seconds = Math.max(1, Math.ceil((until - now) / 1000));
+      this.throttled.push({ ...early, retryAfterMs: seconds * 1000, limit: 'retry-after' });
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(seconds) });
+      res.end(JSON.stringify({ error: { code: 'TooManyRequests', message: 'Too many requests.' } }));
+      return true;
+    }
+    const limits = this.limits;
+    if (!limits) return false;
+    const lastSecond = this.callTimes.filter((t) => t > now - 1000);
+    if (lastSecond.length >= limits.tenantPerSecond) {
+      const wait = lastSecond[lastSecond.length - limits.tenantPerSecond] + 1000 - now;
+      this.refuse(call, '', 429, wait, `tenant ${limits.tenantPerSecond}/s`, res, now);
+      return true;
+    }
+    if (key) {
+      const sent = this.sendsIn.get(key) ?? [];
+      for (const window of limits.conversation) {
+        const inWindow = sent.filter((t) => t > now - window.ms);
+        if (inWindow.length < window.max) continue;
+        const wait = inWindow[inWindow.length - window.max] + window.ms - now;
+        this.refuse(call, key, 429, wait, `${window.max}/${window.ms}ms`, res, now);
+        return true;
+      }
+      sent.push(now);
+      this.sendsIn.set(
+        key,
+        sent.filter((t) => t > now - 3_600_000),
+      );
+    }
+    this.callTimes.push(now);
+    if (this.callTimes.length > 10 * limits.tenantPerSecond)
+      this.callTimes.splice(0, this.callTimes.length - limits.tenantPerSecond);
+    return false;
+  }
+
+  /** Answers `status` with a Retry-After (whole seconds, at least `waitMs`) and asks for quiet until then. */
+  private refuse(
+    call: { method: string; path: string },
+    quietKey: string,
+    status: number,
+    waitMs: number,
+    limit: string,
+    res: ServerResponse,
+    now = Date.now(),
+  ): void {
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    this.askQuiet(call, quietKey, seconds, limit, now);
+    res.writeHead(status, { 'content-type': 'application/json', 'retry-after': String(seconds) });
+    res.end(JSON.stringify({ error: { code: 'TooManyRequests', message: 'Too many requests.' } }));
+  }
+
+  private askQuiet(
+    call: { method: string; path: string },
+    quietKey: string,
+    seconds: number,
+    limit: string,
+    now = Date.now(),
+  ) {
+    this.quietUntil.set(quietKey, Math.max(now + seconds * 1000, this.quietUntil.get(quietKey) ?? 0));
+    this.throttled.push({
+      at: now,
+      key: quietKey || 'tenant',
+      method: call.method,
+      path: call.path,
+      retryAfterMs: seconds * 1000,
+      limit,
+    });
+  }
+
   private nextId(): string {
     return String(++this.counter);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = Date.now(); // as Teams counts: when the call arrives, not when its body has been read
     const served = (this.requestsOn.get(req.socket) ?? 0) + 1;
     this.requestsOn.set(req.socket, served);
     const idleMs = performance.now() - (this.idleSince.get(req.socket) ?? performance.now());
@@ -162,6 +312,8 @@ export class FakeBotConnector {
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent); // v3 conversations {id} …
     const method = req.method ?? 'GET';
     const base = { method, path: url.pathname, body, authorization: req.headers.authorization };
+    const key = sendKeyOf(method, parts, body);
+    if (this.throttles(base, key, res, arrived)) return;
     const fault = this.faults.find((f) => f.times > 0 && f.match(base));
     if (fault) {
       fault.times--;
@@ -173,7 +325,13 @@ export class FakeBotConnector {
           activityId: this.nextId(),
           answeredWith: fault.status,
         });
-      res.writeHead(fault.status, { 'content-type': 'application/json', 'retry-after': '0' });
+      // A throttled answer with a Retry-After asks for quiet: a send before it has passed is an early post.
+      if (fault.retryAfterSeconds > 0 && (fault.status === 429 || fault.status === 503))
+        this.askQuiet(base, key ?? '', fault.retryAfterSeconds, `injected ${fault.status}`, arrived);
+      res.writeHead(fault.status, {
+        'content-type': 'application/json',
+        'retry-after': String(fault.retryAfterSeconds),
+      });
       res.end(JSON.stringify({ error: { code: 'ServiceError', message: 'injected fault' } }));
       return;
     }
@@ -246,4 +404,19 @@ export class FakeBotConnector {
     }
     return send(404, { error: { code: 'NotFound' } });
   }
+}
+
+/**
+ * The conversation a call sends into, as Teams counts it (the limits are per thread; a channel's threads are
+ * counted as the channel, the safe reading): a new thread in a channel, a message, reply, update or delete
+ * in a conversation. Undefined for reads and for opening a 1:1 chat.
+ */
+export function sendKeyOf(method: string, parts: string[], body: any): string | undefined {
+  if (parts[0] !== 'v3' || parts[1] !== 'conversations') return undefined;
+  if (method === 'POST' && parts.length === 2) {
+    const channel: unknown = body?.channelData?.channel?.id;
+    return typeof channel === 'string' ? channel.split(';')[0] : undefined;
+  }
+  if (parts[3] === 'activities' && method !== 'GET') return parts[2].split(';')[0];
+  return undefined;
 }

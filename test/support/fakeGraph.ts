@@ -22,6 +22,18 @@ export interface GraphReply {
 
 type Handler = (call: GraphCall, match: RegExpExecArray) => GraphReply | Promise<GraphReply>;
 
+/** A mailbox request Graph throttled, as Exchange Online does (429 ApplicationThrottled with a Retry-After). */
+export interface ThrottledMailboxRequest {
+  at: number;
+  mailbox: string;
+  path: string;
+  /** Which limit: MailboxConcurrency (4 at once) or the app's requests per 10 minutes. */
+  limit: 'MailboxConcurrency' | 'RequestsPer10Minutes';
+}
+
+/** Outlook's published limits per app and mailbox: 4 concurrent requests, 10,000 requests in 10 minutes. */
+export const OUTLOOK_MAILBOX_LIMITS = { concurrency: 4, perTenMinutes: 10_000, retryAfterSeconds: 1 };
+
 /**
  * A loopback stand-in for Microsoft Graph (which cannot run here). Features register the routes they need;
  * every call is recorded. Unregistered routes answer 404 the way Graph does.
@@ -31,6 +43,42 @@ export class FakeGraph {
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
   /** Added to every answer (benches: Graph's real latency). */
   latencyMs = 0;
+  /** Set by enforceMailboxLimits(): requests to a mailbox beyond Outlook's limits are answered 429. */
+  private mailboxLimits?: typeof OUTLOOK_MAILBOX_LIMITS;
+  private readonly inFlight = new Map<string, number>();
+  private readonly served = new Map<string, number[]>();
+  /** Requests to a mailbox (messages, folders, delta) that reached Graph, throttled or not. */
+  mailboxRequests = 0;
+  /** The mailbox requests answered 429. */
+  readonly throttled: ThrottledMailboxRequest[] = [];
+  /** The most requests one mailbox had in flight at once. */
+  peakConcurrency = 0;
+  /** Mailbox requests that came before the Retry-After Graph had given for the mailbox had passed. */
+  readonly earlyRequests: {
+    at: number;
+    mailbox: string;
+    path: string;
+    quietUntil: number;
+    /** Since the 429 that asked for quiet (ms). */
+    sinceThrottle: number;
+  }[] = [];
+  private readonly quietUntil = new Map<string, number>();
+  private readonly quietSince = new Map<string, number>();
+  private forcedThrottles = { times: 0, retryAfterSeconds: 1 };
+
+  /** The next `times` mailbox requests are answered 429 ApplicationThrottled with this Retry-After. */
+  throttleNextMailboxRequests(times: number, retryAfterSeconds: number): void {
+    this.forcedThrottles = { times, retryAfterSeconds };
+  }
+
+  /**
+   * From now on Outlook's limits apply per mailbox, as Exchange Online enforces them for an app: a request
+   * that would be the fifth in flight on a mailbox, or beyond 10,000 in 10 minutes, is answered 429
+   * ApplicationThrottled with a Retry-After, and not served.
+   */
+  enforceMailboxLimits(limits = OUTLOOK_MAILBOX_LIMITS): void {
+    this.mailboxLimits = limits;
+  }
   private server?: http.Server;
   /** Base URL with version, for GRAPH_BASE_URL. */
   baseUrl = '';
@@ -113,11 +161,76 @@ export class FakeGraph {
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
 
+  /**
+   * Counts a mailbox request in flight until it is answered, or answers 429 when it breaks Outlook's limits,
+   * comes before a Retry-After given for the mailbox has passed (an early request, recorded), or is forced to.
+   */
+  private throttledByMailbox(mailbox: string, req: IncomingMessage, res: ServerResponse): boolean {
+    this.mailboxRequests++;
+    const limits = this.mailboxLimits;
+    const now = Date.now();
+    const inFlight = this.inFlight.get(mailbox) ?? 0;
+    const recent = (this.served.get(mailbox) ?? []).filter((t) => t > now - 600_000);
+    const quietUntil = this.quietUntil.get(mailbox) ?? 0;
+    if (now < quietUntil)
+      this.earlyRequests.push({
+        at: now,
+        mailbox,
+        path: req.url ?? '',
+        quietUntil,
+        sinceThrottle: now - (this.quietSince.get(mailbox) ?? now),
+      });
+    const forced = this.forcedThrottles.times > 0;
+    const limit =
+      now < quietUntil || forced || (limits && inFlight >= limits.concurrency)
+        ? 'MailboxConcurrency'
+        : limits && recent.length >= limits.perTenMinutes
+          ? 'RequestsPer10Minutes'
+          : undefined;
+    if (limit) {
+      const seconds = forced
+        ? this.forcedThrottles.retryAfterSeconds
+        : Math.max(1, Math.ceil((quietUntil - now) / 1000), limits?.retryAfterSeconds ?? 1);
+      if (forced) this.forcedThrottles.times--;
+      if (now >= quietUntil) this.quietSince.set(mailbox, now);
+      this.quietUntil.set(mailbox, Math.max(quietUntil, now + seconds * 1000));
+      this.throttled.push({ at: now, mailbox, path: req.url ?? '', limit });
+      req.resume();
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(seconds) });
+      res.end(
+        JSON.stringify({
+          error: {
+            code: 'ApplicationThrottled',
+            message:
+              limit === 'MailboxConcurrency'
+                ? 'Application is over its MailboxConcurrency limit.'
+                : 'Application is over its request limit for this mailbox.',
+          },
+        }),
+      );
+      return true;
+    }
+    this.inFlight.set(mailbox, inFlight + 1);
+    this.peakConcurrency = Math.max(this.peakConcurrency, inFlight + 1);
+    this.served.set(mailbox, [...recent, now]);
+    let counted = true;
+    const finished = () => {
+      if (!counted) return;
+      counted = false;
+      this.inFlight.set(mailbox, (this.inFlight.get(mailbox) ?? 1) - 1);
+    };
+    res.on('finish', finished);
+    res.on('close', finished);
+    return false;
+  }
+
   of(method: string, pathPattern: RegExp): GraphCall[] {
     return this.calls.filter((c) => c.method === method && pathPattern.test(c.path));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const mailbox = mailboxOf(new URL(req.url ?? '/', 'http://x').pathname);
+    if (mailbox && this.throttledByMailbox(mailbox, req, res)) return;
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs)); // a slow remote service
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -159,6 +272,12 @@ export class FakeGraph {
     res.writeHead(nf.status!, { 'content-type': 'application/json' });
     res.end(JSON.stringify(nf.body));
   }
+}
+
+/** The mailbox a request reads (`/users/{mailbox}/messages…` or `/mailFolders…`), lower-cased; else undefined. */
+function mailboxOf(pathname: string): string | undefined {
+  const match = /^\/(?:v1\.0|beta)\/users\/([^/]+)\/(?:messages|mailFolders)/i.exec(pathname);
+  return match ? decodeURIComponent(match[1]).toLowerCase() : undefined;
 }
 
 export function notFound(): GraphReply {

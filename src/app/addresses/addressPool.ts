@@ -18,7 +18,7 @@ import {
 } from '../../domain/poolCsv';
 import type { Logger } from '../../log/logger';
 import type { Clock } from '../../ports/clock';
-import type { DocumentStore } from '../../ports/documentStore';
+import { asBackgroundWork, DocumentStore } from '../../ports/documentStore';
 import type { OnCallAlerts } from '../alerts';
 import type { AuditLog } from '../auditLog';
 import { changeDocument } from '../documentChanges';
@@ -72,6 +72,8 @@ const POOL_PLUS_BASES_KEY = 'pool-plus-bases';
 /** The alias pool: importing and topping it up, its level per mailbox, and the low-level alert. */
 export class AddressPool {
   private readonly importedListeners: PoolImportedListener[] = [];
+  /** When this instance last asked for the level check's lease (ms of the clock). */
+  private levelAskedAt = -Infinity;
 
   constructor(private readonly deps: AddressPoolDeps) {}
 
@@ -93,7 +95,12 @@ export class AddressPool {
    * Idempotent: aliases already in the pool are counted, not changed (and a re-run repairs what a crash
    * during the writing pass left half done).
    */
-  async importFile(lines: PoolFileLines, actor: Principal): Promise<PoolImportResult> {
+  importFile(lines: PoolFileLines, actor: Principal): Promise<PoolImportResult> {
+    // Background work for the store: a long import cannot starve the requests people wait for.
+    return asBackgroundWork(() => this.importNow(lines, actor));
+  }
+
+  private async importNow(lines: PoolFileLines, actor: Principal): Promise<PoolImportResult> {
     const plan = await this.check(lines);
     const now = this.deps.clock.now().toISOString();
 
@@ -350,6 +357,11 @@ export class AddressPool {
    */
   async noteAllocation(): Promise<void> {
     if (this.deps.strategy !== 'pool') return;
+    // The lease makes it one check a minute for all instances; an instance that asked for it within that
+    // minute need not ask again (two store calls an allocation otherwise, for a check that happens anyway).
+    const now = this.deps.clock.now().getTime();
+    if (now - this.levelAskedAt < LEVEL_CHECK_INTERVAL_MS) return;
+    this.levelAskedAt = now;
     if (await this.deps.leases.take(LEVEL_CHECK_LEASE, LEVEL_CHECK_INTERVAL_MS)) await this.checkLevel();
   }
 

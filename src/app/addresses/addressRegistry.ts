@@ -116,6 +116,9 @@ const RECONCILE_READS_IN_FLIGHT = 24;
 const MAX_SAMPLES = 24;
 const MAX_BUCKETS_VISITED = 8;
 const MAX_FALLBACK_ATTEMPTS = 50;
+/** How long an alias seen taken is skipped by this instance's sampling, and how many such aliases it keeps. */
+const TAKEN_SKIPPED_MS = 10 * 60_000;
+const TAKEN_KEPT = 100_000;
 
 /**
  * The address records (`addresses`, and the unique `aws:<id>` keys in `addressKeys`): allocation, lookups
@@ -126,6 +129,14 @@ const MAX_FALLBACK_ATTEMPTS = 50;
 export class AddressRegistry {
   private readonly random: () => number;
   private readonly assigned: AssignedIndex;
+  /**
+   * Aliases this instance saw taken, and until when it skips them when sampling (a hint only: whether an alias
+   * is free is decided by its record and etag, and a pool that sampling misses is queried). Taken aliases come
+   * back only after a quarantine of days, so a few minutes' memory never hides a free one for long.
+   */
+  private readonly seenTaken = new Map<string, number>();
+  /** Set once `account-keys:complete` was seen: it is never removed. */
+  private everyAccountKeyed = false;
 
   constructor(private readonly deps: AddressRegistryDeps) {
     this.random = deps.random ?? Math.random;
@@ -155,7 +166,11 @@ export class AddressRegistry {
         return given;
       }
     }
-    const holder = await this.holderOfAccount(assignment.accountName);
+    // From a pool, once every assigned record has its account key (keyAccounts), the key alone decides: it is
+    // created right after the alias is claimed, and a name that already holds an address gives the alias
+    // back (below) — a read fewer for every allocation that is not refused. Otherwise it is looked at first.
+    const lookFirst = this.deps.settings.strategy !== 'pool' || !(await this.accountsKeyed());
+    const { holder, key } = lookFirst ? await this.accountHolder(assignment.accountName) : {};
     // Another run for the same request got there first (work run twice, or by two instances): theirs.
     if (holder && input.requestId && holder.requestId === input.requestId) return this.joinRun(holder, input);
     if (holder) throw accountTaken(holder);
@@ -163,7 +178,8 @@ export class AddressRegistry {
       this.deps.settings.strategy === 'plus'
         ? await this.allocatePlus(assignment, input.by)
         : await this.allocateFromPool(assignment, input.by);
-    const account = await this.bindToAccount(assignment.accountName, claimed.record.address);
+    // The key as read above, or taken to be absent (its etag, or create-if-absent, guards the write).
+    const account = await this.bindToAccount(assignment.accountName, claimed.record.address, { key });
     if (!account.bound) {
       await this.giveBack(claimed);
       if (input.requestId && account.holder.requestId === input.requestId)
@@ -234,16 +250,66 @@ export class AddressRegistry {
    * (records allocated before the key existed) the oldest assigned record with that name.
    */
   async holderOfAccount(accountNameInput: string): Promise<AddressRecord | undefined> {
-    const accountName = normalizeAccountName(accountNameInput);
-    const key = await this.deps.store.get<{ address: string }>('addressKeys', accountKey(accountName));
-    const keyed = key && (await this.deps.store.get<AddressRecord>('addresses', key.address));
-    if (keyed && holdsAccount(keyed, accountName)) return withoutStoreFields(keyed);
-    const [older] = await this.deps.store.query<AddressRecord>(
+    return (await this.accountHolder(normalizeAccountName(accountNameInput))).holder;
+  }
+
+  /** The holder of an account name, and its key as read (undefined: none). */
+  private async accountHolder(
+    accountName: string,
+  ): Promise<{ holder?: AddressRecord; key?: Stored<AccountKey> }> {
+    const { store } = this.deps;
+    const key = await store.get<AccountKey>('addressKeys', accountKey(accountName));
+    const keyed = key && (await store.get<AddressRecord>('addresses', key.address));
+    if (keyed && holdsAccount(keyed, accountName)) return { holder: withoutStoreFields(keyed), key };
+    // No key at all: no address, once every record has its key. A key whose address no longer holds the
+    // name may leave another record with it (duplicates an older version left): looked for.
+    if (!key && (await this.accountsKeyed())) return { key };
+    return { holder: await this.unkeyedHolder(accountName), key };
+  }
+
+  /** The oldest assigned record of an account name other than `except`, found by a query (no key names it). */
+  private async unkeyedHolder(accountName: string, except?: string): Promise<AddressRecord | undefined> {
+    const found = await this.deps.store.query<AddressRecord>(
       'addresses',
       { accountName, state: 'assigned' },
-      { orderBy: 'assignedAt', limit: 1 },
+      { orderBy: 'assignedAt', limit: 2 },
     );
+    const older = found.find((r) => r.address !== except);
     return older && withoutStoreFields(older);
+  }
+
+  /** Whether every assigned record has its account key (keyAccounts ran to the end once). */
+  private async accountsKeyed(): Promise<boolean> {
+    this.everyAccountKeyed ||= !!(await this.deps.store.get('addressKeys', ACCOUNTS_KEYED));
+    return this.everyAccountKeyed;
+  }
+
+  /**
+   * Gives each assigned record allocated before account keys existed its `account:<name>` key (the oldest
+   * record of a name gets it, as the look-up without a key answered), then writes `account-keys:complete`:
+   * from then on a name without a key has no address, and allocation no longer queries for one. Run by every
+   * instance at start, as background work; one point read once done. (An instance of a version from before
+   * the keys, still running during a rolling deployment, allocated without the one-address-per-account check
+   * anyway.)
+   */
+  async keyAccounts(): Promise<void> {
+    if (await this.accountsKeyed()) return;
+    const assigned = await this.deps.store.query<AddressRecord>(
+      'addresses',
+      { state: 'assigned' },
+      { orderBy: 'assignedAt' },
+    );
+    let keyed = 0;
+    for (const record of assigned) {
+      const accountName = record.accountName && normalizeAccountName(record.accountName);
+      if (!accountName) continue;
+      const existing = await this.deps.store.get<AccountKey>('addressKeys', accountKey(accountName));
+      if (existing) continue; // keyed when it was allocated, or by an older record of the name just now
+      if ((await this.bindToAccount(accountName, record.address)).bound) keyed++;
+    }
+    await this.deps.store.upsert('addressKeys', ACCOUNTS_KEYED, { at: this.now(), keyed });
+    this.everyAccountKeyed = true;
+    if (keyed) this.deps.logger.info({ keyed }, 'account keys written for addresses allocated before them');
   }
 
   /**
@@ -254,17 +320,28 @@ export class AddressRegistry {
   private async bindToAccount(
     accountName: string,
     address: string,
+    read?: { key: Stored<AccountKey> | undefined },
   ): Promise<{ bound: true; release: () => Promise<void> } | { bound: false; holder: AddressRecord }> {
     const { store } = this.deps;
     const id = accountKey(accountName);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const existing = await store.get<{ address: string; at: string }>('addressKeys', id);
+      const existing = attempt === 0 && read ? read.key : await store.get<AccountKey>('addressKeys', id);
       // Already this address's (a plus address asked for again by the same request): nothing to write.
       if (existing?.address === address) return { bound: true, release: async () => undefined };
       if (existing && existing.address !== address) {
         const holder = await store.get<AddressRecord>('addresses', existing.address);
         if (holder && holdsAccount(holder, accountName))
           return { bound: false, holder: withoutStoreFields(holder) };
+        // Its address no longer holds the name (retired, transferred): another record an older version left
+        // with the same name holds it then, and the key moves to that one.
+        const other = await this.unkeyedHolder(accountName, address);
+        if (other) {
+          await writeIfUnchanged(store, 'addressKeys', id, existing, {
+            address: other.address,
+            at: this.now(),
+          });
+          return { bound: false, holder: other };
+        }
       }
       const taken = await writeIfUnchanged(store, 'addressKeys', id, existing, { address, at: this.now() });
       if (!taken) continue; // another allocation wrote the key in between: look at whose it is now
@@ -327,7 +404,7 @@ export class AddressRegistry {
       step < MAX_BUCKETS_VISITED && sampled < MAX_SAMPLES;
       step++, bucket = (bucket + 1) % POOL_BUCKETS
     ) {
-      const aliases = await this.deps.buckets.aliasesIn(bucket);
+      const aliases = (await this.deps.buckets.aliasesIn(bucket)).filter((a) => !this.takenLately(a));
       for (const address of this.sample(aliases, SAMPLES_PER_BUCKET)) {
         sampled++;
         const claimed = await this.claim(address, assignment, by);
@@ -362,11 +439,25 @@ export class AddressRegistry {
 
   /** Claims one alias if it is still free; undefined when it is taken or someone was faster. */
   private async claim(address: string, assignment: Assignment, by: Principal): Promise<Claimed | undefined> {
+    // Taken from now on, whoever wins it: this instance's other allocations sample other aliases meanwhile.
+    this.sawTaken(address);
     const current = await this.deps.store.get<AddressRecord>('addresses', address);
     const next = current && claimFromPool(withoutStoreFields(current), assignment, by, this.now());
-    if (!next) return undefined;
-    const record = await writeIfUnchanged(this.deps.store, 'addresses', address, current, next);
-    return record && { record, before: withoutStoreFields(current) };
+    const record = next && (await writeIfUnchanged(this.deps.store, 'addresses', address, current, next));
+    return record ? { record, before: withoutStoreFields(current!) } : undefined;
+  }
+
+  private takenLately(address: string): boolean {
+    const until = this.seenTaken.get(address);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.seenTaken.delete(address);
+    return false;
+  }
+
+  private sawTaken(address: string): void {
+    if (this.seenTaken.size >= TAKEN_KEPT) this.seenTaken.delete(this.seenTaken.keys().next().value!);
+    this.seenTaken.set(address, Date.now() + TAKEN_SKIPPED_MS);
   }
 
   async get(addressInput: string): Promise<AddressRecord | undefined> {
@@ -838,6 +929,15 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 function awsKey(id: string): string {
   return `aws:${id}`;
 }
+
+/** `account:<name>`: the one address an account name holds. */
+interface AccountKey {
+  address: string;
+  at: string;
+}
+
+/** Written once every assigned record has its account key (see keyAccounts). */
+const ACCOUNTS_KEYED = 'account-keys:complete';
 
 function accountKey(accountName: string): string {
   return `account:${accountName}`;

@@ -1,5 +1,6 @@
-import type { DocumentStore } from '../../ports/documentStore';
-import { changeDocument } from '../documentChanges';
+import type { DocumentStore, Stored } from '../../ports/documentStore';
+import { ContendedError, writeIfUnchanged } from '../documentChanges';
+import { WriteBatches } from '../writeBatches';
 
 /** Enough shards that concurrent allocations rarely write the same one. */
 export const ASSIGNED_SHARDS = 128;
@@ -27,6 +28,14 @@ export type IndexChange = { address: string; accountId: string | undefined };
  * upgrade does that).
  */
 export class AssignedIndex {
+  /**
+   * One write per shard at a time from this instance: changes that come meanwhile go together in its next
+   * write (a burst of allocations: one replace for many entries, and fewer etag conflicts).
+   */
+  private readonly writes = new WriteBatches<number, ShardChange>((n, changes) => this.write(n, changes));
+  /** Each shard as this instance last wrote it. */
+  private readonly written = new Map<number, Stored<Shard>>();
+
   constructor(private readonly store: DocumentStore) {}
 
   /** An allocated address (not linked yet). */
@@ -71,41 +80,58 @@ export class AssignedIndex {
 
   /** Applies the changes shard by shard; `overwrite` false only adds entries that are not there yet. */
   private async apply(changes: IndexChange[], overwrite: boolean): Promise<void> {
-    const byShard = new Map<number, IndexChange[]>();
+    const byShard = new Map<number, ShardChange[]>();
     for (const change of changes) {
       const n = shardOf(change.address);
       if (!byShard.has(n)) byShard.set(n, []);
-      byShard.get(n)!.push(change);
+      byShard.get(n)!.push({ ...change, overwrite });
     }
-    await Promise.all(
-      [...byShard].map(([n, list]) =>
-        changeDocument<Shard>(
-          this.store,
-          'addressKeys',
-          key(n),
-          (doc) => {
-            const entries = { ...(doc?.entries ?? {}) };
-            let changed = false;
-            for (const { address, accountId } of list) {
-              const present = Object.prototype.hasOwnProperty.call(entries, address);
-              if (accountId === undefined) {
-                if (present) delete entries[address];
-                changed ||= present;
-              } else if (!present || (overwrite && entries[address] !== accountId)) {
-                entries[address] = accountId;
-                changed = true;
-              }
-            }
-            return changed ? { entries } : undefined;
-          },
-          50,
-        ),
-      ),
-    );
+    await Promise.all([...byShard].map(([n, list]) => this.writes.add(n, list)));
+  }
+
+  /**
+   * Changes one shard from the version this instance last wrote (no read first, its etag guards the replace);
+   * read again when another instance wrote it since.
+   */
+  private async write(n: number, changes: ShardChange[]): Promise<void> {
+    let current = this.written.get(n) ?? (await this.store.get<Shard>('addressKeys', key(n)));
+    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      const next = changed(current, changes);
+      if (!next) return;
+      const written = await writeIfUnchanged(this.store, 'addressKeys', key(n), current, next);
+      if (written) {
+        this.written.set(n, written);
+        return;
+      }
+      current = await this.store.get<Shard>('addressKeys', key(n));
+    }
+    this.written.delete(n);
+    throw new ContendedError('addressKeys', key(n));
   }
 }
 
+/** The shard with `changes` applied; undefined when they change nothing. */
+function changed(doc: Shard | undefined, changes: ShardChange[]): Shard | undefined {
+  const entries = { ...(doc?.entries ?? {}) };
+  let any = false;
+  for (const { address, accountId, overwrite } of changes) {
+    const present = Object.prototype.hasOwnProperty.call(entries, address);
+    if (accountId === undefined) {
+      if (present) delete entries[address];
+      any ||= present;
+    } else if (!present || (overwrite && entries[address] !== accountId)) {
+      entries[address] = accountId;
+      any = true;
+    }
+  }
+  return any ? { entries } : undefined;
+}
+
+type ShardChange = IndexChange & { overwrite: boolean };
+
 const BUILT = 'assigned:built';
+/** Tries at one shard before giving up (as changeDocument's callers here allowed). */
+const WRITE_ATTEMPTS = 50;
 
 function key(n: number): string {
   return `assigned:${n}`;

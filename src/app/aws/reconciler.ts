@@ -25,6 +25,7 @@ import type { OnCallAlerts } from '../alerts';
 import type { AuditLog } from '../auditLog';
 import type { BackgroundWork } from '../background';
 import type { ConversationDirectory } from '../conversations';
+import { asBackgroundWork } from '../../ports/documentStore';
 import { chatSentence, classifyFailure } from '../failures';
 import type { PeriodicJob } from '../jobs';
 import type { Leases } from '../leases';
@@ -122,7 +123,7 @@ export class OrganizationReconciler {
     };
     try {
       await findings.setCurrentRun(run);
-      run = await this.compare(run);
+      run = await asBackgroundWork(() => this.compare(run)); // paced by the store: people's requests go first
       run = {
         ...run,
         state: 'done',

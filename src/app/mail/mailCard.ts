@@ -2,6 +2,7 @@ import {
   AdaptiveCard,
   mailAlertCard,
   MailAlertCardData,
+  mailBurstCard,
   mailDigestCard,
   mailSecretCard,
 } from '../../cards/cardTemplates';
@@ -247,5 +248,59 @@ export function mailDigestCardFor(day: string, mails: MailRecord[]): AdaptiveCar
       };
     }),
     more: [...groups].slice(DIGEST_GROUPS).reduce((n, [, group]) => n + group.length, 0),
+  });
+}
+
+/** What the burst summary shows: the mails waiting for their card now, or, once none waits, how it went. */
+export type BurstView =
+  | {
+      state: 'open';
+      /** The waiting mails, oldest first (as many as were read). */
+      waiting: MailRecord[];
+      /** True when more were waiting than were read. */
+      more: boolean;
+      since: string;
+      /** When the last of them should be posted, at Teams' pace. */
+      doneBy: string;
+    }
+  | { state: 'over'; since: string; peak: number; at: string };
+
+/** Accounts named on the burst card; the rest are counted. */
+const BURST_NAMES = 25;
+
+/**
+ * The card at the top of a burst in the on-call channel: how many mails wait for their own card, which
+ * accounts have codes among them, and when the last should be posted; once none waits, that the burst is over.
+ */
+export function mailBurstCardFor(view: BurstView): AdaptiveCard {
+  if (view.state === 'over')
+    return mailBurstCard({
+      style: 'good',
+      title: 'The burst of AWS mails is over: every mail has its card',
+      lead:
+        `Up to ${view.peak} mails waited at once between ${formatTime(view.since)} and ${formatTime(view.at)}; ` +
+        'each has its own card in this channel.',
+      facts: [],
+      codesFor: '',
+    });
+  const count = `${view.waiting.length}${view.more ? ' or more' : ''}`;
+  const codes = view.waiting.filter((m) => m.secretType === 'code' && m.class === 'secret');
+  const accounts = [...new Set(codes.map((m) => m.accountName ?? m.address ?? '(unrouted)'))];
+  const named = accounts.slice(0, BURST_NAMES).map((a) => short(a, 48));
+  return mailBurstCard({
+    style: 'attention',
+    title: `${count} AWS mails are on their way to this channel`,
+    lead:
+      'Teams takes a bot’s cards at its own pace (60 every 30 seconds), so each mail’s card follows here, ' +
+      `in the order the mails came; the last should be here by about ${formatTime(view.doneBy)}. ` +
+      'This card keeps count.',
+    facts: [
+      { title: 'Waiting for their card', value: count },
+      { title: 'Verification codes among them', value: String(codes.length) },
+      { title: 'Arriving since', value: formatTime(view.since) },
+    ],
+    codesFor:
+      named.join(', ') +
+      (accounts.length > named.length ? ` and ${accounts.length - named.length} more` : ''),
   });
 }

@@ -194,6 +194,19 @@ export class MailRecords {
     return writeIfUnchanged(this.store, 'mails', held.mailId, held, { ...held, state, leaseUntil });
   }
 
+  /**
+   * Mails on their way to the on-call channel and not posted yet (their relay holds them, or they wait for a
+   * retry), oldest first, at most `limit`: every instance's backlog, for the burst summary.
+   */
+  async waitingForOnCall(limit = 500): Promise<HeldMail[]> {
+    const processing = await this.store.query<MailRecord>(
+      'mails',
+      { state: 'processing' },
+      { orderBy: 'startedAt', limit },
+    );
+    return processing.filter((mail) => mail.routing !== 'recorded' && mail.routing !== 'owner-else-digest');
+  }
+
   /** Secrets past their expiry, whatever state their mail is in (the purge). */
   async expiredSecrets(limit = 500): Promise<SecretRecord[]> {
     const now = this.clock.now().getTime();

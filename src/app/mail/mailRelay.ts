@@ -18,11 +18,12 @@ import { redactText } from '../../log/redact';
 import type { ChatPort } from '../../ports/chat';
 import type { Clock } from '../../ports/clock';
 import type { DirectoryPort } from '../../ports/directory';
+import { DependencyUnavailableError } from '../../ports/errors';
 import type { AddressRegistry } from '../addresses/addressRegistry';
 import type { OnCallAlerts } from '../alerts';
 import type { AuditLog } from '../auditLog';
 import type { ChannelSetting, ConversationDirectory } from '../conversations';
-import { Limiter } from '../limiter';
+import { Aside, Limiter } from '../limiter';
 import { isSecretExpired, labelOf, mailAlertCardFor, ownerMailCardFor } from './mailCard';
 import {
   dayOf,
@@ -34,6 +35,7 @@ import {
   MailSource,
   SecretRecord,
 } from './mailRecords';
+import type { OnCallBurst } from './onCallBurst';
 import { noteOwner, sendToOwner } from './ownerNote';
 import { sendToUser } from '../personalChats';
 import { ReadMail, readMail } from './readMail';
@@ -124,6 +126,8 @@ export interface MailRelayDeps {
   /** MAIL_RELAY_LEASE_SECONDS (ms) and MAIL_POST_ATTEMPTS; defaults 30 seconds and 5. */
   leaseMs?: number;
   alertAfterAttempts?: number;
+  /** The burst summary: told when cards back up in the on-call lane (see onCallBurst.ts). */
+  burst?: Pick<OnCallBurst, 'laneBacklog'>;
 }
 
 /**
@@ -137,9 +141,13 @@ interface Relaying {
   doc: MailRecord;
   now: Date;
   timing: { started: bigint; fetchedAt: bigint; parsedAt: bigint };
+  /** Gives the relay's slot to another mail while this one waits for its turn in the on-call lane. */
+  aside: Aside;
 }
 
 const RELAY_CONCURRENCY = 16;
+/** Cards waiting in this instance's on-call lane from which the burst summary watches the backlog. */
+const BACKLOG_WATCH = 10;
 const SUBJECT_LENGTH = 200;
 const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_ALERT_AFTER = 5;
@@ -167,10 +175,15 @@ export class MailRelay {
 
   /** `since`: when the mail was handed to us (a notification), so the logged time includes the fetch. */
   relay(raw: Buffer | string, source: MailSource, since = process.hrtime.bigint()): Promise<RelayOutcome> {
-    return this.slots.run(() => this.relayNow(raw, source, since));
+    return this.slots.run((aside) => this.relayNow(raw, source, since, aside));
   }
 
-  private async relayNow(raw: Buffer | string, source: MailSource, started: bigint): Promise<RelayOutcome> {
+  private async relayNow(
+    raw: Buffer | string,
+    source: MailSource,
+    started: bigint,
+    aside: Aside,
+  ): Promise<RelayOutcome> {
     const fetchedAt = process.hrtime.bigint();
     const { records, clock, logger } = this.deps;
     const mail = await readMail(raw);
@@ -199,6 +212,7 @@ export class MailRelay {
         doc,
         now,
         timing: { started, fetchedAt, parsedAt },
+        aside,
       });
     } finally {
       await hold.release();
@@ -217,7 +231,7 @@ export class MailRelay {
    * wait is over), from its record and its kept secret. Retaken by etag first, so one instance does it.
    */
   resume(stuck: HeldMail): Promise<RelayOutcome | undefined> {
-    return this.slots.run(async () => {
+    return this.slots.run(async (aside) => {
       const { records, logger } = this.deps;
       const held = await records.retake(stuck, this.leaseMs);
       if (!held) return undefined; // another instance was faster
@@ -257,6 +271,7 @@ export class MailRelay {
           doc,
           now: this.deps.clock.now(),
           timing: { started, fetchedAt: started, parsedAt: started },
+          aside,
         });
       } finally {
         await hold.release();
@@ -475,18 +490,26 @@ export class MailRelay {
       return this.outcome(doc, 'no-channel');
     }
     const decidedAt = process.hrtime.bigint();
-    const outcome = await this.onCallLane.run(async () => {
-      // Its turn may come late in a burst: the claim was renewed meanwhile, so no sweeper took the mail
-      // over; if one did (this process stalled past the lease), that one posts it.
-      if (r.hold.lost) return this.outcome(doc, 'duplicate');
-      let posted;
-      try {
-        posted = await this.deps.chat.postToChannel(channel.reference, { card: mailAlertCardFor(doc, now) });
-      } catch (err) {
-        return this.postFailed(r, doc, err);
-      }
-      return this.finish(r, { state: 'posted', destination, ownerStatus, posted }, decidedAt);
-    });
+    if (this.onCallLane.queued >= BACKLOG_WATCH)
+      this.deps.burst?.laneBacklog(() => this.onCallLane.queued > 0);
+    // A burst waits here for its cards' turns; meanwhile the relay's slot serves the next mail, so that every
+    // mail of a burst is claimed (recorded, seen by every instance) at once rather than held in memory.
+    const outcome = await r.aside(() =>
+      this.onCallLane.run(async () => {
+        // Its turn may come late in a burst: the claim was renewed meanwhile, so no sweeper took the mail
+        // over; if one did (this process stalled past the lease), that one posts it.
+        if (r.hold.lost) return this.outcome(doc, 'duplicate');
+        let posted;
+        try {
+          posted = await this.deps.chat.postToChannel(channel.reference, {
+            card: mailAlertCardFor(doc, now),
+          });
+        } catch (err) {
+          return this.postFailed(r, doc, err);
+        }
+        return this.finish(r, { state: 'posted', destination, ownerStatus, posted }, decidedAt);
+      }),
+    );
     if (outcome.outcome !== 'posted') return outcome;
     if (r.rule.owner === 'note' && doc.owner && ownerStatus === 'known' && doc.trust === 'trusted') {
       await noteOwner(this.deps, doc.owner, channel, doc).catch((err) =>
@@ -503,7 +526,9 @@ export class MailRelay {
   private async postFailed(r: Relaying, doc: MailRecord, err: unknown): Promise<RelayOutcome> {
     const { logger, clock } = this.deps;
     const attempts = (r.doc.attempts ?? 0) + 1;
-    const waitMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1));
+    // Never sooner than Teams asked (its Retry-After, when it throttled the post).
+    const askedMs = err instanceof DependencyUnavailableError ? err.retryAfterSeconds * 1000 : 0;
+    const waitMs = Math.max(askedMs, Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1)));
     const alertNow = attempts >= (this.deps.alertAfterAttempts ?? DEFAULT_ALERT_AFTER) && !r.doc.alerted;
     const next: MailRecord = {
       ...r.doc,
