@@ -8,6 +8,7 @@
  *    few seconds) next to the time until the address reaches the requester.
  */
 import { askFor, click, startDirectory } from '../test/support/requestFlow';
+import { TEAMS_LIMITS } from '../src/app/pacing/teamsSendBudget';
 import { startTestApp, TestApp, textOf } from '../test/support/testApp';
 import { personalConversationId } from '../test/support/activities';
 import { users } from '../test/support/users';
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
   const graph = await startDirectory();
   const t = await startTestApp({
     store,
+    overrides: { teamsLimits: TEAMS_LIMITS }, // what a person waits for includes Teams' pace
     env: {
       GRAPH_BASE_URL: graph.baseUrl,
       APPROVER_IDS: `${users.frank.aadObjectId},${users.carol.aadObjectId}`,

@@ -7,6 +7,7 @@ import { awsEnv, record, resetMail, useLocalAwsKeys } from '../test/support/awsS
 import { FakeAws } from '../test/support/fakeAws';
 import { FakeGraphMailbox } from '../test/support/fakeGraphMailbox';
 import { startDirectory } from '../test/support/requestFlow';
+import { TEAMS_LIMITS } from '../src/app/pacing/teamsSendBudget';
 import { startTestApp, TestApp } from '../test/support/testApp';
 import { TokenIssuer } from '../test/support/tokenIssuer';
 import { TestUser, users } from '../test/support/users';
@@ -50,6 +51,7 @@ async function main() {
     t = await startTestApp({
       store,
       keepLogs: false,
+      overrides: { teamsLimits: TEAMS_LIMITS }, // what a person waits for includes Teams' pace
       env: {
         ...awsEnv(fake),
         ...issuer.env(),

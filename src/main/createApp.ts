@@ -28,7 +28,7 @@ import { mailDigestJob } from '../app/mail/mailDigest';
 import { MailRecords } from '../app/mail/mailRecords';
 import { MailRelay } from '../app/mail/mailRelay';
 import { MailboxPermits } from '../app/pacing/mailboxPermits';
-import { TeamsSendBudget } from '../app/pacing/teamsSendBudget';
+import { TEAMS_LIMITS, TeamsLimits, TeamsSendBudget } from '../app/pacing/teamsSendBudget';
 import { mailSweeperJob } from '../app/mail/mailSweeper';
 import { OnCallBurst } from '../app/mail/onCallBurst';
 import { secretExpiryJob } from '../app/mail/secretExpiry';
@@ -86,6 +86,8 @@ export interface AppOverrides {
   awsRetry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   /** Root audits unpaced in tests, so a run over a few accounts takes no seconds of waiting. */
   rootAuditPace?: RootAuditPace;
+  /** Teams' limits to pace to (TEAMS_LIMITS); tests that are not about pacing give wider ones. */
+  teamsLimits?: TeamsLimits;
 }
 
 export interface RootMailApp {
@@ -146,7 +148,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const turnMetrics = createTurnMetrics();
   const serviceUrls = serviceUrlPolicy(config);
   // Every call to Teams is paced to its limits, with one budget per conversation shared by all instances.
-  const teamsPacing = new TeamsSendBudget({ store, logger, now: () => Date.now() });
+  const teamsLimits = overrides.teamsLimits ?? TEAMS_LIMITS;
+  const teamsPacing = new TeamsSendBudget({ store, logger, now: () => Date.now(), limits: teamsLimits });
   const adapter = new CloudAdapter(
     new ChannelAuthentication(botAuthSettings(config), serviceUrls, teamsPacing),
   );
@@ -294,6 +297,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     clock,
     logger,
     now: () => Date.now(),
+    sendWindows: teamsLimits.conversation,
   });
   const relay = new MailRelay({
     records,
@@ -404,8 +408,15 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     chatPrincipal: (id, name) => person(id, name, isAdmin(id.toLowerCase())),
   };
 
+  // Upkeep over many documents is background work: a store paces it so it cannot starve the requests people
+  // wait for. The work people wait for (their requests' steps taken over, mails, secrets expiring, the inbox
+  // subscription) is served as their requests are.
+  const upkeep = (job: PeriodicJob): PeriodicJob => ({
+    ...job,
+    run: () => asBackgroundWork(() => job.run()),
+  });
   const jobs: PeriodicJob[] = [
-    {
+    upkeep({
       name: 'address-quarantine',
       intervalMs: 60 * 60_000,
       run: async () => {
@@ -413,7 +424,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         if (returned) logger.info({ returned }, 'quarantined aliases returned to the pool');
         await pool.checkLevel();
       },
-    },
+    }),
     workflows.job(),
     requests.job(),
     secretExpiryJob({ records, clock, logger, chat }),
@@ -425,18 +436,13 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
       leaseMs: config.mailRelay.leaseMs,
       onCallReady: async () => !!(await conversations.channelFor('oncall')),
     }),
-    mailDigestJob({ records, leases, conversations, chat, clock, logger }),
+    upkeep(mailDigestJob({ records, leases, conversations, chat, clock, logger })),
     burst.job(),
     ...(subscription?.jobs() ?? []),
-    ...(aws ? [aws.services.reconciler.job()] : []),
-    ...statusBoard.jobs(),
+    ...(aws ? [upkeep(aws.services.reconciler.job())] : []),
+    ...statusBoard.jobs().map(upkeep),
   ];
-  // Jobs are background work: a store paces them so they cannot starve the requests people wait for.
-  const runner = new JobRunner(
-    jobs.map((job) => ({ ...job, run: () => asBackgroundWork(() => job.run()) })),
-    background,
-    logger,
-  );
+  const runner = new JobRunner(jobs, background, logger);
 
   // Who calls /api/v1: Entra ID tokens (apps and the tab's people), and in a local run the tab's local
   // sessions as the local directory's people (never in a deployment: see LocalSessions).

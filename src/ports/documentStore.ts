@@ -62,7 +62,7 @@ export interface DocumentStore {
 const backgroundWork = new AsyncLocalStorage<true>();
 
 /**
- * Runs `work` (and everything it starts) as background work — periodic jobs, pool imports, reconciliation —
+ * Runs `work` (and everything it starts) as background work — upkeep jobs, pool imports, reconciliation —
  * that nobody waits for: a store may pace it so that it cannot starve the requests people wait for (Cosmos DB:
  * a share of the request units, low priority). The embedded store treats it like any other work.
  */

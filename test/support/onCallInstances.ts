@@ -1,3 +1,4 @@
+import { TEAMS_LIMITS } from '../../src/app/pacing/teamsSendBudget';
 import { channelMessage, TEAM_ID } from './activities';
 import { CosmosTestServer, startCosmosServer } from './cosmosServer';
 import { FakeBotConnector } from './fakeBotConnector';
@@ -22,7 +23,7 @@ export interface OnCallInstances {
  * `count` instances of the app in this process (testApp.ts) on one Cosmos-protocol server, all reading the
  * central mailbox on one fake Graph and posting through one fake Bot Connector, with POOL_ADDRESS in the
  * registry and the on-call channel set up (by Carol, an admin; Dave in its team), their jobs run once (the
- * inbox subscription): for the pacing tests across instances. With real processes: appCluster.ts.
+ * inbox subscription): for the pacing tests across instances, which pace to Teams' published limits. With real processes: appCluster.ts.
  */
 export async function startOnCallInstances(count: number): Promise<OnCallInstances> {
   const cosmos = await startCosmosServer();
@@ -46,6 +47,7 @@ export async function startOnCallInstances(count: number): Promise<OnCallInstanc
           cosmos,
           connector,
           keepLogs: false,
+          overrides: { teamsLimits: TEAMS_LIMITS },
           env: {
             GRAPH_BASE_URL: graph.baseUrl,
             MAILBOX,

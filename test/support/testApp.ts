@@ -6,6 +6,7 @@ import { AppOverrides, createApp, RootMailApp } from '../../src/main/createApp';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log/logger';
 import { ManualClock } from '../../src/ports/clock';
+import { TEAMS_LIMITS, TeamsLimits } from '../../src/app/pacing/teamsSendBudget';
 import { startCosmosServer, CosmosTestServer } from './cosmosServer';
 import { FakeBotConnector } from './fakeBotConnector';
 
@@ -13,6 +14,16 @@ export type StoreKind = 'embedded' | 'cosmos';
 
 /** A Microsoft Graph base URL on loopback where nothing listens: every call is refused at once. */
 export const UNREACHABLE_GRAPH = 'http://127.0.0.1:9/v1.0';
+
+/**
+ * Teams' limits twenty times over: the pacing code runs in every test, but a test about something else (a
+ * dozen cards into one chat) does not wait seconds of real time for Teams' pace. The pacing tests (and the
+ * real processes of test/scale) pace to the published limits: `teamsLimits: TEAMS_LIMITS`.
+ */
+export const WIDE_TEAMS_LIMITS: TeamsLimits = {
+  conversation: TEAMS_LIMITS.conversation.map((w) => ({ ...w, max: w.max * 20 })),
+  tenantShare: { ...TEAMS_LIMITS.tenantShare, max: TEAMS_LIMITS.tenantShare.max * 20 },
+};
 
 export interface TestAppOptions {
   /** Settings as environment variables, exactly as an operator would set them. */
@@ -103,6 +114,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
   });
   const app = await createApp(config, {
+    teamsLimits: WIDE_TEAMS_LIMITS,
     ...options.overrides,
     clock,
     logger: createLogger('debug', sink),

@@ -1,4 +1,4 @@
-import { TEAMS_CONVERSATION_WINDOWS, timeToSend } from '../../domain/sendWindows';
+import { SendWindow, TEAMS_CONVERSATION_WINDOWS, timeToSend } from '../../domain/sendWindows';
 import { MARGIN_MS } from '../pacing/teamsSendBudget';
 import type { Logger } from '../../log/logger';
 import type { ChatPort, PostedMessage } from '../../ports/chat';
@@ -45,6 +45,8 @@ export interface OnCallBurstDeps {
   background: Pick<BackgroundWork, 'run'>;
   clock: Clock;
   logger: Logger;
+  /** Teams' limits per conversation the chat port paces to (TEAMS_CONVERSATION_WINDOWS unless told). */
+  sendWindows?: readonly SendWindow[];
   /** Real time (ms): how often the card changes is about Teams' pace, not the app's clock. */
   now: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -161,7 +163,7 @@ export class OnCallBurst {
   }
 
   private openView(since: string, waiting: MailRecord[]): BurstView {
-    const left = timeToSend(waiting.length, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS);
+    const left = timeToSend(waiting.length, this.deps.sendWindows ?? TEAMS_CONVERSATION_WINDOWS, MARGIN_MS);
     return {
       state: 'open',
       waiting,

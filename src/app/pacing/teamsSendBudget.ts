@@ -37,6 +37,21 @@ const REMEMBERED = 500;
  * which every instance that gets one waits out.
  */
 const TENANT_SHARE: SendWindow = { ms: TEAMS_TENANT_WINDOW.ms, max: 20 };
+
+/** The limits an instance paces its calls to Teams by. */
+export interface TeamsLimits {
+  /** Per bot and conversation. */
+  conversation: readonly SendWindow[];
+  /** This instance's share of the app's calls per tenant. */
+  tenantShare: SendWindow;
+}
+
+/** Teams' published limits, and this instance's share of the tenant's. */
+export const TEAMS_LIMITS: TeamsLimits = {
+  conversation: TEAMS_CONVERSATION_WINDOWS,
+  tenantShare: TENANT_SHARE,
+};
+
 const TENANT_MARGIN_MS = 250;
 
 export interface TeamsSendBudgetDeps {
@@ -45,6 +60,8 @@ export interface TeamsSendBudgetDeps {
   /** Real time (ms): Teams counts real seconds, whatever clock the app is given (tests move theirs by hand). */
   now: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** TEAMS_LIMITS unless told (tests that are not about pacing give wider ones). */
+  limits?: TeamsLimits;
 }
 
 /**
@@ -63,9 +80,11 @@ export class TeamsSendBudget implements ChatPacing {
   private readonly fallback = new Map<string, SendHistory>();
   private tenant: SendHistory = emptyHistory();
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly limits: TeamsLimits;
 
   constructor(private readonly deps: TeamsSendBudgetDeps) {
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.limits = deps.limits ?? TEAMS_LIMITS;
   }
 
   beforeSend(conversation: string | undefined): Promise<void> {
@@ -124,7 +143,7 @@ export class TeamsSendBudget implements ChatPacing {
       const asked = now();
       // Both the conversation's windows and this instance's share of the tenant's must allow it, now.
       const at = Math.max(
-        nextSendAt(current ?? emptyHistory(), asked, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS),
+        nextSendAt(current ?? emptyHistory(), asked, this.limits.conversation, MARGIN_MS),
         this.tenantAllows(asked),
       );
       if (at > asked) {
@@ -135,7 +154,7 @@ export class TeamsSendBudget implements ChatPacing {
       }
       this.takeTenantShare(asked); // taken before the write: no other send of this instance can have it
       const next: ConversationBudget = {
-        ...withSend(current ?? emptyHistory(), asked, asked, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS),
+        ...withSend(current ?? emptyHistory(), asked, asked, this.limits.conversation, MARGIN_MS),
         conversation,
       };
       let booked: Stored<ConversationBudget> | undefined;
@@ -172,7 +191,7 @@ export class TeamsSendBudget implements ChatPacing {
       const history = this.fallback.get(id) ?? this.remembered.get(id) ?? emptyHistory();
       const asked = now();
       const at = Math.max(
-        nextSendAt(history, asked, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS),
+        nextSendAt(history, asked, this.limits.conversation, MARGIN_MS),
         this.tenantAllows(asked),
       );
       if (at > asked) {
@@ -180,7 +199,7 @@ export class TeamsSendBudget implements ChatPacing {
         continue;
       }
       this.takeTenantShare(asked);
-      this.fallback.set(id, withSend(history, asked, asked, TEAMS_CONVERSATION_WINDOWS, MARGIN_MS));
+      this.fallback.set(id, withSend(history, asked, asked, this.limits.conversation, MARGIN_MS));
       return;
     }
   }
@@ -197,11 +216,11 @@ export class TeamsSendBudget implements ChatPacing {
 
   /** When this instance's share of the tenant's calls (and a Retry-After it was given) allows one more. */
   private tenantAllows(now: number): number {
-    return nextSendAt(this.tenant, now, [TENANT_SHARE], TENANT_MARGIN_MS);
+    return nextSendAt(this.tenant, now, [this.limits.tenantShare], TENANT_MARGIN_MS);
   }
 
   private takeTenantShare(at: number): void {
-    this.tenant = withSend(this.tenant, at, at, [TENANT_SHARE], TENANT_MARGIN_MS);
+    this.tenant = withSend(this.tenant, at, at, [this.limits.tenantShare], TENANT_MARGIN_MS);
   }
 
   private remember(id: string, budget: Stored<ConversationBudget>): void {
