@@ -550,7 +550,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
         background.run('demo pool', async () => {
           const owner = await localDirectory?.getUser(adminIds[0] ?? '');
           const seeded = await seedDemoPool(
-            { store, clock, audit, pool, addresses, levels: statusBoard },
+            { store, clock, pool, addresses, levels: statusBoard },
             owner && { id: owner.id, upn: owner.userPrincipalName, name: owner.displayName },
           );
           if (seeded) logger.info({ mailbox: DEMO_MAILBOX }, 'empty local store: demo pool seeded');

@@ -76,6 +76,17 @@ describe('a first local run: no settings at all', () => {
     expect(new Set(history.map((d) => d.free)).size).toBeGreaterThan(1); // a chart, not a flat line
   });
 
+  it('refuses a second address for the demo account before anyone approves, naming the one it has', async () => {
+    const reply = await t.send(
+      personalMessage(t.connector.url, alex, 'request demo-sandbox sandbox A second one'),
+    );
+    expect(reply.status).toBe(200);
+    expect(textOf(t.connector.of('reply', personalConversationId(alex)).at(-1)?.body)).toMatch(
+      /demo-sandbox already has a root address: aws-demo-01@example\.net, owned by Alex Wilber/,
+    );
+    expect(await t.app.store.count('requests', {})).toBe(0); // nothing went to an approver
+  });
+
   it("routes Alex's request to his manager Megan by name; her Approve hands out a demo alias", async () => {
     // Megan's window of `npm run dev` installs the app first: her personal chat is known from then on.
     await t.send(installedForUser(t.connector.url, megan));

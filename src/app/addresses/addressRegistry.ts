@@ -66,6 +66,8 @@ export interface AllocateInput {
   purpose?: string;
   requestId?: string;
   by: Principal;
+  /** This pool alias and no other, when it is free (the local demo's account: its sample mail's alias). */
+  alias?: string;
 }
 
 /** An address just claimed, and what its record was before (null: it did not exist). */
@@ -177,7 +179,9 @@ export class AddressRegistry {
     const claimed =
       this.deps.settings.strategy === 'plus'
         ? await this.allocatePlus(assignment, input.by)
-        : await this.allocateFromPool(assignment, input.by);
+        : input.alias
+          ? await this.allocateAlias(normalizeAddress(input.alias), assignment, input.by)
+          : await this.allocateFromPool(assignment, input.by);
     // The key as read above, or taken to be absent (its etag, or create-if-absent, guards the write).
     const account = await this.bindToAccount(assignment.accountName, claimed.record.address, { key });
     if (!account.bound) {
@@ -423,6 +427,12 @@ export class AddressRegistry {
       if (claimed) return claimed;
     }
     throw new AddressConflictError('Too many people are asking for addresses at the same moment; try again.');
+  }
+
+  private async allocateAlias(address: string, assignment: Assignment, by: Principal): Promise<Claimed> {
+    const claimed = await this.claim(address, assignment, by);
+    if (!claimed) throw new AddressConflictError(`${address} is not a free alias of the pool.`);
+    return claimed;
   }
 
   private sample(items: string[], count: number): string[] {

@@ -1,10 +1,8 @@
-import { claimFromPool, normalizeOwner, snapshot } from '../../domain/addressChanges';
-import type { AddressRecord, MailboxRecord, Owner } from '../../domain/addressRecords';
+import type { MailboxRecord, Owner } from '../../domain/addressRecords';
 import { dayOf, PoolLevelsDay } from '../../domain/poolForecast';
 import { person } from '../../domain/permissions';
 import type { Clock } from '../../ports/clock';
 import type { DocumentStore } from '../../ports/documentStore';
-import type { AuditLog } from '../auditLog';
 import { writeIfUnchanged } from '../documentChanges';
 import type { AddressPool } from './addressPool';
 import type { AddressRegistry } from './addressRegistry';
@@ -40,7 +38,6 @@ export const DEMO_HISTORY_DAYS = 60;
 export interface DemoPoolDeps {
   store: DocumentStore;
   clock: Clock;
-  audit: AuditLog;
   pool: AddressPool;
   addresses: AddressRegistry;
   /** Where the daily pool levels are kept (the status board). */
@@ -73,7 +70,7 @@ export function demoPoolHistory(today: Date): PoolLevelsDay[] {
  * did. Called by a local run only (createApp decides); a second start finds the store not empty.
  */
 export async function seedDemoPool(deps: DemoPoolDeps, owner: Owner | undefined): Promise<boolean> {
-  const { store, clock, audit, pool, addresses } = deps;
+  const { store, clock, pool, addresses } = deps;
   const empty = (await store.count('mailboxes', {})) === 0 && (await store.count('addresses', {})) === 0;
   if (!empty) return false;
   const csv = ['mailbox,address', ...DEMO_ALIASES.map((a) => `${DEMO_MAILBOX},${a}`)].join('\n');
@@ -92,27 +89,10 @@ export async function seedDemoPool(deps: DemoPoolDeps, owner: Owner | undefined)
   await deps.levels.keepPastLevels(demoPoolHistory(clock.now()));
   if (!owner) return true;
 
-  // The demo account: claimed like an approved request would, then linked to its AWS account id.
+  // The demo account: allocated as an approved request would be (its account key, the assigned index, the
+  // audit), the alias the sample mail is addressed to; then linked to its AWS account id.
   const { address, accountName, awsAccountId, purpose } = DEMO_ASSIGNED;
-  const current = await store.get<AddressRecord>('addresses', address);
-  const { _etag, id, ...record } = current!;
-  void _etag;
-  void id;
-  const assigned = claimFromPool(
-    record,
-    { accountName, owner: normalizeOwner(owner), purpose },
-    SEEDER,
-    clock.now().toISOString(),
-  );
-  if (!assigned || !(await writeIfUnchanged(store, 'addresses', address, current, assigned))) return true;
-  await audit.record({
-    subject: address,
-    action: 'address.allocated',
-    actorId: SEEDER.id,
-    actorName: SEEDER.name,
-    after: snapshot(assigned),
-    detail: 'demo account of a local run',
-  });
+  await addresses.allocate({ accountName, owner, purpose, by: SEEDER, alias: address });
   await addresses.linkAwsAccount(address, awsAccountId, SEEDER);
   return true;
 }
