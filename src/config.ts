@@ -25,23 +25,23 @@ const intIn = (min: number, max: number, fallback: number) =>
       .max(max, { message: `must be at most ${max}` })
       .default(fallback),
   );
-const idList = z.preprocess(
-  (v) => (typeof v === 'string' ? v : ''),
-  z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim().toLowerCase())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[a-z0-9:_.-]+$/, {
-          message: 'must be Entra object ids separated by commas',
-        }),
-      ),
-    ),
+/** `A,b` → ['a', 'b'], each entry lower-cased and matching `pattern` (else `message`). */
+const lowerCaseList = (pattern: RegExp, message: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v : ''),
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(pattern, { message }))),
+  );
+const idList = lowerCaseList(
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[a-z0-9:_.-]+$/,
+  'must be Entra object ids separated by commas',
 );
 
 /** `a,b` → ['a', 'b']; empty → undefined. */
@@ -124,23 +124,9 @@ const envShape = z.object({
   ),
   ADMIN_IDS: idList,
   // Approvers are looked up in the directory when a request is made: a UPN (or mail) names them as well.
-  APPROVER_IDS: z.preprocess(
-    (v) => (typeof v === 'string' ? v : ''),
-    z
-      .string()
-      .transform((s) =>
-        s
-          .split(',')
-          .map((x) => x.trim().toLowerCase())
-          .filter(Boolean),
-      )
-      .pipe(
-        z.array(
-          z.string().regex(/^[a-z0-9:_.-]+$|^[a-z0-9._%+'-]+@[a-z0-9.-]+$/, {
-            message: 'must be Entra object ids or UPNs separated by commas',
-          }),
-        ),
-      ),
+  APPROVER_IDS: lowerCaseList(
+    /^[a-z0-9:_.-]+$|^[a-z0-9._%+'-]+@[a-z0-9.-]+$/,
+    'must be Entra object ids or UPNs separated by commas',
   ),
   ADDRESS_STRATEGY: z.preprocess(
     emptyToUndefined,
