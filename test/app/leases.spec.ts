@@ -1,6 +1,7 @@
 import { Leases } from '../../src/app/leases';
 import { ManualClock, systemClock } from '../../src/ports/clock';
 import { SqliteDocumentStore } from '../../src/storage/sqliteDocumentStore';
+import { pollUntil } from '../support/pollUntil';
 
 /**
  * Jobs that one instance at a time may run (the mail sweeper, the digest, a reconciliation) hold a short
@@ -22,11 +23,18 @@ describe('a job held under a renewed lease', () => {
       'sweep',
       () => new Promise<string>((resolve) => (release = () => resolve('swept'))),
     );
-    const started = Date.now();
-    while (Date.now() - started < 1_000) {
+    // Each time another instance tries, it is refused; the job outlives its first lease and three renewals.
+    const leasesSeen = new Set<string>();
+    let firstUntil = Infinity;
+    await pollUntil(async () => {
       expect(await other.hold('sweep', async () => 'twice')).toEqual({ ran: false });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+      const lease = await store.get<{ until: string }>('leases', 'sweep');
+      if (lease) {
+        leasesSeen.add(lease.until);
+        firstUntil = Math.min(firstUntil, Date.parse(lease.until));
+      }
+      return leasesSeen.size >= 4 && Date.now() > firstUntil;
+    }, 'three renewals of the lease, past its first end');
     release();
     expect(await running).toEqual({ ran: true, value: 'swept' });
     expect(await other.hold('sweep', async () => 'next')).toEqual({ ran: true, value: 'next' });

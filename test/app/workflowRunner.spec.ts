@@ -44,7 +44,8 @@ class Parcels extends WorkflowDocuments<Parcel> {
 class ParcelWorkflow implements Workflow<Parcel, ParcelStep> {
   readonly name = PARCELS;
   readonly performed: string[] = [];
-  delayMs = 0;
+  /** A step waits for this before it completes (a slow carrier), when set. */
+  gate?: Promise<void>;
   failuresLeft = 0;
   notYet = false;
   readonly timer = {
@@ -65,7 +66,7 @@ class ParcelWorkflow implements Workflow<Parcel, ParcelStep> {
       this.failuresLeft--;
       throw new Error('the carrier is down');
     }
-    if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    await this.gate;
     this.performed.push(`${parcel.id}:${step}:${this.who}`);
     return (latest) => {
       const next = { ...latest, performed: [...latest.performed, step] };
@@ -126,14 +127,27 @@ describe.each(stores)('the workflow runner (%s store)', (_kind, open) => {
   it('a slow step keeps its claim (renewed while it runs): another instance polling meanwhile leaves it alone', async () => {
     const a = instance('a', systemClock, 600);
     const b = instance('b', systemClock, 600);
-    a.workflow.delayMs = 2_000; // more than three leases
+    let carrierDone!: () => void;
+    a.workflow.gate = new Promise<void>((resolve) => (carrierDone = resolve));
     await a.parcels.create('p-1', { ...parcel('p-1'), steps: ['ship'] });
     const slow = a.handle.run('p-1');
-    const started = Date.now();
-    while (Date.now() - started < 1_800) {
-      await b.runner.runDue();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    // Each time b polls it sees a's claim; the step outlives its first lease and three renewals of it.
+    const claimsSeen = new Set<string>();
+    let firstUntil = Infinity;
+    await pollUntil(
+      async () => {
+        await b.runner.runDue();
+        const claim = (await a.parcels.get('p-1'))?.stepClaims?.ship;
+        if (claim && typeof claim !== 'string') {
+          claimsSeen.add(claim.until);
+          firstUntil = Math.min(firstUntil, Date.parse(claim.until));
+        }
+        return claimsSeen.size >= 4 && Date.now() > firstUntil;
+      },
+      'three renewals of the claim, past its first lease',
+      10_000,
+    );
+    carrierDone();
     await slow;
     expect(b.workflow.performed).toEqual([]);
     expect(a.workflow.performed).toEqual(['p-1:ship:a']);
