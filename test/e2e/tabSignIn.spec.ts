@@ -1,7 +1,9 @@
 import http from 'node:http';
 import type { Request } from 'restify';
 import { notFromThisMachine } from '../../src/http/localSessions';
+import { personalMessage } from '../support/activities';
 import { startTestApp, TestApp } from '../support/testApp';
+import { users } from '../support/users';
 import { TokenIssuer } from '../support/tokenIssuer';
 
 const ALEX = '00000000-0000-0000-0000-0000000000020'; // the local directory's first person (and admin)
@@ -94,6 +96,17 @@ describe('the tab’s page and its sign-in without Entra ID in a local run', () 
       expect(refused.status).toBe(403);
       expect(refused.json.detail).toMatch(/loopback name only|pages of this machine only/);
       expect((await me(local, token, headers)).status).toBe(403);
+      // The bot's endpoint too: a page could otherwise chat as any local person.
+      local.connector.clear();
+      const chat = await call(
+        local.url,
+        'POST',
+        '/api/messages',
+        headers,
+        personalMessage(local.connector.url, users.alice, 'help'),
+      );
+      expect(chat.status).toBe(403);
+      expect(local.connector.calls).toEqual([]);
     }
     // A cross-site fetch that names this machine: the local sign-in refuses it itself.
     const crossSite = { 'sec-fetch-site': 'cross-site' };
