@@ -1,4 +1,4 @@
-import type { ChatPort, OutgoingMessage, PostedMessage } from '../ports/chat';
+import { ChatPort, OutgoingMessage, PostedMessage, UnreachableUserError } from '../ports/chat';
 import type { ConversationDirectory } from './conversations';
 
 /** Where a user can be reached: the tenant and Teams serviceUrl to open a 1:1 chat with when none is stored. */
@@ -20,8 +20,7 @@ export async function sendToUser(
   const personal = await deps.conversations.personalChatOf(userId);
   if (personal) return deps.chat.post(personal.reference, message);
   const known = reach.serviceUrl ? reach : await deps.conversations.anyServiceUrl();
-  if (!known?.serviceUrl || !known.tenantId)
-    throw new Error('no tenant and serviceUrl known yet to open a personal chat');
+  if (!known?.serviceUrl || !known.tenantId) throw new UnreachableUserError();
   return deps.chat.postToUser(
     { aadObjectId: userId, tenantId: known.tenantId, serviceUrl: known.serviceUrl },
     message,

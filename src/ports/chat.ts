@@ -1,3 +1,5 @@
+import { DependencyUnavailableError } from './errors';
+
 /**
  * The chat port: proactive posts, new channel threads, card updates and member lookups in Teams. The only
  * place that knows how (the Bot Framework) is its adapter, src/adapters/botFrameworkChat.ts.
@@ -89,13 +91,23 @@ export class UntrustedServiceUrlError extends Error {
   }
 }
 
+/** The person has no personal chat with the bot and there is no tenant to open one in: nothing was sent. */
+export class UnreachableUserError extends Error {
+  constructor() {
+    super('no tenant and serviceUrl known yet to open a personal chat');
+    this.name = 'UnreachableUserError';
+  }
+}
+
 /**
  * Whether Teams may have created a message although the post failed: a reset or timeout mid-call, or a
  * 408/5xx answer (the Bot Connector can create the message and still fail the answer). False only when it
- * certainly did not: refused (4xx), throttled (429), unavailable (503), never connected, or not trusted.
+ * certainly did not: refused (4xx), throttled (429), unavailable (503), never connected, not trusted, or
+ * never asked (nobody to send to, or the store or the directory failed while finding where to send).
  */
 export function mayHaveBeenDelivered(err: unknown): boolean {
-  if (err instanceof UntrustedServiceUrlError) return false;
+  if (err instanceof UntrustedServiceUrlError || err instanceof UnreachableUserError) return false;
+  if (err instanceof DependencyUnavailableError && err.dependency !== 'Bot Connector') return false;
   const failure = (err as { cause?: unknown })?.cause ?? err;
   const status = (failure as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number') return status === 408 || (status >= 500 && status !== 503);
