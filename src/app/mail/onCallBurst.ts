@@ -95,6 +95,7 @@ export class OnCallBurst {
       name: 'mail-burst-summary',
       intervalMs: 30_000,
       run: async () => {
+        // A read while none is open (the usual case); the look reads it again under the lease.
         const doc = await this.deps.store.get<BurstDoc>('mailBursts', DOC_ID);
         if (doc?.state === 'open') await this.look();
       },
@@ -104,11 +105,11 @@ export class OnCallBurst {
   /** One look: opens, updates or closes the summary (lease holder only). Answers whether a summary is open. */
   async look(): Promise<boolean> {
     const { store, leases } = this.deps;
-    const doc = await store.get<BurstDoc>('mailBursts', DOC_ID);
     const token = await leases.take(LEASE, LOOK_MS);
-    if (!token) return doc?.state === 'open'; // another instance is looking
+    // Another instance is looking: it opens or keeps the summary (read after it, so never a second card).
+    if (!token) return (await store.get<BurstDoc>('mailBursts', DOC_ID))?.state === 'open';
     try {
-      return await this.lookHolding(doc);
+      return await this.lookHolding(await store.get<BurstDoc>('mailBursts', DOC_ID));
     } finally {
       await leases.release(LEASE, token).catch(() => undefined); // else it lapses by itself
     }
