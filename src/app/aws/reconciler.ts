@@ -554,6 +554,9 @@ export class OrganizationReconciler {
         ),
       };
     }
+    // The finding is claimed first, so that a removal is asked for once, by whoever claimed it.
+    const claim = await this.claim(subject, 'remove', actor);
+    if (!claim.ok) return { card: awsFindingCard(finding, 'acting', alreadyActed(claim.finding)) };
     const asked = await rootAccess.ask({
       kind: 'removal',
       account: finding.accountId,
@@ -564,17 +567,19 @@ export class OrganizationReconciler {
       mfa: options.mfa,
       finding: subject,
     });
-    if (asked.kind === 'refused') return { card: awsFindingCard(finding, 'open', asked.problem) };
-    if (asked.kind === 'in-progress')
-      return {
-        card: awsFindingCard(
-          finding,
-          'open',
-          `Root access ${asked.access.id} to this account is under way already (${asked.access.state}); act once it has ended.`,
-        ),
-      };
-    const claim = await this.claim(subject, 'remove', actor);
-    if (!claim.ok) return { card: awsFindingCard(finding, 'acting', alreadyActed(claim.finding)) };
+    if (asked.kind !== 'created') {
+      const problem =
+        asked.kind === 'refused'
+          ? asked.problem
+          : `Root access ${asked.access.id} to this account is under way already (${asked.access.state}); act once it has ended.`;
+      // Not asked: the claim is given back (failed), so the finding can be acted on again.
+      await this.deps.findings.change(subject, (latest) =>
+        latest?.action
+          ? { ...latest, action: { ...latest.action, outcome: problem, failed: true } }
+          : undefined,
+      );
+      return { card: awsFindingCard(finding, 'open', problem) };
+    }
     const note =
       `Removal ${asked.access.id} asked for by ${actor.name}${options.mfa ? ' (MFA devices too)' : ''}: waiting for ` +
       `${asked.access.approvers.map((p) => p.name).join(' or ')} to approve. This card shows the outcome.`;
