@@ -71,12 +71,14 @@ export class RootAudit {
     openSessions?: ReadonlySet<string>;
   }): Promise<{ summary: RootAuditRun; findings: RootFinding[] }> {
     const { postures, clock } = this.deps;
-    const before = await postures.all();
+    const known = await postures.all();
+    // Each audit's posture goes into `known` as it is stored: the current postures without reading them again.
     const audits = await this.audit(
+      known,
       rootAuditTargets({
         accounts: input.accounts,
         linkedAccountIds: input.linkedAccountIds,
-        postures: before,
+        postures: known,
         now: clock.now(),
         everyAccount: input.everyAccount,
       }),
@@ -86,9 +88,7 @@ export class RootAudit {
         .filter((a) => !a.isManagementAccount && input.linkedAccountIds.has(a.id))
         .map((a) => a.id),
     );
-    const current = [...(audits.audited || audits.failed ? await postures.all() : before).values()].filter(
-      (p: RootPosture) => members.has(p.accountId),
-    );
+    const current = [...known.values()].filter((p: RootPosture) => members.has(p.accountId));
     return {
       summary: { ...countRootPostures(current), ...audits },
       findings: rootFindings(current, input.openSessions),
@@ -96,6 +96,7 @@ export class RootAudit {
   }
 
   private async audit(
+    postures: Map<string, RootPosture>,
     targets: AwsAccount[],
   ): Promise<Pick<RootAuditRun, 'audited' | 'failed' | 'deferred' | 'off' | 'problem'>> {
     const { aws, alerts, logger } = this.deps;
@@ -120,12 +121,12 @@ export class RootAudit {
       const at = this.deps.clock.now().toISOString();
       try {
         const credentials = await aws.auditRootCredentials(account.id);
-        await this.deps.postures.checked(account, credentials, at);
+        postures.set(account.id, await this.deps.postures.checked(account, credentials, at));
         audited++;
       } catch (err) {
         if (!(err instanceof AwsAccountsError)) throw err;
         failed++;
-        await this.deps.postures.failed(account, err.message, at);
+        postures.set(account.id, await this.deps.postures.failed(account, err.message, at));
         if (!stopsTheAudit(err))
           logger.warn({ accountId: account.id, reason: err.message }, 'root audit failed for one account');
         else if (!problem) {
