@@ -160,38 +160,46 @@ export class CosmosDocumentStore implements DocumentStore {
     // The SDK's bulk API: one request per partition key range and 100 operations, not one per document.
     for (let start = 0; start < docs.length; start += BULK_CHUNK) {
       const chunk = docs.slice(start, start + BULK_CHUNK);
-      const results = await this.request(container, async (c, options) => {
-        const answers = await c.items.bulk(
-          chunk.map(({ id, doc }) => ({
-            operationType: 'Create' as const,
-            resourceBody: stored(id, doc) as JSONObject,
-          })),
-          { continueOnError: true },
-          options,
-        );
-        const throttled = answers.find((a) => a.statusCode === 429);
-        // A throttled operation fails the chunk; the chunk is sent again (created ones then answer 409).
-        if (throttled)
-          throw Object.assign(new Error(`bulk create in ${container} was throttled`), {
-            code: 429,
-          });
-        return { result: answers, charge: answers.reduce((sum, a) => sum + (a.requestCharge ?? 0), 0) };
-      }).catch((err: unknown) => {
-        throw asOutage(err);
-      });
-      results.forEach((result, i) => {
-        if (result.statusCode === 201) created.push(true);
-        else if (result.statusCode === 409) created.push(false);
-        else
-          throw asOutage(
-            Object.assign(
-              new Error(`bulk create of ${container}/${chunk[i].id} answered ${result.statusCode}`),
-              {
-                code: result.statusCode,
-              },
-            ),
+      const outcome: boolean[] = [];
+      // Operations Cosmos DB throttled are sent again, alone: those it created would answer 409 a second time.
+      let pending = chunk.map((_, i) => i);
+      for (let round = 1; pending.length; round++) {
+        const sent = pending;
+        const answers = await this.request(container, async (c, options) => {
+          const results = await c.items.bulk(
+            sent.map((i) => ({
+              operationType: 'Create' as const,
+              resourceBody: stored(chunk[i].id, chunk[i].doc) as JSONObject,
+            })),
+            { continueOnError: true },
+            options,
           );
-      });
+          return { result: results, charge: results.reduce((sum, r) => sum + (r.requestCharge ?? 0), 0) };
+        }).catch((err: unknown) => {
+          throw asOutage(err);
+        });
+        pending = [];
+        answers.forEach((answer, k) => {
+          const i = sent[k];
+          if (answer.statusCode === 201) outcome[i] = true;
+          else if (answer.statusCode === 409) outcome[i] = false;
+          else if (answer.statusCode === 429 && round < BACKGROUND_ATTEMPTS) pending.push(i);
+          else
+            throw asOutage(
+              Object.assign(
+                new Error(`bulk create of ${container}/${chunk[i].id} answered ${answer.statusCode}`),
+                {
+                  code: answer.statusCode,
+                },
+              ),
+            );
+        });
+        if (pending.length) {
+          if (isBackgroundWork()) this.budget.throttled();
+          await pause(1000 * (1 + Math.random() * 0.2)); // a bulk answer carries no Retry-After per operation
+        }
+      }
+      created.push(...outcome);
     }
     return created;
   }
