@@ -1,7 +1,7 @@
 import type { Request, Response } from 'restify';
 import { ApiNeed, mayCallApi, Principal } from '../domain/permissions';
 import { AuthOutcome, principalOf } from './apiAuth';
-import { sendProblem } from './problem';
+import { sendProblem, titleFor } from './problem';
 import type { RouteHandler, RouteWrapper } from './server';
 
 export type ApiHandler = (req: Request, res: Response, caller: Principal) => Promise<void>;
@@ -25,13 +25,7 @@ export function apiRoutes(access: ApiAccess, route: RouteWrapper) {
       const outcome = await access.authenticate(req);
       if (!outcome.ok) {
         if (outcome.challenge) res.setHeader('WWW-Authenticate', outcome.challenge);
-        const title = {
-          401: 'Unauthorized',
-          403: 'Forbidden',
-          404: 'Not Found',
-          503: 'Service Unavailable',
-        }[outcome.status];
-        return sendProblem(res, outcome.status, title, outcome.detail);
+        return sendProblem(res, outcome.status, titleFor(outcome.status), outcome.detail);
       }
       const caller = principalOf(outcome.caller, access.isAdmin);
       const verdict = mayCallApi(caller, need);

@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
 import type { Request, Response } from 'restify';
 import type { Logger } from '../log/logger';
-import { sendProblem } from './problem';
+import { sendProblem, titleFor } from './problem';
 
 /**
  * The one place request bodies are read (restify's bodyReader attached no error handler to its gunzip stream,
@@ -137,7 +137,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyOu
 export function bodyParsing(maxBytes: number, logger: Logger) {
   const refuse = (req: Request, res: Response, status: 400 | 413 | 415, detail: string) => {
     logger.warn({ method: req.method, path: req.path(), status }, detail);
-    sendProblem(res, status, TITLES[status], detail);
+    sendProblem(res, status, titleFor(status), detail);
   };
   return (req: Request, res: Response, next: (proceed?: false) => void): void => {
     req.body = undefined;
@@ -167,8 +167,6 @@ export function bodyParsing(maxBytes: number, logger: Logger) {
     });
   };
 }
-
-const TITLES = { 400: 'Bad Request', 413: 'Payload Too Large', 415: 'Unsupported Media Type' } as const;
 
 /** Sets `req.body` from the bytes by their Content-Type; answers what is wrong with them, if anything. */
 function parse(req: Request, bytes: Buffer): { status: 400 | 415; detail: string } | undefined {

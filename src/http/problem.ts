@@ -10,6 +10,25 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
+/** The standard reason phrase of an HTTP status, as a problem's title. */
+export function titleFor(status: number): string {
+  return (
+    (
+      {
+        400: 'Bad Request',
+        401: 'Unauthorized',
+        403: 'Forbidden',
+        404: 'Not Found',
+        405: 'Method Not Allowed',
+        409: 'Conflict',
+        413: 'Payload Too Large',
+        415: 'Unsupported Media Type',
+        503: 'Service Unavailable',
+      } as Record<number, string>
+    )[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error')
+  );
+}
+
 export function sendProblem(
   res: ServerResponse,
   status: number,

@@ -7,12 +7,10 @@ import { describeRootAccess } from '../domain/rootAccessWording';
 import { describeRootCredentials } from '../domain/rootPosture';
 import { ApiAccess, apiRoutes } from './apiRoute';
 import { jsonBody, stringField } from './httpInput';
-import { sendProblem } from './problem';
+import { sendProblem, titleFor } from './problem';
 import type { RouteModule, RouteWrapper } from './server';
 
 export const rootAccessPath = (id: string) => `/api/v1/root-access/${encodeURIComponent(id)}`;
-
-const TITLES = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict' } as const;
 
 /**
  * Break-glass root access over the API, for people (the tab, with the person's token): POST
@@ -53,7 +51,7 @@ export function rootAccessApiRoutes(services: AppServices, access: ApiAccess): R
               { accessId: result.access.id },
             );
           case 'refused':
-            return sendProblem(res, result.status, TITLES[result.status], result.problem);
+            return sendProblem(res, result.status, titleFor(result.status), result.problem);
         }
       }),
     );

@@ -4,7 +4,7 @@ import { isLoopbackHost } from '../domain/channelTrust';
 import type { Logger } from '../log/logger';
 import { ActivityPolicy, checkActivity } from './activityGate';
 import { bodyParsing } from './bodyReader';
-import { sendFailure, sendProblem } from './problem';
+import { sendFailure, sendProblem, titleFor } from './problem';
 import type { RequestScope } from './requestScope';
 
 /** A feature's HTTP routes; each route module registers itself on the one server. */
@@ -269,21 +269,4 @@ function describeHttpError(err: Error & { statusCode?: number }, status: number)
     default:
       return status >= 500 ? 'Something went wrong on our side.' : 'The request could not be understood.';
   }
-}
-
-function titleFor(status: number): string {
-  return (
-    (
-      {
-        400: 'Bad Request',
-        401: 'Unauthorized',
-        403: 'Forbidden',
-        404: 'Not Found',
-        405: 'Method Not Allowed',
-        409: 'Conflict',
-        413: 'Payload Too Large',
-        415: 'Unsupported Media Type',
-      } as Record<number, string>
-    )[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error')
-  );
 }

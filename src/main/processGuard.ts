@@ -1,5 +1,5 @@
 import { newCorrelationId } from '../app/failures';
-import { sendProblem } from '../http/problem';
+import { sendFailure } from '../http/problem';
 import type { RequestScope } from '../http/requestScope';
 import type { Logger } from '../log/logger';
 
@@ -57,13 +57,7 @@ export function installProcessGuard(
     const { res } = request;
     if (!res.headersSent && !res.writableEnded) {
       res.setHeader('Connection', 'close');
-      sendProblem(
-        res,
-        500,
-        'Internal Server Error',
-        `Something went wrong on our side. If it keeps happening, report the correlation id ${correlationId}.`,
-        { correlationId },
-      );
+      sendFailure(res, { kind: 'internal', correlationId });
     } else if (!res.writableEnded) {
       res.destroy();
     }
