@@ -24,8 +24,10 @@ export type RequestState =
 
 /** The environments when ENVIRONMENTS is not set; operators may name others (e.g. staging). */
 export const DEFAULT_ENVIRONMENTS: readonly string[] = ['prod', 'nonprod', 'sandbox'];
-/** @deprecated the default list; the running app's list is config.environments. */
-export const ENVIRONMENTS = DEFAULT_ENVIRONMENTS;
+/** The environment a request takes when none is given: nonprod where it is configured, else the first. */
+export function defaultEnvironment(environments: readonly string[]): string {
+  return environments.includes('nonprod') ? 'nonprod' : environments[0];
+}
 /** One of the configured environments, exactly as configured (never mapped from another word). */
 export type Environment = string;
 

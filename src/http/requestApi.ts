@@ -3,7 +3,7 @@ import type { AppServices } from '../app/services';
 import { accountTakenExtensions } from '../app/failures';
 import { describeOwner } from '../domain/addressChanges';
 import { InvalidAddressInputError } from '../domain/addressErrors';
-import { validateRequestInput } from '../domain/addressRequests';
+import { defaultEnvironment, validateRequestInput } from '../domain/addressRequests';
 import { mayReadRequest, Principal } from '../domain/permissions';
 import { ApiAccess, apiRoutes } from './apiRoute';
 import { requestView } from './apiViews';
@@ -29,12 +29,7 @@ export async function answerWithRequest(
     {
       accountName: text(body.accountName),
       purpose: text(body.purpose),
-      environment:
-        body.environment === undefined
-          ? environments.includes('nonprod')
-            ? 'nonprod'
-            : environments[0]
-          : body.environment,
+      environment: body.environment === undefined ? defaultEnvironment(environments) : body.environment,
       costCentre: text(body.costCentre),
     },
     environments,

@@ -42,7 +42,7 @@ export interface ReconcilerDeps {
   rootAudit: RootAudit;
   adoptions: Pick<AdoptionService, 'start' | 'carryOut' | 'countOpen'>;
   /** Root access (removals from a finding's card; live sessions, whose root password is not drift). */
-  rootAccess?: Pick<RootAccessService, 'ask' | 'carryOut' | 'liveSessionAccounts'>;
+  rootAccess?: Pick<RootAccessService, 'ask' | 'carryOut' | 'liveSessionAccounts' | 'countLiveSessions'>;
   leases: Leases;
   clock: Clock;
   logger: Logger;
@@ -242,7 +242,7 @@ export class OrganizationReconciler {
       this.deps.findings.currentRun(),
       this.deps.findings.lastRun(),
       this.deps.adoptions.countOpen(),
-      this.deps.rootAccess?.liveSessionAccounts(),
+      this.deps.rootAccess?.countLiveSessions(),
     ]);
     return {
       configured: true,
@@ -251,7 +251,7 @@ export class OrganizationReconciler {
       openFindings: lastRun?.findings ?? 0,
       findingsByKind: lastRun?.byKind ?? {},
       openAdoptions,
-      liveRootSessions: liveSessions?.size ?? 0,
+      liveRootSessions: liveSessions ?? 0,
     };
   }
 

@@ -99,8 +99,12 @@ export class RootAccessRepository extends WorkflowDocuments<RootAccess> {
     );
   }
 
-  async countInState(state: RootAccess['state']): Promise<number> {
-    return this.store.count('rootAccess', { state });
+  /** Sessions started and not yet closed (one per account at most): counted, not read. */
+  async countLiveSessions(): Promise<number> {
+    const counts = await Promise.all(
+      SESSION_LIVE_STATES.map((state) => this.store.count('rootAccess', { state, kind: 'session' })),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
   }
 }
 

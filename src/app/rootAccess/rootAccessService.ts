@@ -306,6 +306,11 @@ export class RootAccessService implements RootSessionMail {
     return queued;
   }
 
+  /** How many break-glass sessions are open now (for status). */
+  countLiveSessions(): Promise<number> {
+    return this.deps.repository.countLiveSessions();
+  }
+
   /** Accounts whose root password is expected now (a session started and not closed): not drift. */
   liveSessionAccounts(): Promise<Set<string>> {
     return this.deps.repository.liveSessionAccounts();

@@ -70,7 +70,7 @@ export class RootAccessWorkflow implements Workflow<RootAccess, RootAccessStep, 
 
   readonly timer = {
     fire: fireRootAccessTimer,
-    fired: async (before: RootAccess, after: RootAccess) => {
+    fired: async (_before: RootAccess, after: RootAccess) => {
       const action =
         after.state === 'closing'
           ? 'root-access.timed-out'
@@ -78,7 +78,6 @@ export class RootAccessWorkflow implements Workflow<RootAccess, RootAccessStep, 
             ? 'root-access.start-expired'
             : 'root-access.expired';
       await this.record(after, action, 'system', 'RootMail', describeRootAccess(after));
-      void before;
     },
   };
 

@@ -1,5 +1,5 @@
 import { requestFormCard } from '../../cards/requestCards';
-import { environmentProblem, validateRequestInput } from '../../domain/addressRequests';
+import { defaultEnvironment, environmentProblem, validateRequestInput } from '../../domain/addressRequests';
 import { submitRequest } from '../requestSubmission';
 import type { CommandHandler } from '../types';
 
@@ -20,14 +20,16 @@ export const requestCommand: CommandHandler = {
   async handle(ctx) {
     const { args, scope } = ctx;
     const environments = ctx.services.config.environments;
-    const form = () => ({ card: requestFormCard({ environment: defaultOf(environments), environments }) });
+    const form = () => ({
+      card: requestFormCard({ environment: defaultEnvironment(environments), environments }),
+    });
     if (/^form$/i.test(args)) return form();
     if (!args) return scope === 'personal' ? { dialog: 'request' } : form();
     const [accountName, environmentWord, ...purpose] = args.split(' ');
     const example = `For example: \`request ${accountName.slice(0, 40)} ${environments[0]} Card payments\`, or type \`request\` and I ask for each part.`;
     if (environmentWord && environmentProblem(environmentWord, environments))
       return { text: `${environmentProblem(environmentWord, environments)} ${example}` };
-    const environment = environmentWord ?? defaultOf(environments);
+    const environment = environmentWord ?? defaultEnvironment(environments);
     const checked = validateRequestInput(
       { accountName, purpose: purpose.join(' '), environment },
       environments,
@@ -36,8 +38,3 @@ export const requestCommand: CommandHandler = {
     return submitRequest(ctx, checked.value);
   },
 };
-
-/** What a request names when only the account name is given: nonprod where it is one of the environments. */
-function defaultOf(environments: readonly string[]): string {
-  return environments.includes('nonprod') ? 'nonprod' : environments[0];
-}
