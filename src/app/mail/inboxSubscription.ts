@@ -8,7 +8,6 @@ import type { BackgroundWork } from '../background';
 import { writeIfUnchanged } from '../documentChanges';
 import type { PeriodicJob } from '../jobs';
 import { RenewedClaim } from '../leases';
-import { Limiter } from '../limiter';
 import type { MailRelay } from './mailRelay';
 
 /** Graph allows at most 10,080 minutes for message subscriptions; stay under it. */
@@ -17,11 +16,6 @@ export const SUBSCRIPTION_MINUTES = 10_000;
 const RENEW_WHEN_LEFT_MS = 3 * 24 * 3_600_000;
 /** The on-call alert raised while renewals fail (read by the operational status too). */
 export const SUBSCRIPTION_ALERT = 'subscription-renewal';
-/**
- * Graph fetches of message content at once: Exchange Online serves an app at most four concurrent requests per
- * mailbox (Outlook service limits) and throttles the rest with 429.
- */
-const FETCH_CONCURRENCY = 4;
 
 interface SubscriptionDoc {
   subscriptionId?: string;
@@ -65,7 +59,6 @@ export class InboxSubscription {
   private readonly instanceId = randomUUID();
   private readonly services: InboxSubscriptionDeps;
   private readonly mailbox: MailboxPort;
-  private readonly fetches = new Limiter(FETCH_CONCURRENCY);
 
   constructor(deps: InboxSubscriptionDeps) {
     this.services = deps;
@@ -214,7 +207,8 @@ export class InboxSubscription {
 
   private async relayMessage(id: string, since = process.hrtime.bigint()): Promise<void> {
     try {
-      const raw = await this.fetches.run(() => this.mailbox.fetchRawMessage(id));
+      // The mailbox port keeps Outlook's four concurrent requests for all instances (MailboxPermits).
+      const raw = await this.mailbox.fetchRawMessage(id);
       await this.services.relay.relay(raw, 'graph', since);
     } catch (err) {
       // Deleted or moved before we got to it (or a made-up id): nothing to relay, nothing broken.
